@@ -1,0 +1,3 @@
+//! The `Drive` contract and one adapter folder per upstream.
+
+pub mod wecom;

@@ -1,0 +1,3 @@
+//! WeCom WeDrive adapter.
+
+pub mod block_sha;

@@ -1,0 +1,1 @@
+//! Simulator of the `wecom` upstream.
