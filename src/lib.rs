@@ -1,4 +1,19 @@
 //! filegate: one REST API in front of WeCom WeDrive, Fangcloud and OneBot 11 group files.
+//!
+//! Request path: router (`app`) → handler (`api`, auth + validation) → `providers::Drive`
+//! method of the connection's adapter → adapter client (token from `tokens`, HTTP through
+//! `providers::http`) → unified `model` → JSON. See docs/ARCHITECTURE.md.
 
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod model;
 pub mod providers;
 pub mod sandbox;
+pub mod spool;
+pub mod store;
+pub mod telemetry;
+pub mod tokens;
+pub mod uploads;

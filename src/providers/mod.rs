@@ -1,3 +1,78 @@
-//! The `Drive` contract and one adapter folder per upstream.
+//! The `Drive` contract and one adapter folder per upstream, each with the same inner files:
+//! `client.rs` (wire types + raw calls), `map.rs` (wire ⇄ model, ids), `errors.rs` (upstream
+//! code → [`UpstreamError`](crate::error::UpstreamError)) and `mod.rs` (`impl Drive`).
 
+mod drive;
+pub mod http;
 pub mod wecom;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use drive::*;
+
+use crate::config::{Config, Limits};
+use crate::model::Provider;
+use crate::store::Store;
+use crate::tokens::TokenManager;
+
+/// What every adapter is built from.
+#[derive(Clone)]
+pub struct Deps {
+    pub http: http::UpstreamHttp,
+    pub tokens: Arc<TokenManager>,
+    pub store: Arc<dyn Store>,
+    pub limits: Limits,
+}
+
+/// A configured connection and its adapter.
+pub struct Connection {
+    pub name: String,
+    pub provider: Provider,
+    pub drive: Arc<dyn Drive>,
+}
+
+/// All configured connections by name.
+#[derive(Default)]
+pub struct Registry {
+    connections: BTreeMap<String, Arc<Connection>>,
+}
+
+impl Registry {
+    pub fn get(&self, name: &str) -> Option<&Arc<Connection>> {
+        self.connections.get(name)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Connection>> {
+        self.connections.values()
+    }
+
+    pub fn insert(&mut self, connection: Connection) {
+        self.connections.insert(connection.name.clone(), Arc::new(connection));
+    }
+
+    /// Builds one adapter per configured connection.
+    pub fn build(config: &Config, deps: &Deps) -> Result<Self, String> {
+        let mut registry = Self::default();
+        for c in &config.connections {
+            #[allow(unreachable_code)]
+            let drive: Arc<dyn Drive> = match &c.provider {
+                crate::config::ProviderConfig::Wecom(_)
+                | crate::config::ProviderConfig::Fangcloud(_)
+                | crate::config::ProviderConfig::Onebot(_) => {
+                    return Err(format!(
+                        "connection '{}': provider '{}' is not available in this build yet",
+                        c.name,
+                        c.provider()
+                    ))
+                }
+            };
+            registry.insert(Connection {
+                name: c.name.clone(),
+                provider: c.provider(),
+                drive,
+            });
+        }
+        Ok(registry)
+    }
+}

@@ -1,0 +1,52 @@
+//! Comments on items.
+
+use axum::http::StatusCode;
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, PageQuery};
+use super::paths::{CommentPath, ItemPath, Problems};
+use super::validate;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::model::*;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_comments, add_comment))
+        .routes(routes!(delete_comment))
+}
+
+#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments", tag = "comments",
+    params(ItemPath, PageQuery), responses((status = 200, body = Page<Comment>), Problems))]
+async fn list_comments(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<ItemPath>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<Comment>>> {
+    let page = q.validate()?;
+    Ok(Json(auth.drive(Operation::ListComments)?.list_comments(&auth.ctx, &p.space, &p.item, page).await?))
+}
+
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments", tag = "comments",
+    params(ItemPath), request_body = NewComment, responses((status = 201, body = Comment), Problems))]
+async fn add_comment(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<ItemPath>,
+    ApiJson(req): ApiJson<NewComment>,
+) -> ApiResult<(StatusCode, Json<Comment>)> {
+    if req.content.trim().is_empty() {
+        return Err(ApiError::invalid_field("content", "the comment is empty"));
+    }
+    validate::text("content", &req.content, 1000)?;
+    let drive = auth.drive(Operation::AddComment)?;
+    Ok((StatusCode::CREATED, Json(drive.add_comment(&auth.ctx, &p.space, &p.item, req).await?)))
+}
+
+#[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments/{comment}", tag = "comments",
+    params(CommentPath), responses((status = 204), Problems))]
+async fn delete_comment(auth: Authorized<FilesWrite>, ApiPath(p): ApiPath<CommentPath>) -> ApiResult<StatusCode> {
+    auth.drive(Operation::DeleteComment)?.delete_comment(&auth.ctx, &p.space, &p.item, &p.comment).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

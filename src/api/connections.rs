@@ -1,0 +1,66 @@
+//! `GET /v1/connections`, `GET /v1/connections/{conn}`.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{authenticate, AnyScope, Authorized};
+use super::paths::{ConnPath, Problems};
+use crate::app::AppState;
+use crate::error::ApiResult;
+use crate::model::{Capabilities, Provider};
+use crate::providers::Connection;
+use crate::tokens::TokenHealth;
+
+/// A configured connection: its provider, what it can do, and the health of its token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectionInfo {
+    pub name: String,
+    pub provider: Provider,
+    pub capabilities: Capabilities,
+    pub token: TokenHealth,
+}
+
+/// Answer of `GET /v1/connections`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectionList {
+    pub items: Vec<ConnectionInfo>,
+}
+
+fn info(c: &Connection) -> ConnectionInfo {
+    ConnectionInfo {
+        name: c.name.clone(),
+        provider: c.provider,
+        capabilities: c.drive.capabilities().clone(),
+        token: c.drive.token_health(),
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_connections)).routes(routes!(get_connection))
+}
+
+/// List the connections the caller's token grants.
+#[utoipa::path(get, path = "/v1/connections", tag = "connections",
+    responses((status = 200, body = ConnectionList), Problems))]
+async fn list_connections(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<ConnectionList>> {
+    let caller = authenticate(&headers, &state)?;
+    let items = state
+        .registry()
+        .all()
+        .filter(|c| caller.grants.allows(&c.name))
+        .map(|c| info(c))
+        .collect();
+    Ok(Json(ConnectionList { items }))
+}
+
+/// One connection: provider, capabilities (supported operations, limits) and token health.
+#[utoipa::path(get, path = "/v1/connections/{conn}", tag = "connections", params(ConnPath),
+    responses((status = 200, body = ConnectionInfo), Problems))]
+async fn get_connection(auth: Authorized<AnyScope>) -> Json<ConnectionInfo> {
+    Json(info(&auth.connection))
+}

@@ -1,0 +1,281 @@
+//! Extractors that turn every bad input into an [`ApiError`] problem, and the one extractor
+//! that authorises a call: [`Authorized`] (JWT → scope → connection grant → connection).
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Scope};
+use crate::error::{ApiError, ApiResult};
+use crate::model::{Operation, PageRequest, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use crate::providers::{Connection, Ctx, Drive};
+
+/// The header naming an upstream user to act as (needs the `users:act_as` scope).
+pub const ACT_AS_HEADER: &str = "x-filegate-as-user";
+
+/// `axum::Json` whose rejections are problems: 400 `invalid_json` (syntax), 400
+/// `invalid_request` (shape), 415 (content type), 413 (size).
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    match r {
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::UnsupportedMediaType("the request body must be JSON with Content-Type: application/json".into())
+        }
+        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {}", inner_text(&e.body_text()))),
+        JsonRejection::JsonDataError(e) => ApiError::bad_request("invalid_request", inner_text(&e.body_text())),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: 0 },
+        other => ApiError::bad_request("invalid_request", other.body_text()),
+    }
+}
+
+/// axum prefixes serde's message with its own sentence; keep serde's part.
+fn inner_text(s: &str) -> String {
+    s.split_once(": ").map(|(_, rest)| rest.to_owned()).unwrap_or_else(|| s.to_owned())
+}
+
+/// `axum::extract::Query` whose rejection is a 400 `invalid_query` problem.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|r: QueryRejection| ApiError::bad_request("invalid_query", inner_text(&r.body_text())))
+    }
+}
+
+/// `axum::extract::Path` whose rejection is a 400 problem.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|r: PathRejection| ApiError::bad_request("invalid_path", inner_text(&r.body_text())))
+    }
+}
+
+/// Marker types naming the scope a route needs.
+pub trait RequiredScope: Send + Sync + 'static {
+    /// `None`: any valid token granted the connection.
+    const SCOPE: Option<Scope>;
+}
+
+macro_rules! scope_marker {
+    ($name:ident, $scope:ident) => {
+        pub struct $name;
+        impl RequiredScope for $name {
+            const SCOPE: Option<Scope> = Some(Scope::$scope);
+        }
+    };
+}
+
+/// Any valid token that grants the connection (connection metadata).
+pub struct AnyScope;
+impl RequiredScope for AnyScope {
+    const SCOPE: Option<Scope> = None;
+}
+
+scope_marker!(FilesRead, FilesRead);
+scope_marker!(FilesWrite, FilesWrite);
+scope_marker!(SharingWrite, SharingWrite);
+scope_marker!(SpacesAdmin, SpacesAdmin);
+scope_marker!(DirectoryRead, DirectoryRead);
+
+/// A caller allowed to use the `{conn}` of this route with scope `S`. The only way a handler
+/// reaches an adapter, so no route can forget a check.
+pub struct Authorized<S> {
+    pub caller: Caller,
+    pub connection: Arc<Connection>,
+    pub ctx: Ctx,
+    _scope: PhantomData<S>,
+}
+
+impl<S> Authorized<S> {
+    /// The adapter, if the connection supports `op`; 501 `unsupported_operation` otherwise.
+    pub fn drive(&self, op: Operation) -> ApiResult<&dyn Drive> {
+        tracing::Span::current().record("operation", tracing::field::display(op));
+        let drive = self.connection.drive.as_ref();
+        if drive.capabilities().supports(op) {
+            Ok(drive)
+        } else {
+            Err(ApiError::Unsupported {
+                provider: self.connection.provider.as_str(),
+                operation: op,
+            })
+        }
+    }
+}
+
+/// Verifies the bearer token (401 problems) without a connection, for `GET /v1/connections`.
+pub fn authenticate(headers: &axum::http::HeaderMap, state: &AppState) -> ApiResult<Caller> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .map(|v| v.to_str().map_err(|_| ApiError::Unauthorized {
+            code: "malformed_token",
+            detail: "the Authorization header is not valid text".into(),
+        }))
+        .transpose()?;
+    let caller = state.verifier().verify_header(header)?;
+    tracing::Span::current().record("sub", tracing::field::display(&caller.sub));
+    Ok(caller)
+}
+
+pub fn request_id(parts: &Parts) -> String {
+    parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let caller = authenticate(&parts.headers, state)?;
+        if let Some(scope) = S::SCOPE {
+            caller.require(scope)?;
+        }
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("invalid_path", "the path parameters are not valid UTF-8"))?;
+        let name = params
+            .iter()
+            .find(|(k, _)| *k == "conn")
+            .map(|(_, v)| v.to_owned())
+            .ok_or_else(|| ApiError::internal("route without {conn} uses Authorized"))?;
+        caller.require_connection(&name)?;
+        let connection = state
+            .registry()
+            .get(&name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found("connection_not_found", format!("no connection named '{name}'")))?;
+        tracing::Span::current().record("connection", tracing::field::display(&name));
+        let act_as = match parts.headers.get(ACT_AS_HEADER) {
+            None => None,
+            Some(v) => {
+                caller.require(Scope::UsersActAs)?;
+                if !connection.drive.capabilities().acts_as_users {
+                    return Err(ApiError::bad_request(
+                        "act_as_unsupported",
+                        format!("{} connections have no upstream users to act as", connection.provider),
+                    ));
+                }
+                let user = v.to_str().unwrap_or_default();
+                if user.is_empty() || user.len() > 64 || !user.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_@.".contains(&b)) {
+                    return Err(ApiError::BadRequest {
+                        code: "invalid_request",
+                        detail: "X-Filegate-As-User must be an upstream user id (1-64 characters)".into(),
+                        field: Some(ACT_AS_HEADER.into()),
+                    });
+                }
+                Some(user.to_owned())
+            }
+        };
+        let ctx = Ctx {
+            sub: caller.sub.clone(),
+            act_as,
+            request_id: request_id(parts),
+        };
+        Ok(Self {
+            caller,
+            connection,
+            ctx,
+            _scope: PhantomData,
+        })
+    }
+}
+
+/// `limit` + `cursor` query parameters.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1-1000 (default 100).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn validate(self) -> ApiResult<PageRequest> {
+        page_request(self.limit, self.cursor)
+    }
+}
+
+pub fn page_request(limit: Option<u32>, cursor: Option<String>) -> ApiResult<PageRequest> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+    if limit == 0 || limit > MAX_PAGE_LIMIT {
+        return Err(ApiError::BadRequest {
+            code: "invalid_request",
+            detail: format!("limit must be between 1 and {MAX_PAGE_LIMIT}"),
+            field: Some("limit".into()),
+        });
+    }
+    Ok(PageRequest {
+        limit,
+        cursor: cursor.filter(|c| !c.is_empty()),
+    })
+}
+
+/// A JSON body that may be absent (empty body ⇒ `None`); a present body follows [`ApiJson`]'s
+/// rules.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let has_body = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v != "0")
+            && req.headers().contains_key(axum::http::header::CONTENT_TYPE);
+        if !has_body {
+            return Ok(Self(None));
+        }
+        ApiJson::<T>::from_request(req, state).await.map(|j| Self(Some(j.0)))
+    }
+}

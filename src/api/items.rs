@@ -1,0 +1,142 @@
+//! Items: list, read, rename/move/describe, copy, delete, create folders and online documents.
+
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{page_request, ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite};
+use super::paths::{ItemPath, Problems, SpacePath};
+use super::validate;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::model::*;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_items))
+        .routes(routes!(get_item, update_item, delete_item))
+        .routes(routes!(copy_item))
+        .routes(routes!(create_folder))
+        .routes(routes!(create_document))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListItemsQuery {
+    /// Folder to list; the space's root when absent.
+    pub parent: Option<String>,
+    /// Sort order (see the connection's `capabilities.sort_orders`).
+    pub sort: Option<SortOrder>,
+    /// Only files or only folders.
+    pub kind: Option<KindFilter>,
+    /// Page size, 1-1000 (default 100).
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// List a folder (files and folders in one listing).
+#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items", tag = "items", params(SpacePath, ListItemsQuery),
+    responses((status = 200, body = Page<Item>), Problems))]
+async fn list_items(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<SpacePath>,
+    ApiQuery(q): ApiQuery<ListItemsQuery>,
+) -> ApiResult<Json<Page<Item>>> {
+    let drive = auth.drive(Operation::ListItems)?;
+    if let Some(sort) = q.sort {
+        if !drive.capabilities().sort_orders.contains(&sort) {
+            return Err(ApiError::BadRequest {
+                code: "invalid_request",
+                detail: format!("this connection sorts by {:?} only", drive.capabilities().sort_orders),
+                field: Some("sort".into()),
+            });
+        }
+    }
+    let req = ListItems {
+        parent: q.parent.filter(|s| !s.is_empty()),
+        sort: q.sort,
+        kind: q.kind.unwrap_or_default(),
+        page: page_request(q.limit, q.cursor)?,
+    };
+    Ok(Json(drive.list_items(&auth.ctx, &p.space, req).await?))
+}
+
+#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
+    responses((status = 200, body = Item), Problems))]
+async fn get_item(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<Item>> {
+    Ok(Json(auth.drive(Operation::GetItem)?.get_item(&auth.ctx, &p.space, &p.item).await?))
+}
+
+/// Rename, move (`parent`) and/or describe an item. Each part needs its own capability.
+#[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
+    request_body = UpdateItem, responses((status = 200, body = Item), Problems))]
+async fn update_item(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<ItemPath>,
+    ApiJson(req): ApiJson<UpdateItem>,
+) -> ApiResult<Json<Item>> {
+    if req.name.is_none() && req.parent.is_none() && req.description.is_none() {
+        return Err(ApiError::bad_request("invalid_request", "give at least one of name, parent, description"));
+    }
+    let mut drive = None;
+    if let Some(name) = &req.name {
+        validate::name("name", name)?;
+        drive = Some(auth.drive(Operation::RenameItem)?);
+    }
+    if req.parent.is_some() {
+        drive = Some(auth.drive(Operation::MoveItem)?);
+    }
+    if let Some(d) = &req.description {
+        validate::text("description", d, 1000)?;
+        drive = Some(auth.drive(Operation::UpdateDescription)?);
+    }
+    let drive = drive.ok_or_else(|| ApiError::internal("no operation selected"))?;
+    Ok(Json(drive.update_item(&auth.ctx, &p.space, &p.item, req).await?))
+}
+
+/// Delete an item (to the trash where the provider has one).
+#[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
+    responses((status = 204), Problems))]
+async fn delete_item(auth: Authorized<FilesWrite>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<StatusCode> {
+    auth.drive(Operation::DeleteItem)?.delete_item(&auth.ctx, &p.space, &p.item).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/copy", tag = "items", params(ItemPath),
+    request_body = CopyItem, responses((status = 201, body = Item), Problems))]
+async fn copy_item(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<ItemPath>,
+    ApiJson(req): ApiJson<CopyItem>,
+) -> ApiResult<(StatusCode, Json<Item>)> {
+    let drive = auth.drive(Operation::CopyItem)?;
+    Ok((StatusCode::CREATED, Json(drive.copy_item(&auth.ctx, &p.space, &p.item, req).await?)))
+}
+
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/folders", tag = "items", params(SpacePath),
+    request_body = CreateFolder, responses((status = 201, body = Item), Problems))]
+async fn create_folder(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<SpacePath>,
+    ApiJson(req): ApiJson<CreateFolder>,
+) -> ApiResult<(StatusCode, Json<Item>)> {
+    validate::name("name", &req.name)?;
+    let drive = auth.drive(Operation::CreateFolder)?;
+    Ok((StatusCode::CREATED, Json(drive.create_folder(&auth.ctx, &p.space, req).await?)))
+}
+
+/// Create an online document or spreadsheet.
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/documents", tag = "items", params(SpacePath),
+    request_body = CreateDocument, responses((status = 201, body = Item), Problems))]
+async fn create_document(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<SpacePath>,
+    ApiJson(req): ApiJson<CreateDocument>,
+) -> ApiResult<(StatusCode, Json<Item>)> {
+    validate::name("name", &req.name)?;
+    let drive = auth.drive(Operation::CreateDocument)?;
+    Ok((StatusCode::CREATED, Json(drive.create_document(&auth.ctx, &p.space, req).await?)))
+}

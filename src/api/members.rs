@@ -1,0 +1,138 @@
+//! Item permissions: members, link sharing, share links and security settings.
+
+use axum::http::StatusCode;
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, OptionalJson, PageQuery, SharingWrite};
+use super::paths::{ItemMemberPath, ItemPath, Problems};
+use super::spaces::MemberList;
+use super::validate;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::model::*;
+
+/// Most grants one request may carry.
+const MAX_MEMBERS_PER_REQUEST: usize = 100;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_item_members, add_item_members))
+        .routes(routes!(update_item_member, remove_item_member))
+        .routes(routes!(get_sharing, update_sharing))
+        .routes(routes!(create_share_link))
+        .routes(routes!(get_item_security, update_item_security))
+}
+
+/// Shape checks shared by space and item member additions.
+pub fn check_new_members(req: &AddMembers) -> ApiResult<()> {
+    if req.members.is_empty() || req.members.len() > MAX_MEMBERS_PER_REQUEST {
+        return Err(ApiError::invalid_field("members", format!("give 1 to {MAX_MEMBERS_PER_REQUEST} members")));
+    }
+    for (i, m) in req.members.iter().enumerate() {
+        if m.id.is_empty() || m.id.len() > 128 {
+            return Err(ApiError::invalid_field(&format!("members[{i}].id"), "member ids are 1-128 characters"));
+        }
+    }
+    if let Some(msg) = &req.message {
+        validate::text("message", msg, 140)?;
+    }
+    Ok(())
+}
+
+#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members", tag = "members", params(ItemPath, PageQuery),
+    responses((status = 200, body = Page<Member>), Problems))]
+async fn list_item_members(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<ItemPath>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<Member>>> {
+    let page = q.validate()?;
+    let drive = auth.drive(Operation::ListItemMembers)?;
+    Ok(Json(drive.list_item_members(&auth.ctx, &p.space, &p.item, page).await?))
+}
+
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members", tag = "members", params(ItemPath),
+    request_body = AddMembers, responses((status = 201, body = MemberList), Problems))]
+async fn add_item_members(
+    auth: Authorized<SharingWrite>,
+    ApiPath(p): ApiPath<ItemPath>,
+    ApiJson(req): ApiJson<AddMembers>,
+) -> ApiResult<(StatusCode, Json<MemberList>)> {
+    check_new_members(&req)?;
+    let items = auth.drive(Operation::AddItemMembers)?.add_item_members(&auth.ctx, &p.space, &p.item, req).await?;
+    Ok((StatusCode::CREATED, Json(MemberList { items })))
+}
+
+#[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members/{member}", tag = "members",
+    params(ItemMemberPath), request_body = UpdateMember, responses((status = 200, body = Member), Problems))]
+async fn update_item_member(
+    auth: Authorized<SharingWrite>,
+    ApiPath(p): ApiPath<ItemMemberPath>,
+    ApiJson(req): ApiJson<UpdateMember>,
+) -> ApiResult<Json<Member>> {
+    let member = Principal::parse_ref(&p.member)?;
+    let drive = auth.drive(Operation::UpdateItemMember)?;
+    Ok(Json(drive.update_item_member(&auth.ctx, &p.space, &p.item, &member, req).await?))
+}
+
+#[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members/{member}", tag = "members",
+    params(ItemMemberPath), responses((status = 204), Problems))]
+async fn remove_item_member(auth: Authorized<SharingWrite>, ApiPath(p): ApiPath<ItemMemberPath>) -> ApiResult<StatusCode> {
+    let member = Principal::parse_ref(&p.member)?;
+    auth.drive(Operation::RemoveItemMembers)?.remove_item_member(&auth.ctx, &p.space, &p.item, &member).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who can open the item through its link, and with which role.
+#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/sharing", tag = "sharing", params(ItemPath),
+    responses((status = 200, body = Sharing), Problems))]
+async fn get_sharing(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<Sharing>> {
+    Ok(Json(auth.drive(Operation::GetSharing)?.get_sharing(&auth.ctx, &p.space, &p.item).await?))
+}
+
+#[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/sharing", tag = "sharing", params(ItemPath),
+    request_body = Sharing, responses((status = 200, body = Sharing), Problems))]
+async fn update_sharing(
+    auth: Authorized<SharingWrite>,
+    ApiPath(p): ApiPath<ItemPath>,
+    ApiJson(req): ApiJson<Sharing>,
+) -> ApiResult<Json<Sharing>> {
+    Ok(Json(auth.drive(Operation::UpdateSharing)?.update_sharing(&auth.ctx, &p.space, &p.item, req).await?))
+}
+
+/// Get a share link for the item.
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/share_link", tag = "sharing", params(ItemPath),
+    request_body(content = Option<ShareLinkRequest>, description = "Optional link settings, where the provider has any"),
+    responses((status = 200, body = ShareLink), Problems))]
+async fn create_share_link(
+    auth: Authorized<SharingWrite>,
+    ApiPath(p): ApiPath<ItemPath>,
+    OptionalJson(body): OptionalJson<ShareLinkRequest>,
+) -> ApiResult<Json<ShareLink>> {
+    let req = body.unwrap_or_default();
+    Ok(Json(auth.drive(Operation::CreateShareLink)?.create_share_link(&auth.ctx, &p.space, &p.item, req).await?))
+}
+
+/// Watermark and other security settings of an item.
+#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/security", tag = "sharing", params(ItemPath),
+    responses((status = 200, body = ItemSecurity), Problems))]
+async fn get_item_security(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<ItemSecurity>> {
+    Ok(Json(auth.drive(Operation::GetItemSecurity)?.get_item_security(&auth.ctx, &p.space, &p.item).await?))
+}
+
+/// Change the watermark; absent fields stay as they are.
+#[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/security", tag = "sharing", params(ItemPath),
+    request_body = ItemSecurity, responses((status = 200, body = ItemSecurity), Problems))]
+async fn update_item_security(
+    auth: Authorized<SharingWrite>,
+    ApiPath(p): ApiPath<ItemPath>,
+    ApiJson(req): ApiJson<ItemSecurity>,
+) -> ApiResult<Json<ItemSecurity>> {
+    if let Some(text) = req.watermark.as_ref().and_then(|w| w.text.as_deref()) {
+        validate::text("watermark.text", text, 64)?;
+    }
+    let drive = auth.drive(Operation::UpdateItemSecurity)?;
+    Ok(Json(drive.update_item_security(&auth.ctx, &p.space, &p.item, req).await?))
+}

@@ -1,0 +1,45 @@
+//! The trash: list, restore, delete for good.
+
+use axum::http::StatusCode;
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, PageQuery};
+use super::paths::{ItemPath, Problems, SpacePath};
+use crate::app::AppState;
+use crate::error::ApiResult;
+use crate::model::*;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_trash))
+        .routes(routes!(purge_item))
+        .routes(routes!(restore_item))
+}
+
+#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/trash", tag = "trash", params(SpacePath, PageQuery),
+    responses((status = 200, body = Page<Item>), Problems))]
+async fn list_trash(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<SpacePath>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<Item>>> {
+    let page = q.validate()?;
+    Ok(Json(auth.drive(Operation::ListTrash)?.list_trash(&auth.ctx, &p.space, page).await?))
+}
+
+/// Restore an item from the trash.
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/restore", tag = "trash", params(ItemPath),
+    responses((status = 200, body = Item), Problems))]
+async fn restore_item(auth: Authorized<FilesWrite>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<Item>> {
+    Ok(Json(auth.drive(Operation::RestoreItem)?.restore_item(&auth.ctx, &p.space, &p.item).await?))
+}
+
+/// Delete an item in the trash for good.
+#[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/trash/{item}", tag = "trash", params(ItemPath),
+    responses((status = 204), Problems))]
+async fn purge_item(auth: Authorized<FilesWrite>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<StatusCode> {
+    auth.drive(Operation::PurgeItem)?.purge_item(&auth.ctx, &p.space, &p.item).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

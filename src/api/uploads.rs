@@ -1,0 +1,113 @@
+//! Resumable uploads: create, send parts, inspect, complete, abort.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::content::upload_limit;
+use super::extract::{ApiJson, ApiPath, Authorized, FilesWrite};
+use super::paths::{PartPath, Problems, SpacePath, UploadPath};
+use super::validate;
+use crate::app::AppState;
+use crate::error::ApiResult;
+use crate::model::*;
+use crate::providers::UploadFile;
+use crate::uploads::{on_conflict, NewUpload, UploadSessionInfo};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_upload))
+        .routes(routes!(get_upload, abort_upload))
+        .routes(routes!(put_part))
+        .routes(routes!(complete_upload))
+}
+
+/// Start a resumable upload. Send the parts with `PUT …/parts/{n}` (any order, retries
+/// allowed), then `POST …/complete`. Sessions expire after `limits.upload_session_ttl`.
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/uploads", tag = "uploads", params(SpacePath),
+    request_body = NewUpload, responses((status = 201, body = UploadSessionInfo), Problems))]
+async fn create_upload(
+    State(state): State<AppState>,
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<SpacePath>,
+    ApiJson(req): ApiJson<NewUpload>,
+) -> ApiResult<(StatusCode, Json<UploadSessionInfo>)> {
+    validate::name("name", &req.name)?;
+    let drive = auth.drive(Operation::UploadFile)?;
+    let limit = upload_limit(&state, drive);
+    let info = state
+        .staging()
+        .create(&auth.connection.name, auth.connection.provider, &p.space, &auth.caller.sub, req, limit)
+        .await?;
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}", tag = "uploads", params(UploadPath),
+    responses((status = 200, body = UploadSessionInfo), Problems))]
+async fn get_upload(
+    State(state): State<AppState>,
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<UploadPath>,
+) -> ApiResult<Json<UploadSessionInfo>> {
+    let s = state.staging().get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub).await?;
+    Ok(Json(state.staging().info(&s).await?))
+}
+
+/// Abort an upload and discard its parts.
+#[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}", tag = "uploads", params(UploadPath),
+    responses((status = 204), Problems))]
+async fn abort_upload(
+    State(state): State<AppState>,
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<UploadPath>,
+) -> ApiResult<StatusCode> {
+    let s = state.staging().get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub).await?;
+    state.staging().discard(&s).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Send part `n` (from 1): exactly `part_size` bytes, the last part the remainder.
+#[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/parts/{n}", tag = "uploads", params(PartPath),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = UploadSessionInfo), Problems))]
+async fn put_part(
+    State(state): State<AppState>,
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<PartPath>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<UploadSessionInfo>> {
+    let s = state.staging().get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub).await?;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    Ok(Json(state.staging().put_part(&s, p.n, declared, body.into_data_stream()).await?))
+}
+
+/// Finish: the gateway sends the assembled file upstream. If the upstream refuses, the
+/// session stays and `complete` may be retried.
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/complete", tag = "uploads", params(UploadPath),
+    responses((status = 201, body = UploadResult), Problems))]
+async fn complete_upload(
+    State(state): State<AppState>,
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<UploadPath>,
+) -> ApiResult<(StatusCode, Json<UploadResult>)> {
+    let drive = auth.drive(Operation::UploadFile)?;
+    let staging = state.staging();
+    let s = staging.get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub).await?;
+    let content = staging.assemble(&s).await?;
+    let req = UploadFile {
+        parent: s.parent.clone(),
+        name: s.name.clone(),
+        on_conflict: on_conflict(&s),
+        content,
+    };
+    let result = drive.upload_file(&auth.ctx, &p.space, req).await?;
+    staging.discard(&s).await?;
+    Ok((StatusCode::CREATED, Json(result)))
+}

@@ -1,0 +1,348 @@
+//! The application: shared state, the router, and every middleware layer in one place.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api;
+use crate::auth::Verifier;
+use crate::config::Config;
+use crate::error::{ApiError, Problem, PROBLEM_CONTENT_TYPE};
+use crate::providers::{http::UpstreamHttp, Deps, Registry};
+use crate::store::Store;
+use crate::tokens::TokenManager;
+use crate::uploads::Staging;
+
+/// Shared, read-only after start-up.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    registry: Registry,
+    verifier: Verifier,
+    store: Arc<dyn Store>,
+    tokens: Arc<TokenManager>,
+    metrics: PrometheusHandle,
+    spool_dir: PathBuf,
+    staging: Arc<Staging>,
+}
+
+impl AppState {
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+    pub fn registry(&self) -> &Registry {
+        &self.0.registry
+    }
+    pub fn verifier(&self) -> &Verifier {
+        &self.0.verifier
+    }
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.0.store
+    }
+    pub fn tokens(&self) -> &Arc<TokenManager> {
+        &self.0.tokens
+    }
+    pub fn metrics(&self) -> &PrometheusHandle {
+        &self.0.metrics
+    }
+    pub fn spool_dir(&self) -> &Path {
+        &self.0.spool_dir
+    }
+    pub fn staging(&self) -> &Arc<Staging> {
+        &self.0.staging
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the store (running migrations), builds the adapters and the router.
+pub async fn build(config: Config) -> Result<(Router, AppState), StartError> {
+    let store = crate::store::open(&config.store.url, config.store.max_connections).await?;
+    build_with_store(config, store).await
+}
+
+pub async fn build_with_store(config: Config, store: Arc<dyn Store>) -> Result<(Router, AppState), StartError> {
+    let verifier = Verifier::from_config(&config.auth).map_err(StartError::Config)?;
+    let tokens = TokenManager::new(store.clone(), config.tokens.refresh_ahead);
+    let http = UpstreamHttp::new(&config.limits).map_err(StartError::Config)?;
+    let deps = Deps {
+        http,
+        tokens: tokens.clone(),
+        store: store.clone(),
+        limits: config.limits.clone(),
+    };
+    let registry = Registry::build(&config, &deps).map_err(StartError::Config)?;
+    let spool_dir = crate::spool::spool_dir(config.limits.spool_dir.as_ref());
+    std::fs::create_dir_all(&spool_dir)?;
+    let staging = Arc::new(Staging::new(
+        &spool_dir,
+        store.clone(),
+        config.limits.upload_part_bytes,
+        config.limits.upload_session_ttl,
+    )?);
+    let state = AppState(Arc::new(Inner {
+        config,
+        registry,
+        verifier,
+        store,
+        tokens,
+        metrics: crate::telemetry::metrics_handle(),
+        spool_dir,
+        staging,
+    }));
+    Ok((router(state.clone()), state))
+}
+
+/// The router with all layers. Read bottom-up for the order a request goes through.
+pub fn router(state: AppState) -> Router {
+    let limits = &state.config().limits;
+    let standard = api::standard_routes()
+        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, limits.request_timeout));
+    let transfer = api::transfer_routes()
+        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, limits.transfer_timeout));
+    let (routes, openapi) = OpenApiRouter::with_openapi(api::base_doc())
+        .merge(standard)
+        .merge(transfer)
+        .merge(api::health::router())
+        .split_for_parts();
+
+    let cors = if state.config().cors.allowed_origins.is_empty() {
+        None
+    } else {
+        let origins: Vec<HeaderValue> = state
+            .config()
+            .cors
+            .allowed_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        Some(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods(tower_http::cors::Any)
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::RANGE])
+                .expose_headers([header::CONTENT_RANGE, header::CONTENT_DISPOSITION, header::RETRY_AFTER]),
+        )
+    };
+
+    let layers = ServiceBuilder::new()
+        // Accept a sane caller-supplied x-request-id or make one, and echo it.
+        .layer(middleware::from_fn(drop_bad_request_id))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        // One span per request; handlers add sub, connection and operation to it.
+        .layer(TraceLayer::new_for_http().make_span_with(make_span))
+        .layer(middleware::from_fn(record_http_metrics))
+        // Every error leaves as problem+json with the request id, whoever produced it.
+        .layer(middleware::from_fn(finish_problems))
+        .layer(CatchPanicLayer::custom(panic_to_problem))
+        .option_layer(cors)
+        .layer(CompressionLayer::new().compress_when(compress_json_only))
+        // Shed load beyond the configured concurrency instead of queueing without bound.
+        .layer(HandleErrorLayer::new(overloaded))
+        .load_shed()
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(limits.max_concurrent_requests))
+        .layer(DefaultBodyLimit::max(usize::try_from(limits.max_json_bytes).unwrap_or(usize::MAX)));
+
+    routes
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(layers)
+        .with_state(state)
+}
+
+async fn route_not_found() -> ApiError {
+    ApiError::not_found("route_not_found", "no such route")
+}
+
+async fn method_not_allowed() -> Response {
+    Problem::for_status(StatusCode::METHOD_NOT_ALLOWED).into_response_with_status(StatusCode::METHOD_NOT_ALLOWED)
+}
+
+async fn overloaded(_: tower::BoxError) -> Response {
+    Problem::for_status(StatusCode::SERVICE_UNAVAILABLE).into_response_with_status(StatusCode::SERVICE_UNAVAILABLE)
+}
+
+fn panic_to_problem(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    ApiError::internal("handler panicked").into_response()
+}
+
+fn compress_json_only(_: StatusCode, _: axum::http::Version, headers: &axum::http::HeaderMap, _: &axum::http::Extensions) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with(PROBLEM_CONTENT_TYPE) || ct.starts_with("text/"))
+}
+
+fn make_span(req: &Request<Body>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route = %route,
+        request_id = %request_id,
+        sub = tracing::field::Empty,
+        connection = tracing::field::Empty,
+        operation = tracing::field::Empty,
+    )
+}
+
+/// A caller's request id is echoed into logs and problems: accept only short, printable ones.
+async fn drop_bad_request_id(mut req: Request, next: Next) -> Response {
+    let bad = req.headers().get("x-request-id").is_some_and(|v| {
+        v.len() > 128 || !v.as_bytes().iter().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    });
+    if bad {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}
+
+async fn record_http_metrics(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("filegate_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("filegate_http_request_seconds", "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    res
+}
+
+/// Gives every error response the problem+json shape and the request id: our own problems
+/// carry their [`Problem`] in an extension; bare errors from layers (413, 408, 504…) get one.
+async fn finish_problems(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let mut problem = match res.extensions_mut().remove::<Problem>() {
+        Some(p) => p,
+        None => {
+            let is_problem = res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
+            if is_problem && request_id.is_none() {
+                return res;
+            }
+            Problem::for_status(status)
+        }
+    };
+    problem.request_id = request_id;
+    let (mut parts, _) = res.into_parts();
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: draining in-flight requests");
+}
+
+/// A gateway serving on a background task (tests, the sandbox).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub state: AppState,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Builds the gateway and serves it on `addr` in the background.
+pub async fn spawn(config: Config, addr: SocketAddr) -> Result<Running, StartError> {
+    let (app, state) = build(config).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    state.staging().spawn_sweeper();
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "gateway stopped");
+        }
+    });
+    Ok(Running {
+        addr,
+        base_url: format!("http://{addr}"),
+        state,
+        task,
+    })
+}

@@ -1,0 +1,244 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Principal;
+
+/// What an item is. Online documents are items too, but only `file` has downloadable bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    Folder,
+    File,
+    /// An online document (WeCom 微文档 doc).
+    Document,
+    /// An online spreadsheet.
+    Spreadsheet,
+    /// An online form (收集表).
+    Form,
+    /// An online slide deck.
+    Slides,
+}
+
+/// A file or folder.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Item {
+    pub id: String,
+    pub space_id: String,
+    /// The parent folder; null at the root of the space.
+    pub parent_id: Option<String>,
+    pub name: String,
+    pub kind: ItemKind,
+    /// Size in bytes (files), when the upstream reports one.
+    pub size: Option<u64>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub modified_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A web link, for online documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Principal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_by: Option<Principal>,
+    /// Number of children (folders), when the upstream reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child_count: Option<u64>,
+    /// When the item was moved to the trash (trash listings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Sort orders of item listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    NameAsc,
+    NameDesc,
+    SizeAsc,
+    SizeDesc,
+    ModifiedAsc,
+    ModifiedDesc,
+}
+
+/// Which items a listing returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum KindFilter {
+    #[default]
+    All,
+    File,
+    Folder,
+}
+
+/// What to do when the target name is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// Keep both: the upstream gives the new item a distinct name.
+    Rename,
+    /// Overwrite the existing item (a new version where the upstream keeps versions).
+    Replace,
+    /// Refuse with 409 `name_conflict`.
+    #[default]
+    Fail,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListItems {
+    pub parent: Option<String>,
+    pub sort: Option<SortOrder>,
+    pub kind: KindFilter,
+    pub page: super::PageRequest,
+}
+
+/// Body of `POST …/folders`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFolder {
+    /// Parent folder id; omit for the root of the space.
+    #[serde(default)]
+    pub parent: Option<String>,
+    pub name: String,
+}
+
+/// Kinds of online document a provider may create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Document,
+    Spreadsheet,
+    Slides,
+}
+
+/// Body of `POST …/documents`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDocument {
+    #[serde(default)]
+    pub parent: Option<String>,
+    pub name: String,
+    pub kind: DocumentKind,
+}
+
+/// Body of `PATCH …/items/{item}`: rename, move, describe — any combination.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateItem {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New parent folder id; use the space id's root by passing `"root"`.
+    #[serde(default)]
+    pub parent: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// When moving onto a taken name.
+    #[serde(default)]
+    pub on_conflict: Option<OnConflict>,
+}
+
+/// Body of `POST …/items/{item}/copy`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyItem {
+    /// Target folder id, or `"root"`.
+    pub parent: String,
+}
+
+/// Query of `GET …/items/{item}/content`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DownloadQuery {
+    /// Answer 302 to a short-lived upstream URL instead of streaming, where the provider allows.
+    #[serde(default)]
+    pub redirect: bool,
+}
+
+/// The answer to an upload.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UploadResult {
+    pub item: Item,
+    /// The upstream already had these bytes and created the file without receiving them
+    /// (WeCom `hit_exist`).
+    pub instant: bool,
+    /// How the bytes went upstream: `single`, `chunked`, `presigned`, `base64`.
+    pub method: String,
+}
+
+/// A file version.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Version {
+    pub id: String,
+    pub item_id: String,
+    pub name: String,
+    pub size: Option<u64>,
+    pub sha1: Option<String>,
+    pub modified_at: Option<DateTime<Utc>>,
+    pub modified_by: Option<Principal>,
+    pub current: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remark: Option<String>,
+}
+
+/// A comment on an item.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Comment {
+    pub id: String,
+    pub item_id: String,
+    pub content: String,
+    pub author: Option<Principal>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// Body of `POST …/comments`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    pub content: String,
+}
+
+/// What a search matches against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchField {
+    All,
+    Name,
+    Content,
+    Creator,
+    Tag,
+}
+
+/// Sort orders of search results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchSort {
+    Relevance,
+    NameAsc,
+    NameDesc,
+    SizeAsc,
+    SizeDesc,
+    ModifiedAsc,
+    ModifiedDesc,
+}
+
+/// Validated search parameters.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub kind: KindFilter,
+    /// Only items under this folder.
+    pub parent: Option<String>,
+    pub sort: Option<SearchSort>,
+    pub field: Option<SearchField>,
+    pub modified_after: Option<DateTime<Utc>>,
+    pub modified_before: Option<DateTime<Utc>>,
+    /// Exact rather than fuzzy matching.
+    pub exact: bool,
+    pub page: super::PageRequest,
+}

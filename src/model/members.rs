@@ -1,0 +1,186 @@
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The unified role ladder: previewer < viewer < uploader < editor < manager < owner.
+/// Each provider documents how its own roles map onto it (docs/providers/*.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Previewer,
+    Viewer,
+    Uploader,
+    Editor,
+    Manager,
+    Owner,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    User,
+    Department,
+    Group,
+}
+
+/// Who a permission is granted to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Principal {
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Principal {
+    /// Parses the `{member}` path segment: `user:<id>`, `department:<id>` or `group:<id>`.
+    pub fn parse_ref(s: &str) -> Result<Self, crate::error::ApiError> {
+        let (kind, id) = s.split_once(':').ok_or_else(|| {
+            crate::error::ApiError::InvalidId(format!(
+                "'{}' is not a member reference; use user:<id>, department:<id> or group:<id>",
+                s.chars().take(64).collect::<String>()
+            ))
+        })?;
+        let kind = match kind {
+            "user" => PrincipalKind::User,
+            "department" => PrincipalKind::Department,
+            "group" => PrincipalKind::Group,
+            _ => {
+                return Err(crate::error::ApiError::InvalidId(format!(
+                    "unknown member type '{}'; use user, department or group",
+                    kind.chars().take(32).collect::<String>()
+                )))
+            }
+        };
+        if id.is_empty() || id.len() > 128 {
+            return Err(crate::error::ApiError::InvalidId("member id must be 1-128 characters".into()));
+        }
+        Ok(Self {
+            kind,
+            id: id.to_owned(),
+            name: None,
+        })
+    }
+}
+
+/// A grant on a space or an item.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Member {
+    pub principal: Principal,
+    pub role: Role,
+    /// The upstream's own role name or value, exactly.
+    pub provider_role: String,
+    /// Granted on an ancestor and inherited here.
+    #[serde(default)]
+    pub inherited: bool,
+}
+
+/// One grant to add (body of `POST …/members`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    pub id: String,
+    pub role: Role,
+    /// Use this exact upstream role instead of mapping `role` (for roles outside the ladder,
+    /// such as Fangcloud `viewer_uploader`).
+    #[serde(default)]
+    pub provider_role: Option<String>,
+}
+
+/// Body of `POST …/members`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMembers {
+    pub members: Vec<NewMember>,
+    /// A note sent with the invitation, where the upstream has one.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// Body of `PATCH …/members/{member}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMember {
+    pub role: Role,
+    #[serde(default)]
+    pub provider_role: Option<String>,
+}
+
+/// Who can open an item through its link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareScope {
+    /// Only members.
+    Members,
+    /// Anyone in the organisation.
+    Organization,
+    /// Anyone, also outside the organisation.
+    Public,
+    /// Anyone in the organisation, after an administrator approves.
+    OrganizationWithApproval,
+    /// Anyone, after an administrator approves.
+    PublicWithApproval,
+}
+
+/// Link-sharing settings of an item.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sharing {
+    pub scope: ShareScope,
+    /// What people reached through the link may do; omit to keep the current role.
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+/// A share or invitation link.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ShareLink {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Options of `POST …/share_link`, where the upstream has any.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ShareLinkRequest {
+    #[serde(default)]
+    pub scope: Option<ShareScope>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// A directory entry (user, department, group) that permissions can be granted to.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DirectoryEntry {
+    pub principal: Principal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_count: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryKind {
+    Users,
+    Departments,
+    Groups,
+}
+
+/// Validated directory query.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryQuery {
+    pub query: Option<String>,
+    /// Only entries under this department (users, departments).
+    pub department: Option<String>,
+    pub page: super::PageRequest,
+}

@@ -1,0 +1,229 @@
+//! The contract every adapter implements. Handlers call these methods without knowing which
+//! provider answers. Every method has a default that answers 501 `unsupported_operation`; an
+//! adapter overrides what its upstream can do and lists exactly those operations in its
+//! [`Capabilities`] (handlers check the list before calling, so the two cannot disagree).
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::*;
+use crate::spool::Spooled;
+use crate::tokens::TokenHealth;
+
+/// Who is calling, for adapters that act on behalf of a user and for logs.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The caller's JWT `sub`.
+    pub sub: String,
+    /// Upstream user to act as (`X-Filegate-As-User`), already authorised by scope.
+    pub act_as: Option<String>,
+    pub request_id: String,
+}
+
+/// A requested byte range (`Range: bytes=start-end`, end inclusive; suffix ranges resolved by
+/// the adapter once it knows the size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    From { start: u64, end: Option<u64> },
+    Suffix { len: u64 },
+}
+
+/// A file's bytes on their way to the caller.
+pub struct Download {
+    pub body: BoxStream<'static, Result<Bytes, std::io::Error>>,
+    pub file_name: String,
+    pub content_type: Option<String>,
+    /// Length of `body` in bytes, when known.
+    pub content_length: Option<u64>,
+    /// Set when a range was served: (first byte, last byte, total size if known).
+    pub content_range: Option<(u64, u64, Option<u64>)>,
+}
+
+pub enum DownloadOutcome {
+    Stream(Download),
+    /// A short-lived upstream URL the caller may fetch directly (only where the provider's URL
+    /// needs no secret).
+    Redirect(String),
+}
+
+/// A file to upload, already spooled to disk with its hashes.
+pub struct UploadFile {
+    pub parent: Option<String>,
+    pub name: String,
+    pub on_conflict: OnConflict,
+    pub content: Spooled,
+}
+
+macro_rules! unsupported {
+    ($self:ident, $op:ident) => {
+        Err(ApiError::Unsupported {
+            provider: $self.provider().as_str(),
+            operation: Operation::$op,
+        })
+    };
+}
+
+#[async_trait]
+#[allow(unused_variables)]
+pub trait Drive: Send + Sync + 'static {
+    fn provider(&self) -> Provider;
+    fn capabilities(&self) -> &Capabilities;
+    /// Health of the connection's main upstream token, from the cache (no upstream call).
+    fn token_health(&self) -> TokenHealth;
+
+    // --- spaces
+    async fn list_spaces(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Space>> {
+        unsupported!(self, ListSpaces)
+    }
+    async fn create_space(&self, ctx: &Ctx, req: CreateSpace) -> ApiResult<Space> {
+        unsupported!(self, CreateSpace)
+    }
+    async fn get_space(&self, ctx: &Ctx, space: &str) -> ApiResult<Space> {
+        unsupported!(self, GetSpace)
+    }
+    async fn rename_space(&self, ctx: &Ctx, space: &str, req: UpdateSpace) -> ApiResult<Space> {
+        unsupported!(self, RenameSpace)
+    }
+    async fn delete_space(&self, ctx: &Ctx, space: &str) -> ApiResult<()> {
+        unsupported!(self, DeleteSpace)
+    }
+    async fn get_quota(&self, ctx: &Ctx, space: &str) -> ApiResult<Quota> {
+        unsupported!(self, GetQuota)
+    }
+    async fn get_space_settings(&self, ctx: &Ctx, space: &str) -> ApiResult<SpaceSettings> {
+        unsupported!(self, GetSpaceSettings)
+    }
+    async fn update_space_settings(&self, ctx: &Ctx, space: &str, req: SpaceSettings) -> ApiResult<SpaceSettings> {
+        unsupported!(self, UpdateSpaceSettings)
+    }
+    async fn create_space_invite_link(&self, ctx: &Ctx, space: &str) -> ApiResult<ShareLink> {
+        unsupported!(self, CreateSpaceInviteLink)
+    }
+    async fn list_space_members(&self, ctx: &Ctx, space: &str, page: PageRequest) -> ApiResult<Page<Member>> {
+        unsupported!(self, ListSpaceMembers)
+    }
+    async fn add_space_members(&self, ctx: &Ctx, space: &str, req: AddMembers) -> ApiResult<Vec<Member>> {
+        unsupported!(self, AddSpaceMembers)
+    }
+    async fn update_space_member(&self, ctx: &Ctx, space: &str, member: &Principal, req: UpdateMember) -> ApiResult<Member> {
+        unsupported!(self, UpdateSpaceMember)
+    }
+    async fn remove_space_member(&self, ctx: &Ctx, space: &str, member: &Principal) -> ApiResult<()> {
+        unsupported!(self, RemoveSpaceMembers)
+    }
+
+    // --- items
+    async fn list_items(&self, ctx: &Ctx, space: &str, req: ListItems) -> ApiResult<Page<Item>> {
+        unsupported!(self, ListItems)
+    }
+    async fn get_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Item> {
+        unsupported!(self, GetItem)
+    }
+    async fn create_folder(&self, ctx: &Ctx, space: &str, req: CreateFolder) -> ApiResult<Item> {
+        unsupported!(self, CreateFolder)
+    }
+    async fn create_document(&self, ctx: &Ctx, space: &str, req: CreateDocument) -> ApiResult<Item> {
+        unsupported!(self, CreateDocument)
+    }
+    /// Rename, move and/or describe; the handler has checked the matching operations.
+    async fn update_item(&self, ctx: &Ctx, space: &str, item: &str, req: UpdateItem) -> ApiResult<Item> {
+        unsupported!(self, RenameItem)
+    }
+    async fn copy_item(&self, ctx: &Ctx, space: &str, item: &str, req: CopyItem) -> ApiResult<Item> {
+        unsupported!(self, CopyItem)
+    }
+    async fn delete_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<()> {
+        unsupported!(self, DeleteItem)
+    }
+    async fn upload_file(&self, ctx: &Ctx, space: &str, req: UploadFile) -> ApiResult<UploadResult> {
+        unsupported!(self, UploadFile)
+    }
+    async fn download(&self, ctx: &Ctx, space: &str, item: &str, range: Option<ByteRange>, redirect: bool) -> ApiResult<DownloadOutcome> {
+        unsupported!(self, DownloadFile)
+    }
+
+    // --- versions
+    async fn list_versions(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Page<Version>> {
+        unsupported!(self, ListVersions)
+    }
+    async fn get_version(&self, ctx: &Ctx, space: &str, item: &str, version: &str) -> ApiResult<Version> {
+        unsupported!(self, GetVersion)
+    }
+    async fn upload_version(&self, ctx: &Ctx, space: &str, item: &str, content: Spooled) -> ApiResult<UploadResult> {
+        unsupported!(self, UploadVersion)
+    }
+    async fn promote_version(&self, ctx: &Ctx, space: &str, item: &str, version: &str) -> ApiResult<Item> {
+        unsupported!(self, PromoteVersion)
+    }
+    async fn delete_version(&self, ctx: &Ctx, space: &str, item: &str, version: &str) -> ApiResult<()> {
+        unsupported!(self, DeleteVersion)
+    }
+
+    // --- trash, search, recent
+    async fn list_trash(&self, ctx: &Ctx, space: &str, page: PageRequest) -> ApiResult<Page<Item>> {
+        unsupported!(self, ListTrash)
+    }
+    async fn restore_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Item> {
+        unsupported!(self, RestoreItem)
+    }
+    async fn purge_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<()> {
+        unsupported!(self, PurgeItem)
+    }
+    async fn search(&self, ctx: &Ctx, space: &str, req: SearchRequest) -> ApiResult<Page<Item>> {
+        unsupported!(self, Search)
+    }
+    async fn list_recent(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Item>> {
+        unsupported!(self, ListRecent)
+    }
+
+    // --- comments
+    async fn list_comments(&self, ctx: &Ctx, space: &str, item: &str, page: PageRequest) -> ApiResult<Page<Comment>> {
+        unsupported!(self, ListComments)
+    }
+    async fn add_comment(&self, ctx: &Ctx, space: &str, item: &str, req: NewComment) -> ApiResult<Comment> {
+        unsupported!(self, AddComment)
+    }
+    async fn delete_comment(&self, ctx: &Ctx, space: &str, item: &str, comment: &str) -> ApiResult<()> {
+        unsupported!(self, DeleteComment)
+    }
+
+    // --- item permissions and sharing
+    async fn list_item_members(&self, ctx: &Ctx, space: &str, item: &str, page: PageRequest) -> ApiResult<Page<Member>> {
+        unsupported!(self, ListItemMembers)
+    }
+    async fn add_item_members(&self, ctx: &Ctx, space: &str, item: &str, req: AddMembers) -> ApiResult<Vec<Member>> {
+        unsupported!(self, AddItemMembers)
+    }
+    async fn update_item_member(&self, ctx: &Ctx, space: &str, item: &str, member: &Principal, req: UpdateMember) -> ApiResult<Member> {
+        unsupported!(self, UpdateItemMember)
+    }
+    async fn remove_item_member(&self, ctx: &Ctx, space: &str, item: &str, member: &Principal) -> ApiResult<()> {
+        unsupported!(self, RemoveItemMembers)
+    }
+    async fn get_sharing(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Sharing> {
+        unsupported!(self, GetSharing)
+    }
+    async fn update_sharing(&self, ctx: &Ctx, space: &str, item: &str, req: Sharing) -> ApiResult<Sharing> {
+        unsupported!(self, UpdateSharing)
+    }
+    async fn create_share_link(&self, ctx: &Ctx, space: &str, item: &str, req: ShareLinkRequest) -> ApiResult<ShareLink> {
+        unsupported!(self, CreateShareLink)
+    }
+    async fn get_item_security(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<ItemSecurity> {
+        unsupported!(self, GetItemSecurity)
+    }
+    async fn update_item_security(&self, ctx: &Ctx, space: &str, item: &str, req: ItemSecurity) -> ApiResult<ItemSecurity> {
+        unsupported!(self, UpdateItemSecurity)
+    }
+
+    // --- directory
+    async fn list_directory(&self, ctx: &Ctx, kind: DirectoryKind, query: DirectoryQuery) -> ApiResult<Page<DirectoryEntry>> {
+        match kind {
+            DirectoryKind::Users => unsupported!(self, ListDirectoryUsers),
+            DirectoryKind::Departments => unsupported!(self, ListDirectoryDepartments),
+            DirectoryKind::Groups => unsupported!(self, ListDirectoryGroups),
+        }
+    }
+}

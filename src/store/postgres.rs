@@ -1,0 +1,74 @@
+//! PostgreSQL, for several gateway replicas sharing tokens and upload sessions.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres, Transaction};
+
+use super::queries::{store_impl, token_sql};
+use super::{KnownSpace, Store, StoreError, StoredToken, TokenKey, TokenLock, UploadSession};
+
+token_sql!(Postgres);
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        // Replicas starting together must not run the migrations twice at once; sqlx takes an
+        // advisory lock around them.
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+store_impl!(PostgresStore, {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// A transaction-scoped advisory lock per key: a second replica wanting the same token waits
+    /// here, then re-reads and finds the first replica's token instead of fetching again.
+    async fn lock_token(&self, key: &TokenKey) -> Result<Box<dyn TokenLock>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key.lock_name())
+            .execute(&mut *tx)
+            .await?;
+        Ok(Box::new(PgTokenLock { tx, key: key.clone() }))
+    }
+
+});
+
+struct PgTokenLock {
+    tx: Transaction<'static, Postgres>,
+    key: TokenKey,
+}
+
+#[async_trait]
+impl TokenLock for PgTokenLock {
+    async fn load(&mut self) -> Result<Option<StoredToken>, StoreError> {
+        load_token(&mut *self.tx, &self.key).await
+    }
+
+    async fn save(&mut self, token: &StoredToken) -> Result<(), StoreError> {
+        save_token(&mut *self.tx, &self.key, token).await
+    }
+
+    async fn release(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,75 @@
+//! The embedded default: one SQLite file, for a single gateway instance.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Sqlite, SqlitePool};
+
+use super::queries::{store_impl, token_sql};
+use super::{KnownSpace, Store, StoreError, StoredToken, TokenKey, TokenLock, UploadSession};
+
+token_sql!(Sqlite);
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+store_impl!(SqliteStore, {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// SQLite serves one instance, whose token manager already lets one fetch run per key, so
+    /// the "lock" only reads and writes through the pool.
+    async fn lock_token(&self, key: &TokenKey) -> Result<Box<dyn TokenLock>, StoreError> {
+        Ok(Box::new(SqliteTokenLock {
+            pool: self.pool.clone(),
+            key: key.clone(),
+        }))
+    }
+
+});
+
+struct SqliteTokenLock {
+    pool: SqlitePool,
+    key: TokenKey,
+}
+
+#[async_trait]
+impl TokenLock for SqliteTokenLock {
+    async fn load(&mut self) -> Result<Option<StoredToken>, StoreError> {
+        load_token(&self.pool, &self.key).await
+    }
+
+    async fn save(&mut self, token: &StoredToken) -> Result<(), StoreError> {
+        save_token(&self.pool, &self.key, token).await
+    }
+
+    async fn release(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
