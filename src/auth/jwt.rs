@@ -15,7 +15,10 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
-    pub exp: i64,
+    /// Required; optional here only so that a token without it gets a precise error from the
+    /// validation step rather than a generic parse failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,14 +134,21 @@ impl Verifier {
         validation.leeway = self.leeway;
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // jsonwebtoken only checks `aud`/`iss` when the token has them: a configured audience
+        // or issuer must also make the claim mandatory.
+        let mut required = vec!["exp", "sub"];
         match &self.audience {
-            Some(aud) => validation.set_audience(&[aud]),
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
             None => validation.validate_aud = false,
         }
         if let Some(iss) = &self.issuer {
             validation.set_issuer(&[iss]);
+            required.push("iss");
         }
+        validation.set_required_spec_claims(&required);
         let mut last = None;
         for k in candidates {
             match decode::<Claims>(token, &k.key, &validation) {
@@ -153,6 +163,8 @@ impl Verifier {
             Some(K::InvalidAudience) => unauthorized("invalid_audience", "the token is not meant for this audience"),
             Some(K::InvalidIssuer) => unauthorized("invalid_issuer", "the token's issuer is not accepted"),
             Some(K::InvalidSignature) => unauthorized("invalid_signature", "the token's signature does not verify"),
+            Some(K::MissingRequiredClaim(c)) if c == "aud" => unauthorized("invalid_audience", "the token has no audience"),
+            Some(K::MissingRequiredClaim(c)) if c == "iss" => unauthorized("invalid_issuer", "the token has no issuer"),
             Some(K::MissingRequiredClaim(c)) => unauthorized("invalid_claims", &format!("the token lacks the '{c}' claim")),
             _ => unauthorized("invalid_token", "the token could not be verified"),
         })
@@ -209,7 +221,7 @@ pub fn mint(secret: &SecretString, req: &MintRequest) -> Result<String, String> 
     let now = chrono::Utc::now().timestamp();
     let claims = Claims {
         sub: req.sub.clone(),
-        exp: now + i64::try_from(req.ttl.as_secs()).map_err(|_| "ttl too large")?,
+        exp: Some(now + i64::try_from(req.ttl.as_secs()).map_err(|_| "ttl too large")?),
         nbf: None,
         iat: Some(now),
         iss: req.issuer.clone(),

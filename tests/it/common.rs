@@ -1,0 +1,95 @@
+//! Helpers shared by the black-box tests.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use filegate::app::Running;
+use filegate::config::Config;
+use secrecy::SecretString;
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// A gateway plus the temp dir holding its SQLite store and spool.
+pub struct Gateway {
+    pub running: Running,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Gateway {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.running.base_url, path)
+    }
+}
+
+/// Defaults for tests: HS256 secret, SQLite in a temp dir, no connections.
+pub fn config(dir: &tempfile::TempDir) -> Config {
+    let mut c = Config::default();
+    c.auth.hs256_secret = Some(SecretString::from(SECRET));
+    c.store.url = format!("sqlite://{}", dir.path().join("filegate.db").display());
+    c.limits.spool_dir = Some(dir.path().join("spool"));
+    c
+}
+
+pub async fn gateway_with(f: impl FnOnce(&mut Config, &tempfile::TempDir)) -> Gateway {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut c = config(&dir);
+    f(&mut c, &dir);
+    c.validate().expect("test config is valid");
+    let running = filegate::app::spawn(c, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("gateway starts");
+    Gateway {
+        running,
+        http: client(),
+        _dir: dir,
+    }
+}
+
+pub async fn gateway() -> Gateway {
+    gateway_with(|_, _| {}).await
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A valid HS256 token for `scopes` and `connections`.
+pub fn token(scopes: &str, connections: &str) -> String {
+    filegate::auth::mint(
+        &SecretString::from(SECRET),
+        &filegate::auth::MintRequest {
+            sub: "tester".into(),
+            scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+            connections: connections.split(',').map(str::to_owned).collect(),
+            ttl: Duration::from_secs(600),
+            issuer: None,
+            audience: None,
+        },
+    )
+    .expect("mint")
+}
+
+pub const ALL_SCOPES: &str = "files:read files:write sharing:write spaces:admin directory:read users:act_as";
+
+/// Reads a problem answer, checking the content type and the members every problem has.
+pub async fn problem(res: reqwest::Response) -> serde_json::Value {
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let request_id = res.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body: serde_json::Value = res.json().await.expect("problem body is JSON");
+    assert_eq!(ct, "application/problem+json", "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(body["code"].is_string() && body["title"].is_string() && body["type"].is_string(), "{body}");
+    assert_eq!(body["request_id"].as_str(), request_id.as_deref(), "problem carries the echoed request id");
+    body
+}

@@ -1,0 +1,11 @@
+//! Black-box tests: a real gateway on a loopback port, real SQLite and PostgreSQL stores, and
+//! the upstream simulators, all driven over HTTP. One test binary so the PostgreSQL cluster is
+//! started once.
+
+mod common;
+mod pg;
+
+mod auth;
+mod openapi;
+mod store;
+mod tokens;
