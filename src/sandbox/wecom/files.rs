@@ -83,7 +83,7 @@ pub fn file_list(app: &App, body: Obj) -> ApiResult {
         let order = primary
             .then_with(|| a.name.cmp(&b.name))
             .then_with(|| a.id.cmp(&b.id));
-        if sort_type % 2 == 0 {
+        if sort_type.is_multiple_of(2) {
             order.reverse()
         } else {
             order
