@@ -1,3 +1,4 @@
 //! WeCom WeDrive adapter.
 
 pub mod block_sha;
+pub mod errcodes;

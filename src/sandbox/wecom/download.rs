@@ -1,0 +1,248 @@
+//! file_download and the download URL it hands out.
+//!
+//! Document: file_download answers `download_url` ("有效期2个小时"), `cookie_name` and
+//! `cookie_value` ("下载请求带cookie"); only ordinary files, not folders or documents. The
+//! URL is served by the simulator itself: a GET without the cookie is refused (403), one with
+//! it streams the bytes from disk, honouring a single `Range: bytes=…` (206 / 416).
+
+use std::collections::HashMap;
+use std::io::SeekFrom;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+use super::App;
+use super::envelope::{ApiError, ApiResult, fields};
+use super::request::Obj;
+use super::state::{FILE, Ticket, random_token};
+use crate::providers::wecom::errcodes;
+
+/// The cookie's name (the document only shows `COOKIE_NAME`; the simulator's choice).
+pub const COOKIE_NAME: &str = "authkey";
+/// "有效期2个小时".
+pub const URL_TTL: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// `file_download`: `{fileid}` or `{selected_ticket}` → `{download_url, cookie_name,
+/// cookie_value}`.
+pub fn file_download(app: &App, body: Obj) -> ApiResult {
+    let ticket = body.str("selected_ticket")?;
+    let fileid = body.str("fileid")?;
+    if !ticket.is_empty() {
+        if !fileid.is_empty() {
+            return Err(ApiError::new(
+                errcodes::INVALID_PARAMETER,
+                "fill either fileid or selected_ticket, not both",
+            ));
+        }
+        return Err(ApiError::new(
+            errcodes::INVALID_SELECTED_TICKET,
+            "invalid selected_ticket",
+        ));
+    }
+    let mut drive = app.drive();
+    let node = drive.live(fileid)?;
+    let blob = match (&node.blob, node.file_type) {
+        (Some(blob), FILE) => blob.clone(),
+        _ => {
+            return Err(ApiError::new(
+                errcodes::DOWNLOAD_NOT_A_FILE,
+                "only ordinary files can be downloaded, not folders or documents",
+            ));
+        }
+    };
+    let ticket = Ticket {
+        name: node.name.clone(),
+        size: node.size,
+        blob,
+        cookie_value: random_token(64),
+        expires: Instant::now() + URL_TTL,
+    };
+    let key = random_token(48);
+    let cookie_value = ticket.cookie_value.clone();
+    let now = Instant::now();
+    drive.tickets.retain(|_, t| t.expires > now);
+    drive.tickets.insert(key.clone(), ticket);
+    Ok(fields(json!({
+        "download_url": format!("{}/wedrive/download/{key}", app.base_url),
+        "cookie_name": COOKIE_NAME,
+        "cookie_value": cookie_value,
+    })))
+}
+
+/// What a `Range` header asks of a `size`-byte file.
+#[derive(Debug, PartialEq)]
+pub enum Span {
+    Full,
+    /// Inclusive byte range.
+    Part(u64, u64),
+    Unsatisfiable,
+}
+
+/// One `bytes=a-b`, `bytes=a-` or `bytes=-n`; several ranges or a malformed header are
+/// ignored (the whole file is sent, as RFC 9110 allows).
+pub fn parse_range(header: Option<&str>, size: u64) -> Span {
+    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+        return Span::Full;
+    };
+    if spec.contains(',') {
+        return Span::Full;
+    }
+    let Some((a, b)) = spec.trim().split_once('-') else {
+        return Span::Full;
+    };
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_empty() {
+        return match b.parse::<u64>() {
+            Ok(0) => Span::Unsatisfiable,
+            Ok(n) if size > 0 => Span::Part(size - n.min(size), size - 1),
+            Ok(_) => Span::Unsatisfiable,
+            Err(_) => Span::Full,
+        };
+    }
+    let Ok(start) = a.parse::<u64>() else {
+        return Span::Full;
+    };
+    let end = if b.is_empty() {
+        u64::MAX
+    } else {
+        match b.parse::<u64>() {
+            Ok(end) if end >= start => end,
+            _ => return Span::Full,
+        }
+    };
+    if start >= size {
+        return Span::Unsatisfiable;
+    }
+    Span::Part(start, end.min(size - 1))
+}
+
+fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+/// RFC 5987 encoding of a file name for Content-Disposition.
+fn encode_filename(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn refuse(status: StatusCode, text: &'static str) -> Response {
+    (status, text).into_response()
+}
+
+/// `GET /wedrive/download/{key}` with the cookie from file_download.
+pub async fn serve(
+    State(app): State<Arc<App>>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    app.control.count_call("download_url");
+    let (blob, size, name, cookie) = {
+        let mut drive = app.drive();
+        let Some(ticket) = drive.tickets.get(&key) else {
+            return refuse(StatusCode::NOT_FOUND, "no such download");
+        };
+        if ticket.expires <= Instant::now() {
+            drive.tickets.remove(&key);
+            return refuse(StatusCode::FORBIDDEN, "download url expired");
+        }
+        (
+            ticket.blob.clone(),
+            ticket.size,
+            ticket.name.clone(),
+            ticket.cookie_value.clone(),
+        )
+    };
+    if cookies(&headers).get(COOKIE_NAME) != Some(&cookie) {
+        return refuse(StatusCode::FORBIDDEN, "missing or wrong download cookie");
+    }
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let (status, start, end) = match parse_range(range, size) {
+        Span::Full => (StatusCode::OK, 0, size.saturating_sub(1)),
+        Span::Part(a, b) => (StatusCode::PARTIAL_CONTENT, a, b),
+        Span::Unsatisfiable => {
+            let mut r = refuse(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable");
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return r;
+        }
+    };
+    let len = end + 1 - start;
+    let mut file = match tokio::fs::File::open(&blob.path).await {
+        Ok(f) => f,
+        Err(_) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "storage failure"),
+    };
+    if file.seek(SeekFrom::Start(start)).await.is_err() {
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "storage failure");
+    }
+    let stream = ReaderStream::with_capacity(file.take(len), 256 * 1024);
+    let mut response = Response::new(Body::from_stream(stream));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename*=UTF-8''{}",
+        encode_filename(&name)
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        assert_eq!(parse_range(None, 10), Span::Full);
+        assert_eq!(parse_range(Some("bytes=0-3"), 10), Span::Part(0, 3));
+        assert_eq!(parse_range(Some("bytes=4-"), 10), Span::Part(4, 9));
+        assert_eq!(parse_range(Some("bytes=-3"), 10), Span::Part(7, 9));
+        assert_eq!(parse_range(Some("bytes=-30"), 10), Span::Part(0, 9));
+        assert_eq!(parse_range(Some("bytes=5-100"), 10), Span::Part(5, 9));
+        assert_eq!(parse_range(Some("bytes=10-"), 10), Span::Unsatisfiable);
+        assert_eq!(parse_range(Some("bytes=-0"), 10), Span::Unsatisfiable);
+        assert_eq!(parse_range(Some("bytes=3-1"), 10), Span::Full);
+        assert_eq!(parse_range(Some("bytes=0-1,4-5"), 10), Span::Full);
+        assert_eq!(parse_range(Some("items=0-1"), 10), Span::Full);
+    }
+
+    #[test]
+    fn file_names_are_percent_encoded() {
+        assert_eq!(encode_filename("a b.txt"), "a%20b.txt");
+        assert_eq!(encode_filename("微"), "%E5%BE%AE");
+    }
+}
