@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::Body;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -26,8 +26,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api;
 use crate::auth::Verifier;
 use crate::config::Config;
-use crate::error::{ApiError, Problem, PROBLEM_CONTENT_TYPE};
-use crate::providers::{http::UpstreamHttp, Deps, Registry};
+use crate::error::{ApiError, PROBLEM_CONTENT_TYPE, Problem};
+use crate::providers::{Deps, Registry, http::UpstreamHttp};
 use crate::store::Store;
 use crate::tokens::TokenManager;
 use crate::uploads::Staging;
@@ -90,7 +90,10 @@ pub async fn build(config: Config) -> Result<(Router, AppState), StartError> {
     build_with_store(config, store).await
 }
 
-pub async fn build_with_store(config: Config, store: Arc<dyn Store>) -> Result<(Router, AppState), StartError> {
+pub async fn build_with_store(
+    config: Config,
+    store: Arc<dyn Store>,
+) -> Result<(Router, AppState), StartError> {
     let verifier = Verifier::from_config(&config.auth).map_err(StartError::Config)?;
     let tokens = TokenManager::new(store.clone(), config.tokens.refresh_ahead);
     let http = UpstreamHttp::new(&config.limits).map_err(StartError::Config)?;
@@ -125,10 +128,14 @@ pub async fn build_with_store(config: Config, store: Arc<dyn Store>) -> Result<(
 /// The router with all layers. Read bottom-up for the order a request goes through.
 pub fn router(state: AppState) -> Router {
     let limits = &state.config().limits;
-    let standard = api::standard_routes()
-        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, limits.request_timeout));
-    let transfer = api::transfer_routes()
-        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, limits.transfer_timeout));
+    let standard = api::standard_routes().layer(TimeoutLayer::with_status_code(
+        StatusCode::GATEWAY_TIMEOUT,
+        limits.request_timeout,
+    ));
+    let transfer = api::transfer_routes().layer(TimeoutLayer::with_status_code(
+        StatusCode::GATEWAY_TIMEOUT,
+        limits.transfer_timeout,
+    ));
     let (routes, openapi) = OpenApiRouter::with_openapi(api::base_doc())
         .merge(standard)
         .merge(transfer)
@@ -150,7 +157,11 @@ pub fn router(state: AppState) -> Router {
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods(tower_http::cors::Any)
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::RANGE])
-                .expose_headers([header::CONTENT_RANGE, header::CONTENT_DISPOSITION, header::RETRY_AFTER]),
+                .expose_headers([
+                    header::CONTENT_RANGE,
+                    header::CONTENT_DISPOSITION,
+                    header::RETRY_AFTER,
+                ]),
         )
     };
 
@@ -170,8 +181,12 @@ pub fn router(state: AppState) -> Router {
         // Shed load beyond the configured concurrency instead of queueing without bound.
         .layer(HandleErrorLayer::new(overloaded))
         .load_shed()
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(limits.max_concurrent_requests))
-        .layer(DefaultBodyLimit::max(usize::try_from(limits.max_json_bytes).unwrap_or(usize::MAX)));
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            limits.max_concurrent_requests,
+        ))
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(limits.max_json_bytes).unwrap_or(usize::MAX),
+        ));
 
     routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
@@ -186,11 +201,13 @@ async fn route_not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> Response {
-    Problem::for_status(StatusCode::METHOD_NOT_ALLOWED).into_response_with_status(StatusCode::METHOD_NOT_ALLOWED)
+    Problem::for_status(StatusCode::METHOD_NOT_ALLOWED)
+        .into_response_with_status(StatusCode::METHOD_NOT_ALLOWED)
 }
 
 async fn overloaded(_: tower::BoxError) -> Response {
-    Problem::for_status(StatusCode::SERVICE_UNAVAILABLE).into_response_with_status(StatusCode::SERVICE_UNAVAILABLE)
+    Problem::for_status(StatusCode::SERVICE_UNAVAILABLE)
+        .into_response_with_status(StatusCode::SERVICE_UNAVAILABLE)
 }
 
 fn panic_to_problem(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -198,11 +215,20 @@ fn panic_to_problem(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::internal("handler panicked").into_response()
 }
 
-fn compress_json_only(_: StatusCode, _: axum::http::Version, headers: &axum::http::HeaderMap, _: &axum::http::Extensions) -> bool {
+fn compress_json_only(
+    _: StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with(PROBLEM_CONTENT_TYPE) || ct.starts_with("text/"))
+        .is_some_and(|ct| {
+            ct.starts_with("application/json")
+                || ct.starts_with(PROBLEM_CONTENT_TYPE)
+                || ct.starts_with("text/")
+        })
 }
 
 fn make_span(req: &Request<Body>) -> tracing::Span {
@@ -211,7 +237,11 @@ fn make_span(req: &Request<Body>) -> tracing::Span {
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     tracing::info_span!(
         "request",
         method = %req.method(),
@@ -226,7 +256,11 @@ fn make_span(req: &Request<Body>) -> tracing::Span {
 /// A caller's request id is echoed into logs and problems: accept only short, printable ones.
 async fn drop_bad_request_id(mut req: Request, next: Next) -> Response {
     let bad = req.headers().get("x-request-id").is_some_and(|v| {
-        v.len() > 128 || !v.as_bytes().iter().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+        v.len() > 128
+            || !v
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
     });
     if bad {
         req.headers_mut().remove("x-request-id");
@@ -280,16 +314,22 @@ async fn finish_problems(req: Request, next: Next) -> Response {
     problem.request_id = request_id;
     let (mut parts, _) = res.into_parts();
     let body = serde_json::to_vec(&problem).unwrap_or_default();
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+    );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body))
 }
 
 /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

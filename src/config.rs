@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,10 @@ use crate::model::Provider;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config: {0}")]
     Parse(String),
     #[error("config key `{key}`: {message}")]
@@ -336,7 +339,10 @@ impl Config {
     }
 
     /// Reads every `*_env` secret reference through `lookup`.
-    pub fn resolve_secrets(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    pub fn resolve_secrets(
+        &mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
         if self.auth.hs256_secret.is_none() {
             if let Some(var) = &self.auth.hs256_secret_env {
                 self.auth.hs256_secret = lookup(var).map(SecretString::from);
@@ -344,11 +350,18 @@ impl Config {
         }
         for (i, c) in self.connections.iter_mut().enumerate() {
             let missing = |key: &str, var: &str| {
-                invalid(format!("connections[{i}].{key}"), format!("environment variable {var} is not set"))
+                invalid(
+                    format!("connections[{i}].{key}"),
+                    format!("environment variable {var} is not set"),
+                )
             };
             match &mut c.provider {
                 ProviderConfig::Wecom(w) if w.secret.is_none() => {
-                    w.secret = Some(lookup(&w.secret_env).ok_or_else(|| missing("secret_env", &w.secret_env))?.into());
+                    w.secret = Some(
+                        lookup(&w.secret_env)
+                            .ok_or_else(|| missing("secret_env", &w.secret_env))?
+                            .into(),
+                    );
                 }
                 ProviderConfig::Fangcloud(f) if f.client_secret.is_none() => {
                     f.client_secret = Some(
@@ -359,7 +372,11 @@ impl Config {
                 }
                 ProviderConfig::Onebot(o) if o.access_token.is_none() => {
                     if let Some(var) = &o.access_token_env {
-                        o.access_token = Some(lookup(var).ok_or_else(|| missing("access_token_env", var))?.into());
+                        o.access_token = Some(
+                            lookup(var)
+                                .ok_or_else(|| missing("access_token_env", var))?
+                                .into(),
+                        );
                     }
                 }
                 _ => {}
@@ -373,16 +390,21 @@ impl Config {
         let a = &self.auth;
         match &a.hs256_secret {
             Some(s) if s.expose_secret().len() < 32 => {
-                return Err(invalid("auth.hs256_secret_env", "the HS256 secret must be at least 32 bytes"))
+                return Err(invalid(
+                    "auth.hs256_secret_env",
+                    "the HS256 secret must be at least 32 bytes",
+                ));
             }
             None if a.public_keys.is_empty() => {
                 return Err(invalid(
                     "auth",
                     format!(
                         "no way to verify callers: set {} (HS256 secret) or list auth.public_keys",
-                        a.hs256_secret_env.as_deref().unwrap_or("auth.hs256_secret_env")
+                        a.hs256_secret_env
+                            .as_deref()
+                            .unwrap_or("auth.hs256_secret_env")
                     ),
-                ))
+                ));
             }
             _ => {}
         }
@@ -394,8 +416,14 @@ impl Config {
                 ));
             }
         }
-        if !(self.store.url.starts_with("sqlite:") || self.store.url.starts_with("postgres://") || self.store.url.starts_with("postgresql://")) {
-            return Err(invalid("store.url", "must start with sqlite: or postgres://"));
+        if !(self.store.url.starts_with("sqlite:")
+            || self.store.url.starts_with("postgres://")
+            || self.store.url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "store.url",
+                "must start with sqlite: or postgres://",
+            ));
         }
         if self.store.max_connections == 0 {
             return Err(invalid("store.max_connections", "must be at least 1"));
@@ -411,13 +439,19 @@ impl Config {
             }
         }
         if l.upload_part_bytes < 1024 * 1024 || l.upload_part_bytes > 512 * 1024 * 1024 {
-            return Err(invalid("limits.upload_part_bytes", "must be between 1 MiB and 512 MiB"));
+            return Err(invalid(
+                "limits.upload_part_bytes",
+                "must be between 1 MiB and 512 MiB",
+            ));
         }
         for (key, d) in [
             ("limits.request_timeout", l.request_timeout),
             ("limits.transfer_timeout", l.transfer_timeout),
             ("limits.upstream_timeout", l.upstream_timeout),
-            ("limits.upstream_connect_timeout", l.upstream_connect_timeout),
+            (
+                "limits.upstream_connect_timeout",
+                l.upstream_connect_timeout,
+            ),
             ("limits.upload_session_ttl", l.upload_session_ttl),
         ] {
             if d.is_zero() {
@@ -425,7 +459,10 @@ impl Config {
             }
         }
         if l.max_concurrent_requests == 0 {
-            return Err(invalid("limits.max_concurrent_requests", "must be at least 1"));
+            return Err(invalid(
+                "limits.max_concurrent_requests",
+                "must be at least 1",
+            ));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid("log.format", "must be text or json"));
@@ -435,12 +472,21 @@ impl Config {
             let key = format!("connections[{i}].name");
             if c.name.is_empty()
                 || c.name.len() > 64
-                || !c.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                || !c
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             {
-                return Err(invalid(key, "must be 1-64 characters of a-z, A-Z, 0-9, '-' or '_'"));
+                return Err(invalid(
+                    key,
+                    "must be 1-64 characters of a-z, A-Z, 0-9, '-' or '_'",
+                ));
             }
             if !names.insert(c.name.as_str()) {
-                return Err(invalid(key, format!("duplicate connection name '{}'", c.name)));
+                return Err(invalid(
+                    key,
+                    format!("duplicate connection name '{}'", c.name),
+                ));
             }
             let url_key = |k: &str| format!("connections[{i}].{k}");
             match &c.provider {
@@ -453,7 +499,11 @@ impl Config {
                 ProviderConfig::Fangcloud(f) => {
                     check_url(&url_key("oauth_url"), &f.oauth_url)?;
                     check_url(&url_key("api_url"), &f.api_url)?;
-                    for (k, v) in [("client_id", &f.client_id), ("enterprise_id", &f.enterprise_id), ("default_user_id", &f.default_user_id)] {
+                    for (k, v) in [
+                        ("client_id", &f.client_id),
+                        ("enterprise_id", &f.enterprise_id),
+                        ("default_user_id", &f.default_user_id),
+                    ] {
                         if v.is_empty() {
                             return Err(invalid(url_key(k), "must not be empty"));
                         }
@@ -462,7 +512,10 @@ impl Config {
                 ProviderConfig::Onebot(o) => {
                     check_url(&url_key("base_url"), &o.base_url)?;
                     if o.max_upload_bytes == 0 {
-                        return Err(invalid(url_key("max_upload_bytes"), "must be greater than 0"));
+                        return Err(invalid(
+                            url_key("max_upload_bytes"),
+                            "must be greater than 0",
+                        ));
                     }
                 }
             }
@@ -528,7 +581,9 @@ mod tests {
 
     #[test]
     fn a_typo_is_named_in_the_error() {
-        let err = parse("[limits]\nmax_upload_byte = 3\n").unwrap_err().to_string();
+        let err = parse("[limits]\nmax_upload_byte = 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("limits.max_upload_byte"), "{err}");
     }
 
@@ -545,17 +600,29 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("connections[0].secret_env") && err.contains("NOT_SET_ANYWHERE"), "{err}");
+        assert!(
+            err.contains("connections[0].secret_env") && err.contains("NOT_SET_ANYWHERE"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_values_name_their_key() {
         for (text, key) in [
             ("[store]\nurl = \"mysql://x\"\n", "store.url"),
-            ("[limits]\nmax_concurrent_requests = 0\n", "limits.max_concurrent_requests"),
+            (
+                "[limits]\nmax_concurrent_requests = 0\n",
+                "limits.max_concurrent_requests",
+            ),
             ("[log]\nformat = \"xml\"\n", "log.format"),
-            ("[[connections]]\nname = \"a b\"\nprovider = \"onebot\"\nbase_url = \"http://x\"\n", "connections[0].name"),
-            ("[[connections]]\nname = \"q\"\nprovider = \"onebot\"\nbase_url = \"ftp://x\"\n", "connections[0].base_url"),
+            (
+                "[[connections]]\nname = \"a b\"\nprovider = \"onebot\"\nbase_url = \"http://x\"\n",
+                "connections[0].name",
+            ),
+            (
+                "[[connections]]\nname = \"q\"\nprovider = \"onebot\"\nbase_url = \"ftp://x\"\n",
+                "connections[0].base_url",
+            ),
         ] {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.contains(key), "{text}: {err}");

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -64,12 +64,28 @@ impl Problem {
     pub fn for_status(status: StatusCode) -> Self {
         let (code, detail) = match status {
             StatusCode::NOT_FOUND => ("route_not_found", "no such route"),
-            StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "method not allowed on this route"),
-            StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "request body exceeds the configured limit"),
-            StatusCode::REQUEST_TIMEOUT => ("request_timeout", "the request body was not received in time"),
-            StatusCode::GATEWAY_TIMEOUT => ("gateway_timeout", "the request did not complete within the configured timeout"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "unsupported content type"),
-            StatusCode::SERVICE_UNAVAILABLE => ("overloaded", "the gateway is at its concurrency limit; retry later"),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                ("method_not_allowed", "method not allowed on this route")
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "payload_too_large",
+                "request body exceeds the configured limit",
+            ),
+            StatusCode::REQUEST_TIMEOUT => (
+                "request_timeout",
+                "the request body was not received in time",
+            ),
+            StatusCode::GATEWAY_TIMEOUT => (
+                "gateway_timeout",
+                "the request did not complete within the configured timeout",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ("unsupported_media_type", "unsupported content type")
+            }
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "overloaded",
+                "the gateway is at its concurrency limit; retry later",
+            ),
             StatusCode::BAD_REQUEST => ("bad_request", "the request could not be understood"),
             s if s.is_server_error() => ("internal_error", "internal error"),
             _ => ("error", "request failed"),
@@ -119,9 +135,10 @@ impl UpstreamKind {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
-            Self::TokenRejected | Self::CredentialsRejected | Self::Unavailable | Self::Malformed => {
-                StatusCode::BAD_GATEWAY
-            }
+            Self::TokenRejected
+            | Self::CredentialsRejected
+            | Self::Unavailable
+            | Self::Malformed => StatusCode::BAD_GATEWAY,
             Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
         }
     }
@@ -175,7 +192,13 @@ impl UpstreamError {
     /// The transport failed: connection refused, reset, TLS, or a timeout.
     pub fn transport(provider: &'static str, err: &reqwest::Error) -> Self {
         if err.is_timeout() {
-            Self::new(provider, UpstreamKind::Timeout, "upstream_timeout", "timeout", "the upstream did not answer in time")
+            Self::new(
+                provider,
+                UpstreamKind::Timeout,
+                "upstream_timeout",
+                "timeout",
+                "the upstream did not answer in time",
+            )
         } else {
             // reqwest's Display can include the URL, which for some upstreams carries the access
             // token as a query parameter: keep only the class of failure.
@@ -186,13 +209,25 @@ impl UpstreamError {
             } else {
                 "the upstream request failed"
             };
-            Self::new(provider, UpstreamKind::Unavailable, "upstream_unavailable", "transport", what)
+            Self::new(
+                provider,
+                UpstreamKind::Unavailable,
+                "upstream_unavailable",
+                "transport",
+                what,
+            )
         }
     }
 
     /// The upstream answered something that is not its documented shape.
     pub fn malformed(provider: &'static str, what: impl Into<String>) -> Self {
-        Self::new(provider, UpstreamKind::Malformed, "upstream_malformed", "malformed", what)
+        Self::new(
+            provider,
+            UpstreamKind::Malformed,
+            "upstream_malformed",
+            "malformed",
+            what,
+        )
     }
 
     /// A bare HTTP status with no envelope we understand (proxy errors, crashes).
@@ -207,7 +242,13 @@ impl UpstreamError {
             UpstreamKind::Timeout => "upstream_timeout",
             _ => "upstream_unavailable",
         };
-        Self::new(provider, kind, code, status.as_u16(), format!("upstream answered HTTP {}", status.as_u16()))
+        Self::new(
+            provider,
+            kind,
+            code,
+            status.as_u16(),
+            format!("upstream answered HTTP {}", status.as_u16()),
+        )
     }
 }
 
@@ -337,7 +378,10 @@ fn too_large(limit: u64) -> String {
 
 fn upstream_detail(u: &UpstreamError) -> String {
     match u.kind {
-        UpstreamKind::RateLimited => format!("{} is rate limiting this connection; retry later", u.provider),
+        UpstreamKind::RateLimited => format!(
+            "{} is rate limiting this connection; retry later",
+            u.provider
+        ),
         UpstreamKind::CredentialsRejected | UpstreamKind::TokenRejected => format!(
             "{} rejected the gateway's own credentials for this connection; the operator must fix the connection's configuration",
             u.provider
@@ -353,7 +397,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         match &self {
-            Self::Internal(e) => tracing::error!(error = %e, source = ?e.source(), "internal error"),
+            Self::Internal(e) => {
+                tracing::error!(error = %e, source = ?e.source(), "internal error")
+            }
             Self::Upstream(u) => tracing::warn!(
                 provider = u.provider,
                 upstream_code = %u.upstream_code,
@@ -383,7 +429,9 @@ impl IntoResponse for ApiError {
 impl ApiError {
     fn retry_after(&self) -> Option<u64> {
         match self {
-            Self::Upstream(u) if u.kind == UpstreamKind::RateLimited => Some(u.retry_after.unwrap_or(1)),
+            Self::Upstream(u) if u.kind == UpstreamKind::RateLimited => {
+                Some(u.retry_after.unwrap_or(1))
+            }
             _ => None,
         }
     }

@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use filegate::config::Config;
 
 #[derive(Parser)]
-#[command(name = "filegate", version, about = "One REST API over WeCom WeDrive, Fangcloud and QQ group files")]
+#[command(
+    name = "filegate",
+    version,
+    about = "One REST API over WeCom WeDrive, Fangcloud and QQ group files"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -100,13 +104,17 @@ async fn run(command: Command) -> Result<(), String> {
             }
             filegate::telemetry::init_logging(&config.log);
             let addr = config.listen;
-            let (app, state) = filegate::app::build(config).await.map_err(|e| e.to_string())?;
+            let (app, state) = filegate::app::build(config)
+                .await
+                .map_err(|e| e.to_string())?;
             state.staging().spawn_sweeper();
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             tracing::info!(%addr, store = state.store().backend(), connections = state.registry().all().count(), "filegate listening");
-            filegate::app::serve(listener, app).await.map_err(|e| e.to_string())
+            filegate::app::serve(listener, app)
+                .await
+                .map_err(|e| e.to_string())
         }
         Command::Sandbox { listen, data_dir } => filegate::sandbox::run(listen, data_dir).await,
         Command::Openapi { output } => {
@@ -114,7 +122,8 @@ async fn run(command: Command) -> Result<(), String> {
                 .to_pretty_json()
                 .map_err(|e| format!("cannot render the OpenAPI document: {e}"))?;
             match output {
-                Some(path) => std::fs::write(&path, json + "\n").map_err(|e| format!("cannot write {}: {e}", path.display())),
+                Some(path) => std::fs::write(&path, json + "\n")
+                    .map_err(|e| format!("cannot write {}: {e}", path.display())),
                 None => {
                     println!("{json}");
                     Ok(())
@@ -122,28 +131,40 @@ async fn run(command: Command) -> Result<(), String> {
             }
         }
         Command::Token {
-            command: TokenCommand::Mint {
-                sub,
-                scope,
-                connections,
-                ttl,
-                config,
-            },
+            command:
+                TokenCommand::Mint {
+                    sub,
+                    scope,
+                    connections,
+                    ttl,
+                    config,
+                },
         } => {
             let config = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
             let secret = config.auth.hs256_secret.as_ref().ok_or_else(|| {
                 format!(
                     "no HS256 secret: set {}",
-                    config.auth.hs256_secret_env.as_deref().unwrap_or("FILEGATE_JWT_SECRET")
+                    config
+                        .auth
+                        .hs256_secret_env
+                        .as_deref()
+                        .unwrap_or("FILEGATE_JWT_SECRET")
                 )
             })?;
             if ttl > config.auth.max_mint_ttl {
-                return Err(format!("--ttl is longer than auth.max_mint_ttl ({})", humantime::format_duration(config.auth.max_mint_ttl)));
+                return Err(format!(
+                    "--ttl is longer than auth.max_mint_ttl ({})",
+                    humantime::format_duration(config.auth.max_mint_ttl)
+                ));
             }
             let req = filegate::auth::MintRequest {
                 sub,
                 scopes: scope.split_whitespace().map(str::to_owned).collect(),
-                connections: connections.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+                connections: connections
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
                 ttl,
                 issuer: config.auth.issuer.clone(),
                 audience: config.auth.audience.clone(),
@@ -154,7 +175,9 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Migrate { config } => {
             let config = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
-            let store = filegate::store::open(&config.store.url, 1).await.map_err(|e| e.to_string())?;
+            let store = filegate::store::open(&config.store.url, 1)
+                .await
+                .map_err(|e| e.to_string())?;
             eprintln!("migrations applied ({})", store.backend());
             Ok(())
         }

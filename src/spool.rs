@@ -119,7 +119,10 @@ fn body_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> ApiError {
         }
         source = err.source();
     }
-    ApiError::bad_request("upload_incomplete", "the request body ended before the upload was complete")
+    ApiError::bad_request(
+        "upload_incomplete",
+        "the request body ended before the upload was complete",
+    )
 }
 
 impl Spooled {
@@ -170,7 +173,10 @@ mod tests {
     use super::*;
 
     fn chunks(data: &[u8]) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-        let v: Vec<Result<Bytes, std::io::Error>> = data.chunks(1000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let v: Vec<Result<Bytes, std::io::Error>> = data
+            .chunks(1000)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
         futures::stream::iter(v)
     }
 
@@ -192,11 +198,16 @@ mod tests {
     #[tokio::test]
     async fn an_oversize_or_broken_body_leaves_no_file_behind() {
         let dir = tempfile::tempdir().unwrap();
-        let err = spool(dir.path(), chunks(&[0u8; 5000]), 4096).await.unwrap_err();
+        let err = spool(dir.path(), chunks(&[0u8; 5000]), 4096)
+            .await
+            .unwrap_err();
         assert_eq!(err.status().as_u16(), 413);
         let broken = futures::stream::iter(vec![
             Ok(Bytes::from_static(b"abc")),
-            Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "gone")),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "gone",
+            )),
         ]);
         let err = spool(dir.path(), broken, 4096).await.unwrap_err();
         assert_eq!(err.code(), "upload_incomplete");

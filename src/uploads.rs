@@ -61,7 +61,10 @@ pub struct Staging {
 }
 
 fn not_found() -> ApiError {
-    ApiError::not_found("upload_not_found", "no such upload (it may have completed or expired)")
+    ApiError::not_found(
+        "upload_not_found",
+        "no such upload (it may have completed or expired)",
+    )
 }
 
 fn part_count(size: u64, part_size: u64) -> u32 {
@@ -69,15 +72,29 @@ fn part_count(size: u64, part_size: u64) -> u32 {
 }
 
 impl Staging {
-    pub fn new(spool_dir: &Path, store: Arc<dyn Store>, part_size: u64, ttl: Duration) -> std::io::Result<Self> {
+    pub fn new(
+        spool_dir: &Path,
+        store: Arc<dyn Store>,
+        part_size: u64,
+        ttl: Duration,
+    ) -> std::io::Result<Self> {
         let dir = spool_dir.join("filegate-staging");
         std::fs::create_dir_all(&dir)?;
-        Ok(Self { dir, store, part_size, ttl })
+        Ok(Self {
+            dir,
+            store,
+            part_size,
+            ttl,
+        })
     }
 
     fn file(&self, session: &UploadSession) -> PathBuf {
         // The id is an opaque, URL-safe token we minted; only its uuid names the file.
-        self.dir.join(session.id.replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
+        self.dir.join(
+            session
+                .id
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+        )
     }
 
     pub async fn create(
@@ -93,7 +110,8 @@ impl Staging {
             return Err(ApiError::PayloadTooLarge { limit });
         }
         let now = Utc::now();
-        let expires = now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::hours(24));
+        let expires =
+            now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::hours(24));
         let uuid = uuid::Uuid::new_v4().simple().to_string();
         let session = UploadSession {
             id: ids::encode(IdKind::Upload, provider, &[&uuid]),
@@ -111,27 +129,63 @@ impl Staging {
             created_at: now.timestamp(),
             expires_at: expires.timestamp(),
         };
-        tokio::fs::File::create(self.file(&session)).await.map_err(ApiError::internal)?;
-        self.store.create_upload(&session).await.map_err(ApiError::internal)?;
+        tokio::fs::File::create(self.file(&session))
+            .await
+            .map_err(ApiError::internal)?;
+        self.store
+            .create_upload(&session)
+            .await
+            .map_err(ApiError::internal)?;
         Ok(info(&session, Vec::new()))
     }
 
     /// The session, if it exists, belongs to this connection/space/caller and has not expired.
-    pub async fn get(&self, id: &str, connection: &str, space: &str, owner: &str) -> ApiResult<UploadSession> {
-        let s = self.store.get_upload(id).await.map_err(ApiError::internal)?.ok_or_else(not_found)?;
-        if s.connection != connection || s.space != space || s.owner != owner || s.expires_at < Utc::now().timestamp() {
+    pub async fn get(
+        &self,
+        id: &str,
+        connection: &str,
+        space: &str,
+        owner: &str,
+    ) -> ApiResult<UploadSession> {
+        let s = self
+            .store
+            .get_upload(id)
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or_else(not_found)?;
+        if s.connection != connection
+            || s.space != space
+            || s.owner != owner
+            || s.expires_at < Utc::now().timestamp()
+        {
             return Err(not_found());
         }
         Ok(s)
     }
 
     pub async fn info(&self, s: &UploadSession) -> ApiResult<UploadSessionInfo> {
-        let parts = self.store.list_parts(&s.id).await.map_err(ApiError::internal)?;
-        Ok(info(s, parts.into_iter().filter_map(|(n, _)| u32::try_from(n).ok()).collect()))
+        let parts = self
+            .store
+            .list_parts(&s.id)
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(info(
+            s,
+            parts
+                .into_iter()
+                .filter_map(|(n, _)| u32::try_from(n).ok())
+                .collect(),
+        ))
     }
 
     /// Writes part `n` (1-based) from `body`, which must be exactly the part's size.
-    pub async fn put_part<S, E>(&self, s: &UploadSession, n: u32, declared_len: Option<u64>, body: S) -> ApiResult<UploadSessionInfo>
+    pub async fn put_part<S, E>(
+        &self,
+        s: &UploadSession,
+        n: u32,
+        declared_len: Option<u64>,
+        body: S,
+    ) -> ApiResult<UploadSessionInfo>
     where
         S: Stream<Item = Result<Bytes, E>> + Send,
         E: std::error::Error + Send + Sync + 'static,
@@ -140,31 +194,47 @@ impl Staging {
         let part_size = u64::try_from(s.part_size).unwrap_or(1);
         let count = part_count(size, part_size);
         if n == 0 || n > count {
-            return Err(ApiError::invalid_field("n", format!("part numbers run from 1 to {count}")));
+            return Err(ApiError::invalid_field(
+                "n",
+                format!("part numbers run from 1 to {count}"),
+            ));
         }
         let offset = u64::from(n - 1) * part_size;
         let expected = part_size.min(size - offset.min(size));
         if declared_len.is_some_and(|l| l != expected) {
-            return Err(ApiError::bad_request("part_size_mismatch", format!("part {n} must be exactly {expected} bytes")));
+            return Err(ApiError::bad_request(
+                "part_size_mismatch",
+                format!("part {n} must be exactly {expected} bytes"),
+            ));
         }
         let mut file = tokio::fs::OpenOptions::new()
             .write(true)
             .open(self.file(s))
             .await
             .map_err(|_| not_found())?;
-        file.seek(std::io::SeekFrom::Start(offset)).await.map_err(ApiError::internal)?;
+        file.seek(std::io::SeekFrom::Start(offset))
+            .await
+            .map_err(ApiError::internal)?;
         let mut written = 0u64;
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|_| ApiError::bad_request("upload_incomplete", "the part's body ended early"))?;
+            let chunk = chunk.map_err(|_| {
+                ApiError::bad_request("upload_incomplete", "the part's body ended early")
+            })?;
             written += chunk.len() as u64;
             if written > expected {
-                return Err(ApiError::bad_request("part_size_mismatch", format!("part {n} must be exactly {expected} bytes")));
+                return Err(ApiError::bad_request(
+                    "part_size_mismatch",
+                    format!("part {n} must be exactly {expected} bytes"),
+                ));
             }
             file.write_all(&chunk).await.map_err(ApiError::internal)?;
         }
         if written != expected {
-            return Err(ApiError::bad_request("part_size_mismatch", format!("part {n} must be exactly {expected} bytes, got {written}")));
+            return Err(ApiError::bad_request(
+                "part_size_mismatch",
+                format!("part {n} must be exactly {expected} bytes, got {written}"),
+            ));
         }
         file.sync_data().await.map_err(ApiError::internal)?;
         self.store
@@ -178,7 +248,10 @@ impl Staging {
     pub async fn assemble(&self, s: &UploadSession) -> ApiResult<Spooled> {
         let info = self.info(s).await?;
         if info.parts_received.len() != info.part_count as usize {
-            let missing: Vec<u32> = (1..=info.part_count).filter(|n| !info.parts_received.contains(n)).take(20).collect();
+            let missing: Vec<u32> = (1..=info.part_count)
+                .filter(|n| !info.parts_received.contains(n))
+                .take(20)
+                .collect();
             return Err(ApiError::Conflict {
                 code: "upload_incomplete",
                 detail: format!("parts still missing: {missing:?}"),
@@ -186,14 +259,20 @@ impl Staging {
         }
         let spooled = Spooled::from_staged(self.file(s)).await?;
         if spooled.size != info.size {
-            return Err(ApiError::internal(format!("staged upload {} has {} bytes, expected {}", s.id, spooled.size, info.size)));
+            return Err(ApiError::internal(format!(
+                "staged upload {} has {} bytes, expected {}",
+                s.id, spooled.size, info.size
+            )));
         }
         Ok(spooled)
     }
 
     /// Removes a session and its staging file.
     pub async fn discard(&self, s: &UploadSession) -> ApiResult<()> {
-        self.store.delete_upload(&s.id).await.map_err(ApiError::internal)?;
+        self.store
+            .delete_upload(&s.id)
+            .await
+            .map_err(ApiError::internal)?;
         match tokio::fs::remove_file(self.file(s)).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ApiError::internal(e)),
             _ => Ok(()),

@@ -1,7 +1,7 @@
 //! Comments on items.
 
-use axum::http::StatusCode;
 use axum::Json;
+use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,7 +26,11 @@ async fn list_comments(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Comment>>> {
     let page = q.validate()?;
-    Ok(Json(auth.drive(Operation::ListComments)?.list_comments(&auth.ctx, &p.space, &p.item, page).await?))
+    Ok(Json(
+        auth.drive(Operation::ListComments)?
+            .list_comments(&auth.ctx, &p.space, &p.item, page)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments", tag = "comments",
@@ -41,12 +45,20 @@ async fn add_comment(
     }
     validate::text("content", &req.content, 1000)?;
     let drive = auth.drive(Operation::AddComment)?;
-    Ok((StatusCode::CREATED, Json(drive.add_comment(&auth.ctx, &p.space, &p.item, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(drive.add_comment(&auth.ctx, &p.space, &p.item, req).await?),
+    ))
 }
 
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments/{comment}", tag = "comments",
     params(CommentPath), responses((status = 204), Problems))]
-async fn delete_comment(auth: Authorized<FilesWrite>, ApiPath(p): ApiPath<CommentPath>) -> ApiResult<StatusCode> {
-    auth.drive(Operation::DeleteComment)?.delete_comment(&auth.ctx, &p.space, &p.item, &p.comment).await?;
+async fn delete_comment(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<CommentPath>,
+) -> ApiResult<StatusCode> {
+    auth.drive(Operation::DeleteComment)?
+        .delete_comment(&auth.ctx, &p.space, &p.item, &p.comment)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

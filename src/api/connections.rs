@@ -1,14 +1,14 @@
 //! `GET /v1/connections`, `GET /v1/connections/{conn}`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{authenticate, AnyScope, Authorized};
+use super::extract::{AnyScope, Authorized, authenticate};
 use super::paths::{ConnPath, Problems};
 use crate::app::AppState;
 use crate::error::ApiResult;
@@ -41,13 +41,18 @@ fn info(c: &Connection) -> ConnectionInfo {
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_connections)).routes(routes!(get_connection))
+    OpenApiRouter::new()
+        .routes(routes!(list_connections))
+        .routes(routes!(get_connection))
 }
 
 /// List the connections the caller's token grants.
 #[utoipa::path(get, path = "/v1/connections", tag = "connections",
     responses((status = 200, body = ConnectionList), Problems))]
-async fn list_connections(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<ConnectionList>> {
+async fn list_connections(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<ConnectionList>> {
     let caller = authenticate(&headers, &state)?;
     let items = state
         .registry()

@@ -1,10 +1,10 @@
 //! Bytes in and out: single-request upload and streamed download.
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,7 +20,9 @@ use crate::providers::{ByteRange, Download, DownloadOutcome, Drive, UploadFile};
 use crate::spool::{self, Spooled};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(upload_file)).routes(routes!(download_file))
+    OpenApiRouter::new()
+        .routes(routes!(upload_file))
+        .routes(routes!(download_file))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -37,11 +39,20 @@ pub struct UploadQuery {
 /// The largest upload this connection takes: the gateway's limit or the provider's, whichever
 /// is smaller.
 pub fn upload_limit(state: &AppState, drive: &dyn Drive) -> u64 {
-    state.config().limits.max_upload_bytes.min(drive.capabilities().max_upload_bytes)
+    state
+        .config()
+        .limits
+        .max_upload_bytes
+        .min(drive.capabilities().max_upload_bytes)
 }
 
 /// Spools a request body, refusing a declared length over `limit` before reading a byte.
-pub async fn spool_body(state: &AppState, headers: &HeaderMap, body: Body, limit: u64) -> ApiResult<Spooled> {
+pub async fn spool_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    limit: u64,
+) -> ApiResult<Spooled> {
     if let Some(len) = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -82,7 +93,10 @@ async fn upload_file(
         on_conflict: q.on_conflict.unwrap_or_default(),
         content,
     };
-    Ok((StatusCode::CREATED, Json(drive.upload_file(&auth.ctx, &p.space, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(drive.upload_file(&auth.ctx, &p.space, req).await?),
+    ))
 }
 
 /// Parses a single `bytes=` range; anything else is ignored (RFC 9110 lets a server serve the
@@ -100,7 +114,11 @@ pub fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
         return (len > 0).then_some(ByteRange::Suffix { len });
     }
     let start = a.parse().ok()?;
-    let end = if b.is_empty() { None } else { Some(b.parse().ok()?) };
+    let end = if b.is_empty() {
+        None
+    } else {
+        Some(b.parse().ok()?)
+    };
     if end.is_some_and(|e| e < start) {
         return None;
     }
@@ -125,7 +143,10 @@ async fn download_file(
 ) -> ApiResult<Response> {
     let drive = auth.drive(Operation::DownloadFile)?;
     let range = parse_range(&headers).filter(|_| drive.capabilities().range_downloads);
-    match drive.download(&auth.ctx, &p.space, &p.item, range, q.redirect).await? {
+    match drive
+        .download(&auth.ctx, &p.space, &p.item, range, q.redirect)
+        .await?
+    {
         DownloadOutcome::Redirect(url) => Ok(Redirect::to(&url).into_response()),
         DownloadOutcome::Stream(d) => Ok(stream_response(d)),
     }
@@ -140,8 +161,13 @@ fn stream_response(d: Download) -> Response {
     let mut res = Response::new(Body::from_stream(d.body));
     *res.status_mut() = status;
     let h = res.headers_mut();
-    let ct = d.content_type.unwrap_or_else(|| "application/octet-stream".into());
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    let ct = d
+        .content_type
+        .unwrap_or_else(|| "application/octet-stream".into());
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     if let Some(len) = d.content_length {
         h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
@@ -155,7 +181,10 @@ fn stream_response(d: Download) -> Response {
     if let Ok(v) = HeaderValue::from_str(&content_disposition(&d.file_name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     res
 }
 
@@ -163,7 +192,13 @@ fn stream_response(d: Download) -> Response {
 fn content_disposition(name: &str) -> String {
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded: String = name
         .bytes()
@@ -190,8 +225,20 @@ mod tests {
 
     #[test]
     fn ranges_parse_and_nonsense_is_ignored() {
-        assert_eq!(range("bytes=0-99"), Some(ByteRange::From { start: 0, end: Some(99) }));
-        assert_eq!(range("bytes=100-"), Some(ByteRange::From { start: 100, end: None }));
+        assert_eq!(
+            range("bytes=0-99"),
+            Some(ByteRange::From {
+                start: 0,
+                end: Some(99)
+            })
+        );
+        assert_eq!(
+            range("bytes=100-"),
+            Some(ByteRange::From {
+                start: 100,
+                end: None
+            })
+        );
         assert_eq!(range("bytes=-5"), Some(ByteRange::Suffix { len: 5 }));
         assert_eq!(range("bytes=5-1"), None);
         assert_eq!(range("bytes=0-1,4-5"), None);

@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{page_request, ApiQuery, Authorized, DirectoryRead};
+use super::extract::{ApiQuery, Authorized, DirectoryRead, page_request};
 use super::paths::{ConnPath, Problems};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -30,33 +30,64 @@ pub struct DirectoryParams {
     pub cursor: Option<String>,
 }
 
-async fn list(auth: Authorized<DirectoryRead>, kind: DirectoryKind, op: Operation, q: DirectoryParams) -> ApiResult<Json<Page<DirectoryEntry>>> {
+async fn list(
+    auth: Authorized<DirectoryRead>,
+    kind: DirectoryKind,
+    op: Operation,
+    q: DirectoryParams,
+) -> ApiResult<Json<Page<DirectoryEntry>>> {
     let query = q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     if query.as_ref().is_some_and(|s| s.chars().count() > 100) {
-        return Err(ApiError::invalid_field("q", "q must be at most 100 characters"));
+        return Err(ApiError::invalid_field(
+            "q",
+            "q must be at most 100 characters",
+        ));
     }
     let req = DirectoryQuery {
         query,
         department: q.department.filter(|s| !s.is_empty()),
         page: page_request(q.limit, q.cursor)?,
     };
-    Ok(Json(auth.drive(op)?.list_directory(&auth.ctx, kind, req).await?))
+    Ok(Json(
+        auth.drive(op)?.list_directory(&auth.ctx, kind, req).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/connections/{conn}/directory/users", tag = "directory", params(ConnPath, DirectoryParams),
     responses((status = 200, body = Page<DirectoryEntry>), Problems))]
-async fn list_users(auth: Authorized<DirectoryRead>, ApiQuery(q): ApiQuery<DirectoryParams>) -> ApiResult<Json<Page<DirectoryEntry>>> {
+async fn list_users(
+    auth: Authorized<DirectoryRead>,
+    ApiQuery(q): ApiQuery<DirectoryParams>,
+) -> ApiResult<Json<Page<DirectoryEntry>>> {
     list(auth, DirectoryKind::Users, Operation::ListDirectoryUsers, q).await
 }
 
 #[utoipa::path(get, path = "/v1/connections/{conn}/directory/departments", tag = "directory", params(ConnPath, DirectoryParams),
     responses((status = 200, body = Page<DirectoryEntry>), Problems))]
-async fn list_departments(auth: Authorized<DirectoryRead>, ApiQuery(q): ApiQuery<DirectoryParams>) -> ApiResult<Json<Page<DirectoryEntry>>> {
-    list(auth, DirectoryKind::Departments, Operation::ListDirectoryDepartments, q).await
+async fn list_departments(
+    auth: Authorized<DirectoryRead>,
+    ApiQuery(q): ApiQuery<DirectoryParams>,
+) -> ApiResult<Json<Page<DirectoryEntry>>> {
+    list(
+        auth,
+        DirectoryKind::Departments,
+        Operation::ListDirectoryDepartments,
+        q,
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/v1/connections/{conn}/directory/groups", tag = "directory", params(ConnPath, DirectoryParams),
     responses((status = 200, body = Page<DirectoryEntry>), Problems))]
-async fn list_groups(auth: Authorized<DirectoryRead>, ApiQuery(q): ApiQuery<DirectoryParams>) -> ApiResult<Json<Page<DirectoryEntry>>> {
-    list(auth, DirectoryKind::Groups, Operation::ListDirectoryGroups, q).await
+async fn list_groups(
+    auth: Authorized<DirectoryRead>,
+    ApiQuery(q): ApiQuery<DirectoryParams>,
+) -> ApiResult<Json<Page<DirectoryEntry>>> {
+    list(
+        auth,
+        DirectoryKind::Groups,
+        Operation::ListDirectoryGroups,
+        q,
+    )
+    .await
 }

@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::app::AppState;
 use crate::auth::{Caller, Scope};
 use crate::error::{ApiError, ApiResult};
-use crate::model::{Operation, PageRequest, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use crate::model::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Operation, PageRequest};
 use crate::providers::{Connection, Ctx, Drive};
 
 /// The header naming an upstream user to act as (needs the `users:act_as` scope).
@@ -40,19 +40,28 @@ where
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::UnsupportedMediaType("the request body must be JSON with Content-Type: application/json".into())
+        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
+            "the request body must be JSON with Content-Type: application/json".into(),
+        ),
+        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(
+            "invalid_json",
+            format!("the body is not valid JSON: {}", inner_text(&e.body_text())),
+        ),
+        JsonRejection::JsonDataError(e) => {
+            ApiError::bad_request("invalid_request", inner_text(&e.body_text()))
         }
-        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {}", inner_text(&e.body_text()))),
-        JsonRejection::JsonDataError(e) => ApiError::bad_request("invalid_request", inner_text(&e.body_text())),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: 0 },
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge { limit: 0 }
+        }
         other => ApiError::bad_request("invalid_request", other.body_text()),
     }
 }
 
 /// axum prefixes serde's message with its own sentence; keep serde's part.
 fn inner_text(s: &str) -> String {
-    s.split_once(": ").map(|(_, rest)| rest.to_owned()).unwrap_or_else(|| s.to_owned())
+    s.split_once(": ")
+        .map(|(_, rest)| rest.to_owned())
+        .unwrap_or_else(|| s.to_owned())
 }
 
 /// `axum::extract::Query` whose rejection is a 400 `invalid_query` problem.
@@ -69,7 +78,9 @@ where
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
-            .map_err(|r: QueryRejection| ApiError::bad_request("invalid_query", inner_text(&r.body_text())))
+            .map_err(|r: QueryRejection| {
+                ApiError::bad_request("invalid_query", inner_text(&r.body_text()))
+            })
     }
 }
 
@@ -87,7 +98,9 @@ where
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Self(p.0))
-            .map_err(|r: PathRejection| ApiError::bad_request("invalid_path", inner_text(&r.body_text())))
+            .map_err(|r: PathRejection| {
+                ApiError::bad_request("invalid_path", inner_text(&r.body_text()))
+            })
     }
 }
 
@@ -147,10 +160,12 @@ impl<S> Authorized<S> {
 pub fn authenticate(headers: &axum::http::HeaderMap, state: &AppState) -> ApiResult<Caller> {
     let header = headers
         .get(axum::http::header::AUTHORIZATION)
-        .map(|v| v.to_str().map_err(|_| ApiError::Unauthorized {
-            code: "malformed_token",
-            detail: "the Authorization header is not valid text".into(),
-        }))
+        .map(|v| {
+            v.to_str().map_err(|_| ApiError::Unauthorized {
+                code: "malformed_token",
+                detail: "the Authorization header is not valid text".into(),
+            })
+        })
         .transpose()?;
     let caller = state.verifier().verify_header(header)?;
     tracing::Span::current().record("sub", tracing::field::display(&caller.sub));
@@ -169,25 +184,31 @@ pub fn request_id(parts: &Parts) -> String {
 impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let caller = authenticate(&parts.headers, state)?;
         if let Some(scope) = S::SCOPE {
             caller.require(scope)?;
         }
         let params = RawPathParams::from_request_parts(parts, state)
             .await
-            .map_err(|_| ApiError::bad_request("invalid_path", "the path parameters are not valid UTF-8"))?;
+            .map_err(|_| {
+                ApiError::bad_request("invalid_path", "the path parameters are not valid UTF-8")
+            })?;
         let name = params
             .iter()
             .find(|(k, _)| *k == "conn")
             .map(|(_, v)| v.to_owned())
             .ok_or_else(|| ApiError::internal("route without {conn} uses Authorized"))?;
         caller.require_connection(&name)?;
-        let connection = state
-            .registry()
-            .get(&name)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found("connection_not_found", format!("no connection named '{name}'")))?;
+        let connection = state.registry().get(&name).cloned().ok_or_else(|| {
+            ApiError::not_found(
+                "connection_not_found",
+                format!("no connection named '{name}'"),
+            )
+        })?;
         tracing::Span::current().record("connection", tracing::field::display(&name));
         let act_as = match parts.headers.get(ACT_AS_HEADER) {
             None => None,
@@ -196,14 +217,23 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
                 if !connection.drive.capabilities().acts_as_users {
                     return Err(ApiError::bad_request(
                         "act_as_unsupported",
-                        format!("{} connections have no upstream users to act as", connection.provider),
+                        format!(
+                            "{} connections have no upstream users to act as",
+                            connection.provider
+                        ),
                     ));
                 }
                 let user = v.to_str().unwrap_or_default();
-                if user.is_empty() || user.len() > 64 || !user.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_@.".contains(&b)) {
+                if user.is_empty()
+                    || user.len() > 64
+                    || !user
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_@.".contains(&b))
+                {
                     return Err(ApiError::BadRequest {
                         code: "invalid_request",
-                        detail: "X-Filegate-As-User must be an upstream user id (1-64 characters)".into(),
+                        detail: "X-Filegate-As-User must be an upstream user id (1-64 characters)"
+                            .into(),
                         field: Some(ACT_AS_HEADER.into()),
                     });
                 }
@@ -276,6 +306,8 @@ where
         if !has_body {
             return Ok(Self(None));
         }
-        ApiJson::<T>::from_request(req, state).await.map(|j| Self(Some(j.0)))
+        ApiJson::<T>::from_request(req, state)
+            .await
+            .map(|j| Self(Some(j.0)))
     }
 }

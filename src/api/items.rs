@@ -1,13 +1,13 @@
 //! Items: list, read, rename/move/describe, copy, delete, create folders and online documents.
 
-use axum::http::StatusCode;
 use axum::Json;
+use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{page_request, ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, page_request};
 use super::paths::{ItemPath, Problems, SpacePath};
 use super::validate;
 use crate::app::AppState;
@@ -50,7 +50,10 @@ async fn list_items(
         if !drive.capabilities().sort_orders.contains(&sort) {
             return Err(ApiError::BadRequest {
                 code: "invalid_request",
-                detail: format!("this connection sorts by {:?} only", drive.capabilities().sort_orders),
+                detail: format!(
+                    "this connection sorts by {:?} only",
+                    drive.capabilities().sort_orders
+                ),
                 field: Some("sort".into()),
             });
         }
@@ -66,8 +69,15 @@ async fn list_items(
 
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
     responses((status = 200, body = Item), Problems))]
-async fn get_item(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<Item>> {
-    Ok(Json(auth.drive(Operation::GetItem)?.get_item(&auth.ctx, &p.space, &p.item).await?))
+async fn get_item(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<Json<Item>> {
+    Ok(Json(
+        auth.drive(Operation::GetItem)?
+            .get_item(&auth.ctx, &p.space, &p.item)
+            .await?,
+    ))
 }
 
 /// Rename, move (`parent`) and/or describe an item. Each part needs its own capability.
@@ -79,7 +89,10 @@ async fn update_item(
     ApiJson(req): ApiJson<UpdateItem>,
 ) -> ApiResult<Json<Item>> {
     if req.name.is_none() && req.parent.is_none() && req.description.is_none() {
-        return Err(ApiError::bad_request("invalid_request", "give at least one of name, parent, description"));
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "give at least one of name, parent, description",
+        ));
     }
     let mut drive = None;
     if let Some(name) = &req.name {
@@ -94,14 +107,21 @@ async fn update_item(
         drive = Some(auth.drive(Operation::UpdateDescription)?);
     }
     let drive = drive.ok_or_else(|| ApiError::internal("no operation selected"))?;
-    Ok(Json(drive.update_item(&auth.ctx, &p.space, &p.item, req).await?))
+    Ok(Json(
+        drive.update_item(&auth.ctx, &p.space, &p.item, req).await?,
+    ))
 }
 
 /// Delete an item (to the trash where the provider has one).
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
     responses((status = 204), Problems))]
-async fn delete_item(auth: Authorized<FilesWrite>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<StatusCode> {
-    auth.drive(Operation::DeleteItem)?.delete_item(&auth.ctx, &p.space, &p.item).await?;
+async fn delete_item(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<StatusCode> {
+    auth.drive(Operation::DeleteItem)?
+        .delete_item(&auth.ctx, &p.space, &p.item)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -113,7 +133,10 @@ async fn copy_item(
     ApiJson(req): ApiJson<CopyItem>,
 ) -> ApiResult<(StatusCode, Json<Item>)> {
     let drive = auth.drive(Operation::CopyItem)?;
-    Ok((StatusCode::CREATED, Json(drive.copy_item(&auth.ctx, &p.space, &p.item, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(drive.copy_item(&auth.ctx, &p.space, &p.item, req).await?),
+    ))
 }
 
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/folders", tag = "items", params(SpacePath),
@@ -125,7 +148,10 @@ async fn create_folder(
 ) -> ApiResult<(StatusCode, Json<Item>)> {
     validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateFolder)?;
-    Ok((StatusCode::CREATED, Json(drive.create_folder(&auth.ctx, &p.space, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(drive.create_folder(&auth.ctx, &p.space, req).await?),
+    ))
 }
 
 /// Create an online document or spreadsheet.
@@ -138,5 +164,8 @@ async fn create_document(
 ) -> ApiResult<(StatusCode, Json<Item>)> {
     validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateDocument)?;
-    Ok((StatusCode::CREATED, Json(drive.create_document(&auth.ctx, &p.space, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(drive.create_document(&auth.ctx, &p.space, req).await?),
+    ))
 }

@@ -1,11 +1,13 @@
 //! Item permissions: members, link sharing, share links and security settings.
 
-use axum::http::StatusCode;
 use axum::Json;
+use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, OptionalJson, PageQuery, SharingWrite};
+use super::extract::{
+    ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, OptionalJson, PageQuery, SharingWrite,
+};
 use super::paths::{ItemMemberPath, ItemPath, Problems};
 use super::spaces::MemberList;
 use super::validate;
@@ -28,11 +30,17 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Shape checks shared by space and item member additions.
 pub fn check_new_members(req: &AddMembers) -> ApiResult<()> {
     if req.members.is_empty() || req.members.len() > MAX_MEMBERS_PER_REQUEST {
-        return Err(ApiError::invalid_field("members", format!("give 1 to {MAX_MEMBERS_PER_REQUEST} members")));
+        return Err(ApiError::invalid_field(
+            "members",
+            format!("give 1 to {MAX_MEMBERS_PER_REQUEST} members"),
+        ));
     }
     for (i, m) in req.members.iter().enumerate() {
         if m.id.is_empty() || m.id.len() > 128 {
-            return Err(ApiError::invalid_field(&format!("members[{i}].id"), "member ids are 1-128 characters"));
+            return Err(ApiError::invalid_field(
+                &format!("members[{i}].id"),
+                "member ids are 1-128 characters",
+            ));
         }
     }
     if let Some(msg) = &req.message {
@@ -50,7 +58,11 @@ async fn list_item_members(
 ) -> ApiResult<Json<Page<Member>>> {
     let page = q.validate()?;
     let drive = auth.drive(Operation::ListItemMembers)?;
-    Ok(Json(drive.list_item_members(&auth.ctx, &p.space, &p.item, page).await?))
+    Ok(Json(
+        drive
+            .list_item_members(&auth.ctx, &p.space, &p.item, page)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members", tag = "members", params(ItemPath),
@@ -61,7 +73,10 @@ async fn add_item_members(
     ApiJson(req): ApiJson<AddMembers>,
 ) -> ApiResult<(StatusCode, Json<MemberList>)> {
     check_new_members(&req)?;
-    let items = auth.drive(Operation::AddItemMembers)?.add_item_members(&auth.ctx, &p.space, &p.item, req).await?;
+    let items = auth
+        .drive(Operation::AddItemMembers)?
+        .add_item_members(&auth.ctx, &p.space, &p.item, req)
+        .await?;
     Ok((StatusCode::CREATED, Json(MemberList { items })))
 }
 
@@ -74,22 +89,38 @@ async fn update_item_member(
 ) -> ApiResult<Json<Member>> {
     let member = Principal::parse_ref(&p.member)?;
     let drive = auth.drive(Operation::UpdateItemMember)?;
-    Ok(Json(drive.update_item_member(&auth.ctx, &p.space, &p.item, &member, req).await?))
+    Ok(Json(
+        drive
+            .update_item_member(&auth.ctx, &p.space, &p.item, &member, req)
+            .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members/{member}", tag = "members",
     params(ItemMemberPath), responses((status = 204), Problems))]
-async fn remove_item_member(auth: Authorized<SharingWrite>, ApiPath(p): ApiPath<ItemMemberPath>) -> ApiResult<StatusCode> {
+async fn remove_item_member(
+    auth: Authorized<SharingWrite>,
+    ApiPath(p): ApiPath<ItemMemberPath>,
+) -> ApiResult<StatusCode> {
     let member = Principal::parse_ref(&p.member)?;
-    auth.drive(Operation::RemoveItemMembers)?.remove_item_member(&auth.ctx, &p.space, &p.item, &member).await?;
+    auth.drive(Operation::RemoveItemMembers)?
+        .remove_item_member(&auth.ctx, &p.space, &p.item, &member)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who can open the item through its link, and with which role.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/sharing", tag = "sharing", params(ItemPath),
     responses((status = 200, body = Sharing), Problems))]
-async fn get_sharing(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<Sharing>> {
-    Ok(Json(auth.drive(Operation::GetSharing)?.get_sharing(&auth.ctx, &p.space, &p.item).await?))
+async fn get_sharing(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<Json<Sharing>> {
+    Ok(Json(
+        auth.drive(Operation::GetSharing)?
+            .get_sharing(&auth.ctx, &p.space, &p.item)
+            .await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/sharing", tag = "sharing", params(ItemPath),
@@ -99,7 +130,11 @@ async fn update_sharing(
     ApiPath(p): ApiPath<ItemPath>,
     ApiJson(req): ApiJson<Sharing>,
 ) -> ApiResult<Json<Sharing>> {
-    Ok(Json(auth.drive(Operation::UpdateSharing)?.update_sharing(&auth.ctx, &p.space, &p.item, req).await?))
+    Ok(Json(
+        auth.drive(Operation::UpdateSharing)?
+            .update_sharing(&auth.ctx, &p.space, &p.item, req)
+            .await?,
+    ))
 }
 
 /// Get a share link for the item.
@@ -112,14 +147,25 @@ async fn create_share_link(
     OptionalJson(body): OptionalJson<ShareLinkRequest>,
 ) -> ApiResult<Json<ShareLink>> {
     let req = body.unwrap_or_default();
-    Ok(Json(auth.drive(Operation::CreateShareLink)?.create_share_link(&auth.ctx, &p.space, &p.item, req).await?))
+    Ok(Json(
+        auth.drive(Operation::CreateShareLink)?
+            .create_share_link(&auth.ctx, &p.space, &p.item, req)
+            .await?,
+    ))
 }
 
 /// Watermark and other security settings of an item.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/security", tag = "sharing", params(ItemPath),
     responses((status = 200, body = ItemSecurity), Problems))]
-async fn get_item_security(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<ItemSecurity>> {
-    Ok(Json(auth.drive(Operation::GetItemSecurity)?.get_item_security(&auth.ctx, &p.space, &p.item).await?))
+async fn get_item_security(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<Json<ItemSecurity>> {
+    Ok(Json(
+        auth.drive(Operation::GetItemSecurity)?
+            .get_item_security(&auth.ctx, &p.space, &p.item)
+            .await?,
+    ))
 }
 
 /// Change the watermark; absent fields stay as they are.
@@ -134,5 +180,9 @@ async fn update_item_security(
         validate::text("watermark.text", text, 64)?;
     }
     let drive = auth.drive(Operation::UpdateItemSecurity)?;
-    Ok(Json(drive.update_item_security(&auth.ctx, &p.space, &p.item, req).await?))
+    Ok(Json(
+        drive
+            .update_item_security(&auth.ctx, &p.space, &p.item, req)
+            .await?,
+    ))
 }

@@ -7,14 +7,16 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{page_request, ApiPath, ApiQuery, Authorized, FilesRead, PageQuery};
+use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, PageQuery, page_request};
 use super::paths::{ConnPath, Problems, SpacePath};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(search)).routes(routes!(list_recent))
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(list_recent))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -53,7 +55,10 @@ async fn search(
     }
     if let (Some(a), Some(b)) = (q.modified_after, q.modified_before) {
         if a > b {
-            return Err(ApiError::invalid_field("modified_after", "modified_after is later than modified_before"));
+            return Err(ApiError::invalid_field(
+                "modified_after",
+                "modified_after is later than modified_before",
+            ));
         }
     }
     let req = SearchRequest {
@@ -67,13 +72,24 @@ async fn search(
         exact: q.exact.unwrap_or(false),
         page: page_request(q.limit, q.cursor)?,
     };
-    Ok(Json(auth.drive(Operation::Search)?.search(&auth.ctx, &p.space, req).await?))
+    Ok(Json(
+        auth.drive(Operation::Search)?
+            .search(&auth.ctx, &p.space, req)
+            .await?,
+    ))
 }
 
 /// Items the connection's user used recently, across spaces.
 #[utoipa::path(get, path = "/v1/connections/{conn}/recent", tag = "search", params(ConnPath, PageQuery),
     responses((status = 200, body = Page<Item>), Problems))]
-async fn list_recent(auth: Authorized<FilesRead>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Page<Item>>> {
+async fn list_recent(
+    auth: Authorized<FilesRead>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<Item>>> {
     let page = q.validate()?;
-    Ok(Json(auth.drive(Operation::ListRecent)?.list_recent(&auth.ctx, page).await?))
+    Ok(Json(
+        auth.drive(Operation::ListRecent)?
+            .list_recent(&auth.ctx, page)
+            .await?,
+    ))
 }

@@ -1,7 +1,7 @@
 //! Spaces: list, create, read, rename, delete, quota, settings, invite link, members.
 
-use axum::http::StatusCode;
 use axum::Json;
+use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -36,24 +36,44 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// department and collaboration spaces; OneBot lists the bot's groups.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces", tag = "spaces", params(ConnPath, PageQuery),
     responses((status = 200, body = Page<Space>), Problems))]
-async fn list_spaces(auth: Authorized<FilesRead>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Page<Space>>> {
+async fn list_spaces(
+    auth: Authorized<FilesRead>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<Space>>> {
     let page = q.validate()?;
-    Ok(Json(auth.drive(Operation::ListSpaces)?.list_spaces(&auth.ctx, page).await?))
+    Ok(Json(
+        auth.drive(Operation::ListSpaces)?
+            .list_spaces(&auth.ctx, page)
+            .await?,
+    ))
 }
 
 /// Create a space.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces", tag = "spaces", params(ConnPath), request_body = CreateSpace,
     responses((status = 201, body = Space), Problems))]
-async fn create_space(auth: Authorized<SpacesAdmin>, ApiJson(req): ApiJson<CreateSpace>) -> ApiResult<(StatusCode, Json<Space>)> {
+async fn create_space(
+    auth: Authorized<SpacesAdmin>,
+    ApiJson(req): ApiJson<CreateSpace>,
+) -> ApiResult<(StatusCode, Json<Space>)> {
     validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateSpace)?;
-    Ok((StatusCode::CREATED, Json(drive.create_space(&auth.ctx, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(drive.create_space(&auth.ctx, req).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath),
     responses((status = 200, body = Space), Problems))]
-async fn get_space(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<SpacePath>) -> ApiResult<Json<Space>> {
-    Ok(Json(auth.drive(Operation::GetSpace)?.get_space(&auth.ctx, &p.space).await?))
+async fn get_space(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<SpacePath>,
+) -> ApiResult<Json<Space>> {
+    Ok(Json(
+        auth.drive(Operation::GetSpace)?
+            .get_space(&auth.ctx, &p.space)
+            .await?,
+    ))
 }
 
 /// Rename a space.
@@ -65,28 +85,51 @@ async fn rename_space(
     ApiJson(req): ApiJson<UpdateSpace>,
 ) -> ApiResult<Json<Space>> {
     validate::name("name", &req.name)?;
-    Ok(Json(auth.drive(Operation::RenameSpace)?.rename_space(&auth.ctx, &p.space, req).await?))
+    Ok(Json(
+        auth.drive(Operation::RenameSpace)?
+            .rename_space(&auth.ctx, &p.space, req)
+            .await?,
+    ))
 }
 
 /// Delete (dismiss) a space.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath),
     responses((status = 204), Problems))]
-async fn delete_space(auth: Authorized<SpacesAdmin>, ApiPath(p): ApiPath<SpacePath>) -> ApiResult<StatusCode> {
-    auth.drive(Operation::DeleteSpace)?.delete_space(&auth.ctx, &p.space).await?;
+async fn delete_space(
+    auth: Authorized<SpacesAdmin>,
+    ApiPath(p): ApiPath<SpacePath>,
+) -> ApiResult<StatusCode> {
+    auth.drive(Operation::DeleteSpace)?
+        .delete_space(&auth.ctx, &p.space)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Storage figures for a space (see `scope` for what they cover).
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/quota", tag = "spaces", params(SpacePath),
     responses((status = 200, body = Quota), Problems))]
-async fn get_quota(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<SpacePath>) -> ApiResult<Json<Quota>> {
-    Ok(Json(auth.drive(Operation::GetQuota)?.get_quota(&auth.ctx, &p.space).await?))
+async fn get_quota(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<SpacePath>,
+) -> ApiResult<Json<Quota>> {
+    Ok(Json(
+        auth.drive(Operation::GetQuota)?
+            .get_quota(&auth.ctx, &p.space)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/settings", tag = "spaces", params(SpacePath),
     responses((status = 200, body = SpaceSettings), Problems))]
-async fn get_space_settings(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<SpacePath>) -> ApiResult<Json<SpaceSettings>> {
-    Ok(Json(auth.drive(Operation::GetSpaceSettings)?.get_space_settings(&auth.ctx, &p.space).await?))
+async fn get_space_settings(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<SpacePath>,
+) -> ApiResult<Json<SpaceSettings>> {
+    Ok(Json(
+        auth.drive(Operation::GetSpaceSettings)?
+            .get_space_settings(&auth.ctx, &p.space)
+            .await?,
+    ))
 }
 
 /// Change security settings; absent fields stay as they are.
@@ -98,15 +141,24 @@ async fn update_space_settings(
     ApiJson(req): ApiJson<SpaceSettings>,
 ) -> ApiResult<Json<SpaceSettings>> {
     let drive = auth.drive(Operation::UpdateSpaceSettings)?;
-    Ok(Json(drive.update_space_settings(&auth.ctx, &p.space, req).await?))
+    Ok(Json(
+        drive
+            .update_space_settings(&auth.ctx, &p.space, req)
+            .await?,
+    ))
 }
 
 /// Get an invitation link to the space.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/invite_link", tag = "spaces", params(SpacePath),
     responses((status = 200, body = ShareLink), Problems))]
-async fn create_space_invite_link(auth: Authorized<SpacesAdmin>, ApiPath(p): ApiPath<SpacePath>) -> ApiResult<Json<ShareLink>> {
+async fn create_space_invite_link(
+    auth: Authorized<SpacesAdmin>,
+    ApiPath(p): ApiPath<SpacePath>,
+) -> ApiResult<Json<ShareLink>> {
     let drive = auth.drive(Operation::CreateSpaceInviteLink)?;
-    Ok(Json(drive.create_space_invite_link(&auth.ctx, &p.space).await?))
+    Ok(Json(
+        drive.create_space_invite_link(&auth.ctx, &p.space).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/members", tag = "members", params(SpacePath, PageQuery),
@@ -117,7 +169,11 @@ async fn list_space_members(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Member>>> {
     let page = q.validate()?;
-    Ok(Json(auth.drive(Operation::ListSpaceMembers)?.list_space_members(&auth.ctx, &p.space, page).await?))
+    Ok(Json(
+        auth.drive(Operation::ListSpaceMembers)?
+            .list_space_members(&auth.ctx, &p.space, page)
+            .await?,
+    ))
 }
 
 /// Add members to a space. A role the provider cannot express is a 400 naming the roles it can.
@@ -129,7 +185,10 @@ async fn add_space_members(
     ApiJson(req): ApiJson<AddMembers>,
 ) -> ApiResult<(StatusCode, Json<MemberList>)> {
     super::members::check_new_members(&req)?;
-    let items = auth.drive(Operation::AddSpaceMembers)?.add_space_members(&auth.ctx, &p.space, req).await?;
+    let items = auth
+        .drive(Operation::AddSpaceMembers)?
+        .add_space_members(&auth.ctx, &p.space, req)
+        .await?;
     Ok((StatusCode::CREATED, Json(MemberList { items })))
 }
 
@@ -142,13 +201,22 @@ async fn update_space_member(
 ) -> ApiResult<Json<Member>> {
     let member = Principal::parse_ref(&p.member)?;
     let drive = auth.drive(Operation::UpdateSpaceMember)?;
-    Ok(Json(drive.update_space_member(&auth.ctx, &p.space, &member, req).await?))
+    Ok(Json(
+        drive
+            .update_space_member(&auth.ctx, &p.space, &member, req)
+            .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/members/{member}", tag = "members", params(SpaceMemberPath),
     responses((status = 204), Problems))]
-async fn remove_space_member(auth: Authorized<SpacesAdmin>, ApiPath(p): ApiPath<SpaceMemberPath>) -> ApiResult<StatusCode> {
+async fn remove_space_member(
+    auth: Authorized<SpacesAdmin>,
+    ApiPath(p): ApiPath<SpaceMemberPath>,
+) -> ApiResult<StatusCode> {
     let member = Principal::parse_ref(&p.member)?;
-    auth.drive(Operation::RemoveSpaceMembers)?.remove_space_member(&auth.ctx, &p.space, &member).await?;
+    auth.drive(Operation::RemoveSpaceMembers)?
+        .remove_space_member(&auth.ctx, &p.space, &member)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

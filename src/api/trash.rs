@@ -1,7 +1,7 @@
 //! The trash: list, restore, delete for good.
 
-use axum::http::StatusCode;
 use axum::Json;
+use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,20 +26,36 @@ async fn list_trash(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
     let page = q.validate()?;
-    Ok(Json(auth.drive(Operation::ListTrash)?.list_trash(&auth.ctx, &p.space, page).await?))
+    Ok(Json(
+        auth.drive(Operation::ListTrash)?
+            .list_trash(&auth.ctx, &p.space, page)
+            .await?,
+    ))
 }
 
 /// Restore an item from the trash.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/restore", tag = "trash", params(ItemPath),
     responses((status = 200, body = Item), Problems))]
-async fn restore_item(auth: Authorized<FilesWrite>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<Item>> {
-    Ok(Json(auth.drive(Operation::RestoreItem)?.restore_item(&auth.ctx, &p.space, &p.item).await?))
+async fn restore_item(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<Json<Item>> {
+    Ok(Json(
+        auth.drive(Operation::RestoreItem)?
+            .restore_item(&auth.ctx, &p.space, &p.item)
+            .await?,
+    ))
 }
 
 /// Delete an item in the trash for good.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/trash/{item}", tag = "trash", params(ItemPath),
     responses((status = 204), Problems))]
-async fn purge_item(auth: Authorized<FilesWrite>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<StatusCode> {
-    auth.drive(Operation::PurgeItem)?.purge_item(&auth.ctx, &p.space, &p.item).await?;
+async fn purge_item(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<StatusCode> {
+    auth.drive(Operation::PurgeItem)?
+        .purge_item(&auth.ctx, &p.space, &p.item)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,9 +1,9 @@
 //! Resumable uploads: create, send parts, inspect, complete, abort.
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::Json;
+use axum::http::{HeaderMap, StatusCode, header};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::*;
 use crate::providers::UploadFile;
-use crate::uploads::{on_conflict, NewUpload, UploadSessionInfo};
+use crate::uploads::{NewUpload, UploadSessionInfo, on_conflict};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -40,7 +40,14 @@ async fn create_upload(
     let limit = upload_limit(&state, drive);
     let info = state
         .staging()
-        .create(&auth.connection.name, auth.connection.provider, &p.space, &auth.caller.sub, req, limit)
+        .create(
+            &auth.connection.name,
+            auth.connection.provider,
+            &p.space,
+            &auth.caller.sub,
+            req,
+            limit,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(info)))
 }
@@ -52,7 +59,10 @@ async fn get_upload(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<UploadPath>,
 ) -> ApiResult<Json<UploadSessionInfo>> {
-    let s = state.staging().get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub).await?;
+    let s = state
+        .staging()
+        .get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub)
+        .await?;
     Ok(Json(state.staging().info(&s).await?))
 }
 
@@ -64,7 +74,10 @@ async fn abort_upload(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<UploadPath>,
 ) -> ApiResult<StatusCode> {
-    let s = state.staging().get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub).await?;
+    let s = state
+        .staging()
+        .get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub)
+        .await?;
     state.staging().discard(&s).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -80,12 +93,20 @@ async fn put_part(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<UploadSessionInfo>> {
-    let s = state.staging().get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub).await?;
+    let s = state
+        .staging()
+        .get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub)
+        .await?;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
-    Ok(Json(state.staging().put_part(&s, p.n, declared, body.into_data_stream()).await?))
+    Ok(Json(
+        state
+            .staging()
+            .put_part(&s, p.n, declared, body.into_data_stream())
+            .await?,
+    ))
 }
 
 /// Finish: the gateway sends the assembled file upstream. If the upstream refuses, the
@@ -99,7 +120,9 @@ async fn complete_upload(
 ) -> ApiResult<(StatusCode, Json<UploadResult>)> {
     let drive = auth.drive(Operation::UploadFile)?;
     let staging = state.staging();
-    let s = staging.get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub).await?;
+    let s = staging
+        .get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub)
+        .await?;
     let content = staging.assemble(&s).await?;
     let req = UploadFile {
         parent: s.parent.clone(),

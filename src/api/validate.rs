@@ -39,7 +39,10 @@ pub fn text(field: &str, value: &str, max: usize) -> ApiResult<()> {
         });
     }
     if value.contains('\0') {
-        return Err(ApiError::invalid_field(field, format!("{field} must not contain NUL")));
+        return Err(ApiError::invalid_field(
+            field,
+            format!("{field} must not contain NUL"),
+        ));
     }
     Ok(())
 }
@@ -54,6 +57,9 @@ mod tests {
         assert!(name("name", "报告.pdf").is_ok());
         assert_eq!(name("name", "  ").unwrap_err().code(), "invalid_name");
         assert_eq!(name("name", "a\nb").unwrap_err().code(), "invalid_name");
-        assert_eq!(name("name", &"a".repeat(1025)).unwrap_err().code(), "name_too_long");
+        assert_eq!(
+            name("name", &"a".repeat(1025)).unwrap_err().code(),
+            "name_too_long"
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! File versions: list, read, upload a new one, promote, delete.
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,8 +23,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions", tag = "versions", params(ItemPath),
     responses((status = 200, body = Page<Version>), Problems))]
-async fn list_versions(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<ItemPath>) -> ApiResult<Json<Page<Version>>> {
-    Ok(Json(auth.drive(Operation::ListVersions)?.list_versions(&auth.ctx, &p.space, &p.item).await?))
+async fn list_versions(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<ItemPath>,
+) -> ApiResult<Json<Page<Version>>> {
+    Ok(Json(
+        auth.drive(Operation::ListVersions)?
+            .list_versions(&auth.ctx, &p.space, &p.item)
+            .await?,
+    ))
 }
 
 /// Upload new content for an existing file, keeping the old content as a version.
@@ -40,27 +47,53 @@ async fn upload_version(
 ) -> ApiResult<(StatusCode, Json<UploadResult>)> {
     let drive = auth.drive(Operation::UploadVersion)?;
     let content = spool_body(&state, &headers, body, upload_limit(&state, drive)).await?;
-    Ok((StatusCode::CREATED, Json(drive.upload_version(&auth.ctx, &p.space, &p.item, content).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            drive
+                .upload_version(&auth.ctx, &p.space, &p.item, content)
+                .await?,
+        ),
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}", tag = "versions",
     params(VersionPath), responses((status = 200, body = Version), Problems))]
-async fn get_version(auth: Authorized<FilesRead>, ApiPath(p): ApiPath<VersionPath>) -> ApiResult<Json<Version>> {
+async fn get_version(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<VersionPath>,
+) -> ApiResult<Json<Version>> {
     let drive = auth.drive(Operation::GetVersion)?;
-    Ok(Json(drive.get_version(&auth.ctx, &p.space, &p.item, &p.version).await?))
+    Ok(Json(
+        drive
+            .get_version(&auth.ctx, &p.space, &p.item, &p.version)
+            .await?,
+    ))
 }
 
 /// Make an old version the current content.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}/promote", tag = "versions",
     params(VersionPath), responses((status = 200, body = Item), Problems))]
-async fn promote_version(auth: Authorized<FilesWrite>, ApiPath(p): ApiPath<VersionPath>) -> ApiResult<Json<Item>> {
+async fn promote_version(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<VersionPath>,
+) -> ApiResult<Json<Item>> {
     let drive = auth.drive(Operation::PromoteVersion)?;
-    Ok(Json(drive.promote_version(&auth.ctx, &p.space, &p.item, &p.version).await?))
+    Ok(Json(
+        drive
+            .promote_version(&auth.ctx, &p.space, &p.item, &p.version)
+            .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}", tag = "versions",
     params(VersionPath), responses((status = 204), Problems))]
-async fn delete_version(auth: Authorized<FilesWrite>, ApiPath(p): ApiPath<VersionPath>) -> ApiResult<StatusCode> {
-    auth.drive(Operation::DeleteVersion)?.delete_version(&auth.ctx, &p.space, &p.item, &p.version).await?;
+async fn delete_version(
+    auth: Authorized<FilesWrite>,
+    ApiPath(p): ApiPath<VersionPath>,
+) -> ApiResult<StatusCode> {
+    auth.drive(Operation::DeleteVersion)?
+        .delete_version(&auth.ctx, &p.space, &p.item, &p.version)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

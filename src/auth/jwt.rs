@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -77,15 +79,28 @@ impl Verifier {
             });
         }
         for (i, k) in cfg.public_keys.iter().enumerate() {
-            let pem = std::fs::read(&k.pem_file)
-                .map_err(|e| format!("auth.public_keys[{i}].pem_file: cannot read {}: {e}", k.pem_file.display()))?;
+            let pem = std::fs::read(&k.pem_file).map_err(|e| {
+                format!(
+                    "auth.public_keys[{i}].pem_file: cannot read {}: {e}",
+                    k.pem_file.display()
+                )
+            })?;
             let (alg, key) = match k.algorithm.as_str() {
                 "RS256" => (Algorithm::RS256, DecodingKey::from_rsa_pem(&pem)),
                 "ES256" => (Algorithm::ES256, DecodingKey::from_ec_pem(&pem)),
                 "EdDSA" => (Algorithm::EdDSA, DecodingKey::from_ed_pem(&pem)),
-                other => return Err(format!("auth.public_keys[{i}].algorithm: unsupported '{other}'")),
+                other => {
+                    return Err(format!(
+                        "auth.public_keys[{i}].algorithm: unsupported '{other}'"
+                    ));
+                }
             };
-            let key = key.map_err(|e| format!("auth.public_keys[{i}].pem_file: not a {} public key: {e}", k.algorithm))?;
+            let key = key.map_err(|e| {
+                format!(
+                    "auth.public_keys[{i}].pem_file: not a {} public key: {e}",
+                    k.algorithm
+                )
+            })?;
             keys.push(KeyEntry {
                 alg,
                 kid: k.kid.clone(),
@@ -105,18 +120,33 @@ impl Verifier {
 
     /// Verifies an `Authorization` header value.
     pub fn verify_header(&self, header: Option<&str>) -> Result<Caller, ApiError> {
-        let header = header.ok_or_else(|| unauthorized("missing_token", "an Authorization: Bearer <JWT> header is required"))?;
+        let header = header.ok_or_else(|| {
+            unauthorized(
+                "missing_token",
+                "an Authorization: Bearer <JWT> header is required",
+            )
+        })?;
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| unauthorized("missing_token", "the Authorization header must be 'Bearer <JWT>'"))?;
+            .ok_or_else(|| {
+                unauthorized(
+                    "missing_token",
+                    "the Authorization header must be 'Bearer <JWT>'",
+                )
+            })?;
         self.verify(token)
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
-        let header = decode_header(token).map_err(|_| unauthorized("malformed_token", "the bearer token is not a well-formed JWT"))?;
+        let header = decode_header(token).map_err(|_| {
+            unauthorized(
+                "malformed_token",
+                "the bearer token is not a well-formed JWT",
+            )
+        })?;
         let candidates: Vec<&KeyEntry> = self
             .keys
             .iter()
@@ -127,7 +157,10 @@ impl Verifier {
             })
             .collect();
         if candidates.is_empty() {
-            return Err(unauthorized("algorithm_not_allowed", "the token's algorithm or key id is not accepted"));
+            return Err(unauthorized(
+                "algorithm_not_allowed",
+                "the token's algorithm or key id is not accepted",
+            ));
         }
         let mut validation = Validation::new(header.alg);
         validation.algorithms = vec![header.alg];
@@ -159,13 +192,29 @@ impl Verifier {
         use jsonwebtoken::errors::ErrorKind as K;
         Err(match last.as_ref().map(|e| e.kind()) {
             Some(K::ExpiredSignature) => unauthorized("token_expired", "the token has expired"),
-            Some(K::ImmatureSignature) => unauthorized("token_not_yet_valid", "the token is not valid yet (nbf)"),
-            Some(K::InvalidAudience) => unauthorized("invalid_audience", "the token is not meant for this audience"),
-            Some(K::InvalidIssuer) => unauthorized("invalid_issuer", "the token's issuer is not accepted"),
-            Some(K::InvalidSignature) => unauthorized("invalid_signature", "the token's signature does not verify"),
-            Some(K::MissingRequiredClaim(c)) if c == "aud" => unauthorized("invalid_audience", "the token has no audience"),
-            Some(K::MissingRequiredClaim(c)) if c == "iss" => unauthorized("invalid_issuer", "the token has no issuer"),
-            Some(K::MissingRequiredClaim(c)) => unauthorized("invalid_claims", &format!("the token lacks the '{c}' claim")),
+            Some(K::ImmatureSignature) => {
+                unauthorized("token_not_yet_valid", "the token is not valid yet (nbf)")
+            }
+            Some(K::InvalidAudience) => unauthorized(
+                "invalid_audience",
+                "the token is not meant for this audience",
+            ),
+            Some(K::InvalidIssuer) => {
+                unauthorized("invalid_issuer", "the token's issuer is not accepted")
+            }
+            Some(K::InvalidSignature) => {
+                unauthorized("invalid_signature", "the token's signature does not verify")
+            }
+            Some(K::MissingRequiredClaim(c)) if c == "aud" => {
+                unauthorized("invalid_audience", "the token has no audience")
+            }
+            Some(K::MissingRequiredClaim(c)) if c == "iss" => {
+                unauthorized("invalid_issuer", "the token has no issuer")
+            }
+            Some(K::MissingRequiredClaim(c)) => unauthorized(
+                "invalid_claims",
+                &format!("the token lacks the '{c}' claim"),
+            ),
             _ => unauthorized("invalid_token", "the token could not be verified"),
         })
     }
@@ -177,9 +226,17 @@ fn caller_from(claims: Claims) -> Result<Caller, ApiError> {
     }
     // Unknown scopes are ignored rather than refused: a token minted for a newer gateway still
     // works, with only the scopes this one understands.
-    let scopes: BTreeSet<Scope> = claims.scope.split_whitespace().filter_map(Scope::parse).collect();
+    let scopes: BTreeSet<Scope> = claims
+        .scope
+        .split_whitespace()
+        .filter_map(Scope::parse)
+        .collect();
     let names: Vec<String> = match claims.connections {
-        ConnectionsClaim::One(s) => s.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+        ConnectionsClaim::One(s) => s
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
         ConnectionsClaim::Many(v) => v,
         ConnectionsClaim::None => Vec::new(),
     };

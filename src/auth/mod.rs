@@ -4,7 +4,7 @@
 
 mod jwt;
 
-pub use jwt::{mint, Claims, MintRequest, Verifier};
+pub use jwt::{Claims, MintRequest, Verifier, mint};
 
 use std::collections::BTreeSet;
 

@@ -8,7 +8,9 @@ use super::Role;
 /// A handler asks for its operation before calling the adapter; an operation missing from a
 /// connection's capabilities answers 501 `unsupported_operation`, so the published list and the
 /// behaviour cannot disagree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
     ListSpaces,

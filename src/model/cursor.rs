@@ -1,10 +1,10 @@
 //! Opaque pagination cursors: base64url of a small JSON value chosen by each adapter
 //! (WeCom `next_start`, Fangcloud `page_id`, an offset for unpaged upstreams).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::de::DeserializeOwned;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 

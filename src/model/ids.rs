@@ -6,8 +6,8 @@
 //! `u`pload, `v`ersion, `m`ember…), the provider tag, then length-prefixed UTF-8 fields.
 //! Anything that does not decode exactly is a 400 `invalid_id`, never a panic.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::ApiError;
 use crate::model::Provider;
@@ -68,7 +68,13 @@ pub fn encode(kind: IdKind, provider: Provider, fields: &[&str]) -> String {
 
 /// Decodes an id produced by [`encode`] with the same kind and provider.
 pub fn decode(kind: IdKind, provider: Provider, id: &str) -> Result<Vec<String>, ApiError> {
-    let invalid = || ApiError::InvalidId(format!("'{}' is not a valid {} id for this connection", truncate(id), kind.name()));
+    let invalid = || {
+        ApiError::InvalidId(format!(
+            "'{}' is not a valid {} id for this connection",
+            truncate(id),
+            kind.name()
+        ))
+    };
     if id.is_empty() || id.len() > MAX_ENCODED_LEN {
         return Err(invalid());
     }
@@ -96,11 +102,19 @@ pub fn decode(kind: IdKind, provider: Provider, id: &str) -> Result<Vec<String>,
 }
 
 /// Decodes and checks the field count, for adapters whose ids have a fixed shape.
-pub fn decode_n<const N: usize>(kind: IdKind, provider: Provider, id: &str) -> Result<[String; N], ApiError> {
+pub fn decode_n<const N: usize>(
+    kind: IdKind,
+    provider: Provider,
+    id: &str,
+) -> Result<[String; N], ApiError> {
     let fields = decode(kind, provider, id)?;
-    fields
-        .try_into()
-        .map_err(|_| ApiError::InvalidId(format!("'{}' is not a valid {} id for this connection", truncate(id), kind.name())))
+    fields.try_into().map_err(|_| {
+        ApiError::InvalidId(format!(
+            "'{}' is not a valid {} id for this connection",
+            truncate(id),
+            kind.name()
+        ))
+    })
 }
 
 fn truncate(id: &str) -> String {
@@ -160,7 +174,10 @@ mod tests {
         let id = encode(IdKind::Space, Provider::Wecom, &["abc"]);
         assert!(decode(IdKind::Item, Provider::Wecom, &id).is_err());
         assert!(decode(IdKind::Space, Provider::Fangcloud, &id).is_err());
-        assert_eq!(decode(IdKind::Space, Provider::Wecom, &id).unwrap(), vec!["abc"]);
+        assert_eq!(
+            decode(IdKind::Space, Provider::Wecom, &id).unwrap(),
+            vec!["abc"]
+        );
     }
 
     #[test]
@@ -170,6 +187,9 @@ mod tests {
         assert_eq!(err.code(), "invalid_id");
         assert!(decode(IdKind::Item, Provider::Fangcloud, &format!("{id}==")).is_err());
         assert!(decode_n::<3>(IdKind::Item, Provider::Fangcloud, &id).is_err());
-        assert_eq!(decode_n::<2>(IdKind::Item, Provider::Fangcloud, &id).unwrap(), ["file".to_owned(), "123".to_owned()]);
+        assert_eq!(
+            decode_n::<2>(IdKind::Item, Provider::Fangcloud, &id).unwrap(),
+            ["file".to_owned(), "123".to_owned()]
+        );
     }
 }

@@ -3,7 +3,9 @@ use utoipa::ToSchema;
 
 /// The unified role ladder: previewer < viewer < uploader < editor < manager < owner.
 /// Each provider documents how its own roles map onto it (docs/providers/*.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Previewer,
@@ -49,11 +51,13 @@ impl Principal {
                 return Err(crate::error::ApiError::InvalidId(format!(
                     "unknown member type '{}'; use user, department or group",
                     kind.chars().take(32).collect::<String>()
-                )))
+                )));
             }
         };
         if id.is_empty() || id.len() > 128 {
-            return Err(crate::error::ApiError::InvalidId("member id must be 1-128 characters".into()));
+            return Err(crate::error::ApiError::InvalidId(
+                "member id must be 1-128 characters".into(),
+            ));
         }
         Ok(Self {
             kind,

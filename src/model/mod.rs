@@ -69,3 +69,57 @@ pub struct PageRequest {
 
 pub const DEFAULT_PAGE_LIMIT: u32 = 100;
 pub const MAX_PAGE_LIMIT: u32 = 1000;
+
+/// Pages a complete list held in memory (upstreams that do not page): the cursor is an offset.
+pub fn paginate<T>(mut all: Vec<T>, page: &PageRequest) -> Result<Page<T>, crate::error::ApiError> {
+    let offset: usize = match &page.cursor {
+        Some(c) => cursor::decode(c)?,
+        None => 0,
+    };
+    if offset > all.len() {
+        return Err(crate::error::ApiError::BadRequest {
+            code: "invalid_cursor",
+            detail: "the cursor is past the end of the listing".into(),
+            field: Some("cursor".into()),
+        });
+    }
+    let end = offset.saturating_add(page.limit as usize).min(all.len());
+    let next_cursor = (end < all.len()).then(|| cursor::encode(&end));
+    let items = all.drain(offset..end).collect();
+    Ok(Page { items, next_cursor })
+}
+
+#[cfg(test)]
+mod paginate_tests {
+    use super::*;
+
+    #[test]
+    fn paginating_walks_the_whole_list_once() {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let p = paginate(
+                (0..25).collect(),
+                &PageRequest {
+                    limit: 10,
+                    cursor: cursor.clone(),
+                },
+            )
+            .unwrap();
+            seen.extend(p.items);
+            match p.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen, (0..25).collect::<Vec<_>>());
+        let past = PageRequest {
+            limit: 10,
+            cursor: Some(cursor::encode(&99usize)),
+        };
+        assert_eq!(
+            paginate(vec![1], &past).unwrap_err().code(),
+            "invalid_cursor"
+        );
+    }
+}

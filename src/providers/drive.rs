@@ -95,22 +95,48 @@ pub trait Drive: Send + Sync + 'static {
     async fn get_space_settings(&self, ctx: &Ctx, space: &str) -> ApiResult<SpaceSettings> {
         unsupported!(self, GetSpaceSettings)
     }
-    async fn update_space_settings(&self, ctx: &Ctx, space: &str, req: SpaceSettings) -> ApiResult<SpaceSettings> {
+    async fn update_space_settings(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        req: SpaceSettings,
+    ) -> ApiResult<SpaceSettings> {
         unsupported!(self, UpdateSpaceSettings)
     }
     async fn create_space_invite_link(&self, ctx: &Ctx, space: &str) -> ApiResult<ShareLink> {
         unsupported!(self, CreateSpaceInviteLink)
     }
-    async fn list_space_members(&self, ctx: &Ctx, space: &str, page: PageRequest) -> ApiResult<Page<Member>> {
+    async fn list_space_members(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        page: PageRequest,
+    ) -> ApiResult<Page<Member>> {
         unsupported!(self, ListSpaceMembers)
     }
-    async fn add_space_members(&self, ctx: &Ctx, space: &str, req: AddMembers) -> ApiResult<Vec<Member>> {
+    async fn add_space_members(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        req: AddMembers,
+    ) -> ApiResult<Vec<Member>> {
         unsupported!(self, AddSpaceMembers)
     }
-    async fn update_space_member(&self, ctx: &Ctx, space: &str, member: &Principal, req: UpdateMember) -> ApiResult<Member> {
+    async fn update_space_member(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        member: &Principal,
+        req: UpdateMember,
+    ) -> ApiResult<Member> {
         unsupported!(self, UpdateSpaceMember)
     }
-    async fn remove_space_member(&self, ctx: &Ctx, space: &str, member: &Principal) -> ApiResult<()> {
+    async fn remove_space_member(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        member: &Principal,
+    ) -> ApiResult<()> {
         unsupported!(self, RemoveSpaceMembers)
     }
 
@@ -124,23 +150,52 @@ pub trait Drive: Send + Sync + 'static {
     async fn create_folder(&self, ctx: &Ctx, space: &str, req: CreateFolder) -> ApiResult<Item> {
         unsupported!(self, CreateFolder)
     }
-    async fn create_document(&self, ctx: &Ctx, space: &str, req: CreateDocument) -> ApiResult<Item> {
+    async fn create_document(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        req: CreateDocument,
+    ) -> ApiResult<Item> {
         unsupported!(self, CreateDocument)
     }
     /// Rename, move and/or describe; the handler has checked the matching operations.
-    async fn update_item(&self, ctx: &Ctx, space: &str, item: &str, req: UpdateItem) -> ApiResult<Item> {
+    async fn update_item(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        req: UpdateItem,
+    ) -> ApiResult<Item> {
         unsupported!(self, RenameItem)
     }
-    async fn copy_item(&self, ctx: &Ctx, space: &str, item: &str, req: CopyItem) -> ApiResult<Item> {
+    async fn copy_item(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        req: CopyItem,
+    ) -> ApiResult<Item> {
         unsupported!(self, CopyItem)
     }
     async fn delete_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<()> {
         unsupported!(self, DeleteItem)
     }
-    async fn upload_file(&self, ctx: &Ctx, space: &str, req: UploadFile) -> ApiResult<UploadResult> {
+    async fn upload_file(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        req: UploadFile,
+    ) -> ApiResult<UploadResult> {
         unsupported!(self, UploadFile)
     }
-    async fn download(&self, ctx: &Ctx, space: &str, item: &str, range: Option<ByteRange>, redirect: bool) -> ApiResult<DownloadOutcome> {
+    async fn download(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        range: Option<ByteRange>,
+        redirect: bool,
+    ) -> ApiResult<DownloadOutcome> {
         unsupported!(self, DownloadFile)
     }
 
@@ -148,16 +203,40 @@ pub trait Drive: Send + Sync + 'static {
     async fn list_versions(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Page<Version>> {
         unsupported!(self, ListVersions)
     }
-    async fn get_version(&self, ctx: &Ctx, space: &str, item: &str, version: &str) -> ApiResult<Version> {
+    async fn get_version(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        version: &str,
+    ) -> ApiResult<Version> {
         unsupported!(self, GetVersion)
     }
-    async fn upload_version(&self, ctx: &Ctx, space: &str, item: &str, content: Spooled) -> ApiResult<UploadResult> {
+    async fn upload_version(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        content: Spooled,
+    ) -> ApiResult<UploadResult> {
         unsupported!(self, UploadVersion)
     }
-    async fn promote_version(&self, ctx: &Ctx, space: &str, item: &str, version: &str) -> ApiResult<Item> {
+    async fn promote_version(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        version: &str,
+    ) -> ApiResult<Item> {
         unsupported!(self, PromoteVersion)
     }
-    async fn delete_version(&self, ctx: &Ctx, space: &str, item: &str, version: &str) -> ApiResult<()> {
+    async fn delete_version(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        version: &str,
+    ) -> ApiResult<()> {
         unsupported!(self, DeleteVersion)
     }
 
@@ -179,47 +258,118 @@ pub trait Drive: Send + Sync + 'static {
     }
 
     // --- comments
-    async fn list_comments(&self, ctx: &Ctx, space: &str, item: &str, page: PageRequest) -> ApiResult<Page<Comment>> {
+    async fn list_comments(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        page: PageRequest,
+    ) -> ApiResult<Page<Comment>> {
         unsupported!(self, ListComments)
     }
-    async fn add_comment(&self, ctx: &Ctx, space: &str, item: &str, req: NewComment) -> ApiResult<Comment> {
+    async fn add_comment(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        req: NewComment,
+    ) -> ApiResult<Comment> {
         unsupported!(self, AddComment)
     }
-    async fn delete_comment(&self, ctx: &Ctx, space: &str, item: &str, comment: &str) -> ApiResult<()> {
+    async fn delete_comment(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        comment: &str,
+    ) -> ApiResult<()> {
         unsupported!(self, DeleteComment)
     }
 
     // --- item permissions and sharing
-    async fn list_item_members(&self, ctx: &Ctx, space: &str, item: &str, page: PageRequest) -> ApiResult<Page<Member>> {
+    async fn list_item_members(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        page: PageRequest,
+    ) -> ApiResult<Page<Member>> {
         unsupported!(self, ListItemMembers)
     }
-    async fn add_item_members(&self, ctx: &Ctx, space: &str, item: &str, req: AddMembers) -> ApiResult<Vec<Member>> {
+    async fn add_item_members(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        req: AddMembers,
+    ) -> ApiResult<Vec<Member>> {
         unsupported!(self, AddItemMembers)
     }
-    async fn update_item_member(&self, ctx: &Ctx, space: &str, item: &str, member: &Principal, req: UpdateMember) -> ApiResult<Member> {
+    async fn update_item_member(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        member: &Principal,
+        req: UpdateMember,
+    ) -> ApiResult<Member> {
         unsupported!(self, UpdateItemMember)
     }
-    async fn remove_item_member(&self, ctx: &Ctx, space: &str, item: &str, member: &Principal) -> ApiResult<()> {
+    async fn remove_item_member(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        member: &Principal,
+    ) -> ApiResult<()> {
         unsupported!(self, RemoveItemMembers)
     }
     async fn get_sharing(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Sharing> {
         unsupported!(self, GetSharing)
     }
-    async fn update_sharing(&self, ctx: &Ctx, space: &str, item: &str, req: Sharing) -> ApiResult<Sharing> {
+    async fn update_sharing(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        req: Sharing,
+    ) -> ApiResult<Sharing> {
         unsupported!(self, UpdateSharing)
     }
-    async fn create_share_link(&self, ctx: &Ctx, space: &str, item: &str, req: ShareLinkRequest) -> ApiResult<ShareLink> {
+    async fn create_share_link(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        req: ShareLinkRequest,
+    ) -> ApiResult<ShareLink> {
         unsupported!(self, CreateShareLink)
     }
-    async fn get_item_security(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<ItemSecurity> {
+    async fn get_item_security(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+    ) -> ApiResult<ItemSecurity> {
         unsupported!(self, GetItemSecurity)
     }
-    async fn update_item_security(&self, ctx: &Ctx, space: &str, item: &str, req: ItemSecurity) -> ApiResult<ItemSecurity> {
+    async fn update_item_security(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        req: ItemSecurity,
+    ) -> ApiResult<ItemSecurity> {
         unsupported!(self, UpdateItemSecurity)
     }
 
     // --- directory
-    async fn list_directory(&self, ctx: &Ctx, kind: DirectoryKind, query: DirectoryQuery) -> ApiResult<Page<DirectoryEntry>> {
+    async fn list_directory(
+        &self,
+        ctx: &Ctx,
+        kind: DirectoryKind,
+        query: DirectoryQuery,
+    ) -> ApiResult<Page<DirectoryEntry>> {
         match kind {
             DirectoryKind::Users => unsupported!(self, ListDirectoryUsers),
             DirectoryKind::Departments => unsupported!(self, ListDirectoryDepartments),

@@ -60,7 +60,12 @@ impl UpstreamHttp {
     }
 }
 
-fn record(provider: &'static str, operation: &'static str, outcome: &'static str, started: Instant) {
+fn record(
+    provider: &'static str,
+    operation: &'static str,
+    outcome: &'static str,
+    started: Instant,
+) {
     metrics::counter!(
         "filegate_upstream_requests_total",
         "provider" => provider,

@@ -48,23 +48,25 @@ impl Registry {
     }
 
     pub fn insert(&mut self, connection: Connection) {
-        self.connections.insert(connection.name.clone(), Arc::new(connection));
+        self.connections
+            .insert(connection.name.clone(), Arc::new(connection));
     }
 
     /// Builds one adapter per configured connection.
     pub fn build(config: &Config, deps: &Deps) -> Result<Self, String> {
         let mut registry = Self::default();
         for c in &config.connections {
-            #[allow(unreachable_code)]
             let drive: Arc<dyn Drive> = match &c.provider {
-                crate::config::ProviderConfig::Wecom(_)
-                | crate::config::ProviderConfig::Fangcloud(_)
+                crate::config::ProviderConfig::Wecom(w) => {
+                    Arc::new(wecom::WecomDrive::new(&c.name, w, deps)?)
+                }
+                crate::config::ProviderConfig::Fangcloud(_)
                 | crate::config::ProviderConfig::Onebot(_) => {
                     return Err(format!(
                         "connection '{}': provider '{}' is not available in this build yet",
                         c.name,
                         c.provider()
-                    ))
+                    ));
                 }
             };
             registry.insert(Connection {

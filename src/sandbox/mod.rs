@@ -7,9 +7,7 @@
 pub mod control;
 pub mod fangcloud;
 pub mod onebot;
+mod run;
 pub mod wecom;
 
-/// `filegate sandbox`: simulators + gateway on loopback. Wired up as the simulators land.
-pub async fn run(_listen: std::net::SocketAddr, _data_dir: Option<std::path::PathBuf>) -> Result<(), String> {
-    Err("the sandbox needs the provider simulators, which are not in this build yet".into())
-}
+pub use run::{Sandbox, run, start};

@@ -100,7 +100,12 @@ pub trait Store: Send + Sync + 'static {
     async fn lock_token(&self, key: &TokenKey) -> Result<Box<dyn TokenLock>, StoreError>;
 
     /// Spaces of `connection` ordered by id, after `after`.
-    async fn list_spaces(&self, connection: &str, after: Option<&str>, limit: u32) -> Result<Vec<KnownSpace>, StoreError>;
+    async fn list_spaces(
+        &self,
+        connection: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<KnownSpace>, StoreError>;
     async fn put_space(&self, connection: &str, space: &KnownSpace) -> Result<(), StoreError>;
     async fn delete_space(&self, connection: &str, space_id: &str) -> Result<(), StoreError>;
 

@@ -47,9 +47,11 @@ store_impl!(PostgresStore, {
             .bind(key.lock_name())
             .execute(&mut *tx)
             .await?;
-        Ok(Box::new(PgTokenLock { tx, key: key.clone() }))
+        Ok(Box::new(PgTokenLock {
+            tx,
+            key: key.clone(),
+        }))
     }
-
 });
 
 struct PgTokenLock {

@@ -51,7 +51,6 @@ store_impl!(SqliteStore, {
             key: key.clone(),
         }))
     }
-
 });
 
 struct SqliteTokenLock {

@@ -124,7 +124,11 @@ impl TokenManager {
     }
 
     fn cached(&self, key: &TokenKey) -> Option<Token> {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
     }
 
     fn remember(&self, key: &TokenKey, token: &Token) {
@@ -144,7 +148,11 @@ impl TokenManager {
     }
 
     /// A token for `key`, fetching through `source` only when needed.
-    pub async fn get(self: &Arc<Self>, key: &TokenKey, source: &Arc<dyn TokenSource>) -> Result<Token, ApiError> {
+    pub async fn get(
+        self: &Arc<Self>,
+        key: &TokenKey,
+        source: &Arc<dyn TokenSource>,
+    ) -> Result<Token, ApiError> {
         let now = now();
         if let Some(t) = self.cached(key) {
             if self.is_fresh(&t, now) {
@@ -163,7 +171,10 @@ impl TokenManager {
     pub async fn invalidate(&self, key: &TokenKey, bad: &Token) {
         {
             let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if cache.get(key).is_some_and(|t| t.access_token == bad.access_token) {
+            if cache
+                .get(key)
+                .is_some_and(|t| t.access_token == bad.access_token)
+            {
                 cache.remove(key);
             }
         }
@@ -205,7 +216,12 @@ impl TokenManager {
     }
 
     /// Single-flight fetch: waits for any fetch of the same key in this process, then re-checks.
-    async fn fetch(&self, key: &TokenKey, source: &Arc<dyn TokenSource>, reject: Option<&str>) -> Result<Token, ApiError> {
+    async fn fetch(
+        &self,
+        key: &TokenKey,
+        source: &Arc<dyn TokenSource>,
+        reject: Option<&str>,
+    ) -> Result<Token, ApiError> {
         let flight = self.flight(key);
         let _guard = flight.lock().await;
         if let Some(t) = self.cached(key) {
@@ -218,7 +234,12 @@ impl TokenManager {
 
     /// Called with this process's flight lock held: takes the store's lock, re-reads, and
     /// fetches from the upstream only if no other replica has just done it.
-    async fn fetch_locked(&self, key: &TokenKey, source: &Arc<dyn TokenSource>, reject: Option<&str>) -> Result<Token, ApiError> {
+    async fn fetch_locked(
+        &self,
+        key: &TokenKey,
+        source: &Arc<dyn TokenSource>,
+        reject: Option<&str>,
+    ) -> Result<Token, ApiError> {
         let previous = self.cached(key);
         let mut lock = match self.store.lock_token(key).await {
             Ok(lock) => Some(lock),
@@ -232,21 +253,27 @@ impl TokenManager {
             match l.load().await {
                 Ok(Some(stored)) => {
                     let t = Token::from_stored(stored);
-                    if self.is_fresh(&t, now()) && reject != Some(&*t.access_token) && previous.as_ref() != Some(&t) {
+                    if self.is_fresh(&t, now())
+                        && reject != Some(&*t.access_token)
+                        && previous.as_ref() != Some(&t)
+                    {
                         self.remember(key, &t);
                         release(lock, key).await;
                         return Ok(t);
                     }
                 }
                 Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, connection = %key.connection, "token store read failed"),
+                Err(e) => {
+                    tracing::warn!(error = %e, connection = %key.connection, "token store read failed")
+                }
             }
         }
         let started = std::time::Instant::now();
         let fetched = source.fetch(&key.subject, previous.as_ref()).await;
         let outcome = if fetched.is_ok() { "ok" } else { "error" };
         metrics::counter!("filegate_token_fetches_total", "connection" => key.connection.clone(), "outcome" => outcome).increment(1);
-        metrics::histogram!("filegate_token_fetch_seconds", "connection" => key.connection.clone()).record(started.elapsed().as_secs_f64());
+        metrics::histogram!("filegate_token_fetch_seconds", "connection" => key.connection.clone())
+            .record(started.elapsed().as_secs_f64());
         let fetched = match fetched {
             Ok(f) => f,
             Err(e) => {
@@ -258,7 +285,8 @@ impl TokenManager {
         let token = Token {
             access_token: fetched.access_token.into(),
             refresh_token: fetched.refresh_token.map(Into::into),
-            expires_at: obtained_at + i64::try_from(fetched.expires_in.as_secs()).unwrap_or(i64::MAX / 2),
+            expires_at: obtained_at
+                + i64::try_from(fetched.expires_in.as_secs()).unwrap_or(i64::MAX / 2),
             obtained_at,
         };
         self.remember(key, &token);

@@ -74,7 +74,8 @@ pub fn token(scopes: &str, connections: &str) -> String {
     .expect("mint")
 }
 
-pub const ALL_SCOPES: &str = "files:read files:write sharing:write spaces:admin directory:read users:act_as";
+pub const ALL_SCOPES: &str =
+    "files:read files:write sharing:write spaces:admin directory:read users:act_as";
 
 /// Reads a problem answer, checking the content type and the members every problem has.
 pub async fn problem(res: reqwest::Response) -> serde_json::Value {
@@ -85,11 +86,22 @@ pub async fn problem(res: reqwest::Response) -> serde_json::Value {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let request_id = res.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body: serde_json::Value = res.json().await.expect("problem body is JSON");
     assert_eq!(ct, "application/problem+json", "{body}");
     assert_eq!(body["status"], status, "{body}");
-    assert!(body["code"].is_string() && body["title"].is_string() && body["type"].is_string(), "{body}");
-    assert_eq!(body["request_id"].as_str(), request_id.as_deref(), "problem carries the echoed request id");
+    assert!(
+        body["code"].is_string() && body["title"].is_string() && body["type"].is_string(),
+        "{body}"
+    );
+    assert_eq!(
+        body["request_id"].as_str(),
+        request_id.as_deref(),
+        "problem carries the echoed request id"
+    );
     body
 }

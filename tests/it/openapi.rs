@@ -18,11 +18,24 @@ fn every_operation_documents_its_errors_and_security() {
         for (method, op) in item.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
             if path.starts_with("/v1/") {
-                assert!(responses.contains_key("401"), "{method} {path} documents 401");
-                assert!(responses.contains_key("400"), "{method} {path} documents 400");
-                assert!(op.get("security").is_none(), "{method} {path} uses the global bearer requirement");
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path} documents 401"
+                );
+                assert!(
+                    responses.contains_key("400"),
+                    "{method} {path} documents 400"
+                );
+                assert!(
+                    op.get("security").is_none(),
+                    "{method} {path} uses the global bearer requirement"
+                );
             } else {
-                assert_eq!(op["security"], serde_json::json!([{}]), "{method} {path} is public");
+                assert_eq!(
+                    op["security"],
+                    serde_json::json!([{}]),
+                    "{method} {path} is public"
+                );
             }
         }
     }

@@ -17,17 +17,28 @@ fn find_bin(name: &str) -> PathBuf {
     if let Ok(dir) = std::env::var("PG_BIN") {
         return Path::new(&dir).join(name);
     }
-    if let Ok(out) = Command::new("sh").arg("-c").arg(format!("command -v {name}")).output() {
+    if let Ok(out) = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+    {
         let p = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         if !p.is_empty() {
             return PathBuf::from(p);
         }
     }
     let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin").join(name)).filter(|p| p.exists()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin").join(name))
+                .filter(|p| p.exists())
+                .collect()
+        })
         .unwrap_or_default();
     candidates.sort();
-    candidates.pop().unwrap_or_else(|| panic!("{name} not found: install PostgreSQL (Debian package postgresql) or set PG_BIN"))
+    candidates.pop().unwrap_or_else(|| {
+        panic!("{name} not found: install PostgreSQL (Debian package postgresql) or set PG_BIN")
+    })
 }
 
 fn is_root() -> bool {
@@ -51,7 +62,10 @@ fn pg_command(bin: &Path, root: bool) -> Command {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 impl PgCluster {
@@ -61,21 +75,42 @@ impl PgCluster {
 
     fn start() -> PgCluster {
         let root = is_root();
-        let dir = std::env::temp_dir().join(format!("filegate-pg-{}-{}", std::process::id(), free_port()));
+        let dir = std::env::temp_dir().join(format!(
+            "filegate-pg-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
         std::fs::create_dir_all(&dir).expect("pg temp dir");
         let data = dir.join("data");
         if root {
-            let ok = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().map(|s| s.success()).unwrap_or(false);
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
             assert!(ok, "cannot chown {} to postgres", dir.display());
         }
         let out = pg_command(&find_bin("initdb"), root)
             .arg("-D")
             .arg(&data)
-            .args(["-U", "filegate", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+            .args([
+                "-U",
+                "filegate",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ])
             .stdout(Stdio::null())
             .output()
             .expect("run initdb");
-        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let port = free_port();
         let pg_ctl = find_bin("pg_ctl");
         let opts = format!(
@@ -91,7 +126,11 @@ impl PgCluster {
             .stdout(Stdio::null())
             .output()
             .expect("run pg_ctl");
-        assert!(out.status.success(), "pg_ctl start failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "pg_ctl start failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // Reaper: when this test process is gone, stop the cluster and delete its files.
         let stop = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runas}{pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
@@ -119,8 +158,13 @@ impl PgCluster {
     pub async fn fresh_db(&self) -> String {
         use sqlx::Connection;
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&self.url("postgres")).await.expect("connect to test postgres");
-        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.expect("create database");
+        let mut conn = sqlx::PgConnection::connect(&self.url("postgres"))
+            .await
+            .expect("connect to test postgres");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
         self.url(&name)
     }
 
@@ -128,7 +172,12 @@ impl PgCluster {
     pub async fn drop_db(&self, url: &str) {
         use sqlx::Connection;
         let name = url.rsplit('/').next().unwrap_or_default().to_owned();
-        let mut conn = sqlx::PgConnection::connect(&self.url("postgres")).await.expect("connect");
-        sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).execute(&mut conn).await.expect("drop database");
+        let mut conn = sqlx::PgConnection::connect(&self.url("postgres"))
+            .await
+            .expect("connect");
+        sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .expect("drop database");
     }
 }

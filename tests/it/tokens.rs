@@ -1,18 +1,18 @@
 //! The token manager against a counting token endpoint over HTTP and real stores.
 //! (End-to-end versions through the gateway and the WeCom simulator live with the adapter.)
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use axum::Json;
 use axum::extract::State;
 use axum::routing::get;
-use axum::Json;
 use filegate::error::ApiError;
 use filegate::store::{Store, TokenKey};
 use filegate::tokens::{Fetched, Token, TokenManager, TokenSource};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::pg::PgCluster;
 
@@ -29,11 +29,13 @@ async fn endpoint(ttl: u64) -> Endpoint {
     let app = axum::Router::new()
         .route(
             "/token",
-            get(|State((count, ttl)): State<(Arc<AtomicU64>, u64)>| async move {
-                let n = count.fetch_add(1, Ordering::SeqCst) + 1;
-                tokio::time::sleep(Duration::from_millis(150)).await;
-                Json(json!({"access_token": format!("tok-{n}"), "expires_in": ttl}))
-            }),
+            get(
+                |State((count, ttl)): State<(Arc<AtomicU64>, u64)>| async move {
+                    let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    Json(json!({"access_token": format!("tok-{n}"), "expires_in": ttl}))
+                },
+            ),
         )
         .with_state((count.clone(), ttl));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -41,7 +43,11 @@ async fn endpoint(ttl: u64) -> Endpoint {
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
-    Endpoint { url, count, _task: task }
+    Endpoint {
+        url,
+        count,
+        _task: task,
+    }
 }
 
 struct HttpSource {
@@ -52,7 +58,15 @@ struct HttpSource {
 #[async_trait]
 impl TokenSource for HttpSource {
     async fn fetch(&self, _subject: &str, _previous: Option<&Token>) -> Result<Fetched, ApiError> {
-        let v: Value = self.http.get(&self.url).send().await.map_err(ApiError::internal)?.json().await.map_err(ApiError::internal)?;
+        let v: Value = self
+            .http
+            .get(&self.url)
+            .send()
+            .await
+            .map_err(ApiError::internal)?
+            .json()
+            .await
+            .map_err(ApiError::internal)?;
         Ok(Fetched {
             access_token: v["access_token"].as_str().unwrap_or_default().to_owned(),
             refresh_token: None,
@@ -107,11 +121,21 @@ async fn five_hundred_concurrent_callers_on_a_cold_cache_cause_one_fetch() {
 async fn two_replicas_sharing_postgres_fetch_once_between_them() {
     let e = endpoint(7200).await;
     let url = PgCluster::get().fresh_db().await;
-    let a = TokenManager::new(filegate::store::open(&url, 8).await.unwrap(), Duration::from_secs(300));
-    let b = TokenManager::new(filegate::store::open(&url, 8).await.unwrap(), Duration::from_secs(300));
+    let a = TokenManager::new(
+        filegate::store::open(&url, 8).await.unwrap(),
+        Duration::from_secs(300),
+    );
+    let b = TokenManager::new(
+        filegate::store::open(&url, 8).await.unwrap(),
+        Duration::from_secs(300),
+    );
     let src = source(&e);
     let (ta, tb) = tokio::join!(hammer(&a, &src, 250), hammer(&b, &src, 250));
-    assert_eq!(e.count.load(Ordering::SeqCst), 1, "the second replica waited on the advisory lock and re-read");
+    assert_eq!(
+        e.count.load(Ordering::SeqCst),
+        1,
+        "the second replica waited on the advisory lock and re-read"
+    );
     assert!(ta.iter().chain(tb.iter()).all(|t| t == "tok-1"));
 }
 
@@ -122,7 +146,14 @@ async fn a_restarted_gateway_reuses_the_stored_token() {
     let first = TokenManager::new(store.clone(), Duration::from_secs(300));
     first.get(&key(), &source(&e)).await.unwrap();
     let restarted = TokenManager::new(store, Duration::from_secs(300));
-    assert_eq!(&*restarted.get(&key(), &source(&e)).await.unwrap().access_token, "tok-1");
+    assert_eq!(
+        &*restarted
+            .get(&key(), &source(&e))
+            .await
+            .unwrap()
+            .access_token,
+        "tok-1"
+    );
     assert_eq!(e.count.load(Ordering::SeqCst), 1);
 }
 
@@ -137,7 +168,15 @@ async fn an_invalidated_token_is_replaced_once_and_removed_from_the_store() {
     m.invalidate(&key(), &bad).await;
     let fresh = m.get(&key(), &src).await.unwrap();
     assert_eq!(&*fresh.access_token, "tok-2");
-    assert_eq!(store.load_token(&key()).await.unwrap().unwrap().access_token, "tok-2");
+    assert_eq!(
+        store
+            .load_token(&key())
+            .await
+            .unwrap()
+            .unwrap()
+            .access_token,
+        "tok-2"
+    );
     // A late invalidation of the old token must not evict its replacement.
     m.invalidate(&key(), &bad).await;
     assert_eq!(&*m.get(&key(), &src).await.unwrap().access_token, "tok-2");
@@ -154,9 +193,16 @@ async fn a_token_near_expiry_is_served_while_one_background_refresh_runs() {
     assert_eq!(&*m.get(&key(), &src).await.unwrap().access_token, "tok-1");
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let during = hammer(&m, &src, 20).await;
-    assert!(during.iter().all(|t| t == "tok-1"), "callers are not made to wait for the refresh");
+    assert!(
+        during.iter().all(|t| t == "tok-1"),
+        "callers are not made to wait for the refresh"
+    );
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(e.count.load(Ordering::SeqCst), 2, "exactly one background refresh");
+    assert_eq!(
+        e.count.load(Ordering::SeqCst),
+        2,
+        "exactly one background refresh"
+    );
     assert_eq!(&*m.get(&key(), &src).await.unwrap().access_token, "tok-2");
 }
 
@@ -181,6 +227,10 @@ async fn a_store_outage_degrades_to_the_memory_cache() {
     let src = source(&e);
     assert_eq!(&*m.get(&key(), &src).await.unwrap().access_token, "tok-1");
     assert_eq!(&*m.get(&key(), &src).await.unwrap().access_token, "tok-1");
-    assert_eq!(e.count.load(Ordering::SeqCst), 1, "the second call is served from memory");
+    assert_eq!(
+        e.count.load(Ordering::SeqCst),
+        1,
+        "the second call is served from memory"
+    );
     assert_eq!(m.health(&key()).state, "valid");
 }

@@ -1,0 +1,125 @@
+//! `filegate sandbox`: the three simulators with demo data, and the gateway in front of them
+//! with the embedded store — no network, no database server, no credentials to find.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use rand::RngCore;
+use secrecy::SecretString;
+
+use crate::config::{Config, ConnectionConfig, ProviderConfig, WecomConfig};
+
+/// The running sandbox; dropping it stops everything.
+pub struct Sandbox {
+    pub gateway: crate::app::Running,
+    pub wecom: super::wecom::Sim,
+    /// The HS256 secret tokens must be signed with.
+    pub jwt_secret: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub const WECOM_CONNECTION: &str = "wecom-demo";
+
+/// Starts simulators and gateway. The JWT secret is `FILEGATE_JWT_SECRET` when set (so
+/// `filegate token mint` works against the sandbox), otherwise a random one.
+pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sandbox, String> {
+    let wecom = super::wecom::start(super::wecom::Options::default())
+        .await
+        .map_err(|e| format!("cannot start the WeCom simulator: {e}"))?;
+
+    let (dir, tmp) = match data_dir {
+        Some(d) => {
+            std::fs::create_dir_all(&d)
+                .map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+            (d, None)
+        }
+        None => {
+            let t = tempfile::tempdir().map_err(|e| e.to_string())?;
+            (t.path().to_owned(), Some(t))
+        }
+    };
+    let jwt_secret = std::env::var("FILEGATE_JWT_SECRET")
+        .ok()
+        .filter(|s| s.len() >= 32)
+        .unwrap_or_else(|| {
+            let mut b = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut b);
+            hex::encode(b)
+        });
+
+    let mut config = Config {
+        listen,
+        ..Config::default()
+    };
+    config.auth.hs256_secret = Some(SecretString::from(jwt_secret.clone()));
+    config.store.url = format!("sqlite://{}", dir.join("sandbox.db").display());
+    config.limits.spool_dir = Some(dir.join("spool"));
+    config.connections = vec![ConnectionConfig {
+        name: WECOM_CONNECTION.into(),
+        provider: ProviderConfig::Wecom(WecomConfig {
+            base_url: wecom.base_url.clone(),
+            corp_id: super::wecom::demo::CORP_ID.into(),
+            secret_env: "FILEGATE_SANDBOX_WECOM_SECRET".into(),
+            known_spaces: vec![
+                super::wecom::demo::SPACE_ID.into(),
+                super::wecom::demo::USER_SPACE_ID.into(),
+            ],
+            admin_userid: Some(super::wecom::demo::ADMIN_USER.into()),
+            secret: Some(SecretString::from(super::wecom::demo::CORP_SECRET)),
+        }),
+    }];
+    config.validate().map_err(|e| e.to_string())?;
+    let gateway = crate::app::spawn(config, listen)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Sandbox {
+        gateway,
+        wecom,
+        jwt_secret,
+        _dir: tmp,
+    })
+}
+
+/// Runs the sandbox until Ctrl-C / SIGTERM, printing how to use it.
+pub async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<(), String> {
+    crate::telemetry::init_logging(&crate::config::LogConfig::default());
+    let sandbox = start(listen, data_dir).await?;
+    let token = crate::auth::mint(
+        &SecretString::from(sandbox.jwt_secret.clone()),
+        &crate::auth::MintRequest {
+            sub: "sandbox-user".into(),
+            scopes: crate::auth::Scope::ALL
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            connections: vec!["*".into()],
+            ttl: std::time::Duration::from_secs(24 * 3600),
+            issuer: None,
+            audience: None,
+        },
+    )?;
+    let url = &sandbox.gateway.base_url;
+    println!("filegate sandbox is running at {url}");
+    println!();
+    println!("  interactive docs:  {url}/docs/");
+    println!(
+        "  connections:       {WECOM_CONNECTION} (WeCom WeDrive simulator at {})",
+        sandbox.wecom.base_url
+    );
+    println!();
+    println!("  a development token (all scopes, all connections, 24 h):");
+    println!("  export TOKEN={token}");
+    println!();
+    println!("  curl -H \"Authorization: Bearer $TOKEN\" {url}/v1/connections");
+    println!();
+    println!("  to mint your own tokens in another shell:");
+    println!("  export FILEGATE_JWT_SECRET={}", sandbox.jwt_secret);
+    println!(
+        "  cargo run --release -- token mint --sub me --scope \"files:read files:write\" --connections \"*\""
+    );
+    println!();
+    println!("Ctrl-C stops the sandbox.");
+    let _ = tokio::signal::ctrl_c().await;
+    drop(sandbox);
+    Ok(())
+}
