@@ -58,23 +58,24 @@ fn presented_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
 /// OneBot 11 HTTP: no token is 401, a wrong one 403 (README, OneBot section). The simulator's
 /// token is static and never expires; after `Flavor::revoke_tokens` even the configured one is
 /// refused with 403 until `POST /__sim/reset`. An empty configured token disables the check.
-fn authorize(shared: &Shared, req: &Request) -> Result<(), Response> {
+/// Answers the refusal, if any.
+fn authorize(shared: &Shared, req: &Request) -> Option<Response> {
     let revoked = shared.revoked.load(Ordering::SeqCst);
     if shared.access_token.is_empty() && !revoked {
-        return Ok(());
+        return None;
     }
     match presented_token(req.headers(), req.uri().query()) {
-        None => Err(refuse(
+        None => Some(refuse(
             StatusCode::UNAUTHORIZED,
             RETCODE_UNAUTHORIZED,
             "access token missing",
         )),
-        Some(token) if revoked || token != shared.access_token => Err(refuse(
+        Some(token) if revoked || token != shared.access_token => Some(refuse(
             StatusCode::FORBIDDEN,
             RETCODE_FORBIDDEN,
             "access token invalid",
         )),
-        Some(_) => Ok(()),
+        Some(_) => None,
     }
 }
 
@@ -83,7 +84,7 @@ pub(crate) async fn action(
     Path(action): Path<String>,
     req: Request,
 ) -> Response {
-    if let Err(refusal) = authorize(&shared, &req) {
+    if let Some(refusal) = authorize(&shared, &req) {
         return refusal;
     }
     if !ACTIONS.contains(&action.as_str()) {
