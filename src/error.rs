@@ -281,8 +281,9 @@ pub enum ApiError {
         provider: &'static str,
         operation: Operation,
     },
+    /// Boxed: upstream errors carry several strings and would make every `Result` large.
     #[error(transparent)]
-    Upstream(#[from] UpstreamError),
+    Upstream(Box<UpstreamError>),
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -393,6 +394,12 @@ fn upstream_detail(u: &UpstreamError) -> String {
     }
 }
 
+impl From<UpstreamError> for ApiError {
+    fn from(e: UpstreamError) -> Self {
+        Self::Upstream(Box::new(e))
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -410,11 +417,10 @@ impl IntoResponse for ApiError {
         }
         let problem = self.to_problem();
         let mut res = problem.clone().into_response_with_status(status);
-        if let Some(secs) = self.retry_after() {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        if let Some(secs) = self.retry_after()
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
-        }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

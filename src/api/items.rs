@@ -46,8 +46,8 @@ async fn list_items(
     ApiQuery(q): ApiQuery<ListItemsQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
     let drive = auth.drive(Operation::ListItems)?;
-    if let Some(sort) = q.sort {
-        if !drive.capabilities().sort_orders.contains(&sort) {
+    if let Some(sort) = q.sort
+        && !drive.capabilities().sort_orders.contains(&sort) {
             return Err(ApiError::BadRequest {
                 code: "invalid_request",
                 detail: format!(
@@ -57,7 +57,6 @@ async fn list_items(
                 field: Some("sort".into()),
             });
         }
-    }
     let req = ListItems {
         parent: q.parent.filter(|s| !s.is_empty()),
         sort: q.sort,

@@ -53,14 +53,13 @@ async fn search(
             field: Some("q".into()),
         });
     }
-    if let (Some(a), Some(b)) = (q.modified_after, q.modified_before) {
-        if a > b {
+    if let (Some(a), Some(b)) = (q.modified_after, q.modified_before)
+        && a > b {
             return Err(ApiError::invalid_field(
                 "modified_after",
                 "modified_after is later than modified_before",
             ));
         }
-    }
     let req = SearchRequest {
         query,
         kind: q.kind.unwrap_or_default(),

@@ -224,11 +224,10 @@ impl TokenManager {
     ) -> Result<Token, ApiError> {
         let flight = self.flight(key);
         let _guard = flight.lock().await;
-        if let Some(t) = self.cached(key) {
-            if self.is_fresh(&t, now()) && reject != Some(&*t.access_token) {
+        if let Some(t) = self.cached(key)
+            && self.is_fresh(&t, now()) && reject != Some(&*t.access_token) {
                 return Ok(t);
             }
-        }
         self.fetch_locked(key, source, reject).await
     }
 
@@ -290,20 +289,18 @@ impl TokenManager {
             obtained_at,
         };
         self.remember(key, &token);
-        if let Some(l) = lock.as_mut() {
-            if let Err(e) = l.save(&token.to_stored()).await {
+        if let Some(l) = lock.as_mut()
+            && let Err(e) = l.save(&token.to_stored()).await {
                 tracing::warn!(error = %e, connection = %key.connection, "token store write failed; token kept in memory");
             }
-        }
         release(lock, key).await;
         Ok(token)
     }
 }
 
 async fn release(lock: Option<Box<dyn crate::store::TokenLock>>, key: &TokenKey) {
-    if let Some(l) = lock {
-        if let Err(e) = l.release().await {
+    if let Some(l) = lock
+        && let Err(e) = l.release().await {
             tracing::warn!(error = %e, connection = %key.connection, "token store commit failed");
         }
-    }
 }

@@ -57,7 +57,7 @@ impl BlockSha {
             let (now, rest) = data.split_at(take);
             self.absorb(now);
             data = rest;
-            if self.total % BLOCK_SIZE == 0 {
+            if self.total.is_multiple_of(BLOCK_SIZE) {
                 self.midstates.push(le_hex(&self.state));
             }
         }

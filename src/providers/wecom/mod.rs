@@ -708,8 +708,8 @@ impl Drive for WecomDrive {
                 }
             }
         }
-        if let Some(name) = &req.name {
-            if *name != current.file_name {
+        if let Some(name) = &req.name
+            && *name != current.file_name {
                 if self
                     .find_by_name(&spaceid, &current.fatherid, name)
                     .await?
@@ -727,7 +727,6 @@ impl Drive for WecomDrive {
                     .await?;
                 current = a.file;
             }
-        }
         Ok(item(current))
     }
 
