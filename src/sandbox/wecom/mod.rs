@@ -20,6 +20,7 @@ mod download;
 mod envelope;
 mod files;
 mod links;
+mod model;
 mod names;
 mod request;
 mod sharing;
