@@ -259,3 +259,6 @@ async fn dispatch(
     };
     respond(result)
 }
+
+#[cfg(test)]
+mod tests;
