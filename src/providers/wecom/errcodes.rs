@@ -42,11 +42,12 @@ pub const INVALID_ACCESS_TOKEN: i64 = 40014;
 
 /// 40058 不合法的参数 (invalid parameter). Global list. The simulator answers it for values out of
 /// their documented range with no more specific WeDrive code: `sort_type` not 1..6, `limit` 0 or
-/// over 1000, `file_type` not 1/3/4, `auth_info[].type` not 1/2, an empty `auth_info`,
-/// `block_sha` whose count does not match `size` or whose entries are not 40 hex digits, a part
-/// `index` outside the file's blocks, an empty or unknown `upload_key`, `margin_type` not 0/1/2,
-/// `default_file_scope`/`share_url_no_approve_default_auth` out of range, and both or neither of
-/// `spaceid`/`fatherid` and `selected_ticket` when the document says "必须填且仅填其中一组参数".
+/// over 1000, `file_type` not 1/3/4, `space_sub_type` not 0, `auth_info[].type` not 1/2, an
+/// empty `auth_info`, `block_sha` whose count is not one per 2 MiB block of `size` or whose
+/// entries are not 40 hex digits, a part `index` outside the file's blocks, an empty or unknown
+/// (or already finished) `upload_key`, `margin_type` not 0/1/2,
+/// `share_url_no_approve_default_auth` not 1/2/4, and both `spaceid`/`fatherid` (or `fileid`)
+/// and `selected_ticket` given where the document says "必须填且仅填其中一组参数".
 pub const INVALID_PARAMETER: i64 = 40058;
 
 /// 41001 缺少access_token参数 (access token missing). README / global list.

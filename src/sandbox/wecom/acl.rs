@@ -4,8 +4,8 @@
 use super::App;
 use super::directory;
 use super::envelope::{ApiError, ApiResult, Fields};
+use super::model::{ADMIN_AUTH, Member, Principal, Space};
 use super::request::Obj;
-use super::state::{ADMIN_AUTH, Member, Principal, Space};
 use crate::providers::wecom::errcodes;
 
 /// Space auths (document: "1:仅下载 4:可预览 7:应用空间管理员").

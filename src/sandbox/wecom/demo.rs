@@ -18,9 +18,8 @@
 
 use std::sync::Arc;
 
-use super::state::{
-    ADMIN_AUTH, Blob, DOC, Drive, FILE, FOLDER, Member, Node, Principal, SHEET, Space,
-};
+use super::model::{ADMIN_AUTH, Blob, DOC, FILE, FOLDER, Member, Node, Principal, SHEET, Space};
+use super::state::Drive;
 use crate::providers::wecom::block_sha::BlockSha;
 
 pub use super::directory::{DEPARTMENTS, USERS};

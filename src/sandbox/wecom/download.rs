@@ -20,8 +20,9 @@ use tokio_util::io::ReaderStream;
 
 use super::App;
 use super::envelope::{ApiError, ApiResult, fields};
+use super::model::{FILE, Ticket};
 use super::request::Obj;
-use super::state::{FILE, Ticket, random_token};
+use super::state::random_token;
 use crate::providers::wecom::errcodes;
 
 /// The cookie's name (the document only shows `COOKIE_NAME`; the simulator's choice).

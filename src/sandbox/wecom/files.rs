@@ -6,9 +6,10 @@ use serde_json::{Value, json};
 
 use super::App;
 use super::envelope::{ApiError, ApiResult, Fields, fields};
+use super::model::{DOC, FOLDER, Node, SHEET};
 use super::names;
 use super::request::Obj;
-use super::state::{DOC, Drive, FOLDER, Node, SHEET};
+use super::state::Drive;
 use crate::providers::wecom::errcodes;
 
 /// file_list `limit`: "不超过1000".

@@ -20,6 +20,7 @@ mod download;
 mod envelope;
 mod files;
 mod links;
+mod model;
 mod names;
 mod request;
 mod sharing;
@@ -258,3 +259,6 @@ async fn dispatch(
     };
     respond(result)
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,8 +5,9 @@ use serde_json::{Value, json};
 
 use super::App;
 use super::envelope::{ApiError, ApiResult, Fields, fields};
+use super::model::Node;
 use super::request::Obj;
-use super::state::{Drive, Node, random_token};
+use super::state::{Drive, random_token};
 use crate::providers::wecom::errcodes;
 
 /// get_file_permission's auth for "无权限或需要审批".

@@ -6,9 +6,10 @@ use serde_json::{Value, json};
 use super::App;
 use super::acl::{On, add_space_members, read_auth_info};
 use super::envelope::{ApiError, ApiResult, Fields, fields};
+use super::model::Space;
 use super::names;
 use super::request::Obj;
-use super::state::{Space, random_token};
+use super::state::random_token;
 use crate::providers::wecom::errcodes;
 
 /// `space_create`: `{space_name, auth_info?, space_sub_type?}` → `{spaceid}`. The creator is

@@ -3,9 +3,10 @@
 //! README "WeCom chunked upload"): 2 MiB blocks numbered from 1, `size` ≤ 20 GB, the cumulative
 //! block SHA list declared at init and checked against the received bytes at finish, and
 //! instant upload (秒传) when a file of the same size and block SHAs already exists.
-//! Parts are spooled to disk as they arrive and assembled by streaming at finish.
+//! Each part is written to disk at its offset in one spool file as it arrives; finish reads that
+//! file once (streaming) to check it, then keeps it as the stored content.
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,12 +15,14 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use md5::{Digest, Md5};
 use serde_json::json;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use super::App;
 use super::envelope::{ApiError, ApiResult, Fields, fields};
+use super::model::{Blob, Content, FILE, Session};
 use super::names;
 use super::request::Obj;
-use super::state::{Blob, Content, Drive, FILE, Session, random_token};
+use super::state::{Drive, random_token};
 use crate::providers::wecom::block_sha::{BLOCK_SIZE, BlockSha};
 use crate::providers::wecom::errcodes;
 
@@ -163,7 +166,7 @@ pub async fn file_upload_init(app: &App, body: Obj<'_>) -> ApiResult {
         ));
     }
     let block_sha: Vec<String> = declared.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let dir = {
+    let spool = {
         let mut drive = app.drive();
         check_capacity(app, &drive, size)?;
         let hit = drive
@@ -184,9 +187,10 @@ pub async fn file_upload_init(app: &App, body: Obj<'_>) -> ApiResult {
             let id = drive.add_file(&spaceid, &fatherid, name, content);
             return Ok(fields(json!({ "hit_exist": true, "fileid": id })));
         }
-        drive.new_spool_dir()
+        drive.new_spool_path()
     };
-    tokio::fs::create_dir_all(&dir).await.map_err(io_error)?;
+    let file = tokio::fs::File::create(&spool).await.map_err(io_error)?;
+    file.set_len(size).await.map_err(io_error)?;
     let key = random_token(64);
     app.drive().sessions.insert(
         key.clone(),
@@ -196,7 +200,7 @@ pub async fn file_upload_init(app: &App, body: Obj<'_>) -> ApiResult {
             name: name.to_owned(),
             size,
             block_sha,
-            dir,
+            spool,
             received: Default::default(),
         },
     );
@@ -228,7 +232,7 @@ pub async fn file_upload_part(app: &App, body: Obj<'_>) -> ApiResult {
     let key = body.str("upload_key")?;
     let index = body.i32("index")?;
     let content = body.str("file_base64_content")?;
-    let (dir, index, expected) = {
+    let (spool, index, expected) = {
         let drive = app.drive();
         let s = session(&drive, key)?;
         let index = u32::try_from(index)
@@ -240,7 +244,7 @@ pub async fn file_upload_part(app: &App, body: Obj<'_>) -> ApiResult {
                     format!("invalid index: parts are numbered 1..{}", s.blocks()),
                 )
             })?;
-        (s.dir.clone(), index, block_len(s.size, index))
+        (s.spool.clone(), index, block_len(s.size, index))
     };
     let data = decode(content)?;
     if data.len() as u64 != expected {
@@ -252,9 +256,7 @@ pub async fn file_upload_part(app: &App, body: Obj<'_>) -> ApiResult {
             ),
         ));
     }
-    let tmp = dir.join(format!("part-{index}.{}", random_token(8)));
-    tokio::fs::write(&tmp, &data).await.map_err(io_error)?;
-    tokio::fs::rename(&tmp, dir.join(format!("part-{index}")))
+    write_at(&spool, u64::from(index - 1) * BLOCK_SIZE, &data)
         .await
         .map_err(io_error)?;
     let mut drive = app.drive();
@@ -270,38 +272,35 @@ pub async fn file_upload_part(app: &App, body: Obj<'_>) -> ApiResult {
     }
 }
 
-struct Assembled {
-    blob: Blob,
+async fn write_at(path: &Path, offset: u64, data: &[u8]) -> std::io::Result<()> {
+    let mut file = tokio::fs::OpenOptions::new().write(true).open(path).await?;
+    file.seek(SeekFrom::Start(offset)).await?;
+    file.write_all(data).await?;
+    file.flush().await
+}
+
+struct Digests {
     block_sha: Vec<String>,
     sha: String,
     md5: String,
     size: u64,
 }
 
-/// Concatenates the parts into `out`, computing block SHAs and MD5 on the way (1 MiB at a time).
-fn assemble(dir: &Path, blocks: u32, out: &Path) -> std::io::Result<Assembled> {
-    let blob = Blob {
-        path: out.to_owned(),
-    };
-    let mut writer = BufWriter::new(std::fs::File::create(out)?);
+/// Block SHAs, SHA-1 and MD5 of a file, read 1 MiB at a time.
+fn digest_file(path: &Path) -> std::io::Result<Digests> {
+    let mut file = std::fs::File::open(path)?;
     let mut sha = BlockSha::new();
     let mut md5 = Md5::new();
     let mut buf = vec![0u8; 1 << 20];
-    for index in 1..=blocks {
-        let mut part = std::fs::File::open(dir.join(format!("part-{index}")))?;
-        loop {
-            let n = part.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            sha.update(&buf[..n]);
-            md5.update(&buf[..n]);
-            writer.write_all(&buf[..n])?;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
         }
+        sha.update(&buf[..n]);
+        md5.update(&buf[..n]);
     }
-    writer.flush()?;
-    Ok(Assembled {
-        blob,
+    Ok(Digests {
         block_sha: sha.finish(),
         sha: sha.digest_hex(),
         md5: hex::encode(md5.finalize()),
@@ -314,8 +313,8 @@ fn assemble(dir: &Path, blocks: u32, out: &Path) -> std::io::Result<Assembled> {
 /// (parts can be sent again).
 pub async fn file_upload_finish(app: &App, body: Obj<'_>) -> ApiResult {
     let key = body.str("upload_key")?;
-    let (dir, blocks, declared, size, path) = {
-        let mut drive = app.drive();
+    let (spool, declared, size) = {
+        let drive = app.drive();
         let s = session(&drive, key)?;
         if let Some(missing) = (1..=s.blocks()).find(|i| !s.received.contains(i)) {
             return Err(ApiError::new(
@@ -323,21 +322,20 @@ pub async fn file_upload_finish(app: &App, body: Obj<'_>) -> ApiResult {
                 format!("invalid file block: part {missing} was not uploaded"),
             ));
         }
-        let found = (s.dir.clone(), s.blocks(), s.block_sha.clone(), s.size);
-        (found.0, found.1, found.2, found.3, drive.new_blob_path())
+        (s.spool.clone(), s.block_sha.clone(), s.size)
     };
-    let work_dir = dir.clone();
-    let assembled = tokio::task::spawn_blocking(move || assemble(&work_dir, blocks, &path))
+    let path = spool.clone();
+    let digests = tokio::task::spawn_blocking(move || digest_file(&path))
         .await
         .map_err(|e| io_error(std::io::Error::other(e)))?
         .map_err(io_error)?;
-    if assembled.size != size {
+    if digests.size != size {
         return Err(ApiError::new(
             errcodes::INVALID_FILE_BLOCK,
             "invalid file block: received bytes do not add up to size",
         ));
     }
-    if let Some(i) = (0..declared.len()).find(|&i| assembled.block_sha.get(i) != declared.get(i)) {
+    if let Some(i) = (0..declared.len()).find(|&i| digests.block_sha.get(i) != declared.get(i)) {
         return Err(ApiError::new(
             errcodes::INVALID_FILE_BLOCK,
             format!(
@@ -346,23 +344,23 @@ pub async fn file_upload_finish(app: &App, body: Obj<'_>) -> ApiResult {
             ),
         ));
     }
-    let id = {
-        let mut drive = app.drive();
-        let s = session(&drive, key)?;
-        let (spaceid, fatherid, name) = (s.spaceid.clone(), s.fatherid.clone(), s.name.clone());
-        drive.check_folder(&spaceid, &fatherid)?;
-        check_capacity(app, &drive, size)?;
-        drive.sessions.remove(key);
-        let content = Content {
-            blob: Arc::new(assembled.blob),
-            size,
-            sha: assembled.sha,
-            md5: assembled.md5,
-            block_sha: assembled.block_sha,
-        };
-        drive.add_file(&spaceid, &fatherid, &name, content)
+    let mut drive = app.drive();
+    let s = session(&drive, key)?;
+    let (spaceid, fatherid, name) = (s.spaceid.clone(), s.fatherid.clone(), s.name.clone());
+    drive.check_folder(&spaceid, &fatherid)?;
+    check_capacity(app, &drive, size)?;
+    // The spool file becomes the blob (same directory tree, so a rename).
+    let blob_path = drive.new_blob_path();
+    std::fs::rename(&spool, &blob_path).map_err(io_error)?;
+    drive.sessions.remove(key);
+    let content = Content {
+        blob: Arc::new(Blob { path: blob_path }),
+        size,
+        sha: digests.sha,
+        md5: digests.md5,
+        block_sha: digests.block_sha,
     };
-    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let id = drive.add_file(&spaceid, &fatherid, &name, content);
     Ok(fields(json!({ "fileid": id })))
 }
 
