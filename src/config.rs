@@ -344,9 +344,10 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<(), ConfigError> {
         if self.auth.hs256_secret.is_none()
-            && let Some(var) = &self.auth.hs256_secret_env {
-                self.auth.hs256_secret = lookup(var).map(SecretString::from);
-            }
+            && let Some(var) = &self.auth.hs256_secret_env
+        {
+            self.auth.hs256_secret = lookup(var).map(SecretString::from);
+        }
         for (i, c) in self.connections.iter_mut().enumerate() {
             let missing = |key: &str, var: &str| {
                 invalid(

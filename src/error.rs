@@ -418,9 +418,10 @@ impl IntoResponse for ApiError {
         let problem = self.to_problem();
         let mut res = problem.clone().into_response_with_status(status);
         if let Some(secs) = self.retry_after()
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
