@@ -143,10 +143,7 @@ impl Store {
             }
         }
         for c in self.collabs.values() {
-            if chain.contains(&c.folder_id)
-                && c.accepted
-                && self.collab_reaches(user, c)
-            {
+            if chain.contains(&c.folder_id) && c.accepted && self.collab_reaches(user, c) {
                 roles.push(c.role.clone());
             }
         }

@@ -48,12 +48,7 @@ impl Store {
     }
 
     /// Checks one invitation target.
-    fn check_target(
-        &self,
-        folder: i64,
-        target: TargetKind,
-        id: i64,
-    ) -> Result<(), ApiError> {
+    fn check_target(&self, folder: i64, target: TargetKind, id: i64) -> Result<(), ApiError> {
         let owner = self.folders.get(&folder).map(|f| f.meta.owner_id);
         match target {
             TargetKind::User => {

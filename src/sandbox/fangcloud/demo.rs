@@ -220,13 +220,25 @@ pub fn seed(store: &mut Store) -> std::io::Result<()> {
     let alice_notes = store.create_file(ALICE_ID, alice_space, alice_shared, "alice-notes.txt", c);
     let c = write(store, &dir, b"An old draft.\n")?;
     let trashed = store.create_file(USER_ID, me, 0, "deleted-draft.txt", c);
-    for (n, id) in [hello, readme, report, old, plan, design, alice_notes, trashed]
-        .iter()
-        .enumerate()
+    for (n, id) in [
+        hello,
+        readme,
+        report,
+        old,
+        plan,
+        design,
+        alice_notes,
+        trashed,
+    ]
+    .iter()
+    .enumerate()
     {
         stamp(store, Kind::File, *id, 10 + n as i64);
     }
-    for (n, id) in [docs, archive, team, eng_folder, alice_shared].iter().enumerate() {
+    for (n, id) in [docs, archive, team, eng_folder, alice_shared]
+        .iter()
+        .enumerate()
+    {
         stamp(store, Kind::Folder, *id, n as i64);
     }
     if let Some(v) = store.versions.get_mut(&REPORT_V1_ID) {

@@ -42,10 +42,7 @@ impl Store {
             .departments
             .get(&id)
             .ok_or_else(|| ApiError::new("department_not_found"))?;
-        Ok(d.members
-            .iter()
-            .filter_map(|m| self.users.get(m))
-            .collect())
+        Ok(d.members.iter().filter_map(|m| self.users.get(m)).collect())
     }
 
     fn group_members(&self, id: i64) -> Result<Vec<&User>, ApiError> {
@@ -67,7 +64,12 @@ fn matches(u: &User, words: &str) -> bool {
 }
 
 /// `{users, total_count, page_id, page_capacity, page_count}`.
-fn user_page(store: &Store, users: Vec<&User>, q: &Q, render: fn(&Store, &User) -> Value) -> ApiResult {
+fn user_page(
+    store: &Store,
+    users: Vec<&User>,
+    q: &Q,
+    render: fn(&Store, &User) -> Value,
+) -> ApiResult {
     let (page_id, cap) = q.paging()?;
     let words = q.str("query_words").unwrap_or("").trim().to_owned();
     let mut users: Vec<&User> = users.into_iter().filter(|u| matches(u, &words)).collect();
@@ -255,7 +257,11 @@ pub async fn admin_user_by_identifier(State(app): State<Arc<App>>, _a: Admin, q:
 }
 
 /// `GET admin/user/{id}/info`.
-pub async fn admin_user(State(app): State<Arc<App>>, _a: Admin, Path(id): Path<String>) -> ApiResult {
+pub async fn admin_user(
+    State(app): State<Arc<App>>,
+    _a: Admin,
+    Path(id): Path<String>,
+) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     Ok(ok(store.detailed_user_json(store.user_in_enterprise(id)?)))
@@ -304,7 +310,11 @@ pub async fn admin_groups(State(app): State<Arc<App>>, _a: Admin, q: Q) -> ApiRe
 }
 
 /// `GET admin/group/{id}/info`.
-pub async fn admin_group(State(app): State<Arc<App>>, _a: Admin, Path(id): Path<String>) -> ApiResult {
+pub async fn admin_group(
+    State(app): State<Arc<App>>,
+    _a: Admin,
+    Path(id): Path<String>,
+) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     let g = store

@@ -164,7 +164,10 @@ pub async fn serve(
         .map_or(Ok(None), |h| parse_range(h, len));
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        ticket.name.replace(['"', '\\'], "_").replace(|c: char| !c.is_ascii(), "_"),
+        ticket
+            .name
+            .replace(['"', '\\'], "_")
+            .replace(|c: char| !c.is_ascii(), "_"),
         percent_encode(&ticket.name)
     );
     let mut resp = match range {

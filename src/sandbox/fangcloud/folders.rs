@@ -41,6 +41,7 @@ pub fn sort_items(store: &Store, kind: Kind, ids: &mut [i64], sort: &Sort) {
         };
         let n = match sort.by {
             "date" => m.modified_at,
+            "deleted" => m.trashed.map_or(0, |t| t.at),
             "size" => match kind {
                 Kind::File => store.files.get(id).map_or(0, |f| store.file_size(f)),
                 Kind::Folder => store.folder_size(*id),
@@ -164,7 +165,15 @@ pub async fn collab_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiRes
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    Ok(ok(listing(&store, ids, Vec::new(), "folder", &sort, page_id, cap)))
+    Ok(ok(listing(
+        &store,
+        ids,
+        Vec::new(),
+        "folder",
+        &sort,
+        page_id,
+        cap,
+    )))
 }
 
 /// `GET folder/{id}/info`.

@@ -138,7 +138,9 @@ impl Flavor for FangFlavor {
 }
 
 pub async fn start(opts: Options) -> std::io::Result<Sim> {
-    let dir = tempfile::Builder::new().prefix("fangcloud-sim-").tempdir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("fangcloud-sim-")
+        .tempdir()?;
     let mut store = Store::new(demo::enterprise(), dir.path().to_path_buf());
     store.users.insert(demo::USER_ID, demo::app_user());
     if opts.demo_data {
@@ -180,7 +182,12 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
 
 /// Counts each upstream function served under its path pattern without the `/api/v2/`
 /// prefix and the `{…}` segments (`file/info_v2`, `folder/children`, `oauth/token`…).
-async fn count_calls(matched: Option<MatchedPath>, State(control): State<Arc<Control>>, req: Request, next: Next) -> Response {
+async fn count_calls(
+    matched: Option<MatchedPath>,
+    State(control): State<Arc<Control>>,
+    req: Request,
+    next: Next,
+) -> Response {
     if let Some(m) = matched {
         let name: Vec<&str> = m
             .as_str()
@@ -211,26 +218,59 @@ fn api_routes() -> Router<Arc<App>> {
         .route("/api/v2/user/search", get(directory::search_users))
         .route("/api/v2/user/{id}/info", get(directory::user))
         .route("/api/v2/department/{id}/info", get(directory::department))
-        .route("/api/v2/department/{id}/children", get(directory::department_children))
-        .route("/api/v2/department/{id}/users", get(directory::department_users))
+        .route(
+            "/api/v2/department/{id}/children",
+            get(directory::department_children),
+        )
+        .route(
+            "/api/v2/department/{id}/users",
+            get(directory::department_users),
+        )
         .route("/api/v2/group/list", get(directory::groups))
         .route("/api/v2/group/{id}/users", get(directory::group_users))
         // enterprise level
         .route("/api/v2/admin/user/all", get(directory::admin_users))
-        .route("/api/v2/admin/user/get_user_info", get(directory::admin_user_by_identifier))
+        .route(
+            "/api/v2/admin/user/get_user_info",
+            get(directory::admin_user_by_identifier),
+        )
         .route("/api/v2/admin/user/{id}/info", get(directory::admin_user))
-        .route("/api/v2/admin/department/{id}/info", get(directory::admin_department))
-        .route("/api/v2/admin/department/{id}/children", get(directory::admin_department_children))
-        .route("/api/v2/admin/department/{id}/users", get(directory::admin_department_users))
+        .route(
+            "/api/v2/admin/department/{id}/info",
+            get(directory::admin_department),
+        )
+        .route(
+            "/api/v2/admin/department/{id}/children",
+            get(directory::admin_department_children),
+        )
+        .route(
+            "/api/v2/admin/department/{id}/users",
+            get(directory::admin_department_users),
+        )
         .route("/api/v2/admin/group/list", get(directory::admin_groups))
         .route("/api/v2/admin/group/{id}/info", get(directory::admin_group))
-        .route("/api/v2/admin/group/{id}/users", get(directory::admin_group_users))
+        .route(
+            "/api/v2/admin/group/{id}/users",
+            get(directory::admin_group_users),
+        )
         // folders
-        .route("/api/v2/folder/personal_items", get(folders::personal_items))
-        .route("/api/v2/folder/department_folders", get(folders::department_folders))
-        .route("/api/v2/folder/collab_folders", get(folders::collab_folders))
+        .route(
+            "/api/v2/folder/personal_items",
+            get(folders::personal_items),
+        )
+        .route(
+            "/api/v2/folder/department_folders",
+            get(folders::department_folders),
+        )
+        .route(
+            "/api/v2/folder/collab_folders",
+            get(folders::collab_folders),
+        )
         .route("/api/v2/folder/create", post(folders::create))
-        .route("/api/v2/folder/create_by_path", post(folders::create_by_path))
+        .route(
+            "/api/v2/folder/create_by_path",
+            post(folders::create_by_path),
+        )
         .route("/api/v2/folder/{id}/children", get(folders::children))
         .route("/api/v2/folder/{id}/info", get(folders::info))
         .route("/api/v2/folder/{id}/update", post(folders::update))
@@ -238,13 +278,22 @@ fn api_routes() -> Router<Arc<App>> {
         .route("/api/v2/folder/{id}/copy", post(folders::copy))
         .route("/api/v2/folder/{id}/delete", post(trash::delete_folder))
         .route("/api/v2/folder/{id}/trash", get(trash::folder_trash_info))
-        .route("/api/v2/folder/{id}/restore_from_trash", post(trash::restore_folder))
-        .route("/api/v2/folder/{id}/delete_from_trash", post(trash::purge_folder))
+        .route(
+            "/api/v2/folder/{id}/restore_from_trash",
+            post(trash::restore_folder),
+        )
+        .route(
+            "/api/v2/folder/{id}/delete_from_trash",
+            post(trash::purge_folder),
+        )
         .route("/api/v2/folder/{id}/collabs", get(collab::list))
         // files
         .route("/api/v2/file/upload_v2", post(upload::upload_v2))
         .route("/api/v2/file/upload_by_path", post(upload::upload_by_path))
-        .route("/api/v2/file/create_blank_file", post(files::create_blank_file))
+        .route(
+            "/api/v2/file/create_blank_file",
+            post(files::create_blank_file),
+        )
         .route("/api/v2/file/recent_items", get(files::recent_items))
         .route("/api/v2/file/{id}/info", get(files::info))
         .route("/api/v2/file/{id}/info_v2", get(files::info))
@@ -254,15 +303,33 @@ fn api_routes() -> Router<Arc<App>> {
         .route("/api/v2/file/{id}/copy_by_path", post(files::copy_by_path))
         .route("/api/v2/file/{id}/mark_as_used", post(files::mark_as_used))
         .route("/api/v2/file/{id}/download", get(download::download_url))
-        .route("/api/v2/file/{id}/new_version_v2", post(upload::new_version_v2))
+        .route(
+            "/api/v2/file/{id}/new_version_v2",
+            post(upload::new_version_v2),
+        )
         .route("/api/v2/file/{id}/versions", get(versions::list))
-        .route("/api/v2/file/{id}/version/{version_id}/info", get(versions::info))
-        .route("/api/v2/file/{id}/version/{version_id}/promote", post(versions::promote))
-        .route("/api/v2/file/{id}/version/{version_id}/delete", post(versions::delete))
+        .route(
+            "/api/v2/file/{id}/version/{version_id}/info",
+            get(versions::info),
+        )
+        .route(
+            "/api/v2/file/{id}/version/{version_id}/promote",
+            post(versions::promote),
+        )
+        .route(
+            "/api/v2/file/{id}/version/{version_id}/delete",
+            post(versions::delete),
+        )
         .route("/api/v2/file/{id}/delete", post(trash::delete_file))
         .route("/api/v2/file/{id}/trash", get(trash::file_trash_info))
-        .route("/api/v2/file/{id}/restore_from_trash", post(trash::restore_file))
-        .route("/api/v2/file/{id}/delete_from_trash", post(trash::purge_file))
+        .route(
+            "/api/v2/file/{id}/restore_from_trash",
+            post(trash::restore_file),
+        )
+        .route(
+            "/api/v2/file/{id}/delete_from_trash",
+            post(trash::purge_file),
+        )
         .route("/api/v2/file/{id}/comments", get(comments::list))
         // trash, search, comments, collaboration
         .route("/api/v2/trash/list", get(trash::list))
@@ -289,7 +356,10 @@ fn router(app: Arc<App>) -> Router {
             control.clone(),
             control::fault_layer,
         ))
-        .layer(middleware::from_fn_with_state(app.clone(), ratelimit::layer));
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            ratelimit::layer,
+        ));
     let hosts = Router::new()
         .route("/upload/{a}/{b}", post(upload::receive_upload))
         .route("/download/{key}/{name}", get(download::serve))

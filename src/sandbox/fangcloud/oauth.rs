@@ -318,8 +318,7 @@ fn bearer(app: &App, parts: &Parts) -> Result<Subject, ApiError> {
         None => Err(ApiError::new("invalid_token").with_msg(format!("Invalid token: {token}"))),
         Some(t) if t.expires <= Instant::now() => {
             tokens.access.remove(token);
-            Err(ApiError::new("invalid_token")
-                .with_msg(format!("Access token expired: {token}")))
+            Err(ApiError::new("invalid_token").with_msg(format!("Access token expired: {token}")))
         }
         Some(t) => Ok(t.subject),
     }

@@ -234,7 +234,10 @@ impl Store {
         space: Space,
         target: i64,
     ) -> Result<i64, ApiError> {
-        let file = self.files.get(&id).ok_or_else(|| ApiError::new("file_not_found"))?;
+        let file = self
+            .files
+            .get(&id)
+            .ok_or_else(|| ApiError::new("file_not_found"))?;
         let cur = self
             .current(file)
             .cloned()
@@ -341,7 +344,10 @@ impl Store {
             && kind == Kind::File
             && d.chars().count() > 140
         {
-            return Err(ApiError::invalid("description", "长度必须小于等于140个字符"));
+            return Err(ApiError::invalid(
+                "description",
+                "长度必须小于等于140个字符",
+            ));
         }
         if let Some(m) = self.meta_mut(kind, id) {
             if let Some(n) = name {

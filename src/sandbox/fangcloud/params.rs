@@ -57,8 +57,7 @@ impl Q {
 
     pub fn i64(&self, k: &str) -> Result<Option<i64>, ApiError> {
         match self.str(k) {
-            None => Ok(None),
-            Some(s) if s.is_empty() => Ok(None),
+            None | Some("") => Ok(None),
             Some(s) => parse_i64(k, s).map(Some),
         }
     }
@@ -97,7 +96,10 @@ impl Q {
         match self.str(k) {
             None | Some("") => Ok(default),
             Some(s) if allowed.contains(&s) => Ok(s),
-            Some(_) => Err(ApiError::invalid(k, &format!("只能是{}", allowed.join(",")))),
+            Some(_) => Err(ApiError::invalid(
+                k,
+                &format!("只能是{}", allowed.join(",")),
+            )),
         }
     }
 }

@@ -16,8 +16,8 @@ pub fn extension_category(name: &str) -> &'static str {
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "doc" | "docx" | "pdf" | "txt" | "md" | "rtf" | "xls" | "xlsx" | "ppt" | "pptx"
-        | "csv" | "odt" | "ods" | "odp" | "wps" | "pages" | "numbers" | "key" => "document",
+        "doc" | "docx" | "pdf" | "txt" | "md" | "rtf" | "xls" | "xlsx" | "ppt" | "pptx" | "csv"
+        | "odt" | "ods" | "odp" | "wps" | "pages" | "numbers" | "key" => "document",
         "jpg" | "jpeg" | "png" | "gif" | "bmp" | "webp" | "svg" | "tif" | "tiff" | "heic" => {
             "image"
         }

@@ -41,7 +41,10 @@ fn parse_range(raw: Option<&str>) -> Result<(Option<i64>, Option<i64>), ApiError
         return Ok((None, None));
     };
     let Some((a, b)) = raw.split_once(',') else {
-        return Err(ApiError::invalid("updated_time_range", "格式为开始时间戳,结束时间戳"));
+        return Err(ApiError::invalid(
+            "updated_time_range",
+            "格式为开始时间戳,结束时间戳",
+        ));
     };
     let side = |s: &str| -> Result<Option<i64>, ApiError> {
         let s = s.trim();
@@ -86,7 +89,12 @@ fn permission_names(p: &Perms, owner: bool) -> Vec<&'static str> {
         out.push("item_share");
     }
     if p.edit {
-        out.extend(["edit_properties", "item_restore", "permanent_delete", "item_delete"]);
+        out.extend([
+            "edit_properties",
+            "item_restore",
+            "permanent_delete",
+            "item_delete",
+        ]);
     }
     if p.manage {
         out.extend(["item_create_collab", "item_edit_collab"]);
@@ -175,7 +183,10 @@ pub async fn search(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     let words = q.str_req("query_words")?.trim().to_owned();
     let item_type = q.choice("type", &["file", "folder", "all"], "all")?;
     let sort = Sort::from(&q, &["score"])?;
-    let sort_by = q.str("sort_by").filter(|s| !s.is_empty()).unwrap_or("score");
+    let sort_by = q
+        .str("sort_by")
+        .filter(|s| !s.is_empty())
+        .unwrap_or("score");
     let (page_id, cap) = q.paging()?;
     let filter = q
         .choice(
@@ -188,7 +199,9 @@ pub async fn search(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     let within = q.i64("search_in_folder")?.filter(|f| *f != 0);
     let space = q.i64("department_id")?;
     let precise = q.bool("precise_search")?.unwrap_or(false);
-    let with_perms = q.str("fields").is_some_and(|f| f.contains("permission") || f.contains("perssion"));
+    let with_perms = q
+        .str("fields")
+        .is_some_and(|f| f.contains("permission") || f.contains("perssion"));
     let kinds = match item_type {
         "file" => vec![Kind::File],
         "folder" => vec![Kind::Folder],
@@ -235,19 +248,37 @@ pub async fn search(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     let needle = filters.words.to_lowercase();
     for (id, path) in to_read {
         if let Ok(bytes) = tokio::fs::read(&path).await
-            && String::from_utf8_lossy(&bytes).to_lowercase().contains(&needle)
+            && String::from_utf8_lossy(&bytes)
+                .to_lowercase()
+                .contains(&needle)
         {
             found.push((Kind::File, id, 1));
         }
     }
     let store = app.store();
     found.retain(|(k, id, _)| store.meta(*k, *id).is_some_and(|m| store.is_live(m)));
-    let mut folders: Vec<i64> = found.iter().filter(|f| f.0 == Kind::Folder).map(|f| f.1).collect();
-    let mut files: Vec<i64> = found.iter().filter(|f| f.0 == Kind::File).map(|f| f.1).collect();
-    let score_of = |k: Kind, id: i64| found.iter().find(|f| f.0 == k && f.1 == id).map_or(0, |f| f.2);
+    let mut folders: Vec<i64> = found
+        .iter()
+        .filter(|f| f.0 == Kind::Folder)
+        .map(|f| f.1)
+        .collect();
+    let mut files: Vec<i64> = found
+        .iter()
+        .filter(|f| f.0 == Kind::File)
+        .map(|f| f.1)
+        .collect();
+    let score_of = |k: Kind, id: i64| {
+        found
+            .iter()
+            .find(|f| f.0 == k && f.1 == id)
+            .map_or(0, |f| f.2)
+    };
     if sort_by == "score" {
         for (kind, ids) in [(Kind::Folder, &mut folders), (Kind::File, &mut files)] {
-            let date_sort = Sort { by: "date", desc: true };
+            let date_sort = Sort {
+                by: "date",
+                desc: true,
+            };
             sort_items(&store, kind, ids, &date_sort);
             ids.sort_by_key(|id| std::cmp::Reverse(score_of(kind, *id)));
             if !sort.desc {
@@ -292,7 +323,13 @@ mod tests {
         assert_eq!(parse_range(Some(",")).unwrap(), (None, None));
         assert_eq!(parse_range(Some("5,")).unwrap(), (Some(5), None));
         assert_eq!(parse_range(Some(",9")).unwrap(), (None, Some(9)));
-        assert_eq!(parse_range(Some("9")).unwrap_err().code, "request_data_invalid");
-        assert_eq!(parse_range(Some("9,5")).unwrap_err().code, "timestamp_range_invalid");
+        assert_eq!(
+            parse_range(Some("9")).unwrap_err().code,
+            "request_data_invalid"
+        );
+        assert_eq!(
+            parse_range(Some("9,5")).unwrap_err().code,
+            "timestamp_range_invalid"
+        );
     }
 }

@@ -134,15 +134,23 @@ fn my_trash(store: &Store, me: i64, item_type: &str) -> (Vec<i64>, Vec<i64>) {
         };
         ids.into_iter()
             .filter(|id| {
-                store.meta(kind, *id).is_some_and(|m| {
-                    store.life(m) == Life::Trashed && in_my_trash(store, me, m)
-                })
+                store
+                    .meta(kind, *id)
+                    .is_some_and(|m| store.life(m) == Life::Trashed && in_my_trash(store, me, m))
             })
             .collect()
     };
     (
-        if item_type == "file" { vec![] } else { pick(Kind::Folder) },
-        if item_type == "folder" { vec![] } else { pick(Kind::File) },
+        if item_type == "file" {
+            vec![]
+        } else {
+            pick(Kind::Folder)
+        },
+        if item_type == "folder" {
+            vec![]
+        } else {
+            pick(Kind::File)
+        },
     )
 }
 
@@ -153,8 +161,9 @@ pub async fn list(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     let t = q.choice("type", &["file", "folder", "item", "all"], "all")?;
     let store = app.store();
     let (folders, files) = my_trash(&store, me.0, t);
+    // Most recently deleted first.
     let sort = Sort {
-        by: "date",
+        by: "deleted",
         desc: true,
     };
     let mut v = listing(&store, folders, files, "all", &sort, page_id, cap);

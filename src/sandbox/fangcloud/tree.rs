@@ -140,12 +140,8 @@ impl Store {
             Kind::Folder => folders,
             Kind::File => files,
         };
-        ids.into_iter().find(|id| {
-            Some(*id) != except
-                && self
-                    .meta(kind, *id)
-                    .is_some_and(|m| m.name == name)
-        })
+        ids.into_iter()
+            .find(|id| Some(*id) != except && self.meta(kind, *id).is_some_and(|m| m.name == name))
     }
 
     /// `name`, or `name (1)`, `name (2)`… before the extension, the first one free in the
@@ -336,9 +332,15 @@ mod tests {
 
     #[test]
     fn paths_split_into_checked_segments() {
-        assert_eq!(split_path("/会议/9.25/研发/").unwrap(), ["会议", "9.25", "研发"]);
+        assert_eq!(
+            split_path("/会议/9.25/研发/").unwrap(),
+            ["会议", "9.25", "研发"]
+        );
         assert_eq!(split_path("a/b.").unwrap_err().code, "item_name_invalid");
-        assert_eq!(split_path("a//b").unwrap_err().code, "item_name_size_incorrect");
+        assert_eq!(
+            split_path("a//b").unwrap_err().code,
+            "item_name_size_incorrect"
+        );
         assert_eq!(split_path("/").unwrap_err().code, "request_data_invalid");
     }
 }

@@ -38,6 +38,13 @@ fn presign(app: &App, store: &mut Store, user: i64, target: UploadTarget) -> Res
         uuid::Uuid::new_v4().simple(),
         hex::encode(uuid::Uuid::new_v4().as_bytes())
     );
+    // Forget URLs a day past their expiry (until then they answer "expired").
+    let horizon = Instant::now()
+        .checked_sub(std::time::Duration::from_secs(86_400))
+        .unwrap_or_else(Instant::now);
+    store
+        .presigns
+        .retain(|_, p| p.expires > horizon || p.state == UploadState::InUse);
     store.presigns.insert(
         key.clone(),
         Presign {
@@ -238,18 +245,18 @@ async fn receive(
         }
         if out.flush().await.is_err() {
             let _ = tokio::fs::remove_file(&path).await;
-            return Err(host_error(StatusCode::INTERNAL_SERVER_ERROR, "io_error", "存储失败"));
+            return Err(host_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "io_error",
+                "存储失败",
+            ));
         }
         return Ok(Some((path, size, hex::encode(hasher.finalize()))));
     }
 }
 
 /// Applies a received upload to the store.
-fn commit(
-    store: &mut Store,
-    presign: &Presign,
-    content: Content,
-) -> Result<i64, ApiError> {
+fn commit(store: &mut Store, presign: &Presign, content: Content) -> Result<i64, ApiError> {
     let user = presign.user_id;
     match &presign.target {
         UploadTarget::NewFile {
@@ -298,16 +305,28 @@ pub async fn receive_upload(
     let presign = {
         let mut store = app.store();
         let Some(p) = store.presigns.get_mut(&key) else {
-            return host_error(StatusCode::NOT_FOUND, "upload_url_not_found", "上传链接不存在");
+            return host_error(
+                StatusCode::NOT_FOUND,
+                "upload_url_not_found",
+                "上传链接不存在",
+            );
         };
         if p.state == UploadState::Used {
             return host_error(StatusCode::FORBIDDEN, "upload_url_used", "上传链接已使用");
         }
         if p.state == UploadState::InUse {
-            return host_error(StatusCode::FORBIDDEN, "upload_url_in_use", "上传链接正在使用");
+            return host_error(
+                StatusCode::FORBIDDEN,
+                "upload_url_in_use",
+                "上传链接正在使用",
+            );
         }
         if p.expires <= Instant::now() {
-            return host_error(StatusCode::FORBIDDEN, "upload_url_expired", "上传链接已过期");
+            return host_error(
+                StatusCode::FORBIDDEN,
+                "upload_url_expired",
+                "上传链接已过期",
+            );
         }
         p.state = UploadState::InUse;
         p.clone()
