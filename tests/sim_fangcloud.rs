@@ -1880,3 +1880,78 @@ async fn unknown_api_paths_answer_in_the_envelope() {
     let a = api.post("folder/create", json!([1])).await;
     assert_eq!(a.field(), "body");
 }
+
+// ---------------------------------------------------------------- share links
+
+#[tokio::test]
+async fn share_links_are_created_read_updated_and_revoked_with_the_documented_checks() {
+    let sim = sim().await;
+    let api = Api::me(&sim).await;
+    let file = demo::README_FILE_ID;
+    let create = |body: Value| api.post("share_link/create", body);
+    create(json!({"access": "public"})).await.fails(
+        StatusCode::BAD_REQUEST,
+        "share_link_resource_id_not_provided",
+    );
+    create(json!({"file_id": file, "folder_id": demo::DOCUMENTS_FOLDER_ID, "access": "public"}))
+        .await
+        .fails(StatusCode::BAD_REQUEST, "share_link_resource_id_ambiguous");
+    create(json!({"file_id": file, "access": "everyone"}))
+        .await
+        .fails(StatusCode::BAD_REQUEST, "share_link_access_type_invalid");
+    create(json!({"file_id": file, "access": "public", "password_protected": true}))
+        .await
+        .fails(StatusCode::BAD_REQUEST, "share_link_password_not_provided");
+    create(json!({"file_id": file, "access": "public", "password_protected": true, "password": "p".repeat(34)}))
+        .await
+        .fails(StatusCode::BAD_REQUEST, "share_link_password_size_incorrect");
+    create(json!({"file_id": file, "access": "public", "password_protected": true, "password": "no way"}))
+        .await
+        .fails(StatusCode::BAD_REQUEST, "share_link_password_invalid");
+    create(json!({"file_id": file, "access": "public", "due_time": "2001-01-01"}))
+        .await
+        .fails(StatusCode::BAD_REQUEST, "due_time_passed");
+    let link = create(json!({"file_id": file, "access": "company", "password_protected": true, "password": "abc123", "due_time": "2099-12-31"}))
+        .await
+        .ok();
+    assert_eq!(link["password_protected"], true);
+    assert_eq!(link["access"], "company");
+    let name = link["unique_name"].as_str().unwrap().to_owned();
+    let bob = Api::user(&sim, demo::BOB_ID).await;
+    bob.get(&format!("share_link/{name}/info"))
+        .await
+        .fails(StatusCode::BAD_REQUEST, "share_link_password_not_provided");
+    bob.get(&format!("share_link/{name}/info?password=nope"))
+        .await
+        .fails(StatusCode::FORBIDDEN, "share_link_password_not_correct");
+    let seen = bob
+        .get(&format!("share_link/{name}/info?password=abc123"))
+        .await
+        .ok();
+    assert_eq!(seen["view_count"], 1);
+    let updated = api
+        .post(
+            &format!("share_link/{name}/update"),
+            json!({"access": "public", "password_protected": false}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        (
+            updated["access"].as_str(),
+            updated["password_protected"].as_bool()
+        ),
+        (Some("public"), Some(false))
+    );
+    bob.post(&format!("share_link/{name}/revoke"), json!({}))
+        .await
+        .fails(StatusCode::FORBIDDEN, "permission_denied");
+    let listed = api.get(&format!("file/{file}/share_links")).await.ok();
+    assert_eq!(listed["total_count"], 1);
+    api.post(&format!("share_link/{name}/revoke"), json!({}))
+        .await
+        .ok();
+    api.get(&format!("share_link/{name}/info"))
+        .await
+        .fails(StatusCode::NOT_FOUND, "share_link_not_found_or_deleted");
+}

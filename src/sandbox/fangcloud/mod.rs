@@ -23,6 +23,7 @@ mod params;
 mod ratelimit;
 mod render;
 mod search;
+mod sharelinks;
 mod state;
 mod trash;
 mod tree;
@@ -343,6 +344,24 @@ fn api_routes() -> Router<Arc<App>> {
         .route("/api/v2/collab/{id}/info", get(collab::info))
         .route("/api/v2/collab/{id}/update", post(collab::update))
         .route("/api/v2/collab/{id}/delete", post(collab::delete))
+        .route("/api/v2/share_link/create", post(sharelinks::create))
+        .route(
+            "/api/v2/share_link/{unique_name}/info",
+            get(sharelinks::info),
+        )
+        .route(
+            "/api/v2/share_link/{unique_name}/update",
+            post(sharelinks::update),
+        )
+        .route(
+            "/api/v2/share_link/{unique_name}/revoke",
+            post(sharelinks::revoke),
+        )
+        .route("/api/v2/file/{id}/share_links", get(sharelinks::file_links))
+        .route(
+            "/api/v2/folder/{id}/share_links",
+            get(sharelinks::folder_links),
+        )
 }
 
 fn router(app: Arc<App>) -> Router {
