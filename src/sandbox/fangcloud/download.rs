@@ -24,7 +24,7 @@ use super::App;
 use super::envelope::{ApiError, ApiResult, ok};
 use super::oauth::Me;
 use super::params::{Q, path_id};
-use super::state::{DownloadTicket, Kind};
+use super::state::{DownloadTicket, Kind, later};
 
 pub const DEFAULT_VALID_PERIOD: i64 = 3600;
 
@@ -62,7 +62,7 @@ pub async fn download_url(
         blob: v.blob,
         size: v.size,
         name: v.name.clone(),
-        expires: Instant::now() + Duration::from_secs(period as u64),
+        expires: later(Duration::from_secs(period as u64)),
     };
     let key = hex::encode(uuid::Uuid::new_v4().as_bytes());
     let url = format!(

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 
 use super::App;
 use super::envelope::ApiError;
-use super::state::now;
+use super::state::{later, now};
 
 /// Who a token speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +172,7 @@ fn check_assertion(app: &App, assertion: &str) -> Result<Subject, String> {
         .ok_or("Missing jti")?;
     let arrival = now();
     // Document: exp may not exceed iat (or the arrival time when iat is absent) by 60 s.
-    if exp - iat.unwrap_or(arrival) > 60 {
+    if exp.saturating_sub(iat.unwrap_or(arrival)) > 60 {
         return Err("exp must be within 60 seconds of iat".into());
     }
     if exp < arrival {
@@ -213,7 +213,7 @@ fn issue(app: &App, subject: Subject) -> Response {
             access.clone(),
             AccessToken {
                 subject,
-                expires: Instant::now() + app.token_ttl,
+                expires: later(app.token_ttl),
             },
         );
         tokens

@@ -18,6 +18,14 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// `d` from now (or about a century from now when that cannot be represented).
+pub fn later(d: std::time::Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(std::time::Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
+}
+
 #[derive(Debug, Clone)]
 pub struct Enterprise {
     pub id: i64,

@@ -29,7 +29,7 @@ use super::envelope::{ApiError, ApiResult, ok, request_id};
 use super::oauth::Me;
 use super::ops::Content;
 use super::params::{Body, path_id};
-use super::state::{Kind, Presign, Space, Store, UploadState, UploadTarget};
+use super::state::{Kind, Presign, Space, Store, UploadState, UploadTarget, later};
 use super::tree::{check_name, split_path};
 
 fn presign(app: &App, store: &mut Store, user: i64, target: UploadTarget) -> Response {
@@ -50,7 +50,7 @@ fn presign(app: &App, store: &mut Store, user: i64, target: UploadTarget) -> Res
         Presign {
             user_id: user,
             target,
-            expires: Instant::now() + app.presign_ttl,
+            expires: later(app.presign_ttl),
             state: UploadState::Fresh,
         },
     );
