@@ -1963,3 +1963,50 @@ async fn share_links_are_created_read_updated_and_revoked_with_the_documented_ch
         .await
         .fails(StatusCode::NOT_FOUND, "share_link_not_found_or_deleted");
 }
+
+#[tokio::test]
+async fn uploads_beyond_the_users_space_are_refused_and_leave_the_url_usable() {
+    let sim = sim().await;
+    let bob = Api::user(&sim, demo::BOB_ID).await;
+    bob.post(
+        "file/upload_v2",
+        json!({"parent_id": 0, "name": "big.bin", "upload_type": "api", "file_size": demo::BOB_SPACE_TOTAL + 1}),
+    )
+    .await
+    .fails(StatusCode::FORBIDDEN, "exceed_user_space_limit");
+    let url = bob
+        .post(
+            "file/upload_v2",
+            json!({"parent_id": 0, "name": "big.bin", "upload_type": "api"}),
+        )
+        .await
+        .ok()["presign_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let too_big = vec![7u8; demo::BOB_SPACE_TOTAL as usize + 1];
+    let a = post_file(&url, &too_big).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.body["error"], "exceed_user_space_limit");
+    assert_eq!(bob.get("user/info").await.ok()["space_used"], 0);
+    let fits = vec![7u8; demo::BOB_SPACE_TOTAL as usize];
+    post_file(&url, &fits).await.ok();
+    assert_eq!(
+        bob.get("user/info").await.ok()["space_used"],
+        demo::BOB_SPACE_TOTAL
+    );
+    // Copies count too.
+    let me = Api::me(&sim).await;
+    me.post(
+        "collab/invite",
+        json!({"folder_id": demo::DOCUMENTS_FOLDER_ID, "accessible_by": {"type": "user", "id": demo::BOB_ID, "role": "viewer"}}),
+    )
+    .await
+    .ok();
+    bob.post(
+        &format!("file/{}/copy", demo::README_FILE_ID),
+        json!({"target_folder_id": 0}),
+    )
+    .await
+    .fails(StatusCode::FORBIDDEN, "exceed_user_space_limit");
+}

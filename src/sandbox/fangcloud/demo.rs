@@ -33,6 +33,8 @@ pub const ALICE_CUSTOM_ID: &str = "alice-001";
 pub const BOB_ID: i64 = 881533;
 pub const BOB_EMAIL: &str = "bob@demo.fangcloud.example";
 pub const BOB_PHONE: &str = "13800000002";
+/// Bob's small personal space (1 MiB), to meet `exceed_user_space_limit` quickly.
+pub const BOB_SPACE_TOTAL: i64 = 1 << 20;
 /// A user of another enterprise (cannot be invited: `collab_user_not_in_same_enterprise`).
 pub const EXTERNAL_USER_ID: i64 = 990001;
 pub const EXTERNAL_ENTERPRISE_ID: i64 = 30001;
@@ -140,9 +142,9 @@ pub fn seed(store: &mut Store) -> std::io::Result<()> {
     let mut alice = user(ALICE_ID, "Alice", ALICE_EMAIL, "13800000001", false);
     alice.custom_id = Some(ALICE_CUSTOM_ID.to_owned());
     store.users.insert(ALICE_ID, alice);
-    store
-        .users
-        .insert(BOB_ID, user(BOB_ID, "Bob", BOB_EMAIL, BOB_PHONE, false));
+    let mut bob = user(BOB_ID, "Bob", BOB_EMAIL, BOB_PHONE, false);
+    bob.space_total = BOB_SPACE_TOTAL;
+    store.users.insert(BOB_ID, bob);
     let mut external = user(
         EXTERNAL_USER_ID,
         "Outsider",
