@@ -2010,3 +2010,85 @@ async fn uploads_beyond_the_users_space_are_refused_and_leave_the_url_usable() {
     .await
     .fails(StatusCode::FORBIDDEN, "exceed_user_space_limit");
 }
+
+#[tokio::test]
+async fn restoring_needs_a_live_parent_and_a_free_name() {
+    let sim = sim().await;
+    let api = Api::me(&sim).await;
+    api.post(
+        &format!("file/{}/delete", demo::OLD_NOTES_FILE_ID),
+        json!({}),
+    )
+    .await
+    .ok();
+    api.post(
+        &format!("folder/{}/delete", demo::ARCHIVE_FOLDER_ID),
+        json!({}),
+    )
+    .await
+    .ok();
+    api.post(
+        &format!("file/{}/restore_from_trash", demo::OLD_NOTES_FILE_ID),
+        json!({}),
+    )
+    .await
+    .fails(StatusCode::NOT_FOUND, "folder_parent_deleted");
+    api.post(
+        &format!("folder/{}/restore_from_trash", demo::ARCHIVE_FOLDER_ID),
+        json!({}),
+    )
+    .await
+    .ok();
+    api.post(
+        &format!("file/{}/restore_from_trash", demo::OLD_NOTES_FILE_ID),
+        json!({}),
+    )
+    .await
+    .ok();
+    api.post(&format!("file/{}/delete", demo::HELLO_FILE_ID), json!({}))
+        .await
+        .ok();
+    api.upload(0, "hello.txt", b"replacement").await.ok();
+    api.post(
+        &format!("file/{}/restore_from_trash", demo::HELLO_FILE_ID),
+        json!({}),
+    )
+    .await
+    .fails(StatusCode::CONFLICT, "file_name_conflict");
+}
+
+#[tokio::test]
+async fn a_collaborator_may_leave_but_not_remove_others() {
+    let sim = sim().await;
+    let alice = Api::user(&sim, demo::ALICE_ID).await;
+    let me = Api::me(&sim).await;
+    // Alice is an editor of Team: editors manage collaborators.
+    alice
+        .post(
+            &format!("collab/{}/update", demo::TEAM_GROUP_COLLAB_ID),
+            json!({"role": "previewer"}),
+        )
+        .await
+        .ok();
+    // The app user is only a viewer of Alice Shared: cannot remove anyone but themselves.
+    let bob_collab = alice
+        .post(
+            "collab/invite",
+            json!({"folder_id": demo::ALICE_SHARED_FOLDER_ID, "accessible_by": {"type": "user", "id": demo::BOB_ID, "role": "viewer"}}),
+        )
+        .await
+        .ok();
+    me.post(&format!("collab/{}/delete", bob_collab["id"]), json!({}))
+        .await
+        .fails(StatusCode::FORBIDDEN, "permission_denied");
+    me.post(
+        &format!("collab/{}/delete", demo::ALICE_SHARED_COLLAB_ID),
+        json!({}),
+    )
+    .await
+    .ok();
+    assert_eq!(me.get("folder/collab_folders").await.ok()["total_count"], 0);
+    me.get(&format!("folder/{}/children", demo::ALICE_SHARED_FOLDER_ID))
+        .await
+        .fails(StatusCode::FORBIDDEN, "permission_denied");
+}
