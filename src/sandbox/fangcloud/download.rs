@@ -28,6 +28,9 @@ use super::state::{DownloadTicket, Kind, later};
 
 pub const DEFAULT_VALID_PERIOD: i64 = 3600;
 
+/// Bytes read from disk per streamed chunk.
+const CHUNK: usize = 256 * 1024;
+
 /// `GET file/{id}/download`.
 pub async fn download_url(
     State(app): State<Arc<App>>,
@@ -179,7 +182,7 @@ pub async fn serve(
             return r;
         }
         Ok(None) => {
-            let body = HttpBody::from_stream(ReaderStream::new(file));
+            let body = HttpBody::from_stream(ReaderStream::with_capacity(file, CHUNK));
             let mut r = (StatusCode::OK, body).into_response();
             r.headers_mut()
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
@@ -190,7 +193,7 @@ pub async fn serve(
                 return html_error(StatusCode::INTERNAL_SERVER_ERROR, "500 Read Error");
             }
             let n = end - start + 1;
-            let body = HttpBody::from_stream(ReaderStream::new(file.take(n)));
+            let body = HttpBody::from_stream(ReaderStream::with_capacity(file.take(n), CHUNK));
             let mut r = (StatusCode::PARTIAL_CONTENT, body).into_response();
             r.headers_mut()
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(n));

@@ -214,7 +214,8 @@ async fn receive(
         }
         let path = app.tmp_path();
         let io_err = |_| host_error(StatusCode::INTERNAL_SERVER_ERROR, "io_error", "存储失败");
-        let mut out = tokio::fs::File::create(&path).await.map_err(io_err)?;
+        let file = tokio::fs::File::create(&path).await.map_err(io_err)?;
+        let mut out = tokio::io::BufWriter::with_capacity(1 << 20, file);
         let mut hasher = Sha1::new();
         let mut size: i64 = 0;
         let mut field = field;
