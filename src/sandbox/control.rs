@@ -129,10 +129,7 @@ impl Control {
     }
 
     pub fn reset(&self) {
-        self.faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.calls.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.token_fetches.store(0, Ordering::SeqCst);
     }
@@ -140,9 +137,9 @@ impl Control {
     /// Takes the first queued fault matching `path`, consuming one of its `times`.
     fn take_fault(&self, path: &str) -> Option<FaultKind> {
         let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
-        let index = faults
-            .iter()
-            .position(|f| f.times > 0 && f.path.as_deref().is_none_or(|p| path.contains(p)))?;
+        let index = faults.iter().position(|f| {
+            f.times > 0 && f.path.as_deref().is_none_or(|p| path.contains(p))
+        })?;
         let fault = &mut faults[index];
         fault.times -= 1;
         let kind = fault.kind.clone();
@@ -275,14 +272,8 @@ mod tests {
             kind: FaultKind::Malformed,
         });
         assert_eq!(c.take_fault("/cgi-bin/wedrive/file_info"), None);
-        assert_eq!(
-            c.take_fault("/cgi-bin/wedrive/file_list"),
-            Some(FaultKind::Malformed)
-        );
-        assert_eq!(
-            c.take_fault("/cgi-bin/wedrive/file_list"),
-            Some(FaultKind::Malformed)
-        );
+        assert_eq!(c.take_fault("/cgi-bin/wedrive/file_list"), Some(FaultKind::Malformed));
+        assert_eq!(c.take_fault("/cgi-bin/wedrive/file_list"), Some(FaultKind::Malformed));
         assert_eq!(c.take_fault("/cgi-bin/wedrive/file_list"), None);
     }
 

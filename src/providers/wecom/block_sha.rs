@@ -13,13 +13,7 @@ use sha1::digest::generic_array::GenericArray;
 /// WeDrive's block size: 2 MiB. Parts of a chunked upload are exactly these blocks.
 pub const BLOCK_SIZE: u64 = 2 * 1024 * 1024;
 
-const H0: [u32; 5] = [
-    0x6745_2301,
-    0xEFCD_AB89,
-    0x98BA_DCFE,
-    0x1032_5476,
-    0xC3D2_E1F0,
-];
+const H0: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
 
 /// Incremental computation of the block-SHA list; feed bytes in any chunking.
 #[derive(Clone)]
@@ -51,9 +45,7 @@ impl BlockSha {
             // Never let one compression step straddle a 2 MiB boundary: the boundary is a
             // multiple of 64, so stopping there keeps the snapshot exact.
             let to_boundary = BLOCK_SIZE - self.total % BLOCK_SIZE;
-            let take = data
-                .len()
-                .min(usize::try_from(to_boundary).unwrap_or(usize::MAX));
+            let take = data.len().min(usize::try_from(to_boundary).unwrap_or(usize::MAX));
             let (now, rest) = data.split_at(take);
             self.absorb(now);
             data = rest;
@@ -174,24 +166,11 @@ mod tests {
 
     #[test]
     fn last_entry_is_the_plain_sha1_of_the_whole_file() {
-        for len in [
-            1usize,
-            55,
-            56,
-            64,
-            119,
-            2 * 1024 * 1024,
-            2 * 1024 * 1024 + 1,
-            4 * 1024 * 1024,
-        ] {
+        for len in [1usize, 55, 56, 64, 119, 2 * 1024 * 1024, 2 * 1024 * 1024 + 1, 4 * 1024 * 1024] {
             let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
             let entries = block_sha(&data);
             assert_eq!(entries.len() as u64, (len as u64).div_ceil(BLOCK_SIZE));
-            assert_eq!(
-                entries.last().unwrap(),
-                &hex::encode(Sha1::digest(&data)),
-                "len {len}"
-            );
+            assert_eq!(entries.last().unwrap(), &hex::encode(Sha1::digest(&data)), "len {len}");
         }
     }
 
