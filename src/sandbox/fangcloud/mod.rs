@@ -85,7 +85,7 @@ pub struct Sim {
 }
 
 /// State shared by every handler.
-pub struct App {
+pub(crate) struct App {
     pub base_url: String,
     pub client_id: String,
     pub client_secret: String,
