@@ -141,8 +141,8 @@ pub async fn department_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> Ap
     Ok(ok(listing(&store, folders, files, t, &sort, page_id, cap)))
 }
 
-/// `GET folder/collab_folders`: live folders others shared with the caller (the topmost
-/// folder of each collaboration the caller takes part in).
+/// `GET folder/collab_folders`: live folders outside the caller's personal space that carry
+/// a collaboration reaching the caller (directly, or through a group or department).
 pub async fn collab_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     let (page_id, cap) = q.paging()?;
     let sort = Sort::from(&q, &[])?;
