@@ -2092,3 +2092,45 @@ async fn a_collaborator_may_leave_but_not_remove_others() {
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
 }
+
+#[tokio::test]
+async fn a_user_renames_themself_within_thirty_characters() {
+    let sim = sim().await;
+    let api = Api::me(&sim).await;
+    let u = api
+        .post("user/update", json!({"name": "Gateway"}))
+        .await
+        .ok();
+    assert_eq!(u["name"], "Gateway");
+    assert_eq!(api.get("user/info").await.ok()["name"], "Gateway");
+    let a = api
+        .post("user/update", json!({"name": "n".repeat(31)}))
+        .await;
+    assert_eq!(a.field(), "name");
+}
+
+#[tokio::test]
+async fn blank_files_check_their_arguments() {
+    let sim = sim().await;
+    let api = Api::me(&sim).await;
+    let base = json!({"departmentId": 0, "name": "deck", "parentEnterpriseId": demo::ENTERPRISE_ID, "nameConflictResolveStrategy": "2", "parentFolderId": demo::DOCUMENTS_FOLDER_ID, "type": "2"});
+    let made = api.post("file/create_blank_file", base.clone()).await.ok();
+    assert_eq!(made["name"], "deck.pptx");
+    assert_eq!(made["parent"]["id"], demo::DOCUMENTS_FOLDER_ID);
+    for (k, v) in [
+        ("type", json!("9")),
+        ("nameConflictResolveStrategy", json!("1")),
+        ("parentFolderId", Value::Null),
+    ] {
+        let mut b = base.clone();
+        b[k] = v;
+        let a = api.post("file/create_blank_file", b).await;
+        a.fails(StatusCode::BAD_REQUEST, "request_data_invalid");
+        assert_eq!(a.field(), k);
+    }
+    let mut b = base.clone();
+    b["parentEnterpriseId"] = json!(demo::EXTERNAL_ENTERPRISE_ID);
+    api.post("file/create_blank_file", b)
+        .await
+        .fails(StatusCode::FORBIDDEN, "permission_denied");
+}
