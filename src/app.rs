@@ -27,7 +27,7 @@ use crate::api;
 use crate::auth::Verifier;
 use crate::config::Config;
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE, Problem};
-use crate::providers::{Deps, Registry, http::UpstreamHttp};
+use crate::providers::{Deps, Registry, ResponseHeaders, http::UpstreamHttp};
 use crate::store::Store;
 use crate::tokens::TokenManager;
 use crate::uploads::Staging;
@@ -161,6 +161,9 @@ pub fn router(state: AppState) -> Router {
                     header::CONTENT_RANGE,
                     header::CONTENT_DISPOSITION,
                     header::RETRY_AFTER,
+                    header::HeaderName::from_static("ratelimit-limit"),
+                    header::HeaderName::from_static("ratelimit-remaining"),
+                    header::HeaderName::from_static("ratelimit-reset"),
                 ]),
         )
     };
@@ -186,7 +189,9 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(
             usize::try_from(limits.max_json_bytes).unwrap_or(usize::MAX),
-        ));
+        ))
+        // Headers adapters ask for (upstream rate-limit budget) reach the caller.
+        .layer(middleware::from_fn(response_headers));
 
     routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
@@ -282,6 +287,16 @@ async fn record_http_metrics(req: Request, next: Next) -> Response {
         .increment(1);
     metrics::histogram!("filegate_http_request_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());
+    res
+}
+
+/// Gives each request a [`ResponseHeaders`] sink (carried to the adapter in `Ctx`) and copies
+/// what the adapter set onto the answer, success or problem.
+async fn response_headers(mut req: Request, next: Next) -> Response {
+    let sink = ResponseHeaders::default();
+    req.extensions_mut().insert(sink.clone());
+    let mut res = next.run(req).await;
+    sink.apply_to(res.headers_mut());
     res
 }
 

@@ -508,6 +508,18 @@ impl Config {
                             return Err(invalid(url_key(k), "must not be empty"));
                         }
                     }
+                    // Fangcloud enterprise and user ids are int64 (document, jwt_simple `sub`).
+                    for (k, v) in [
+                        ("enterprise_id", &f.enterprise_id),
+                        ("default_user_id", &f.default_user_id),
+                    ] {
+                        if !v.parse::<i64>().is_ok_and(|n| n > 0) {
+                            return Err(invalid(
+                                url_key(k),
+                                "must be a Fangcloud id (a positive number)",
+                            ));
+                        }
+                    }
                 }
                 ProviderConfig::Onebot(o) => {
                     check_url(&url_key("base_url"), &o.base_url)?;

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::{Caller, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::model::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Operation, PageRequest};
-use crate::providers::{Connection, Ctx, Drive};
+use crate::providers::{Connection, Ctx, Drive, ResponseHeaders};
 
 /// The header naming an upstream user to act as (needs the `users:act_as` scope).
 pub const ACT_AS_HEADER: &str = "x-filegate-as-user";
@@ -244,6 +244,13 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
             sub: caller.sub.clone(),
             act_as,
             request_id: request_id(parts),
+            // The sink of the `response_headers` middleware (app.rs); a fresh one, whose
+            // headers go nowhere, when a router is built without it.
+            response: parts
+                .extensions
+                .get::<ResponseHeaders>()
+                .cloned()
+                .unwrap_or_default(),
         };
         Ok(Self {
             caller,

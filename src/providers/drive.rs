@@ -3,7 +3,10 @@
 //! adapter overrides what its upstream can do and lists exactly those operations in its
 //! [`Capabilities`] (handlers check the list before calling, so the two cannot disagree).
 
+use std::sync::{Arc, Mutex};
+
 use async_trait::async_trait;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
@@ -20,6 +23,41 @@ pub struct Ctx {
     /// Upstream user to act as (`X-Filegate-As-User`), already authorised by scope.
     pub act_as: Option<String>,
     pub request_id: String,
+    /// Headers the adapter wants on the caller's answer (see [`ResponseHeaders`]).
+    pub response: ResponseHeaders,
+}
+
+/// Headers an adapter adds to the caller's answer, whatever the answer turns out to be (the
+/// upstream's remaining rate-limit budget, for instance). The handler layer owns the sink: a
+/// middleware puts one into each request's extensions, [`Ctx`] carries a clone to the adapter,
+/// and the middleware copies what was set onto the response — success or problem — without
+/// overwriting a header the handler set itself. Handlers never look at it, so they stay
+/// provider-free; model types carry no transport details.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseHeaders(Arc<Mutex<HeaderMap>>);
+
+impl ResponseHeaders {
+    /// Sets (replaces) one header.
+    pub fn set(&self, name: HeaderName, value: HeaderValue) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, value);
+    }
+
+    /// A copy of what was set so far.
+    pub fn snapshot(&self) -> HeaderMap {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Copies what was set onto `target`, keeping headers `target` already has.
+    pub fn apply_to(&self, target: &mut HeaderMap) {
+        for (name, value) in &self.snapshot() {
+            if !target.contains_key(name) {
+                target.insert(name.clone(), value.clone());
+            }
+        }
+    }
 }
 
 /// A requested byte range (`Range: bytes=start-end`, end inclusive; suffix ranges resolved by

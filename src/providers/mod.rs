@@ -3,6 +3,7 @@
 //! code → [`UpstreamError`](crate::error::UpstreamError)) and `mod.rs` (`impl Drive`).
 
 mod drive;
+pub mod fangcloud;
 pub mod http;
 pub mod wecom;
 
@@ -60,8 +61,10 @@ impl Registry {
                 crate::config::ProviderConfig::Wecom(w) => {
                     Arc::new(wecom::WecomDrive::new(&c.name, w, deps)?)
                 }
-                crate::config::ProviderConfig::Fangcloud(_)
-                | crate::config::ProviderConfig::Onebot(_) => {
+                crate::config::ProviderConfig::Fangcloud(f) => {
+                    Arc::new(fangcloud::FangcloudDrive::new(&c.name, f, deps)?)
+                }
+                crate::config::ProviderConfig::Onebot(_) => {
                     return Err(format!(
                         "connection '{}': provider '{}' is not available in this build yet",
                         c.name,

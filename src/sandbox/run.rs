@@ -7,18 +7,20 @@ use std::path::PathBuf;
 use rand::RngCore;
 use secrecy::SecretString;
 
-use crate::config::{Config, ConnectionConfig, ProviderConfig, WecomConfig};
+use crate::config::{Config, ConnectionConfig, FangcloudConfig, ProviderConfig, WecomConfig};
 
 /// The running sandbox; dropping it stops everything.
 pub struct Sandbox {
     pub gateway: crate::app::Running,
     pub wecom: super::wecom::Sim,
+    pub fangcloud: super::fangcloud::Sim,
     /// The HS256 secret tokens must be signed with.
     pub jwt_secret: String,
     _dir: Option<tempfile::TempDir>,
 }
 
 pub const WECOM_CONNECTION: &str = "wecom-demo";
+pub const FANGCLOUD_CONNECTION: &str = "fangcloud-demo";
 
 /// Starts simulators and gateway. The JWT secret is `FILEGATE_JWT_SECRET` when set (so
 /// `filegate token mint` works against the sandbox), otherwise a random one.
@@ -26,6 +28,9 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
     let wecom = super::wecom::start(super::wecom::Options::default())
         .await
         .map_err(|e| format!("cannot start the WeCom simulator: {e}"))?;
+    let fangcloud = super::fangcloud::start(super::fangcloud::Options::default())
+        .await
+        .map_err(|e| format!("cannot start the Fangcloud simulator: {e}"))?;
 
     let (dir, tmp) = match data_dir {
         Some(d) => {
@@ -54,20 +59,35 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
     config.auth.hs256_secret = Some(SecretString::from(jwt_secret.clone()));
     config.store.url = format!("sqlite://{}", dir.join("sandbox.db").display());
     config.limits.spool_dir = Some(dir.join("spool"));
-    config.connections = vec![ConnectionConfig {
-        name: WECOM_CONNECTION.into(),
-        provider: ProviderConfig::Wecom(WecomConfig {
-            base_url: wecom.base_url.clone(),
-            corp_id: super::wecom::demo::CORP_ID.into(),
-            secret_env: "FILEGATE_SANDBOX_WECOM_SECRET".into(),
-            known_spaces: vec![
-                super::wecom::demo::SPACE_ID.into(),
-                super::wecom::demo::USER_SPACE_ID.into(),
-            ],
-            admin_userid: Some(super::wecom::demo::ADMIN_USER.into()),
-            secret: Some(SecretString::from(super::wecom::demo::CORP_SECRET)),
-        }),
-    }];
+    config.connections = vec![
+        ConnectionConfig {
+            name: WECOM_CONNECTION.into(),
+            provider: ProviderConfig::Wecom(WecomConfig {
+                base_url: wecom.base_url.clone(),
+                corp_id: super::wecom::demo::CORP_ID.into(),
+                secret_env: "FILEGATE_SANDBOX_WECOM_SECRET".into(),
+                known_spaces: vec![
+                    super::wecom::demo::SPACE_ID.into(),
+                    super::wecom::demo::USER_SPACE_ID.into(),
+                ],
+                admin_userid: Some(super::wecom::demo::ADMIN_USER.into()),
+                secret: Some(SecretString::from(super::wecom::demo::CORP_SECRET)),
+            }),
+        },
+        ConnectionConfig {
+            name: FANGCLOUD_CONNECTION.into(),
+            provider: ProviderConfig::Fangcloud(FangcloudConfig {
+                // One simulator port serves the OAuth host, the API and the transfer hosts.
+                oauth_url: fangcloud.base_url.clone(),
+                api_url: fangcloud.base_url.clone(),
+                client_id: super::fangcloud::demo::CLIENT_ID.into(),
+                client_secret_env: "FILEGATE_SANDBOX_FANGCLOUD_SECRET".into(),
+                enterprise_id: super::fangcloud::demo::ENTERPRISE_ID.to_string(),
+                default_user_id: super::fangcloud::demo::USER_ID.to_string(),
+                client_secret: Some(SecretString::from(super::fangcloud::demo::CLIENT_SECRET)),
+            }),
+        },
+    ];
     config.validate().map_err(|e| e.to_string())?;
     let gateway = crate::app::spawn(config, listen)
         .await
@@ -75,6 +95,7 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
     Ok(Sandbox {
         gateway,
         wecom,
+        fangcloud,
         jwt_secret,
         _dir: tmp,
     })
@@ -106,6 +127,12 @@ pub async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<(), St
         "  connections:       {WECOM_CONNECTION} (WeCom WeDrive simulator at {})",
         sandbox.wecom.base_url
     );
+    println!(
+        "                     {FANGCLOUD_CONNECTION} (Fangcloud simulator at {}; acts as user {} unless X-Filegate-As-User names another, e.g. {})",
+        sandbox.fangcloud.base_url,
+        super::fangcloud::demo::USER_ID,
+        super::fangcloud::demo::ALICE_ID
+    );
     println!();
     println!("  a development token (all scopes, all connections, 24 h):");
     println!("  export TOKEN={token}");
@@ -129,9 +156,25 @@ pub async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<(), St
 pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
     let base_url = match provider {
         "wecom" => {
-            let sim = super::wecom::start(super::wecom::Options { port, ..Default::default() })
-                .await
-                .map_err(|e| e.to_string())?;
+            let sim = super::wecom::start(super::wecom::Options {
+                port,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            let url = sim.base_url.clone();
+            announce(&url);
+            let _ = tokio::signal::ctrl_c().await;
+            drop(sim);
+            url
+        }
+        "fangcloud" => {
+            let sim = super::fangcloud::start(super::fangcloud::Options {
+                port,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
             let url = sim.base_url.clone();
             announce(&url);
             let _ = tokio::signal::ctrl_c().await;
@@ -139,16 +182,23 @@ pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
             url
         }
         "onebot" => {
-            let sim = super::onebot::start(super::onebot::Options { port, ..Default::default() })
-                .await
-                .map_err(|e| e.to_string())?;
+            let sim = super::onebot::start(super::onebot::Options {
+                port,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
             let url = sim.base_url.clone();
             announce(&url);
             let _ = tokio::signal::ctrl_c().await;
             drop(sim);
             url
         }
-        other => return Err(format!("unknown provider '{other}' (wecom, fangcloud, onebot)")),
+        other => {
+            return Err(format!(
+                "unknown provider '{other}' (wecom, fangcloud, onebot)"
+            ));
+        }
     };
     eprintln!("simulator at {base_url} stopped");
     Ok(())

@@ -88,6 +88,9 @@ pub struct TokenHealth {
 pub struct TokenManager {
     store: Arc<dyn Store>,
     cache: Mutex<HashMap<TokenKey, Token>>,
+    /// The last token evicted per key: handed to the next fetch as `previous`, so a source
+    /// can try its refresh token before full credentials.
+    evicted: Mutex<HashMap<TokenKey, Token>>,
     flights: Mutex<HashMap<TokenKey, Arc<tokio::sync::Mutex<()>>>>,
     refresh_ahead: Duration,
 }
@@ -101,6 +104,7 @@ impl TokenManager {
         Arc::new(Self {
             store,
             cache: Mutex::new(HashMap::new()),
+            evicted: Mutex::new(HashMap::new()),
             flights: Mutex::new(HashMap::new()),
             refresh_ahead,
         })
@@ -176,6 +180,10 @@ impl TokenManager {
                 .is_some_and(|t| t.access_token == bad.access_token)
             {
                 cache.remove(key);
+                self.evicted
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key.clone(), bad.clone());
             }
         }
         if let Err(e) = self.store.delete_token(key, &bad.access_token).await {
@@ -241,7 +249,13 @@ impl TokenManager {
         source: &Arc<dyn TokenSource>,
         reject: Option<&str>,
     ) -> Result<Token, ApiError> {
-        let previous = self.cached(key);
+        let mut previous = self.cached(key).or_else(|| {
+            self.evicted
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(key)
+                .cloned()
+        });
         let mut lock = match self.store.lock_token(key).await {
             Ok(lock) => Some(lock),
             Err(e) => {
@@ -261,6 +275,11 @@ impl TokenManager {
                         self.remember(key, &t);
                         release(lock, key).await;
                         return Ok(t);
+                    }
+                    // A stale token from the store (after a restart) still carries its
+                    // refresh token.
+                    if previous.is_none() {
+                        previous = Some(t);
                     }
                 }
                 Ok(None) => {}
@@ -291,6 +310,10 @@ impl TokenManager {
             obtained_at,
         };
         self.remember(key, &token);
+        self.evicted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
         if let Some(l) = lock.as_mut()
             && let Err(e) = l.save(&token.to_stored()).await
         {
