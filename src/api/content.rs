@@ -4,7 +4,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -146,7 +146,12 @@ async fn download_file(
         .download(&auth.ctx, &p.space, &p.item, range, q.redirect)
         .await?
     {
-        DownloadOutcome::Redirect(url) => Ok(Redirect::to(&url).into_response()),
+        // 302 Found, as documented above (axum's `Redirect::to` would answer 303).
+        DownloadOutcome::Redirect(url) => {
+            let location = HeaderValue::from_str(&url)
+                .map_err(|_| ApiError::internal("redirect URL is not a header value"))?;
+            Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+        }
         DownloadOutcome::Stream(d) => Ok(stream_response(d)),
     }
 }

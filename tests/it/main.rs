@@ -6,6 +6,7 @@ mod common;
 mod pg;
 
 mod auth;
+mod fangcloud;
 mod openapi;
 mod store;
 mod tokens;

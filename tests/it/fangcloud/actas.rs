@@ -1,0 +1,100 @@
+//! Acting as another Fangcloud user with `X-Filegate-As-User` (scope `users:act_as`).
+
+use super::env::{CONN, collab, department, env, names, personal};
+use crate::common::{problem, sim_stats, token};
+use filegate::sandbox::fangcloud::demo;
+
+const AS: &str = "x-filegate-as-user";
+
+#[tokio::test]
+async fn a_caller_with_act_as_scope_sees_the_other_users_spaces() {
+    let e = env().await;
+    let alice = demo::ALICE_ID.to_string();
+    let list = e.json(e.get(&e.url("/spaces")).header(AS, &alice)).await;
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            personal(demo::ALICE_ID),
+            department(demo::ENGINEERING_DEPARTMENT_ID),
+            collab(demo::TEAM_FOLDER_ID)
+        ]
+    );
+    assert_eq!(list["items"][0]["name"], "Personal files of Alice");
+    let mine = e
+        .json(
+            e.get(&e.surl(&personal(demo::ALICE_ID), "/items"))
+                .header(AS, &alice),
+        )
+        .await;
+    assert_eq!(names(&mine), ["Alice Shared"]);
+    let fetched = sim_stats(e.sim()).await.token_fetches;
+    // Alice's token is cached under her own key; the app user's is separate.
+    e.json(
+        e.get(&e.surl(&personal(demo::ALICE_ID), "/items"))
+            .header(AS, &alice),
+    )
+    .await;
+    assert_eq!(sim_stats(e.sim()).await.token_fetches, fetched);
+    e.json(e.get(&e.murl("/items"))).await;
+    assert_eq!(sim_stats(e.sim()).await.token_fetches, fetched + 1);
+    // Acting as Alice, the app user's personal space is not hers.
+    let res = e
+        .get(&e.murl("/items"))
+        .header(AS, &alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(problem(res).await["code"], "space_not_found");
+}
+
+#[tokio::test]
+async fn acting_as_needs_the_scope_and_a_real_user_id() {
+    let e = env().await;
+    let res =
+        e.gw.http
+            .get(e.url("/spaces"))
+            .bearer_auth(token("files:read", CONN))
+            .header(AS, demo::ALICE_ID.to_string())
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(problem(res).await["code"], "insufficient_scope");
+
+    let res = e
+        .get(&e.url("/spaces"))
+        .header(AS, "alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let p = problem(res).await;
+    assert_eq!(p["field"], AS);
+    assert_eq!(sim_stats(e.sim()).await.token_fetches, 0);
+
+    let res = e
+        .get(&e.url("/spaces"))
+        .header(AS, "424242")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "act_as_user_not_found");
+    assert_eq!(p["field"], AS);
+    // A user of another enterprise cannot be acted as either.
+    let res = e
+        .get(&e.url("/spaces"))
+        .header(AS, demo::EXTERNAL_USER_ID.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}

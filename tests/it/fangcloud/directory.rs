@@ -1,0 +1,114 @@
+//! Directory reads: users, departments, groups.
+
+use serde_json::Value;
+
+use super::env::env;
+use crate::common::{problem, token};
+use filegate::sandbox::fangcloud::demo;
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["principal"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn users_are_searched_across_the_enterprise_or_within_a_department() {
+    let e = env().await;
+    let all = e.json(e.get(&e.url("/directory/users"))).await;
+    assert_eq!(
+        ids(&all),
+        [demo::USER_ID, demo::ALICE_ID, demo::BOB_ID].map(|i| i.to_string()),
+        "the outsider is not listed"
+    );
+    let alice = e.json(e.get(&e.url("/directory/users?q=alice"))).await;
+    assert_eq!(ids(&alice), [demo::ALICE_ID.to_string()]);
+    assert_eq!(alice["items"][0]["principal"]["type"], "user");
+    assert_eq!(alice["items"][0]["principal"]["name"], "Alice");
+    assert_eq!(alice["items"][0]["email"], demo::ALICE_EMAIL);
+    let eng = e
+        .json(e.get(&e.url(&format!(
+            "/directory/users?department={}",
+            demo::ENGINEERING_DEPARTMENT_ID
+        ))))
+        .await;
+    assert_eq!(
+        ids(&eng),
+        [demo::USER_ID, demo::ALICE_ID].map(|i| i.to_string())
+    );
+    let mut seen = Vec::new();
+    let mut url = e.url("/directory/users?limit=2");
+    loop {
+        let p = e.json(e.get(&url)).await;
+        seen.extend(ids(&p));
+        match p["next_cursor"].as_str() {
+            Some(c) => url = e.url(&format!("/directory/users?limit=2&cursor={c}")),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 3);
+    let res = e
+        .get(&e.url("/directory/users?department=999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(problem(res).await["code"], "department_not_found");
+    let res = e
+        .get(&e.url("/directory/users?department=sales"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn departments_and_groups_are_listed_and_filtered() {
+    let e = env().await;
+    let d = e.json(e.get(&e.url("/directory/departments"))).await;
+    assert_eq!(
+        ids(&d),
+        [demo::ENGINEERING_DEPARTMENT_ID, demo::SALES_DEPARTMENT_ID].map(|i| i.to_string())
+    );
+    assert_eq!(d["items"][0]["principal"]["name"], "Engineering");
+    assert_eq!(d["items"][0]["member_count"], 2);
+    let d = e.json(e.get(&e.url("/directory/departments?q=sal"))).await;
+    assert_eq!(ids(&d), [demo::SALES_DEPARTMENT_ID.to_string()]);
+    let d = e
+        .json(e.get(&e.url(&format!(
+            "/directory/departments?department={}",
+            demo::SALES_DEPARTMENT_ID
+        ))))
+        .await;
+    assert!(ids(&d).is_empty(), "Sales has no sub-departments");
+
+    let g = e.json(e.get(&e.url("/directory/groups"))).await;
+    assert_eq!(ids(&g), [demo::GROUP_ID.to_string()]);
+    assert_eq!(g["items"][0]["principal"]["name"], "Project Team");
+    assert_eq!(g["items"][0]["member_count"], 2);
+    let g = e.json(e.get(&e.url("/directory/groups?q=nothing"))).await;
+    assert!(ids(&g).is_empty());
+    let res = e
+        .get(&e.url("/directory/groups?department=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn the_directory_needs_the_directory_read_scope() {
+    let e = env().await;
+    let res =
+        e.gw.http
+            .get(e.url("/directory/users"))
+            .bearer_auth(token("files:read", super::env::CONN))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(problem(res).await["code"], "insufficient_scope");
+}

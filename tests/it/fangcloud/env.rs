@@ -1,0 +1,180 @@
+//! A gateway with one Fangcloud connection (`fc`) in front of a fresh Fangcloud simulator.
+
+use filegate::config::{Config, ConnectionConfig, FangcloudConfig, ProviderConfig};
+use filegate::model::Provider;
+use filegate::model::ids::{IdKind, encode};
+use filegate::sandbox::fangcloud::{self, demo};
+use secrecy::SecretString;
+use serde_json::Value;
+
+use crate::common::{ALL_SCOPES, Gateway, gateway_with, token};
+
+pub const CONN: &str = "fc";
+
+pub struct Env {
+    pub gw: Gateway,
+    pub sim: fangcloud::Sim,
+    pub token: String,
+    pub conn: String,
+}
+
+pub fn connection(name: &str, base_url: &str, secret: &str) -> ConnectionConfig {
+    ConnectionConfig {
+        name: name.into(),
+        provider: ProviderConfig::Fangcloud(FangcloudConfig {
+            oauth_url: base_url.into(),
+            api_url: base_url.into(),
+            client_id: demo::CLIENT_ID.into(),
+            client_secret_env: "UNUSED_IN_TESTS".into(),
+            enterprise_id: demo::ENTERPRISE_ID.to_string(),
+            default_user_id: demo::USER_ID.to_string(),
+            client_secret: Some(SecretString::from(secret)),
+        }),
+    }
+}
+
+/// A connection named `conn` (tests that read process-wide metrics use their own name).
+pub async fn env_named(
+    conn: &str,
+    opts: fangcloud::Options,
+    tweak: impl FnOnce(&mut Config),
+) -> Env {
+    let sim = fangcloud::start(opts)
+        .await
+        .expect("fangcloud simulator starts");
+    let base = sim.base_url.clone();
+    let gw = gateway_with(|c, _| {
+        c.connections = vec![connection(conn, &base, demo::CLIENT_SECRET)];
+        tweak(c);
+    })
+    .await;
+    Env {
+        gw,
+        sim,
+        token: token(ALL_SCOPES, conn),
+        conn: conn.into(),
+    }
+}
+
+pub async fn env_with(opts: fangcloud::Options, tweak: impl FnOnce(&mut Config)) -> Env {
+    env_named(CONN, opts, tweak).await
+}
+
+pub async fn env() -> Env {
+    env_with(fangcloud::Options::default(), |_| {}).await
+}
+
+pub fn personal(user: i64) -> String {
+    encode(
+        IdKind::Space,
+        Provider::Fangcloud,
+        &["personal", &user.to_string()],
+    )
+}
+
+pub fn department(d: i64) -> String {
+    encode(
+        IdKind::Space,
+        Provider::Fangcloud,
+        &["department", &d.to_string()],
+    )
+}
+
+pub fn collab(folder: i64) -> String {
+    encode(
+        IdKind::Space,
+        Provider::Fangcloud,
+        &["collab", &folder.to_string()],
+    )
+}
+
+pub fn file(n: i64) -> String {
+    encode(IdKind::Item, Provider::Fangcloud, &["file", &n.to_string()])
+}
+
+pub fn folder(n: i64) -> String {
+    encode(
+        IdKind::Item,
+        Provider::Fangcloud,
+        &["folder", &n.to_string()],
+    )
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub fn names(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+impl Env {
+    /// The app user's personal space (the connection's default user).
+    pub fn me(&self) -> String {
+        personal(demo::USER_ID)
+    }
+
+    /// `/v1/connections/{conn}` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        self.gw.url(&format!("/v1/connections/{}{path}", self.conn))
+    }
+
+    /// `/v1/connections/{conn}/spaces/{space}` + `path`.
+    pub fn surl(&self, space: &str, path: &str) -> String {
+        self.url(&format!("/spaces/{space}{path}"))
+    }
+
+    /// The app user's personal space + `path`.
+    pub fn murl(&self, path: &str) -> String {
+        self.surl(&self.me(), path)
+    }
+
+    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.gw.http.get(url).bearer_auth(&self.token)
+    }
+
+    pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
+        self.gw.http.post(url).bearer_auth(&self.token)
+    }
+
+    pub fn patch(&self, url: &str) -> reqwest::RequestBuilder {
+        self.gw.http.patch(url).bearer_auth(&self.token)
+    }
+
+    pub fn delete(&self, url: &str) -> reqwest::RequestBuilder {
+        self.gw.http.delete(url).bearer_auth(&self.token)
+    }
+
+    pub async fn json(&self, req: reqwest::RequestBuilder) -> Value {
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let body: Value = res.json().await.expect("json body");
+        assert!(status.is_success(), "{status}: {body}");
+        body
+    }
+
+    pub async fn upload(&self, space: &str, query: &str, body: Vec<u8>) -> reqwest::Response {
+        self.post(&self.surl(space, &format!("/files?{query}")))
+            .body(body)
+            .send()
+            .await
+            .expect("upload")
+    }
+
+    pub fn sim(&self) -> &str {
+        &self.sim.base_url
+    }
+}

@@ -1,0 +1,229 @@
+//! Upstream failures, rate limits and their headers.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::env::{env, env_with, file};
+use crate::common::{problem, sim_calls, sim_fault};
+use filegate::sandbox::fangcloud::{self, demo};
+
+#[tokio::test]
+async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
+    let e = env().await;
+    sim_fault(
+        e.sim(),
+        json!({"path": "children", "type": "error", "code": "permission_denied", "message": "权限不足"}),
+    )
+    .await;
+    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "permission_denied");
+    assert_eq!(p["upstream"]["provider"], "fangcloud");
+    assert_eq!(p["upstream"]["code"], "permission_denied");
+    assert_eq!(p["upstream"]["message"], "权限不足");
+
+    // The simulator answers the space limits with 403; the gateway goes by the code.
+    sim_fault(
+        e.sim(),
+        json!({"path": "upload_v2", "type": "error", "code": "exceed_enterprise_space_limit"}),
+    )
+    .await;
+    let res = e.upload(&e.me(), "name=x.bin", b"x".to_vec()).await;
+    assert_eq!(res.status(), 507);
+    assert_eq!(problem(res).await["code"], "insufficient_storage");
+
+    for (code, status, mapped) in [
+        ("folder_parent_deleted", 409, "parent_deleted"),
+        ("enterprise_is_expired", 403, "enterprise_expired"),
+        ("something_undocumented", 502, "upstream_error"),
+    ] {
+        sim_fault(
+            e.sim(),
+            json!({"path": "children", "type": "error", "code": code}),
+        )
+        .await;
+        let res = e.get(&e.murl("/items")).send().await.unwrap();
+        assert_eq!(res.status(), status, "{code}");
+        assert_eq!(problem(res).await["code"], mapped, "{code}");
+    }
+}
+
+#[tokio::test]
+async fn every_answer_passes_the_upstream_budget_on_as_ratelimit_headers() {
+    let e = env_with(
+        fangcloud::Options {
+            rate_limit: 50,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await;
+    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["ratelimit-limit"], "50");
+    assert_eq!(res.headers()["ratelimit-remaining"], "49");
+    let reset: u64 = res.headers()["ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(reset <= 60);
+    // Two calls (info, then children of that folder): the tighter budget is reported.
+    let docs = super::env::folder(demo::DOCUMENTS_FOLDER_ID);
+    let res = e
+        .get(&e.murl(&format!("/items?parent={docs}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["ratelimit-remaining"], "47");
+    // Also on problems.
+    let res = e
+        .get(&e.murl(&format!("/items/{}", file(1))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["ratelimit-remaining"], "46");
+}
+
+#[tokio::test]
+async fn a_rate_limited_write_is_429_with_retry_after_and_never_retried() {
+    let e = env().await;
+    sim_fault(
+        e.sim(),
+        json!({"path": "folder/create", "type": "rate_limit", "retry_after_secs": 1}),
+    )
+    .await;
+    let res = e
+        .post(&e.murl("/folders"))
+        .json(&json!({"name": "n"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_eq!(res.headers()["ratelimit-remaining"], "0");
+    let p = problem(res).await;
+    assert_eq!(p["code"], "rate_limited");
+    assert_eq!(p["upstream"]["code"], "rate_limit");
+    assert_eq!(
+        sim_calls(e.sim(), "folder/create").await,
+        0,
+        "not sent again"
+    );
+    let res = e
+        .post(&e.murl("/folders"))
+        .json(&json!({"name": "n"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+}
+
+#[tokio::test]
+async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
+    let e = env().await;
+    sim_fault(
+        e.sim(),
+        json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1}),
+    )
+    .await;
+    let started = Instant::now();
+    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!(sim_calls(e.sim(), "folder/children").await, 1);
+
+    sim_fault(
+        e.sim(),
+        json!({"path": "children", "type": "rate_limit", "retry_after_secs": 30}),
+    )
+    .await;
+    let started = Instant::now();
+    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(res.headers()["retry-after"], "30");
+
+    // Refused twice in a row: one wait, then the caller hears of it.
+    sim_fault(
+        e.sim(),
+        json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1, "times": 2}),
+    )
+    .await;
+    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "1");
+}
+
+#[tokio::test]
+async fn a_real_per_token_budget_runs_out_as_429() {
+    let e = env_with(
+        fangcloud::Options {
+            rate_limit: 3,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(
+            e.get(&e.murl("/items"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(&statuses[..3], &[200, 200, 200]);
+    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn upstream_5xx_and_garbage_are_502() {
+    let e = env().await;
+    sim_fault(
+        e.sim(),
+        json!({"path": "children", "type": "status", "status": 503}),
+    )
+    .await;
+    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "upstream_unavailable");
+    assert!(!p.to_string().contains("simulated upstream failure"));
+    sim_fault(e.sim(), json!({"path": "children", "type": "malformed"})).await;
+    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    assert_eq!(problem(res).await["code"], "upstream_malformed");
+    // The upload host failing after the presign: nothing half-done is reported as success.
+    sim_fault(
+        e.sim(),
+        json!({"path": "/upload/", "type": "status", "status": 500}),
+    )
+    .await;
+    let res = e.upload(&e.me(), "name=x.bin", b"x".to_vec()).await;
+    assert_eq!(res.status(), 502);
+}
+
+#[tokio::test]
+async fn a_slow_upstream_is_a_504() {
+    let e = env_with(fangcloud::Options::default(), |c| {
+        c.limits.upstream_timeout = Duration::from_millis(500)
+    })
+    .await;
+    // Warm the token first so that the slow call is the API call.
+    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    sim_fault(
+        e.sim(),
+        json!({"path": "children", "type": "latency", "ms": 2000}),
+    )
+    .await;
+    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 504);
+    assert_eq!(problem(res).await["code"], "upstream_timeout");
+}

@@ -1,0 +1,224 @@
+//! Folder collaborations as item members, and share links.
+
+use serde_json::{Value, json};
+
+use super::env::{env, file, folder};
+use crate::common::{problem, sim_calls};
+use filegate::sandbox::fangcloud::demo;
+
+fn who(m: &Value) -> (String, String, String, String) {
+    (
+        m["principal"]["type"].as_str().unwrap().to_owned(),
+        m["principal"]["id"].as_str().unwrap().to_owned(),
+        m["role"].as_str().unwrap().to_owned(),
+        m["provider_role"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn members(page: &Value) -> Vec<(String, String, String, String)> {
+    page["items"].as_array().unwrap().iter().map(who).collect()
+}
+
+fn m(t: &str, id: i64, role: &str, provider: &str) -> (String, String, String, String) {
+    (t.into(), id.to_string(), role.into(), provider.into())
+}
+
+#[tokio::test]
+async fn a_folders_collaborations_are_its_members_on_the_unified_ladder() {
+    let e = env().await;
+    let team = folder(demo::TEAM_FOLDER_ID);
+    let url = e.murl(&format!("/items/{team}/members"));
+    let list = e.json(e.get(&url)).await;
+    assert_eq!(
+        members(&list),
+        [
+            m("user", demo::USER_ID, "owner", "owner"),
+            m("user", demo::ALICE_ID, "editor", "editor"),
+            m("group", demo::GROUP_ID, "viewer", "viewer"),
+        ]
+    );
+    assert_eq!(list["items"][1]["principal"]["name"], "Alice");
+
+    // One member: collab/invite.
+    let res = e
+        .post(&url)
+        .json(&json!({"members": [{"type": "user", "id": demo::BOB_ID.to_string(), "role": "uploader"}], "message": "hi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let added: Value = res.json().await.unwrap();
+    assert_eq!(
+        members(&added),
+        [m("user", demo::BOB_ID, "uploader", "uploader")]
+    );
+    assert_eq!(sim_calls(e.sim(), "collab/invite").await, 1);
+
+    // Several: collab/batch_invite, with an exact Fangcloud role outside the ladder.
+    let res = e
+        .post(&url)
+        .json(&json!({"members": [
+            {"type": "department", "id": demo::SALES_DEPARTMENT_ID.to_string(), "role": "viewer", "provider_role": "viewer_uploader"},
+            {"type": "department", "id": demo::ENGINEERING_DEPARTMENT_ID.to_string(), "role": "previewer"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(sim_calls(e.sim(), "collab/batch_invite").await, 1);
+    let list = e.json(e.get(&url)).await;
+    let all = members(&list);
+    assert!(all.contains(&m(
+        "department",
+        demo::SALES_DEPARTMENT_ID,
+        "uploader",
+        "viewer_uploader"
+    )));
+    assert!(all.contains(&m(
+        "department",
+        demo::ENGINEERING_DEPARTMENT_ID,
+        "previewer",
+        "previewer"
+    )));
+
+    // Roles change by member reference; manager is coowner.
+    let alice = e.murl(&format!("/items/{team}/members/user:{}", demo::ALICE_ID));
+    let r = e
+        .json(e.patch(&alice).json(&json!({"role": "manager"})))
+        .await;
+    assert_eq!(who(&r), m("user", demo::ALICE_ID, "manager", "coowner"));
+    let r = e
+        .json(
+            e.patch(&alice)
+                .json(&json!({"role": "viewer", "provider_role": "online_collaborator"})),
+        )
+        .await;
+    assert_eq!(
+        who(&r),
+        m("user", demo::ALICE_ID, "uploader", "online_collaborator")
+    );
+    assert_eq!(e.delete(&alice).send().await.unwrap().status(), 204);
+    let res = e.delete(&alice).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(problem(res).await["code"], "member_not_found");
+    let list = e.json(e.get(&url)).await;
+    assert!(
+        !members(&list)
+            .iter()
+            .any(|x| x.1 == demo::ALICE_ID.to_string())
+    );
+}
+
+#[tokio::test]
+async fn member_requests_fangcloud_cannot_express_are_refused_first() {
+    let e = env().await;
+    let team = folder(demo::TEAM_FOLDER_ID);
+    let url = e.murl(&format!("/items/{team}/members"));
+    for (body, code, field) in [
+        (
+            json!({"members": [{"type": "user", "id": "1", "role": "owner"}]}),
+            "role_not_supported",
+            "role",
+        ),
+        (
+            json!({"members": [{"type": "user", "id": "1", "role": "viewer", "provider_role": "reset"}]}),
+            "role_not_supported",
+            "provider_role",
+        ),
+        (
+            json!({"members": [{"type": "user", "id": "bob", "role": "viewer"}]}),
+            "invalid_member",
+            "members[0].id",
+        ),
+    ] {
+        let res = e.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{body}");
+        let p = problem(res).await;
+        assert_eq!(p["code"], code, "{body}");
+        assert_eq!(p["field"], field, "{body}");
+    }
+    assert_eq!(sim_calls(e.sim(), "collab/invite").await, 0);
+    let owner = e.murl(&format!("/items/{team}/members/user:{}", demo::USER_ID));
+    let res = e
+        .patch(&owner)
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "cannot_change_owner");
+    // Files have no collaborations.
+    let res = e
+        .get(&e.murl(&format!("/items/{}/members", file(demo::PLAN_FILE_ID))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "not_a_folder");
+    // Upstream refusals.
+    for (id, status, code) in [
+        (demo::ALICE_ID, 409, "member_exists"),
+        (demo::EXTERNAL_USER_ID, 403, "member_outside_enterprise"),
+        (424242, 404, "user_not_found"),
+    ] {
+        let res = e
+            .post(&url)
+            .json(&json!({"members": [{"type": "user", "id": id.to_string(), "role": "viewer"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{id}");
+        assert_eq!(problem(res).await["code"], code);
+    }
+    let res = e
+        .post(&url)
+        .json(&json!({"members": [{"type": "group", "id": "5", "role": "viewer"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(problem(res).await["code"], "group_not_found");
+}
+
+#[tokio::test]
+async fn share_links_carry_scope_role_password_and_expiry() {
+    let e = env().await;
+    let hello = file(demo::HELLO_FILE_ID);
+    let url = e.murl(&format!("/items/{hello}/share_link"));
+    let res = e.post(&url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let l: Value = res.json().await.unwrap();
+    assert!(l["url"].as_str().unwrap().contains("/share/"), "{l}");
+    assert!(l["expires_at"].is_null());
+    let l = e
+        .json(e.post(&url).json(&json!({
+            "scope": "organization",
+            "role": "previewer",
+            "password": "abc123",
+            "expires_at": "2099-06-30T12:00:00Z"
+        })))
+        .await;
+    assert_eq!(
+        l["expires_at"], "2099-06-30T15:59:59Z",
+        "end of that day, Beijing time"
+    );
+    let team = folder(demo::TEAM_FOLDER_ID);
+    e.json(e.post(&e.murl(&format!("/items/{team}/share_link"))))
+        .await;
+    assert_eq!(sim_calls(e.sim(), "share_link/create").await, 3);
+    for (body, code) in [
+        (json!({"password": "not ok!"}), "invalid_password"),
+        (json!({"password": "a".repeat(34)}), "invalid_password"),
+        (json!({"scope": "members"}), "share_scope_not_supported"),
+        (json!({"role": "editor"}), "role_not_supported"),
+        (
+            json!({"expires_at": "2001-01-01T00:00:00Z"}),
+            "expiry_in_past",
+        ),
+    ] {
+        let res = e.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{body}");
+        assert_eq!(problem(res).await["code"], code);
+    }
+    assert_eq!(sim_calls(e.sim(), "share_link/create").await, 3);
+}

@@ -1,0 +1,12 @@
+//! Fangcloud Open API v2 through the gateway, against the Fangcloud simulator.
+
+mod actas;
+mod content;
+mod directory;
+mod env;
+mod faults;
+mod items;
+mod members;
+mod spaces;
+mod tokens;
+mod versions;

@@ -1,0 +1,190 @@
+//! Spaces: personal, department and collaboration; quotas; capabilities.
+
+use serde_json::{Value, json};
+
+use super::env::{CONN, collab, department, env, personal};
+use crate::common::{problem, sim_calls, sim_stats};
+use filegate::sandbox::fangcloud::demo;
+
+#[tokio::test]
+async fn the_connection_publishes_its_capabilities_and_act_as_support() {
+    let e = env().await;
+    let c = e.json(e.get(&e.url(""))).await;
+    assert_eq!(c["provider"], "fangcloud");
+    assert_eq!(c["token"]["state"], "none");
+    let caps = &c["capabilities"];
+    assert_eq!(caps["acts_as_users"], true);
+    assert_eq!(caps["max_name_length"], 222);
+    assert_eq!(caps["range_downloads"], true);
+    assert_eq!(
+        caps["roles"],
+        json!(["previewer", "viewer", "uploader", "editor", "manager"])
+    );
+    let ops = caps["operations"].as_array().unwrap();
+    for op in [
+        "list_spaces",
+        "upload_file",
+        "list_trash",
+        "add_item_members",
+        "list_directory_groups",
+    ] {
+        assert!(ops.contains(&json!(op)), "{op}");
+    }
+    for op in [
+        "create_space",
+        "get_sharing",
+        "update_item_security",
+        "list_space_members",
+    ] {
+        assert!(!ops.contains(&json!(op)), "{op}");
+    }
+    let res = e
+        .post(&e.url("/spaces"))
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 501);
+    assert_eq!(problem(res).await["code"], "unsupported_operation");
+    let res = e.get(&e.murl("/items/x/sharing")).send().await.unwrap();
+    assert_eq!(res.status(), 501);
+    e.json(e.get(&e.url("/spaces"))).await;
+    let c = e.json(e.get(&e.url(""))).await;
+    assert_eq!(c["token"]["state"], "valid", "the default user's token");
+    let list = e.json(e.get(&e.gw.url("/v1/connections"))).await;
+    assert_eq!(list["items"][0]["name"], CONN);
+}
+
+#[tokio::test]
+async fn spaces_are_the_personal_files_the_users_departments_and_shared_folders() {
+    let e = env().await;
+    let list = e.json(e.get(&e.url("/spaces"))).await;
+    let spaces = list["items"].as_array().unwrap();
+    let ids: Vec<&str> = spaces.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            personal(demo::USER_ID),
+            department(demo::ENGINEERING_DEPARTMENT_ID),
+            collab(demo::ALICE_SHARED_FOLDER_ID)
+        ],
+        "Sales is not one of the app user's departments: {list}"
+    );
+    assert_eq!(spaces[0]["kind"], "personal");
+    assert_eq!(spaces[0]["name"], "Personal files of Filegate App");
+    assert_eq!(spaces[1]["kind"], "department");
+    assert_eq!(spaces[1]["name"], "Engineering");
+    assert_eq!(spaces[1]["member_count"], 2);
+    assert_eq!(spaces[2]["kind"], "collaboration");
+    assert_eq!(spaces[2]["name"], "Alice Shared");
+    assert_eq!(
+        spaces[2]["root_id"],
+        super::env::folder(demo::ALICE_SHARED_FOLDER_ID)
+    );
+    // Paged with an offset cursor.
+    let p = e.json(e.get(&e.url("/spaces?limit=2"))).await;
+    assert_eq!(p["items"].as_array().unwrap().len(), 2);
+    let next = p["next_cursor"].as_str().unwrap();
+    let p = e
+        .json(e.get(&e.url(&format!("/spaces?limit=2&cursor={next}"))))
+        .await;
+    assert_eq!(p["items"][0]["name"], "Alice Shared");
+    assert!(p["next_cursor"].is_null());
+
+    for (space, name) in [
+        (personal(demo::USER_ID), "Personal files of Filegate App"),
+        (department(demo::ENGINEERING_DEPARTMENT_ID), "Engineering"),
+        (collab(demo::ALICE_SHARED_FOLDER_ID), "Alice Shared"),
+    ] {
+        let s = e.json(e.get(&e.surl(&space, ""))).await;
+        assert_eq!(s["name"], name);
+        assert_eq!(s["id"], space);
+    }
+}
+
+#[tokio::test]
+async fn quotas_come_from_the_user_the_department_or_the_shared_folders_owner() {
+    let e = env().await;
+    let q = e.json(e.get(&e.murl("/quota"))).await;
+    assert_eq!(q["scope"], "user");
+    assert_eq!(q["total_bytes"], 10u64 << 30);
+    let used = q["used_bytes"].as_u64().unwrap();
+    assert!(used > 0);
+    assert_eq!(q["available_bytes"], (10u64 << 30) - used);
+    assert_eq!(
+        sim_stats(e.sim()).await.token_fetches,
+        1,
+        "only a user token so far"
+    );
+
+    let dq = e
+        .json(e.get(&e.surl(&department(demo::ENGINEERING_DEPARTMENT_ID), "/quota")))
+        .await;
+    assert_eq!(dq["scope"], "space");
+    assert_eq!(dq["total_bytes"], 20u64 << 30);
+    assert_eq!(
+        sim_calls(e.sim(), "admin/department/info").await,
+        1,
+        "department quotas need the enterprise token"
+    );
+    assert_eq!(
+        sim_stats(e.sim()).await.token_fetches,
+        2,
+        "one enterprise token"
+    );
+
+    let cq = e
+        .json(e.get(&e.surl(&collab(demo::ALICE_SHARED_FOLDER_ID), "/quota")))
+        .await;
+    assert_eq!(cq["scope"], "user");
+    assert_eq!(cq["total_bytes"], 10u64 << 30);
+    assert_eq!(sim_calls(e.sim(), "admin/user/info").await, 1);
+    assert_eq!(
+        sim_stats(e.sim()).await.token_fetches,
+        2,
+        "the enterprise token is cached like user tokens"
+    );
+}
+
+#[tokio::test]
+async fn bad_space_ids_are_refused_before_any_upstream_call() {
+    let e = env().await;
+    for bad in [
+        "nope".to_owned(),
+        filegate::model::ids::encode(
+            filegate::model::ids::IdKind::Space,
+            filegate::model::Provider::Wecom,
+            &["personal", "881525"],
+        ),
+        filegate::model::ids::encode(
+            filegate::model::ids::IdKind::Space,
+            filegate::model::Provider::Fangcloud,
+            &["team", "1"],
+        ),
+        super::env::file(1),
+    ] {
+        let res = e.get(&e.surl(&bad, "/items")).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{bad}");
+        assert_eq!(problem(res).await["code"], "invalid_id");
+    }
+    // Somebody else's personal space is not this user's to open.
+    let res = e
+        .get(&e.surl(&personal(demo::ALICE_ID), "/items"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(problem(res).await["code"], "space_not_found");
+    assert_eq!(sim_stats(e.sim()).await.token_fetches, 0);
+    // A department the user is not in: the upstream refuses.
+    let res = e
+        .get(&e.surl(&department(demo::SALES_DEPARTMENT_ID), "/items"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let p: Value = problem(res).await;
+    assert_eq!(p["code"], "permission_denied");
+    assert_eq!(p["upstream"]["provider"], "fangcloud");
+    assert_eq!(p["upstream"]["code"], "permission_denied");
+}

@@ -1,0 +1,263 @@
+//! Versions, comments, search and recent items.
+
+use serde_json::{Value, json};
+
+use super::env::{collab, department, env, file, folder, names};
+use crate::common::{problem, sim_calls};
+use filegate::sandbox::fangcloud::demo;
+
+#[tokio::test]
+async fn versions_are_listed_read_promoted_uploaded_and_deleted() {
+    let e = env().await;
+    let report = file(demo::REPORT_FILE_ID);
+    let v = e
+        .json(e.get(&e.murl(&format!("/items/{report}/versions"))))
+        .await;
+    let list = v["items"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["current"], true, "newest first");
+    assert_eq!(list[0]["remark"], "Final version");
+    assert_eq!(list[1]["current"], false);
+    let old = list[1]["id"].as_str().unwrap().to_owned();
+    let current = list[0]["id"].as_str().unwrap().to_owned();
+
+    let one = e
+        .json(e.get(&e.murl(&format!("/items/{report}/versions/{old}"))))
+        .await;
+    assert_eq!(one["size"], demo::REPORT_V1_CONTENT.len());
+    assert_eq!(one["item_id"], report);
+
+    // The current version cannot go: the upstream's parameter error names its field.
+    let res = e
+        .delete(&e.murl(&format!("/items/{report}/versions/{current}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "invalid_request");
+    assert_eq!(p["field"], "version_id");
+    assert_eq!(p["upstream"]["code"], "request_data_invalid");
+
+    let item = e
+        .json(e.post(&e.murl(&format!("/items/{report}/versions/{old}/promote"))))
+        .await;
+    assert_eq!(item["size"], demo::REPORT_V1_CONTENT.len());
+    let body = e
+        .get(&e.murl(&format!("/items/{report}/content")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(body.as_ref(), demo::REPORT_V1_CONTENT);
+    assert_eq!(
+        e.delete(&e.murl(&format!("/items/{report}/versions/{current}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+
+    let res = e
+        .post(&e.murl(&format!("/items/{report}/versions")))
+        .body("# Report\n\nThird.\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["item"]["id"], report);
+    assert_eq!(r["item"]["name"], "report.md");
+    assert_eq!(sim_calls(e.sim(), "file/new_version_v2").await, 1);
+    let v = e
+        .json(e.get(&e.murl(&format!("/items/{report}/versions"))))
+        .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+
+    // A version id of another file, and versions of a folder.
+    let hello = file(demo::HELLO_FILE_ID);
+    let res = e
+        .get(&e.murl(&format!("/items/{hello}/versions/{old}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "invalid_id");
+    let docs = folder(demo::DOCUMENTS_FOLDER_ID);
+    let res = e
+        .get(&e.murl(&format!("/items/{docs}/versions")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "not_a_file");
+}
+
+#[tokio::test]
+async fn comments_are_listed_added_and_deleted_on_files() {
+    let e = env().await;
+    let plan = file(demo::PLAN_FILE_ID);
+    let c = e
+        .json(e.get(&e.murl(&format!("/items/{plan}/comments"))))
+        .await;
+    assert_eq!(c["items"][0]["content"], "Looks good to me.");
+    assert_eq!(c["items"][0]["author"]["id"], demo::ALICE_ID.to_string());
+    let res = e
+        .post(&e.murl(&format!("/items/{plan}/comments")))
+        .json(&json!({"content": "Agreed."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let mine: Value = res.json().await.unwrap();
+    assert_eq!(mine["author"]["id"], demo::USER_ID.to_string());
+    let c = e
+        .json(e.get(&e.murl(&format!("/items/{plan}/comments?limit=1"))))
+        .await;
+    assert_eq!(c["items"].as_array().unwrap().len(), 1);
+    assert!(c["next_cursor"].is_string());
+    let id = mine["id"].as_str().unwrap();
+    assert_eq!(
+        e.delete(&e.murl(&format!("/items/{plan}/comments/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let res = e
+        .delete(&e.murl(&format!("/items/{plan}/comments/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(problem(res).await["code"], "comment_not_found");
+    // A comment id belongs to its file.
+    let hello = file(demo::HELLO_FILE_ID);
+    let res = e
+        .delete(&e.murl(&format!("/items/{hello}/comments/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "invalid_id");
+    let team = folder(demo::TEAM_FOLDER_ID);
+    let res = e
+        .get(&e.murl(&format!("/items/{team}/comments")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "not_a_file");
+}
+
+#[tokio::test]
+async fn search_maps_every_filter_onto_the_upstream_query() {
+    let e = env().await;
+    let r = e.json(e.get(&e.murl("/search?q=report"))).await;
+    assert_eq!(names(&r), ["report.md"]);
+    assert_eq!(r["items"][0]["space_id"], e.me());
+    let r = e
+        .json(e.get(&e.murl("/search?q=e&kind=folder&sort=name_asc")))
+        .await;
+    assert_eq!(names(&r), ["Archive", "Documents", "Team"]);
+    let r = e
+        .json(e.get(&e.murl("/search?q=readme.txt&exact=true&field=name")))
+        .await;
+    assert_eq!(names(&r), ["readme.txt"]);
+    let r = e.json(e.get(&e.murl("/search?q=readme&exact=true"))).await;
+    assert!(names(&r).is_empty(), "exact matching");
+    let r = e
+        .json(e.get(&e.murl("/search?q=Final&field=content")))
+        .await;
+    assert_eq!(names(&r), ["report.md"]);
+    let r = e
+        .json(e.get(&e.murl("/search?q=Filegate&field=creator&kind=file&limit=2")))
+        .await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 2);
+    assert!(r["next_cursor"].is_string());
+    let archive = folder(demo::ARCHIVE_FOLDER_ID);
+    let r = e
+        .json(e.get(&e.murl(&format!("/search?q=notes&parent={archive}"))))
+        .await;
+    assert_eq!(names(&r), ["old-notes.txt"]);
+    let r = e
+        .json(e.get(
+            &e.murl("/search?q=txt&modified_before=2025-01-01T00:12:00Z&kind=file&sort=name_asc"),
+        ))
+        .await;
+    assert_eq!(names(&r), ["hello.txt", "readme.txt"]);
+    let r = e
+        .json(e.get(&e.murl("/search?q=txt&modified_after=2030-01-01T00:00:00Z")))
+        .await;
+    assert!(names(&r).is_empty());
+    // Other spaces.
+    let dep = department(demo::ENGINEERING_DEPARTMENT_ID);
+    let r = e.json(e.get(&e.surl(&dep, "/search?q=design"))).await;
+    assert_eq!(names(&r), ["design.txt"]);
+    assert_eq!(r["items"][0]["space_id"], dep);
+    let r = e.json(e.get(&e.murl("/search?q=design"))).await;
+    assert!(names(&r).is_empty(), "not in the personal space");
+    let shared = collab(demo::ALICE_SHARED_FOLDER_ID);
+    let r = e.json(e.get(&e.surl(&shared, "/search?q=alice"))).await;
+    assert_eq!(names(&r), ["alice-notes.txt"]);
+    let res = e.get(&e.murl("/search?q=")).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn recent_items_are_what_the_user_touched_across_spaces() {
+    let e = env().await;
+    let r = e.json(e.get(&e.url("/recent"))).await;
+    assert!(r["items"].as_array().unwrap().is_empty());
+    let hello = file(demo::HELLO_FILE_ID);
+    e.get(&e.murl(&format!("/items/{hello}/content")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let dep = department(demo::ENGINEERING_DEPARTMENT_ID);
+    let design = file(demo::DESIGN_FILE_ID);
+    e.get(&e.surl(&dep, &format!("/items/{design}/content")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let notes = file(demo::ALICE_NOTES_FILE_ID);
+    let shared = collab(demo::ALICE_SHARED_FOLDER_ID);
+    e.get(&e.surl(&shared, &format!("/items/{notes}/content")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let r = e.json(e.get(&e.url("/recent"))).await;
+    let items = r["items"].as_array().unwrap();
+    let got: Vec<(&str, &str)> = items
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap(), i["space_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got.len(), 3, "{r}");
+    assert!(got.contains(&("hello.txt", e.me().as_str())));
+    assert!(got.contains(&("design.txt", dep.as_str())));
+    assert!(
+        got.contains(&("alice-notes.txt", shared.as_str())),
+        "{got:?}"
+    );
+    let r = e.json(e.get(&e.url("/recent?limit=2"))).await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 2);
+    let c = r["next_cursor"].as_str().unwrap();
+    let r = e
+        .json(e.get(&e.url(&format!("/recent?limit=2&cursor={c}"))))
+        .await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 1);
+    assert!(r["next_cursor"].is_null());
+}
