@@ -634,6 +634,10 @@ impl Client {
         &self.tokens
     }
 
+    pub fn default_user(&self) -> &str {
+        &self.default_user
+    }
+
     /// The user a call acts as: the caller's `X-Filegate-As-User`, else the connection's
     /// default user.
     pub fn user_of(&self, ctx: &Ctx) -> String {

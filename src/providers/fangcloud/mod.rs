@@ -521,13 +521,8 @@ impl Drive for FangcloudDrive {
     }
 
     fn token_health(&self) -> TokenHealth {
-        let ctx_less = Who::User(self.client.user_of(&Ctx {
-            sub: String::new(),
-            act_as: None,
-            request_id: String::new(),
-            response: Default::default(),
-        }));
-        self.client.tokens().health(&self.client.key(&ctx_less))
+        let who = Who::User(self.client.default_user().to_owned());
+        self.client.tokens().health(&self.client.key(&who))
     }
 
     // ------------------------------------------------------------ spaces

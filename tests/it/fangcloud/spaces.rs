@@ -188,3 +188,50 @@ async fn bad_space_ids_are_refused_before_any_upstream_call() {
     assert_eq!(p["upstream"]["provider"], "fangcloud");
     assert_eq!(p["upstream"]["code"], "permission_denied");
 }
+
+#[tokio::test]
+async fn the_sandbox_serves_a_working_fangcloud_demo_connection() {
+    let sandbox = filegate::sandbox::start(([127, 0, 0, 1], 0).into(), None)
+        .await
+        .expect("sandbox starts");
+    let token = filegate::auth::mint(
+        &secrecy::SecretString::from(sandbox.jwt_secret.clone()),
+        &filegate::auth::MintRequest {
+            sub: "newcomer".into(),
+            scopes: vec!["files:read".into()],
+            connections: vec!["*".into()],
+            ttl: std::time::Duration::from_secs(60),
+            issuer: None,
+            audience: None,
+        },
+    )
+    .unwrap();
+    let http = crate::common::client();
+    let base = &sandbox.gateway.base_url;
+    let list: Value = http
+        .get(format!("{base}/v1/connections/fangcloud-demo/spaces"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["id"], personal(demo::USER_ID), "{list}");
+    let items: Value = http
+        .get(format!(
+            "{base}/v1/connections/fangcloud-demo/spaces/{}/items",
+            personal(demo::USER_ID)
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        super::env::names(&items),
+        ["Documents", "Team", "hello.txt"]
+    );
+}
