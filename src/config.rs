@@ -305,6 +305,11 @@ pub struct OnebotConfig {
     /// Largest file sent upstream (its base64 is 4/3 larger).
     #[serde(default = "onebot_default_max_upload")]
     pub max_upload_bytes: u64,
+    /// Send go-cqhttp's `folder` parameter so uploads can go into a group folder. Off by
+    /// default: Shamrock does not support it (onebot-shamrock-group-files.md), and uploads then
+    /// go to the group's root only.
+    #[serde(default)]
+    pub upload_to_folders: bool,
     #[serde(skip)]
     pub access_token: Option<SecretString>,
 }
@@ -344,9 +349,10 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<(), ConfigError> {
         if self.auth.hs256_secret.is_none()
-            && let Some(var) = &self.auth.hs256_secret_env {
-                self.auth.hs256_secret = lookup(var).map(SecretString::from);
-            }
+            && let Some(var) = &self.auth.hs256_secret_env
+        {
+            self.auth.hs256_secret = lookup(var).map(SecretString::from);
+        }
         for (i, c) in self.connections.iter_mut().enumerate() {
             let missing = |key: &str, var: &str| {
                 invalid(

@@ -291,9 +291,10 @@ impl Staging {
         let mut n = 0;
         for id in ids {
             if let Ok(Some(s)) = self.store.get_upload(&id).await
-                && self.discard(&s).await.is_ok() {
-                    n += 1;
-                }
+                && self.discard(&s).await.is_ok()
+            {
+                n += 1;
+            }
         }
         n
     }

@@ -57,9 +57,10 @@ pub async fn spool_body(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
-        && len > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
+        && len > limit
+    {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
     spool::spool(state.spool_dir(), body.into_data_stream(), limit)
         .await
         .map_err(|e| match e {

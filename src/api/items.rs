@@ -47,16 +47,17 @@ async fn list_items(
 ) -> ApiResult<Json<Page<Item>>> {
     let drive = auth.drive(Operation::ListItems)?;
     if let Some(sort) = q.sort
-        && !drive.capabilities().sort_orders.contains(&sort) {
-            return Err(ApiError::BadRequest {
-                code: "invalid_request",
-                detail: format!(
-                    "this connection sorts by {:?} only",
-                    drive.capabilities().sort_orders
-                ),
-                field: Some("sort".into()),
-            });
-        }
+        && !drive.capabilities().sort_orders.contains(&sort)
+    {
+        return Err(ApiError::BadRequest {
+            code: "invalid_request",
+            detail: format!(
+                "this connection sorts by {:?} only",
+                drive.capabilities().sort_orders
+            ),
+            field: Some("sort".into()),
+        });
+    }
     let req = ListItems {
         parent: q.parent.filter(|s| !s.is_empty()),
         sort: q.sort,

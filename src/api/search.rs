@@ -54,12 +54,13 @@ async fn search(
         });
     }
     if let (Some(a), Some(b)) = (q.modified_after, q.modified_before)
-        && a > b {
-            return Err(ApiError::invalid_field(
-                "modified_after",
-                "modified_after is later than modified_before",
-            ));
-        }
+        && a > b
+    {
+        return Err(ApiError::invalid_field(
+            "modified_after",
+            "modified_after is later than modified_before",
+        ));
+    }
     let req = SearchRequest {
         query,
         kind: q.kind.unwrap_or_default(),

@@ -4,6 +4,7 @@
 
 mod drive;
 pub mod http;
+pub mod onebot;
 pub mod wecom;
 
 use std::collections::BTreeMap;
@@ -60,8 +61,10 @@ impl Registry {
                 crate::config::ProviderConfig::Wecom(w) => {
                     Arc::new(wecom::WecomDrive::new(&c.name, w, deps)?)
                 }
-                crate::config::ProviderConfig::Fangcloud(_)
-                | crate::config::ProviderConfig::Onebot(_) => {
+                crate::config::ProviderConfig::Onebot(o) => {
+                    Arc::new(onebot::OnebotDrive::new(&c.name, o, deps)?)
+                }
+                crate::config::ProviderConfig::Fangcloud(_) => {
                     return Err(format!(
                         "connection '{}': provider '{}' is not available in this build yet",
                         c.name,

@@ -7,18 +7,20 @@ use std::path::PathBuf;
 use rand::RngCore;
 use secrecy::SecretString;
 
-use crate::config::{Config, ConnectionConfig, ProviderConfig, WecomConfig};
+use crate::config::{Config, ConnectionConfig, OnebotConfig, ProviderConfig, WecomConfig};
 
 /// The running sandbox; dropping it stops everything.
 pub struct Sandbox {
     pub gateway: crate::app::Running,
     pub wecom: super::wecom::Sim,
+    pub onebot: super::onebot::Sim,
     /// The HS256 secret tokens must be signed with.
     pub jwt_secret: String,
     _dir: Option<tempfile::TempDir>,
 }
 
 pub const WECOM_CONNECTION: &str = "wecom-demo";
+pub const ONEBOT_CONNECTION: &str = "onebot-demo";
 
 /// Starts simulators and gateway. The JWT secret is `FILEGATE_JWT_SECRET` when set (so
 /// `filegate token mint` works against the sandbox), otherwise a random one.
@@ -26,6 +28,9 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
     let wecom = super::wecom::start(super::wecom::Options::default())
         .await
         .map_err(|e| format!("cannot start the WeCom simulator: {e}"))?;
+    let onebot = super::onebot::start(super::onebot::Options::default())
+        .await
+        .map_err(|e| format!("cannot start the OneBot simulator: {e}"))?;
 
     let (dir, tmp) = match data_dir {
         Some(d) => {
@@ -68,6 +73,16 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
             secret: Some(SecretString::from(super::wecom::demo::CORP_SECRET)),
         }),
     }];
+    config.connections.push(ConnectionConfig {
+        name: ONEBOT_CONNECTION.into(),
+        provider: ProviderConfig::Onebot(OnebotConfig {
+            base_url: onebot.base_url.clone(),
+            access_token_env: None,
+            max_upload_bytes: 100 * 1024 * 1024,
+            upload_to_folders: false,
+            access_token: Some(SecretString::from(super::onebot::demo::ACCESS_TOKEN)),
+        }),
+    });
     config.validate().map_err(|e| e.to_string())?;
     let gateway = crate::app::spawn(config, listen)
         .await
@@ -75,6 +90,7 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
     Ok(Sandbox {
         gateway,
         wecom,
+        onebot,
         jwt_secret,
         _dir: tmp,
     })
@@ -105,6 +121,10 @@ pub async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<(), St
     println!(
         "  connections:       {WECOM_CONNECTION} (WeCom WeDrive simulator at {})",
         sandbox.wecom.base_url
+    );
+    println!(
+        "                     {ONEBOT_CONNECTION} (OneBot 11 / QQ group files simulator at {})",
+        sandbox.onebot.base_url
     );
     println!();
     println!("  a development token (all scopes, all connections, 24 h):");

@@ -225,9 +225,11 @@ impl TokenManager {
         let flight = self.flight(key);
         let _guard = flight.lock().await;
         if let Some(t) = self.cached(key)
-            && self.is_fresh(&t, now()) && reject != Some(&*t.access_token) {
-                return Ok(t);
-            }
+            && self.is_fresh(&t, now())
+            && reject != Some(&*t.access_token)
+        {
+            return Ok(t);
+        }
         self.fetch_locked(key, source, reject).await
     }
 
@@ -290,9 +292,10 @@ impl TokenManager {
         };
         self.remember(key, &token);
         if let Some(l) = lock.as_mut()
-            && let Err(e) = l.save(&token.to_stored()).await {
-                tracing::warn!(error = %e, connection = %key.connection, "token store write failed; token kept in memory");
-            }
+            && let Err(e) = l.save(&token.to_stored()).await
+        {
+            tracing::warn!(error = %e, connection = %key.connection, "token store write failed; token kept in memory");
+        }
         release(lock, key).await;
         Ok(token)
     }
@@ -300,7 +303,8 @@ impl TokenManager {
 
 async fn release(lock: Option<Box<dyn crate::store::TokenLock>>, key: &TokenKey) {
     if let Some(l) = lock
-        && let Err(e) = l.release().await {
-            tracing::warn!(error = %e, connection = %key.connection, "token store commit failed");
-        }
+        && let Err(e) = l.release().await
+    {
+        tracing::warn!(error = %e, connection = %key.connection, "token store commit failed");
+    }
 }

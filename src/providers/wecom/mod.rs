@@ -709,24 +709,25 @@ impl Drive for WecomDrive {
             }
         }
         if let Some(name) = &req.name
-            && *name != current.file_name {
-                if self
-                    .find_by_name(&spaceid, &current.fatherid, name)
-                    .await?
-                    .is_some()
-                {
-                    return Err(name_conflict(name));
-                }
-                #[derive(serde::Deserialize)]
-                struct A {
-                    file: WireFile,
-                }
-                let a: A = self
-                    .client
-                    .call("file_rename", &json!({"fileid": fileid, "new_name": name}))
-                    .await?;
-                current = a.file;
+            && *name != current.file_name
+        {
+            if self
+                .find_by_name(&spaceid, &current.fatherid, name)
+                .await?
+                .is_some()
+            {
+                return Err(name_conflict(name));
             }
+            #[derive(serde::Deserialize)]
+            struct A {
+                file: WireFile,
+            }
+            let a: A = self
+                .client
+                .call("file_rename", &json!({"fileid": fileid, "new_name": name}))
+                .await?;
+            current = a.file;
+        }
         Ok(item(current))
     }
 
