@@ -60,10 +60,14 @@ pub fn client() -> reqwest::Client {
 
 /// A valid HS256 token for `scopes` and `connections`.
 pub fn token(scopes: &str, connections: &str) -> String {
+    token_for("tester", scopes, connections)
+}
+
+pub fn token_for(sub: &str, scopes: &str, connections: &str) -> String {
     filegate::auth::mint(
         &SecretString::from(SECRET),
         &filegate::auth::MintRequest {
-            sub: "tester".into(),
+            sub: sub.into(),
             scopes: scopes.split_whitespace().map(str::to_owned).collect(),
             connections: connections.split(',').map(str::to_owned).collect(),
             ttl: Duration::from_secs(600),
@@ -104,4 +108,58 @@ pub async fn problem(res: reqwest::Response) -> serde_json::Value {
         "problem carries the echoed request id"
     );
     body
+}
+
+/// Reads the simulator's call counters.
+pub async fn sim_stats(sim_base: &str) -> filegate::sandbox::control::StatsSnapshot {
+    client()
+        .get(format!("{sim_base}/__sim/stats"))
+        .send()
+        .await
+        .expect("sim stats")
+        .json()
+        .await
+        .expect("sim stats json")
+}
+
+pub async fn sim_calls(sim_base: &str, function: &str) -> u64 {
+    sim_stats(sim_base)
+        .await
+        .calls
+        .get(function)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Queues a fault in the simulator (see `filegate::sandbox::control::FaultSpec`).
+pub async fn sim_fault(sim_base: &str, spec: serde_json::Value) {
+    let res = client()
+        .post(format!("{sim_base}/__sim/faults"))
+        .json(&spec)
+        .send()
+        .await
+        .expect("sim fault");
+    assert!(res.status().is_success());
+}
+
+pub async fn sim_revoke(sim_base: &str) {
+    let res = client()
+        .post(format!("{sim_base}/__sim/tokens/revoke"))
+        .send()
+        .await
+        .expect("sim revoke");
+    assert!(res.status().is_success());
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so large payloads need no fixtures.
+pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
 }

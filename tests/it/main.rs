@@ -9,3 +9,4 @@ mod auth;
 mod openapi;
 mod store;
 mod tokens;
+mod wecom;

@@ -140,7 +140,9 @@ impl PgCluster {
             data = data.display(),
             dir = dir.display(),
         );
-        Command::new("setsid")
+        // The reaper must outlive us, so it is deliberately never waited for.
+        #[allow(clippy::zombie_processes)]
+        let _reaper = Command::new("setsid")
             .args(["sh", "-c", &stop])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

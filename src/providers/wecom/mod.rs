@@ -388,7 +388,8 @@ impl Drive for WecomDrive {
             kind: SpaceKind::Team,
             root_id: None,
             created_at: Some(chrono::Utc::now()),
-            member_count: Some(members.len() as u64 + 1),
+            // The app creates the space but is not one of its listed members.
+            member_count: Some(members.len() as u64),
         })
     }
 

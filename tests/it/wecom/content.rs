@@ -1,0 +1,360 @@
+use serde_json::{Value, json};
+use sha1::{Digest, Sha1};
+
+use super::env::{Env, env, env_with};
+use crate::common::{bytes, problem, sim_calls};
+use filegate::sandbox::wecom::{self, demo};
+
+async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Response {
+    e.post(&e.surl(&format!("/files?name={}{extra}", urlencode(name))))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn download(e: &Env, id: &str) -> reqwest::Response {
+    e.get(&e.surl(&format!("/items/{id}/content")))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_small_file_uploads_in_one_call_and_downloads_byte_for_byte() {
+    let e = env().await;
+    let data = bytes(300_000, 7);
+    let res = upload(&e, "报告.bin", data.clone(), "").await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["method"], "single");
+    assert_eq!(r["instant"], false);
+    assert_eq!(r["item"]["size"], 300_000);
+    assert_eq!(r["item"]["sha1"], hex::encode(Sha1::digest(&data)));
+    let id = r["item"]["id"].as_str().unwrap();
+    let res = download(&e, id).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-length"], "300000");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''%E6%8A%A5%E5%91%8A.bin")
+    );
+    assert!(
+        res.headers().get("content-encoding").is_none(),
+        "file bytes are never recompressed"
+    );
+    assert_eq!(res.bytes().await.unwrap().to_vec(), data);
+}
+
+#[tokio::test]
+async fn a_large_file_uses_the_chunked_trio_and_a_second_copy_is_an_instant_upload() {
+    let e = env().await;
+    let data = bytes(10 * 1024 * 1024 + 5, 11);
+    let res = upload(&e, "big.bin", data.clone(), "").await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["method"], "chunked");
+    assert_eq!(r["instant"], false);
+    assert_eq!(
+        sim_calls(e.sim(), "file_upload_part").await,
+        6,
+        "10 MiB + 5 bytes is six 2 MiB blocks"
+    );
+    let got = download(&e, r["item"]["id"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(got.as_ref() == data.as_slice());
+
+    let res = upload(&e, "copy.bin", data, "").await;
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["instant"], true, "hit_exist surfaced");
+    assert_eq!(r["item"]["name"], "copy.bin");
+    assert_eq!(
+        sim_calls(e.sim(), "file_upload_part").await,
+        6,
+        "no part was sent again"
+    );
+}
+
+#[tokio::test]
+async fn upload_conflicts_follow_on_conflict() {
+    let e = env().await;
+    let before = sim_calls(e.sim(), "file_upload").await;
+    let res = upload(&e, demo::FILE_NAME, b"new".to_vec(), "").await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(problem(res).await["code"], "name_conflict");
+    assert_eq!(
+        sim_calls(e.sim(), "file_upload").await,
+        before,
+        "nothing was uploaded"
+    );
+
+    let res = upload(
+        &e,
+        demo::FILE_NAME,
+        b"kept both".to_vec(),
+        "&on_conflict=rename",
+    )
+    .await;
+    let r: Value = res.json().await.unwrap();
+    assert_ne!(r["item"]["name"], demo::FILE_NAME);
+
+    let res = upload(
+        &e,
+        demo::FILE_NAME,
+        b"replaced".to_vec(),
+        "&on_conflict=replace",
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["item"]["name"], demo::FILE_NAME);
+    let list: Value = e
+        .get(&e.surl("/items"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let same: Vec<&Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["name"] == demo::FILE_NAME)
+        .collect();
+    assert_eq!(same.len(), 1);
+    let got = download(&e, same[0]["id"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&got[..], b"replaced");
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
+    let e = env_with(wecom::Options::default(), |c| {
+        c.limits.max_upload_bytes = 1024 * 1024
+    })
+    .await;
+    let res = upload(&e, "empty.txt", Vec::new(), "").await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "empty_file");
+    let res = upload(&e, "big.bin", bytes(1024 * 1024 + 1, 3), "").await;
+    assert_eq!(res.status(), 413);
+    assert_eq!(problem(res).await["code"], "payload_too_large");
+    // Chunked transfer (no Content-Length) is cut off while spooling.
+    let stream = futures::stream::iter(
+        (0..20).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 100_000]))),
+    );
+    let res = e
+        .post(&e.surl("/files?name=stream.bin"))
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    problem(res).await;
+    let res = upload(&e, &"长".repeat(128), b"x".to_vec(), "").await;
+    assert_eq!(problem(res).await["code"], "name_too_long");
+    let res = upload(&e, "a*b", b"x".to_vec(), "").await;
+    assert_eq!(problem(res).await["code"], "invalid_name");
+    let res = e.post(&e.surl("/files")).body("x").send().await.unwrap();
+    assert_eq!(
+        problem(res).await["code"],
+        "invalid_query",
+        "name is required"
+    );
+    let res = upload(&e, "x.txt", b"x".to_vec(), "&parent=garbage").await;
+    assert_eq!(problem(res).await["code"], "invalid_id");
+    assert_eq!(sim_calls(e.sim(), "file_upload").await, 0);
+    assert_eq!(sim_calls(e.sim(), "file_upload_init").await, 0);
+    let spool = std::fs::read_dir(e.gw.running.state.spool_dir())
+        .unwrap()
+        .filter_map(|d| d.ok())
+        .filter(|d| d.path().is_file())
+        .count();
+    assert_eq!(spool, 0, "no temp file is left behind");
+}
+
+#[tokio::test]
+async fn ranges_are_served_and_folders_are_not_downloadable() {
+    let e = env().await;
+    let id = Env::item(demo::BINARY_FILE_ID);
+    let res = e
+        .get(&e.surl(&format!("/items/{id}/content")))
+        .header("range", "bytes=10-19")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes 10-19/{}", demo::BINARY_FILE_SIZE)
+    );
+    assert_eq!(
+        res.bytes().await.unwrap().to_vec(),
+        demo::binary_content()[10..20].to_vec()
+    );
+    let res = e
+        .get(&e.surl(&format!("/items/{id}/content")))
+        .header("range", "bytes=-5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.bytes().await.unwrap().len(), 5);
+    let res = download(&e, &Env::item(demo::FOLDER_ID)).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "not_downloadable");
+    let res = download(&e, &Env::item(demo::DOC_ID)).await;
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn a_resumable_upload_takes_parts_in_any_order() {
+    let e = env_with(wecom::Options::default(), |c| {
+        c.limits.upload_part_bytes = 1024 * 1024
+    })
+    .await;
+    let data = bytes(2 * 1024 * 1024 + 100, 5);
+    let res = e
+        .post(&e.surl("/uploads"))
+        .json(&json!({"name": "resumed.bin", "size": data.len()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let s: Value = res.json().await.unwrap();
+    assert_eq!(s["part_count"], 3);
+    let id = s["id"].as_str().unwrap();
+    let part = |n: usize| data[(n - 1) * 1024 * 1024..(n * 1024 * 1024).min(data.len())].to_vec();
+    for n in [3, 1] {
+        let res = e
+            .put(&e.surl(&format!("/uploads/{id}/parts/{n}")))
+            .body(part(n))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let res = e
+        .post(&e.surl(&format!("/uploads/{id}/complete")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(problem(res).await["code"], "upload_incomplete");
+    let res = e
+        .put(&e.surl(&format!("/uploads/{id}/parts/2")))
+        .body(vec![0u8; 10])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res).await["code"], "part_size_mismatch");
+    let res = e
+        .put(&e.surl(&format!("/uploads/{id}/parts/9")))
+        .body(vec![0u8; 10])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    e.put(&e.surl(&format!("/uploads/{id}/parts/2")))
+        .body(part(2))
+        .send()
+        .await
+        .unwrap();
+    let s: Value = e
+        .get(&e.surl(&format!("/uploads/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["parts_received"], json!([1, 2, 3]));
+    let res = e
+        .post(&e.surl(&format!("/uploads/{id}/complete")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(
+        r["method"], "single",
+        "the assembled 2 MiB file fits one file_upload"
+    );
+    let got = download(&e, r["item"]["id"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(got.as_ref() == data.as_slice());
+    let res = e
+        .get(&e.surl(&format!("/uploads/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "a completed session is gone");
+
+    // Abort discards; another caller cannot see someone else's session.
+    let s: Value = e
+        .post(&e.surl("/uploads"))
+        .json(&json!({"name": "x.bin", "size": 10}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = s["id"].as_str().unwrap();
+    let other = crate::common::token_for("mallory", "files:write", super::env::CONN);
+    let res =
+        e.gw.http
+            .get(e.surl(&format!("/uploads/{id}")))
+            .bearer_auth(other)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        e.delete(&e.surl(&format!("/uploads/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        e.get(&e.surl(&format!("/uploads/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let res = e
+        .post(&e.surl("/uploads"))
+        .json(&json!({"name": "huge", "size": 30u64 << 30}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+}

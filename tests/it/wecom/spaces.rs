@@ -1,0 +1,385 @@
+use serde_json::{Value, json};
+
+use super::env::{CONN, env};
+use crate::common::{problem, sim_calls};
+use filegate::sandbox::wecom::demo;
+
+#[tokio::test]
+async fn the_connection_publishes_its_capabilities_and_token_health() {
+    let e = env().await;
+    let c: Value = e
+        .get(&e.url(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["provider"], "wecom");
+    assert_eq!(
+        c["token"]["state"], "none",
+        "no token before the first upstream call"
+    );
+    let ops = c["capabilities"]["operations"].as_array().unwrap();
+    assert!(ops.contains(&json!("upload_file")) && !ops.contains(&json!("copy_item")));
+    assert_eq!(
+        c["capabilities"]["max_single_request_upload_bytes"],
+        10 * 1024 * 1024
+    );
+    e.get(&e.surl("")).send().await.unwrap();
+    let c: Value = e
+        .get(&e.url(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["token"]["state"], "valid");
+    let list: Value = e
+        .get(&e.gw.url("/v1/connections"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["name"], CONN);
+}
+
+#[tokio::test]
+async fn spaces_are_listed_from_the_store_and_follow_create_rename_delete() {
+    let e = env().await;
+    let list: Value = e
+        .get(&e.url("/spaces"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "the configured known space"
+    );
+    assert_eq!(list["items"][0]["name"], demo::SPACE_NAME);
+
+    let res = e
+        .post(&e.url("/spaces"))
+        .json(&json!({"name": "Project 项目", "members": [{"type": "user", "id": "wangwu", "role": "viewer"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let list: Value = e
+        .get(&e.url("/spaces?limit=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let next = list["next_cursor"].as_str().expect("a second page");
+    let page2: Value = e
+        .get(&e.url(&format!("/spaces?limit=1&cursor={next}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page2["items"].as_array().unwrap().len(), 1);
+    assert!(page2["next_cursor"].is_null());
+
+    let res = e
+        .patch(&e.url(&format!("/spaces/{id}")))
+        .json(&json!({"name": "Renamed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let got: Value = e
+        .get(&e.url(&format!("/spaces/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["name"], "Renamed");
+    assert_eq!(
+        got["member_count"], 1,
+        "wangwu; the app itself is not listed"
+    );
+    assert_eq!(created["member_count"], 1);
+
+    assert_eq!(
+        e.delete(&e.url(&format!("/spaces/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let res = e
+        .get(&e.url(&format!("/spaces/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "space_not_found");
+    assert_eq!(p["upstream"]["provider"], "wecom");
+    let list: Value = e
+        .get(&e.url("/spaces"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn space_settings_invite_link_and_quota() {
+    let e = env().await;
+    let s: Value = e
+        .get(&e.surl("/settings"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(s["watermark"].is_boolean(), "{s}");
+    let res = e
+        .put(&e.surl("/settings"))
+        .json(
+            &json!({"watermark": true, "default_file_scope": "members", "confidential_mode": true}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let s: Value = res.json().await.unwrap();
+    assert_eq!(s["watermark"], true);
+    assert_eq!(s["default_file_scope"], "members");
+    assert_eq!(s["confidential_mode"], true);
+    let res = e
+        .put(&e.surl("/settings"))
+        .json(&json!({"default_file_scope": "public"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+
+    // space_setting only works on spaces the app created (document) → 403.
+    let user_space = filegate::model::ids::encode(
+        filegate::model::ids::IdKind::Space,
+        filegate::model::Provider::Wecom,
+        &[demo::USER_SPACE_ID],
+    );
+    let res = e
+        .put(&e.url(&format!("/spaces/{user_space}/settings")))
+        .json(&json!({"watermark": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(problem(res).await["code"], "permission_denied");
+
+    let link: Value = e
+        .post(&e.surl("/invite_link"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(link["url"].as_str().unwrap().starts_with("http"));
+
+    let q: Value = e
+        .get(&e.surl("/quota"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["scope"], "corporation");
+    assert!(q["total_bytes"].as_u64().unwrap() >= q["available_bytes"].as_u64().unwrap());
+    assert_eq!(q["details"]["professional"], true);
+    assert!(q["details"]["seats_total"].as_u64().is_some());
+}
+
+#[tokio::test]
+async fn space_members_are_listed_added_updated_and_removed() {
+    let e = env().await;
+    let m: Value = e
+        .get(&e.surl("/members"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = m["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|x| x["principal"]["id"] == demo::ADMIN_USER
+                && x["role"] == "manager"
+                && x["provider_role"] == "7")
+    );
+    assert!(items.iter().any(|x| x["principal"]["type"] == "department"));
+
+    let res = e
+        .post(&e.surl("/members"))
+        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "previewer"}, {"type": "department", "id": "4", "role": "viewer"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = e
+        .patch(&e.surl("/members/user:wangwu"))
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let m: Value = e
+        .get(&e.surl("/members"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let wangwu = m["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["principal"]["id"] == "wangwu")
+        .cloned()
+        .unwrap();
+    assert_eq!(wangwu["role"], "viewer");
+
+    assert_eq!(
+        e.delete(&e.surl("/members/user:wangwu"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let m: Value = e
+        .get(&e.surl("/members"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !m["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["principal"]["id"] == "wangwu")
+    );
+
+    let res = e
+        .patch(&e.surl("/members/user:zhouba"))
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = e.delete(&e.surl("/members/robot:1")).send().await.unwrap();
+    assert_eq!(problem(res).await["code"], "invalid_id");
+    let res = e
+        .post(&e.surl("/members"))
+        .json(&json!({"members": [{"type": "user", "id": "nobody-here", "role": "viewer"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "invalid_member");
+}
+
+#[tokio::test]
+async fn manager_rules_are_enforced_before_calling_the_upstream() {
+    let e = env().await;
+    let before = sim_calls(e.sim(), "space_acl_add").await;
+    // Department managers are not allowed.
+    let res = e
+        .post(&e.surl("/members"))
+        .json(&json!({"members": [{"type": "department", "id": "2", "role": "manager"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "role_not_supported");
+    // One manager exists; three more make four.
+    let res = e
+        .post(&e.surl("/members"))
+        .json(&json!({"members": [
+            {"type": "user", "id": "wangwu", "role": "manager"},
+            {"type": "user", "id": "zhaoliu", "role": "manager"},
+            {"type": "user", "id": "zhouba", "role": "manager"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "too_many_managers");
+    // A role outside WeDrive's three names the ones it has.
+    let res = e
+        .post(&e.surl("/members"))
+        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "editor"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let p = problem(res).await;
+    assert!(p["detail"].as_str().unwrap().contains("Previewer"), "{p}");
+    assert_eq!(
+        sim_calls(e.sim(), "space_acl_add").await,
+        before,
+        "nothing reached the upstream"
+    );
+    // Two more managers is fine (three in all).
+    let res = e
+        .post(&e.surl("/members"))
+        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "manager"}, {"type": "user", "id": "zhaoliu", "role": "manager"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+}
+
+#[tokio::test]
+async fn space_names_follow_the_wedrive_width_rule() {
+    let e = env().await;
+    let res = e
+        .post(&e.url("/spaces"))
+        .json(&json!({"name": "空".repeat(128)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "name_too_long");
+    let res = e
+        .post(&e.url("/spaces"))
+        .json(&json!({"name": "空".repeat(127)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+}

@@ -1,0 +1,206 @@
+//! The token manager end to end: through the gateway, against the simulator's gettoken.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::env::{CONN, env, env_with};
+use crate::common::{ALL_SCOPES, sim_calls, sim_fault, sim_revoke, sim_stats, token};
+use crate::pg::PgCluster;
+use filegate::sandbox::wecom::{self, demo};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn five_hundred_concurrent_requests_on_a_cold_cache_fetch_one_token() {
+    let e = env().await;
+    let url = e.surl("/items");
+    let tasks: Vec<_> = (0..500)
+        .map(|_| {
+            let req = e.get(&url);
+            tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        if t.await.unwrap().unwrap() == 200 {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 500);
+    assert_eq!(sim_stats(e.sim()).await.token_fetches, 1);
+}
+
+#[tokio::test]
+async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error() {
+    let e = env().await;
+    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    sim_fault(
+        e.sim(),
+        json!({"path": "file_list", "type": "revoke_tokens"}),
+    )
+    .await;
+    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
+    assert_eq!(
+        sim_calls(e.sim(), "file_list").await,
+        3,
+        "the refused call was retried once"
+    );
+    // Revoked between calls: same.
+    sim_revoke(e.sim()).await;
+    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(sim_stats(e.sim()).await.token_fetches, 3);
+}
+
+#[tokio::test]
+async fn a_token_rejected_twice_gives_up_after_one_retry() {
+    let e = env().await;
+    sim_fault(
+        e.sim(),
+        json!({"path": "file_list", "type": "error", "code": "40014", "times": 3}),
+    )
+    .await;
+    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    assert_eq!(
+        crate::common::problem(res).await["code"],
+        "upstream_token_rejected"
+    );
+    // One call and one retry with a fresh token consumed two of the three refusals.
+    assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
+    assert_eq!(
+        e.get(&e.surl("/items")).send().await.unwrap().status(),
+        200,
+        "third refusal, then a retry that works"
+    );
+    assert_eq!(sim_calls(e.sim(), "file_list").await, 1);
+}
+
+#[tokio::test]
+async fn an_expired_token_is_replaced_before_use() {
+    let e = env_with(
+        wecom::Options {
+            token_ttl: Duration::from_secs(2),
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await;
+    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
+}
+
+/// Kills the child process on drop.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_ready(base: &str) {
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{base} did not become ready");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_gateway_processes_sharing_postgres_fetch_one_token() {
+    let sim = wecom::start(wecom::Options::default()).await.unwrap();
+    let db = PgCluster::get().fresh_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("filegate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[store]
+url = "{db}"
+
+[limits]
+spool_dir = "{spool}"
+
+[[connections]]
+name = "{CONN}"
+provider = "wecom"
+base_url = "{base}"
+corp_id = "{corp}"
+secret_env = "TEST_WECOM_SECRET"
+known_spaces = ["{space}"]
+"#,
+            spool = dir.path().display(),
+            base = sim.base_url,
+            corp = demo::CORP_ID,
+            space = demo::SPACE_ID,
+        ),
+    )
+    .unwrap();
+    // Migrations first, so the two replicas race only for the token.
+    let status = Command::new(env!("CARGO_BIN_EXE_filegate"))
+        .args(["migrate", "--config"])
+        .arg(&config)
+        .env("FILEGATE_JWT_SECRET", crate::common::SECRET)
+        .env("TEST_WECOM_SECRET", demo::CORP_SECRET)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut bases = Vec::new();
+    let mut procs = Vec::new();
+    for _ in 0..2 {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_filegate"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("FILEGATE_JWT_SECRET", crate::common::SECRET)
+            .env("TEST_WECOM_SECRET", demo::CORP_SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        procs.push(Proc(child));
+        bases.push(format!("http://127.0.0.1:{port}"));
+    }
+    for b in &bases {
+        wait_ready(b).await;
+    }
+    let http = crate::common::client();
+    let t = token(ALL_SCOPES, CONN);
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let url = format!("{}/v1/connections/{CONN}/spaces", bases[i % 2]);
+            let req = http.get(url).bearer_auth(&t);
+            tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap(), 200);
+    }
+    assert_eq!(
+        sim_stats(&sim.base_url).await.token_fetches,
+        1,
+        "one fetch across both replicas"
+    );
+    drop(procs);
+}
