@@ -6,6 +6,7 @@ mod common;
 mod pg;
 
 mod auth;
+mod onebot;
 mod openapi;
 mod store;
 mod tokens;
