@@ -39,6 +39,14 @@ enum Command {
         #[arg(long, env = "FILEGATE_SANDBOX_DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Run one upstream simulator (with demo data) on loopback, for trying an adapter by hand
+    /// or benchmarking the gateway against it as a separate process. Prints its base URL.
+    Simulate {
+        /// `wecom`, `fangcloud` or `onebot`.
+        provider: String,
+        #[arg(long, env = "FILEGATE_SIMULATE_PORT", default_value_t = 0)]
+        port: u16,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         #[arg(long, env = "FILEGATE_OPENAPI_OUTPUT")]
@@ -117,6 +125,7 @@ async fn run(command: Command) -> Result<(), String> {
                 .map_err(|e| e.to_string())
         }
         Command::Sandbox { listen, data_dir } => filegate::sandbox::run(listen, data_dir).await,
+        Command::Simulate { provider, port } => filegate::sandbox::simulate(&provider, port).await,
         Command::Openapi { output } => {
             let json = filegate::api::openapi()
                 .to_pretty_json()

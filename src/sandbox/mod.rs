@@ -10,4 +10,4 @@ pub mod onebot;
 mod run;
 pub mod wecom;
 
-pub use run::{Sandbox, run, start};
+pub use run::{Sandbox, run, simulate, start};

@@ -143,3 +143,39 @@ pub async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<(), St
     drop(sandbox);
     Ok(())
 }
+
+/// `filegate simulate <provider>`: one simulator until Ctrl-C. The first stdout line is
+/// `listening on <base url>` (the benchmark reads it).
+pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
+    let base_url = match provider {
+        "wecom" => {
+            let sim = super::wecom::start(super::wecom::Options { port, ..Default::default() })
+                .await
+                .map_err(|e| e.to_string())?;
+            let url = sim.base_url.clone();
+            announce(&url);
+            let _ = tokio::signal::ctrl_c().await;
+            drop(sim);
+            url
+        }
+        "onebot" => {
+            let sim = super::onebot::start(super::onebot::Options { port, ..Default::default() })
+                .await
+                .map_err(|e| e.to_string())?;
+            let url = sim.base_url.clone();
+            announce(&url);
+            let _ = tokio::signal::ctrl_c().await;
+            drop(sim);
+            url
+        }
+        other => return Err(format!("unknown provider '{other}' (wecom, fangcloud, onebot)")),
+    };
+    eprintln!("simulator at {base_url} stopped");
+    Ok(())
+}
+
+fn announce(url: &str) {
+    use std::io::Write;
+    println!("listening on {url}");
+    let _ = std::io::stdout().flush();
+}

@@ -1,0 +1,337 @@
+//! Directory reads: users, departments and groups, at user level (`user/…`, `department/…`,
+//! `group/…`) and enterprise level (`admin/user/…`, `admin/department/…`, `admin/group/…`).
+//!
+//! Paths are the official SDKs' (the document's extraction kept only their parameters and
+//! answers). Member lists take `query_words` and `page_id`; the document names no page size
+//! for them, so 20 is used and `page_capacity` is honoured. Department id 0 stands for the
+//! whole enterprise (the top of the department tree). `user/info` also carries the caller's
+//! `space_total`/`space_used` (as `user/space_usage` does).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+use super::App;
+use super::envelope::{ApiError, ApiResult, ok};
+use super::oauth::{Admin, Me};
+use super::params::{Body, Q, path_id};
+use super::render::{page, paging};
+use super::state::{Space, Store, User};
+
+impl Store {
+    fn enterprise_users(&self) -> Vec<&User> {
+        self.users
+            .values()
+            .filter(|u| u.enterprise_id == self.enterprise.id)
+            .collect()
+    }
+
+    fn user_in_enterprise(&self, id: i64) -> Result<&User, ApiError> {
+        self.users
+            .get(&id)
+            .filter(|u| u.enterprise_id == self.enterprise.id)
+            .ok_or_else(|| ApiError::new("user_not_found"))
+    }
+
+    fn department_members(&self, id: i64) -> Result<Vec<&User>, ApiError> {
+        if id == 0 {
+            return Ok(self.enterprise_users());
+        }
+        let d = self
+            .departments
+            .get(&id)
+            .ok_or_else(|| ApiError::new("department_not_found"))?;
+        Ok(d.members.iter().filter_map(|m| self.users.get(m)).collect())
+    }
+
+    fn group_members(&self, id: i64) -> Result<Vec<&User>, ApiError> {
+        let g = self
+            .groups
+            .get(&id)
+            .ok_or_else(|| ApiError::new("group_not_found"))?;
+        Ok(g.members.iter().filter_map(|m| self.users.get(m)).collect())
+    }
+}
+
+fn matches(u: &User, words: &str) -> bool {
+    let w = words.to_lowercase();
+    w.is_empty()
+        || u.name.to_lowercase().contains(&w)
+        || u.email.to_lowercase().contains(&w)
+        || u.phone.contains(&w)
+        || u.pinyin.to_lowercase().contains(&w)
+}
+
+/// `{users, total_count, page_id, page_capacity, page_count}`.
+fn user_page(
+    store: &Store,
+    users: Vec<&User>,
+    q: &Q,
+    render: fn(&Store, &User) -> Value,
+) -> ApiResult {
+    let (page_id, cap) = q.paging()?;
+    let words = q.str("query_words").unwrap_or("").trim().to_owned();
+    let mut users: Vec<&User> = users.into_iter().filter(|u| matches(u, &words)).collect();
+    users.sort_by_key(|u| u.id);
+    let chosen: Vec<Value> = page(&users, page_id, cap)
+        .into_iter()
+        .map(|u| render(store, u))
+        .collect();
+    let mut v = json!({ "users": chosen });
+    paging(&mut v, users.len(), page_id, cap);
+    Ok(ok(v))
+}
+
+fn listed(store: &Store, u: &User) -> Value {
+    store.listed_user_json(u)
+}
+
+fn detailed(store: &Store, u: &User) -> Value {
+    store.detailed_user_json(u)
+}
+
+/// `GET user/info`: the token's user.
+pub async fn me(State(app): State<Arc<App>>, me: Me) -> ApiResult {
+    let store = app.store();
+    let u = store.user_in_enterprise(me.0)?;
+    let mut v = store.user_json(u);
+    v["space_total"] = json!(u.space_total);
+    v["space_used"] = json!(store.space_used(Space::Personal(u.id)));
+    Ok(ok(v))
+}
+
+/// `GET user/space_usage`.
+pub async fn space_usage(State(app): State<Arc<App>>, me: Me) -> ApiResult {
+    let store = app.store();
+    let u = store.user_in_enterprise(me.0)?;
+    Ok(ok(json!({
+        "space_total": u.space_total,
+        "space_used": store.space_used(Space::Personal(u.id)),
+    })))
+}
+
+/// `POST user/update {name}` (at most 30 characters, as the document's admin update says).
+pub async fn update_me(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+    let name = body.str_req("name")?;
+    if name.chars().count() > 30 {
+        return Err(ApiError::invalid("name", "长度不能超过30个字符"));
+    }
+    let mut store = app.store();
+    store.user_in_enterprise(me.0)?;
+    if let Some(u) = store.users.get_mut(&me.0) {
+        u.name = name;
+    }
+    let u = store.user_in_enterprise(me.0)?;
+    Ok(ok(store.user_json(u)))
+}
+
+/// `GET user/{id}/info`.
+pub async fn user(State(app): State<Arc<App>>, _me: Me, Path(id): Path<String>) -> ApiResult {
+    let id = path_id("id", &id)?;
+    let store = app.store();
+    Ok(ok(store.user_json(store.user_in_enterprise(id)?)))
+}
+
+/// `GET user/search?query_words&page_id`.
+pub async fn search_users(State(app): State<Arc<App>>, _me: Me, q: Q) -> ApiResult {
+    let store = app.store();
+    user_page(&store, store.enterprise_users(), &q, listed)
+}
+
+/// `GET department/{id}/info` (also `admin/department/{id}/info`, detailed).
+pub async fn department(State(app): State<Arc<App>>, _me: Me, Path(id): Path<String>) -> ApiResult {
+    let id = path_id("id", &id)?;
+    let store = app.store();
+    let d = store
+        .departments
+        .get(&id)
+        .ok_or_else(|| ApiError::new("department_not_found"))?;
+    Ok(ok(store.department_json(d)))
+}
+
+fn children_of(store: &Store, id: i64) -> ApiResult {
+    if id != 0 && !store.departments.contains_key(&id) {
+        return Err(ApiError::new("department_not_found"));
+    }
+    Ok(ok(store.department_children_json(id)))
+}
+
+/// `GET department/{id}/children`.
+pub async fn department_children(
+    State(app): State<Arc<App>>,
+    _me: Me,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id("id", &id)?;
+    children_of(&app.store(), id)
+}
+
+/// `GET department/{id}/users?query_words&page_id`.
+pub async fn department_users(
+    State(app): State<Arc<App>>,
+    _me: Me,
+    Path(id): Path<String>,
+    q: Q,
+) -> ApiResult {
+    let id = path_id("id", &id)?;
+    let store = app.store();
+    user_page(&store, store.department_members(id)?, &q, listed)
+}
+
+fn group_page(store: &Store, q: &Q, visible_to: Option<i64>) -> ApiResult {
+    let (page_id, cap) = q.paging()?;
+    let words = q.str("query_words").unwrap_or("").trim().to_lowercase();
+    let groups: Vec<_> = store
+        .groups
+        .values()
+        .filter(|g| visible_to.is_none_or(|u| g.visible || g.members.contains(&u)))
+        .filter(|g| words.is_empty() || g.name.to_lowercase().contains(&words))
+        .collect();
+    let chosen: Vec<Value> = page(&groups, page_id, cap)
+        .into_iter()
+        .map(|g| store.group_json(g))
+        .collect();
+    let mut v = json!({ "groups": chosen });
+    paging(&mut v, groups.len(), page_id, cap);
+    Ok(ok(v))
+}
+
+/// `GET group/list?query_words&page_id`: groups that are visible or that the caller is in.
+pub async fn groups(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+    group_page(&app.store(), &q, Some(me.0))
+}
+
+/// `GET group/{id}/users?query_words&page_id`.
+pub async fn group_users(
+    State(app): State<Arc<App>>,
+    _me: Me,
+    Path(id): Path<String>,
+    q: Q,
+) -> ApiResult {
+    let id = path_id("id", &id)?;
+    let store = app.store();
+    user_page(&store, store.group_members(id)?, &q, listed)
+}
+
+/// `GET admin/user/all?platform_id&page_id&page_capacity` (document's example call).
+pub async fn admin_users(State(app): State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
+    q.i64("platform_id")?;
+    let store = app.store();
+    user_page(&store, store.enterprise_users(), &q, detailed)
+}
+
+/// `GET admin/user/get_user_info?identifier&type&platform_id`: `type` is
+/// `simple_phone_or_email` or `user_ticket` (a custom id, which needs `platform_id`; the
+/// document's own example omits `platform_id` for phone/email, so it is optional there).
+pub async fn admin_user_by_identifier(State(app): State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
+    let identifier = q.str_req("identifier")?.trim().to_owned();
+    let t = q.str_req("type")?;
+    let platform = q.i64("platform_id")?;
+    if platform.is_some_and(|p| p < 1) {
+        return Err(ApiError::invalid("platform_id", "必须大于或等于1"));
+    }
+    let store = app.store();
+    let users = store.enterprise_users();
+    let found = match t {
+        "simple_phone_or_email" => users
+            .into_iter()
+            .find(|u| u.email.eq_ignore_ascii_case(&identifier) || u.phone == identifier),
+        "user_ticket" => {
+            if platform.is_none() {
+                return Err(ApiError::missing("platform_id"));
+            }
+            users
+                .into_iter()
+                .find(|u| u.custom_id.as_deref() == Some(identifier.as_str()))
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "type",
+                "只能是simple_phone_or_email,user_ticket",
+            ));
+        }
+    };
+    let u = found.ok_or_else(|| ApiError::new("user_not_found"))?;
+    Ok(ok(store.user_json(u)))
+}
+
+/// `GET admin/user/{id}/info`.
+pub async fn admin_user(
+    State(app): State<Arc<App>>,
+    _a: Admin,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id("id", &id)?;
+    let store = app.store();
+    Ok(ok(store.detailed_user_json(store.user_in_enterprise(id)?)))
+}
+
+/// `GET admin/department/{id}/info`.
+pub async fn admin_department(
+    State(app): State<Arc<App>>,
+    _a: Admin,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id("id", &id)?;
+    let store = app.store();
+    let d = store
+        .departments
+        .get(&id)
+        .ok_or_else(|| ApiError::new("department_not_found"))?;
+    Ok(ok(store.detailed_department_json(d)))
+}
+
+/// `GET admin/department/{id}/children`.
+pub async fn admin_department_children(
+    State(app): State<Arc<App>>,
+    _a: Admin,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id("id", &id)?;
+    children_of(&app.store(), id)
+}
+
+/// `GET admin/department/{id}/users?query_words&page_id`.
+pub async fn admin_department_users(
+    State(app): State<Arc<App>>,
+    _a: Admin,
+    Path(id): Path<String>,
+    q: Q,
+) -> ApiResult {
+    let id = path_id("id", &id)?;
+    let store = app.store();
+    user_page(&store, store.department_members(id)?, &q, listed)
+}
+
+/// `GET admin/group/list?query_words&page_id`: every group of the enterprise.
+pub async fn admin_groups(State(app): State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
+    group_page(&app.store(), &q, None)
+}
+
+/// `GET admin/group/{id}/info`.
+pub async fn admin_group(
+    State(app): State<Arc<App>>,
+    _a: Admin,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id("id", &id)?;
+    let store = app.store();
+    let g = store
+        .groups
+        .get(&id)
+        .ok_or_else(|| ApiError::new("group_not_found"))?;
+    Ok(ok(store.group_json(g)))
+}
+
+/// `GET admin/group/{id}/users?query_words&page_id`.
+pub async fn admin_group_users(
+    State(app): State<Arc<App>>,
+    _a: Admin,
+    Path(id): Path<String>,
+    q: Q,
+) -> ApiResult {
+    let id = path_id("id", &id)?;
+    let store = app.store();
+    user_page(&store, store.group_members(id)?, &q, listed)
+}
