@@ -189,13 +189,19 @@ struct Envelope {
 }
 
 impl Envelope {
+    /// The human message, followed by go-cqhttp's machine `msg` when it is a different
+    /// word: `群聊不存在 (GROUP_NOT_FOUND)`.
     fn message(&self) -> String {
-        [&self.message, &self.wording, &self.msg]
+        let text = [&self.message, &self.wording]
             .into_iter()
             .flatten()
-            .find(|m| !m.is_empty())
-            .cloned()
-            .unwrap_or_default()
+            .find(|m| !m.is_empty());
+        match (text, self.msg.as_ref().filter(|m| !m.is_empty())) {
+            (Some(t), Some(m)) if t != m => format!("{t} ({m})"),
+            (Some(t), _) => t.clone(),
+            (None, Some(m)) => m.clone(),
+            (None, None) => String::new(),
+        }
     }
 }
 
@@ -512,6 +518,22 @@ mod tests {
                 .unwrap();
             assert_eq!(B64.decode(b64).unwrap(), data, "size {size}");
         }
+    }
+
+    #[test]
+    fn go_cqhttp_envelopes_give_their_wording_and_machine_word() {
+        let e: Envelope = serde_json::from_value(serde_json::json!({
+            "status": "failed", "retcode": 100, "msg": "GROUP_NOT_FOUND", "wording": "群聊不存在"
+        }))
+        .unwrap();
+        assert_eq!(e.message(), "群聊不存在 (GROUP_NOT_FOUND)");
+        let e: Envelope =
+            serde_json::from_value(serde_json::json!({"retcode": 1, "status": "async"})).unwrap();
+        assert_eq!(e.message(), "");
+        let e: Envelope =
+            serde_json::from_value(serde_json::json!({"retcode": 100, "message": "x", "msg": "x"}))
+                .unwrap();
+        assert_eq!(e.message(), "x");
     }
 
     #[test]

@@ -48,10 +48,15 @@ pub fn classify(retcode: i64, message: &str) -> (K, &'static str) {
 
 /// Implementation failures (retcode 100 and others), by message. The messages recognised are
 /// the simulator's, which name the object first ("group 1 not found …", "file /x (busid 102)
-/// not found", "folder /y not found", "user 2 is not a friend of the bot").
+/// not found", "folder /y not found", "user 2 is not a friend of the bot"), and go-cqhttp's
+/// machine words `GROUP_NOT_FOUND` / `FRIEND_NOT_FOUND` (its public source, coolq/api.go).
 fn classify_failure(m: &str) -> (K, &'static str) {
     let not_found = m.contains("not found");
-    if (m.starts_with("group ") && not_found) || (m.starts_with("user ") && m.contains("friend")) {
+    if (m.starts_with("group ") && not_found)
+        || (m.starts_with("user ") && m.contains("friend"))
+        || m.contains("group_not_found")
+        || m.contains("friend_not_found")
+    {
         (K::NotFound, "space_not_found")
     } else if (m.starts_with("file ") || m.starts_with("folder ")) && not_found {
         (K::NotFound, "item_not_found")
@@ -186,6 +191,8 @@ mod tests {
             ),
             (100, "rate limited: retry after 3 s", 429, "rate_limited"),
             (100, "simulated error", 502, "upstream_error"),
+            (100, "群聊不存在 (GROUP_NOT_FOUND)", 404, "space_not_found"),
+            (200, "FILE_SYSTEM_API_ERROR", 502, "upstream_error"),
             (-1, "", 502, "upstream_error"),
             (200, "whatever", 502, "upstream_error"),
         ] {
