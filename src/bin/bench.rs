@@ -44,7 +44,11 @@ fn args() -> Result<Args, String> {
             "--provider" => a.provider = value,
             "--size-mb" => a.size_mb = value.parse().map_err(|_| "--size-mb takes a number")?,
             "--limit-mb" => a.limit_mb = value.parse().map_err(|_| "--limit-mb takes a number")?,
-            _ => return Err(format!("unknown flag {flag} (--provider, --size-mb, --limit-mb)")),
+            _ => {
+                return Err(format!(
+                    "unknown flag {flag} (--provider, --size-mb, --limit-mb)"
+                ));
+            }
         }
     }
     Ok(a)
@@ -59,8 +63,8 @@ struct Target {
 }
 
 fn target(provider: &str, sim_url: &str) -> Result<Target, String> {
-    use filegate::model::ids::{encode, IdKind};
     use filegate::model::Provider;
+    use filegate::model::ids::{IdKind, encode};
     match provider {
         "wecom" => {
             use filegate::sandbox::wecom::demo;
@@ -83,7 +87,10 @@ fn sibling(name: &str) -> Result<std::path::PathBuf, String> {
     if p.exists() {
         Ok(p)
     } else {
-        Err(format!("{} not found: run `cargo build --release` first", p.display()))
+        Err(format!(
+            "{} not found: run `cargo build --release` first",
+            p.display()
+        ))
     }
 }
 
@@ -126,7 +133,11 @@ async fn main() -> Result<(), String> {
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
     let _sim = Proc(sim);
-    let sim_url = line.trim().strip_prefix("listening on ").ok_or("simulator did not start")?.to_owned();
+    let sim_url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or("simulator did not start")?
+        .to_owned();
     let t = target(&a.provider, &sim_url)?;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -158,10 +169,18 @@ async fn main() -> Result<(), String> {
     let gateway = Proc(cmd.spawn().map_err(|e| e.to_string())?);
     let pid = gateway.0.id();
     let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(3600)).build().map_err(|e| e.to_string())?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3600))
+        .build()
+        .map_err(|e| e.to_string())?;
     let mut ready = false;
     for _ in 0..100 {
-        if http.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             ready = true;
             break;
         }
@@ -200,7 +219,10 @@ async fn main() -> Result<(), String> {
     let body = reqwest::Body::wrap_stream(tokio_stream_from(rx));
     let started = Instant::now();
     let res = http
-        .post(format!("{base}/v1/connections/bench/spaces/{}/files?name=bench.bin&on_conflict=replace", t.space))
+        .post(format!(
+            "{base}/v1/connections/bench/spaces/{}/files?name=bench.bin&on_conflict=replace",
+            t.space
+        ))
         .bearer_auth(&token)
         .header("content-length", size)
         .body(body)
@@ -214,12 +236,18 @@ async fn main() -> Result<(), String> {
     }
     let upload_secs = started.elapsed().as_secs_f64();
     let sent_sha = producer.await.map_err(|e| e.to_string())?;
-    let item = answer["item"]["id"].as_str().ok_or("no item id")?.to_owned();
+    let item = answer["item"]["id"]
+        .as_str()
+        .ok_or("no item id")?
+        .to_owned();
     let after_upload_kib = peak_rss_kib(pid).unwrap_or(0);
 
     let started = Instant::now();
     let res = http
-        .get(format!("{base}/v1/connections/bench/spaces/{}/items/{item}/content", t.space))
+        .get(format!(
+            "{base}/v1/connections/bench/spaces/{}/items/{item}/content",
+            t.space
+        ))
         .bearer_auth(&token)
         .send()
         .await
@@ -241,17 +269,42 @@ async fn main() -> Result<(), String> {
 
     let mib = size as f64 / (1024.0 * 1024.0);
     println!("provider            {}", a.provider);
-    println!("file                {:.0} MiB (method: {}, instant: {})", mib, answer["method"], answer["instant"]);
-    println!("upload              {upload_secs:.2} s  ({:.1} MiB/s, client → gateway → simulator)", mib / upload_secs);
-    println!("download            {download_secs:.2} s  ({:.1} MiB/s)", mib / download_secs);
-    println!("round trip          {}", if got == size && got_sha == sent_sha { "byte-for-byte identical (SHA-1 match)" } else { "MISMATCH" });
+    println!(
+        "file                {:.0} MiB (method: {}, instant: {})",
+        mib, answer["method"], answer["instant"]
+    );
+    println!(
+        "upload              {upload_secs:.2} s  ({:.1} MiB/s, client → gateway → simulator)",
+        mib / upload_secs
+    );
+    println!(
+        "download            {download_secs:.2} s  ({:.1} MiB/s)",
+        mib / download_secs
+    );
+    println!(
+        "round trip          {}",
+        if got == size && got_sha == sent_sha {
+            "byte-for-byte identical (SHA-1 match)"
+        } else {
+            "MISMATCH"
+        }
+    );
     println!("gateway RSS idle    {:.1} MiB", idle_kib as f64 / 1024.0);
-    println!("gateway peak RSS    {:.1} MiB after upload, {:.1} MiB after download (limit {} MiB)", after_upload_kib as f64 / 1024.0, peak_kib as f64 / 1024.0, a.limit_mb);
+    println!(
+        "gateway peak RSS    {:.1} MiB after upload, {:.1} MiB after download (limit {} MiB)",
+        after_upload_kib as f64 / 1024.0,
+        peak_kib as f64 / 1024.0,
+        a.limit_mb
+    );
     if got != size || got_sha != sent_sha {
         return Err("the downloaded bytes differ from the uploaded ones".into());
     }
     if peak_kib > a.limit_mb * 1024 {
-        return Err(format!("peak RSS {:.1} MiB is over the {} MiB limit", peak_kib as f64 / 1024.0, a.limit_mb));
+        return Err(format!(
+            "peak RSS {:.1} MiB is over the {} MiB limit",
+            peak_kib as f64 / 1024.0,
+            a.limit_mb
+        ));
     }
     Ok(())
 }

@@ -129,9 +129,12 @@ pub async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<(), St
 pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
     let base_url = match provider {
         "wecom" => {
-            let sim = super::wecom::start(super::wecom::Options { port, ..Default::default() })
-                .await
-                .map_err(|e| e.to_string())?;
+            let sim = super::wecom::start(super::wecom::Options {
+                port,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
             let url = sim.base_url.clone();
             announce(&url);
             let _ = tokio::signal::ctrl_c().await;
@@ -139,16 +142,23 @@ pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
             url
         }
         "onebot" => {
-            let sim = super::onebot::start(super::onebot::Options { port, ..Default::default() })
-                .await
-                .map_err(|e| e.to_string())?;
+            let sim = super::onebot::start(super::onebot::Options {
+                port,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
             let url = sim.base_url.clone();
             announce(&url);
             let _ = tokio::signal::ctrl_c().await;
             drop(sim);
             url
         }
-        other => return Err(format!("unknown provider '{other}' (wecom, fangcloud, onebot)")),
+        other => {
+            return Err(format!(
+                "unknown provider '{other}' (wecom, fangcloud, onebot)"
+            ));
+        }
     };
     eprintln!("simulator at {base_url} stopped");
     Ok(())

@@ -7,6 +7,7 @@ mod pg;
 
 mod auth;
 mod openapi;
+mod operations;
 mod store;
 mod tokens;
-mod wecom;
+pub mod wecom;
