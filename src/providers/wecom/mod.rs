@@ -900,7 +900,9 @@ impl Drive for WecomDrive {
                 "not a direct member of this item",
             ));
         }
-        let mut added = self.add_item_members(ctx, space, id, re_add(who, req)).await?;
+        let mut added = self
+            .add_item_members(ctx, space, id, re_add(who, req))
+            .await?;
         added.pop().ok_or_else(|| ApiError::internal("no member"))
     }
 
