@@ -8,6 +8,7 @@ mod pg;
 mod auth;
 mod onebot;
 mod openapi;
+mod operations;
 mod store;
 mod tokens;
-mod wecom;
+pub mod wecom;

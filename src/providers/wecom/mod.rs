@@ -572,16 +572,7 @@ impl Drive for WecomDrive {
                 "not a member of this space",
             ));
         }
-        let add = AddMembers {
-            members: vec![NewMember {
-                kind: who.kind,
-                id: who.id.clone(),
-                role: req.role,
-                provider_role: req.provider_role,
-            }],
-            message: None,
-        };
-        let mut added = self.add_space_members(ctx, space, add).await?;
+        let mut added = self.add_space_members(ctx, space, re_add(who, req)).await?;
         added.pop().ok_or_else(|| ApiError::internal("no member"))
     }
 
@@ -909,16 +900,9 @@ impl Drive for WecomDrive {
                 "not a direct member of this item",
             ));
         }
-        let add = AddMembers {
-            members: vec![NewMember {
-                kind: who.kind,
-                id: who.id.clone(),
-                role: req.role,
-                provider_role: req.provider_role,
-            }],
-            message: None,
-        };
-        let mut added = self.add_item_members(ctx, space, id, add).await?;
+        let mut added = self
+            .add_item_members(ctx, space, id, re_add(who, req))
+            .await?;
         added.pop().ok_or_else(|| ApiError::internal("no member"))
     }
 
@@ -1132,6 +1116,19 @@ fn check_admins(new: &[AuthInfo], existing_admins: usize) -> ApiResult<()> {
         });
     }
     Ok(())
+}
+
+/// A role change as WeDrive expresses it: adding the member again with the new auth.
+fn re_add(who: &Principal, req: UpdateMember) -> AddMembers {
+    AddMembers {
+        members: vec![NewMember {
+            kind: who.kind,
+            id: who.id.clone(),
+            role: req.role,
+            provider_role: req.provider_role,
+        }],
+        message: None,
+    }
 }
 
 fn same(a: &AuthInfo, b: &AuthInfo) -> bool {
