@@ -830,7 +830,16 @@ impl Drive for WecomDrive {
             ByteRange::From { start, end: None } => format!("bytes={start}-"),
             ByteRange::Suffix { len } => format!("bytes=-{len}"),
         });
-        let res = self.client.fetch_download(&d, header).await?;
+        let res = self
+            .client
+            .fetch_download(&d, header)
+            .await
+            .map_err(|e| match e {
+                ApiError::RangeNotSatisfiable { .. } => ApiError::RangeNotSatisfiable {
+                    size: Some(f.file_size),
+                },
+                other => other,
+            })?;
         Ok(DownloadOutcome::Stream(download_from(res, f.file_name)))
     }
 
