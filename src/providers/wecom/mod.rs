@@ -167,8 +167,14 @@ impl WecomDrive {
             return Ok(());
         }
         for spaceid in &self.known_spaces {
-            let info = self.space_info(spaceid).await?;
-            self.remember_space(spaceid, &info.space_name).await;
+            match self.space_info(spaceid).await {
+                Ok(info) => self.remember_space(spaceid, &info.space_name).await,
+                // A configured space that was dismissed must not break the listing.
+                Err(ApiError::Upstream(u)) if u.kind == crate::error::UpstreamKind::NotFound => {
+                    tracing::warn!(connection = %self.connection, "a configured known space no longer exists; skipped");
+                }
+                Err(e) => return Err(e),
+            }
         }
         *synced = true;
         Ok(())
