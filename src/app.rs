@@ -14,18 +14,19 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower::ServiceBuilder;
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
 use crate::auth::Verifier;
-use crate::config::Config;
+use crate::config::{Config, CorsConfig, Limits};
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE, Problem};
 use crate::providers::{Deps, Registry, ResponseHeaders, http::UpstreamHttp};
 use crate::store::Store;
@@ -142,12 +143,23 @@ pub fn router(state: AppState) -> Router {
         .merge(api::health::router())
         .split_for_parts();
 
-    let cors = if state.config().cors.allowed_origins.is_empty() {
+    let routes = routes
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    layered(routes, limits, &state.config().cors).with_state(state.clone())
+}
+
+/// Every middleware, in one place. Generic over the state so tests can wrap their own routes.
+pub fn layered<S: Clone + Send + Sync + 'static>(
+    routes: Router<S>,
+    limits: &Limits,
+    cors: &CorsConfig,
+) -> Router<S> {
+    let cors_layer = if cors.allowed_origins.is_empty() {
         None
     } else {
-        let origins: Vec<HeaderValue> = state
-            .config()
-            .cors
+        let origins: Vec<HeaderValue> = cors
             .allowed_origins
             .iter()
             .filter_map(|o| HeaderValue::from_str(o).ok())
@@ -174,12 +186,20 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
         // One span per request; handlers add sub, connection and operation to it.
-        .layer(TraceLayer::new_for_http().make_span_with(make_span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(make_span)
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                ),
+        )
         .layer(middleware::from_fn(record_http_metrics))
         // Every error leaves as problem+json with the request id, whoever produced it.
         .layer(middleware::from_fn(finish_problems))
         .layer(CatchPanicLayer::custom(panic_to_problem))
-        .option_layer(cors)
+        .option_layer(cors_layer)
         .layer(CompressionLayer::new().compress_when(compress_json_only))
         // Shed load beyond the configured concurrency instead of queueing without bound.
         .layer(HandleErrorLayer::new(overloaded))
@@ -193,14 +213,8 @@ pub fn router(state: AppState) -> Router {
         // Headers adapters ask for (upstream rate-limit budget) reach the caller.
         .layer(middleware::from_fn(response_headers));
 
-    routes
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
-        .fallback(route_not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(layers)
-        .with_state(state)
+    routes.layer(layers)
 }
-
 async fn route_not_found() -> ApiError {
     ApiError::not_found("route_not_found", "no such route")
 }
@@ -400,4 +414,45 @@ pub async fn spawn(config: Config, addr: SocketAddr) -> Result<Running, StartErr
         state,
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_an_opaque_500_problem() {
+        let routes: Router = Router::new().route(
+            "/boom",
+            get(|| async {
+                if true {
+                    panic!("secret detail");
+                }
+                "unreachable"
+            }),
+        );
+        let app = layered(routes, &Limits::default(), &CorsConfig::default());
+        let res = app
+            .oneshot(
+                Request::builder()
+                    .uri("/boom")
+                    .header("x-request-id", "r-1")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], PROBLEM_CONTENT_TYPE);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let p: Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!(p.code, "internal_error");
+        assert_eq!(p.request_id.as_deref(), Some("r-1"));
+        assert!(!String::from_utf8_lossy(&body).contains("secret detail"));
+    }
 }

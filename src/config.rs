@@ -305,6 +305,11 @@ pub struct OnebotConfig {
     /// Largest file sent upstream (its base64 is 4/3 larger).
     #[serde(default = "onebot_default_max_upload")]
     pub max_upload_bytes: u64,
+    /// Send go-cqhttp's `folder` parameter so uploads can go into a group folder. Off by
+    /// default: Shamrock does not support it (onebot-shamrock-group-files.md), and uploads then
+    /// go to the group's root only.
+    #[serde(default)]
+    pub upload_to_folders: bool,
     #[serde(skip)]
     pub access_token: Option<SecretString>,
 }

@@ -281,6 +281,17 @@ pub enum ApiError {
         provider: &'static str,
         operation: Operation,
     },
+    /// The connection supports `operation`, but not for this target (a OneBot file cannot be
+    /// renamed though its folders can): 501 `unsupported_operation` with a specific detail.
+    #[error("{detail}")]
+    UnsupportedFor {
+        provider: &'static str,
+        operation: Operation,
+        detail: String,
+    },
+    /// A `Range` that starts past the end of the file; `size` when known (`Content-Range`).
+    #[error("the requested range is not within the file")]
+    RangeNotSatisfiable { size: Option<u64> },
     /// Boxed: upstream errors carry several strings and would make every `Result` large.
     #[error(transparent)]
     Upstream(Box<UpstreamError>),
@@ -327,7 +338,8 @@ impl ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unsupported { .. } => StatusCode::NOT_IMPLEMENTED,
+            Self::Unsupported { .. } | Self::UnsupportedFor { .. } => StatusCode::NOT_IMPLEMENTED,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Upstream(u) => u.kind.status(),
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -344,7 +356,8 @@ impl ApiError {
             Self::InvalidId(_) => "invalid_id",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::Unsupported { .. } => "unsupported_operation",
+            Self::Unsupported { .. } | Self::UnsupportedFor { .. } => "unsupported_operation",
+            Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Self::Upstream(u) => u.code,
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
@@ -421,6 +434,12 @@ impl IntoResponse for ApiError {
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if let Self::RangeNotSatisfiable { size } = &self {
+            let total = size.map_or("*".to_owned(), |s| s.to_string());
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{total}")) {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
         }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(

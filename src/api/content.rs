@@ -133,6 +133,7 @@ pub fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
         (status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 302, description = "Redirect to a short-lived upstream URL (redirect=true)"),
+        (status = 416, description = "The range starts past the end of the file", body = crate::error::Problem, content_type = "application/problem+json"),
         Problems))]
 async fn download_file(
     auth: Authorized<FilesRead>,

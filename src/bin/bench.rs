@@ -77,6 +77,22 @@ fn target(provider: &str, sim_url: &str) -> Result<Target, String> {
                 space: encode(IdKind::Space, Provider::Wecom, &[demo::SPACE_ID]),
             })
         }
+        "onebot" => {
+            use filegate::sandbox::onebot::demo;
+            // The simulator takes bodies up to 256 MiB: a file of 180 MiB is 240 MiB of base64.
+            Ok(Target {
+                connection_toml: format!(
+                    "[[connections]]\nname = \"bench\"\nprovider = \"onebot\"\nbase_url = \"{sim_url}\"\naccess_token_env = \"BENCH_UPSTREAM_SECRET\"\nmax_upload_bytes = {}\n",
+                    180 * 1024 * 1024
+                ),
+                env: vec![("BENCH_UPSTREAM_SECRET", demo::ACCESS_TOKEN.into())],
+                space: encode(
+                    IdKind::Space,
+                    Provider::Onebot,
+                    &["g", &demo::GROUP_ID.to_string()],
+                ),
+            })
+        }
         "fangcloud" => {
             use filegate::sandbox::fangcloud::demo;
             Ok(Target {

@@ -5,6 +5,7 @@
 mod drive;
 pub mod fangcloud;
 pub mod http;
+pub mod onebot;
 pub mod wecom;
 
 use std::collections::BTreeMap;
@@ -64,12 +65,8 @@ impl Registry {
                 crate::config::ProviderConfig::Fangcloud(f) => {
                     Arc::new(fangcloud::FangcloudDrive::new(&c.name, f, deps)?)
                 }
-                crate::config::ProviderConfig::Onebot(_) => {
-                    return Err(format!(
-                        "connection '{}': provider '{}' is not available in this build yet",
-                        c.name,
-                        c.provider()
-                    ));
+                crate::config::ProviderConfig::Onebot(o) => {
+                    Arc::new(onebot::OnebotDrive::new(&c.name, o, deps)?)
                 }
             };
             registry.insert(Connection {

@@ -7,13 +7,16 @@ use std::path::PathBuf;
 use rand::RngCore;
 use secrecy::SecretString;
 
-use crate::config::{Config, ConnectionConfig, FangcloudConfig, ProviderConfig, WecomConfig};
+use crate::config::{
+    Config, ConnectionConfig, FangcloudConfig, OnebotConfig, ProviderConfig, WecomConfig,
+};
 
 /// The running sandbox; dropping it stops everything.
 pub struct Sandbox {
     pub gateway: crate::app::Running,
     pub wecom: super::wecom::Sim,
     pub fangcloud: super::fangcloud::Sim,
+    pub onebot: super::onebot::Sim,
     /// The HS256 secret tokens must be signed with.
     pub jwt_secret: String,
     _dir: Option<tempfile::TempDir>,
@@ -21,6 +24,7 @@ pub struct Sandbox {
 
 pub const WECOM_CONNECTION: &str = "wecom-demo";
 pub const FANGCLOUD_CONNECTION: &str = "fangcloud-demo";
+pub const ONEBOT_CONNECTION: &str = "onebot-demo";
 
 /// Starts simulators and gateway. The JWT secret is `FILEGATE_JWT_SECRET` when set (so
 /// `filegate token mint` works against the sandbox), otherwise a random one.
@@ -31,6 +35,9 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
     let fangcloud = super::fangcloud::start(super::fangcloud::Options::default())
         .await
         .map_err(|e| format!("cannot start the Fangcloud simulator: {e}"))?;
+    let onebot = super::onebot::start(super::onebot::Options::default())
+        .await
+        .map_err(|e| format!("cannot start the OneBot simulator: {e}"))?;
 
     let (dir, tmp) = match data_dir {
         Some(d) => {
@@ -59,35 +66,43 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
     config.auth.hs256_secret = Some(SecretString::from(jwt_secret.clone()));
     config.store.url = format!("sqlite://{}", dir.join("sandbox.db").display());
     config.limits.spool_dir = Some(dir.join("spool"));
-    config.connections = vec![
-        ConnectionConfig {
-            name: WECOM_CONNECTION.into(),
-            provider: ProviderConfig::Wecom(WecomConfig {
-                base_url: wecom.base_url.clone(),
-                corp_id: super::wecom::demo::CORP_ID.into(),
-                secret_env: "FILEGATE_SANDBOX_WECOM_SECRET".into(),
-                known_spaces: vec![
-                    super::wecom::demo::SPACE_ID.into(),
-                    super::wecom::demo::USER_SPACE_ID.into(),
-                ],
-                admin_userid: Some(super::wecom::demo::ADMIN_USER.into()),
-                secret: Some(SecretString::from(super::wecom::demo::CORP_SECRET)),
-            }),
-        },
-        ConnectionConfig {
-            name: FANGCLOUD_CONNECTION.into(),
-            provider: ProviderConfig::Fangcloud(FangcloudConfig {
-                // One simulator port serves the OAuth host, the API and the transfer hosts.
-                oauth_url: fangcloud.base_url.clone(),
-                api_url: fangcloud.base_url.clone(),
-                client_id: super::fangcloud::demo::CLIENT_ID.into(),
-                client_secret_env: "FILEGATE_SANDBOX_FANGCLOUD_SECRET".into(),
-                enterprise_id: super::fangcloud::demo::ENTERPRISE_ID.to_string(),
-                default_user_id: super::fangcloud::demo::USER_ID.to_string(),
-                client_secret: Some(SecretString::from(super::fangcloud::demo::CLIENT_SECRET)),
-            }),
-        },
-    ];
+    config.connections = vec![ConnectionConfig {
+        name: WECOM_CONNECTION.into(),
+        provider: ProviderConfig::Wecom(WecomConfig {
+            base_url: wecom.base_url.clone(),
+            corp_id: super::wecom::demo::CORP_ID.into(),
+            secret_env: "FILEGATE_SANDBOX_WECOM_SECRET".into(),
+            known_spaces: vec![
+                super::wecom::demo::SPACE_ID.into(),
+                super::wecom::demo::USER_SPACE_ID.into(),
+            ],
+            admin_userid: Some(super::wecom::demo::ADMIN_USER.into()),
+            secret: Some(SecretString::from(super::wecom::demo::CORP_SECRET)),
+        }),
+    }];
+    config.connections.push(ConnectionConfig {
+        name: FANGCLOUD_CONNECTION.into(),
+        provider: ProviderConfig::Fangcloud(FangcloudConfig {
+            // One simulator port serves the OAuth host, the API and the transfer hosts.
+            oauth_url: fangcloud.base_url.clone(),
+            api_url: fangcloud.base_url.clone(),
+            client_id: super::fangcloud::demo::CLIENT_ID.into(),
+            client_secret_env: "FILEGATE_SANDBOX_FANGCLOUD_SECRET".into(),
+            enterprise_id: super::fangcloud::demo::ENTERPRISE_ID.to_string(),
+            default_user_id: super::fangcloud::demo::USER_ID.to_string(),
+            client_secret: Some(SecretString::from(super::fangcloud::demo::CLIENT_SECRET)),
+        }),
+    });
+    config.connections.push(ConnectionConfig {
+        name: ONEBOT_CONNECTION.into(),
+        provider: ProviderConfig::Onebot(OnebotConfig {
+            base_url: onebot.base_url.clone(),
+            access_token_env: None,
+            max_upload_bytes: 100 * 1024 * 1024,
+            upload_to_folders: false,
+            access_token: Some(SecretString::from(super::onebot::demo::ACCESS_TOKEN)),
+        }),
+    });
     config.validate().map_err(|e| e.to_string())?;
     let gateway = crate::app::spawn(config, listen)
         .await
@@ -96,6 +111,7 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
         gateway,
         wecom,
         fangcloud,
+        onebot,
         jwt_secret,
         _dir: tmp,
     })
@@ -132,6 +148,10 @@ pub async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<(), St
         sandbox.fangcloud.base_url,
         super::fangcloud::demo::USER_ID,
         super::fangcloud::demo::ALICE_ID
+    );
+    println!(
+        "                     {ONEBOT_CONNECTION} (OneBot 11 / QQ group files simulator at {})",
+        sandbox.onebot.base_url
     );
     println!();
     println!("  a development token (all scopes, all connections, 24 h):");

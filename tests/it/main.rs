@@ -7,7 +7,9 @@ mod pg;
 
 mod auth;
 mod fangcloud;
+mod onebot;
 mod openapi;
+mod operations;
 mod store;
 mod tokens;
-mod wecom;
+pub mod wecom;

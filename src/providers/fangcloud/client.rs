@@ -822,11 +822,7 @@ impl Client {
         }
         let res = self.http.send(PROVIDER, "download", req).await?;
         if res.status() == StatusCode::RANGE_NOT_SATISFIABLE {
-            return Err(ApiError::BadRequest {
-                code: "range_not_satisfiable",
-                detail: "the requested range lies outside the file".into(),
-                field: Some("range".into()),
-            });
+            return Err(ApiError::RangeNotSatisfiable { size: None });
         }
         if !res.status().is_success() {
             return Err(UpstreamError::http_status(PROVIDER, res.status()).into());

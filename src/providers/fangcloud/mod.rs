@@ -1027,7 +1027,16 @@ impl Drive for FangcloudDrive {
             ByteRange::From { start, end: None } => format!("bytes={start}-"),
             ByteRange::Suffix { len } => format!("bytes=-{len}"),
         });
-        let res = self.client.fetch_download(&d.download_url, header).await?;
+        let res = self
+            .client
+            .fetch_download(&d.download_url, header)
+            .await
+            .map_err(|e| match e {
+                ApiError::RangeNotSatisfiable { .. } => ApiError::RangeNotSatisfiable {
+                    size: w.size.map(|s| s.max(0) as u64),
+                },
+                other => other,
+            })?;
         Ok(DownloadOutcome::Stream(download_from(res, w.name)))
     }
 

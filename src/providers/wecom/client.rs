@@ -401,6 +401,9 @@ impl Client {
             req = req.header(reqwest::header::RANGE, r);
         }
         let res = self.http.send(PROVIDER, "download", req).await?;
+        if res.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE {
+            return Err(ApiError::RangeNotSatisfiable { size: None });
+        }
         if !(res.status().is_success()) {
             return Err(UpstreamError::http_status(PROVIDER, res.status()).into());
         }

@@ -167,8 +167,14 @@ impl WecomDrive {
             return Ok(());
         }
         for spaceid in &self.known_spaces {
-            let info = self.space_info(spaceid).await?;
-            self.remember_space(spaceid, &info.space_name).await;
+            match self.space_info(spaceid).await {
+                Ok(info) => self.remember_space(spaceid, &info.space_name).await,
+                // A configured space that was dismissed must not break the listing.
+                Err(ApiError::Upstream(u)) if u.kind == crate::error::UpstreamKind::NotFound => {
+                    tracing::warn!(connection = %self.connection, "a configured known space no longer exists; skipped");
+                }
+                Err(e) => return Err(e),
+            }
         }
         *synced = true;
         Ok(())
@@ -572,16 +578,7 @@ impl Drive for WecomDrive {
                 "not a member of this space",
             ));
         }
-        let add = AddMembers {
-            members: vec![NewMember {
-                kind: who.kind,
-                id: who.id.clone(),
-                role: req.role,
-                provider_role: req.provider_role,
-            }],
-            message: None,
-        };
-        let mut added = self.add_space_members(ctx, space, add).await?;
+        let mut added = self.add_space_members(ctx, space, re_add(who, req)).await?;
         added.pop().ok_or_else(|| ApiError::internal("no member"))
     }
 
@@ -839,7 +836,16 @@ impl Drive for WecomDrive {
             ByteRange::From { start, end: None } => format!("bytes={start}-"),
             ByteRange::Suffix { len } => format!("bytes=-{len}"),
         });
-        let res = self.client.fetch_download(&d, header).await?;
+        let res = self
+            .client
+            .fetch_download(&d, header)
+            .await
+            .map_err(|e| match e {
+                ApiError::RangeNotSatisfiable { .. } => ApiError::RangeNotSatisfiable {
+                    size: Some(f.file_size),
+                },
+                other => other,
+            })?;
         Ok(DownloadOutcome::Stream(download_from(res, f.file_name)))
     }
 
@@ -909,16 +915,9 @@ impl Drive for WecomDrive {
                 "not a direct member of this item",
             ));
         }
-        let add = AddMembers {
-            members: vec![NewMember {
-                kind: who.kind,
-                id: who.id.clone(),
-                role: req.role,
-                provider_role: req.provider_role,
-            }],
-            message: None,
-        };
-        let mut added = self.add_item_members(ctx, space, id, add).await?;
+        let mut added = self
+            .add_item_members(ctx, space, id, re_add(who, req))
+            .await?;
         added.pop().ok_or_else(|| ApiError::internal("no member"))
     }
 
@@ -1132,6 +1131,19 @@ fn check_admins(new: &[AuthInfo], existing_admins: usize) -> ApiResult<()> {
         });
     }
     Ok(())
+}
+
+/// A role change as WeDrive expresses it: adding the member again with the new auth.
+fn re_add(who: &Principal, req: UpdateMember) -> AddMembers {
+    AddMembers {
+        members: vec![NewMember {
+            kind: who.kind,
+            id: who.id.clone(),
+            role: req.role,
+            provider_role: req.provider_role,
+        }],
+        message: None,
+    }
 }
 
 fn same(a: &AuthInfo, b: &AuthInfo) -> bool {

@@ -229,7 +229,11 @@ async fn folders_have_no_bytes_and_bad_ranges_are_refused() {
         Some("bytes=5000-6000"),
     )
     .await;
-    assert_eq!(res.status(), 400);
+    assert_eq!(res.status(), 416);
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes */{}", demo::HELLO_CONTENT.len())
+    );
     assert_eq!(problem(res).await["code"], "range_not_satisfiable");
 }
 

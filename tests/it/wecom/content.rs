@@ -221,6 +221,18 @@ async fn ranges_are_served_and_folders_are_not_downloadable() {
         .unwrap();
     assert_eq!(res.status(), 206);
     assert_eq!(res.bytes().await.unwrap().len(), 5);
+    let res = e
+        .get(&e.surl(&format!("/items/{id}/content")))
+        .header("range", "bytes=999999-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 416);
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes */{}", demo::BINARY_FILE_SIZE)
+    );
+    assert_eq!(problem(res).await["code"], "range_not_satisfiable");
     let res = download(&e, &Env::item(demo::FOLDER_ID)).await;
     assert_eq!(res.status(), 400);
     assert_eq!(problem(res).await["code"], "not_downloadable");

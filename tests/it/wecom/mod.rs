@@ -1,7 +1,7 @@
 //! WeCom WeDrive through the gateway, against the WeDrive simulator.
 
 mod content;
-mod env;
+pub mod env;
 mod faults;
 mod items;
 mod permissions;

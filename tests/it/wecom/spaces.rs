@@ -383,3 +383,17 @@ async fn space_names_follow_the_wedrive_width_rule() {
         .unwrap();
     assert_eq!(res.status(), 201);
 }
+
+#[tokio::test]
+async fn a_configured_space_that_no_longer_exists_does_not_break_the_listing() {
+    let e = super::env::env_with(Default::default(), |c| {
+        if let filegate::config::ProviderConfig::Wecom(w) = &mut c.connections[0].provider {
+            w.known_spaces.push("s.dismissed-long-ago".into());
+        }
+    })
+    .await;
+    let res = e.get(&e.url("/spaces")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let list: Value = res.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}

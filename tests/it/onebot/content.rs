@@ -1,0 +1,473 @@
+//! Uploads (base64, streamed from the spool) and downloads (streamed, ranges, redirects).
+
+use md5::{Digest as _, Md5};
+use serde_json::{Value, json};
+use sha1::Sha1;
+
+use super::env::{Env, env, env_with, onebot_config, reports, urlencode, welcome};
+use crate::common::{bytes, problem, sim_calls};
+use filegate::sandbox::onebot::{self, demo};
+
+async fn upload_to(
+    e: &Env,
+    url: &str,
+    name: &str,
+    body: Vec<u8>,
+    extra: &str,
+) -> reqwest::Response {
+    e.post(&format!("{url}/files?name={}{extra}", urlencode(name)))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Response {
+    upload_to(e, &e.surl(""), name, body, extra).await
+}
+
+async fn download(e: &Env, id: &str) -> reqwest::Response {
+    e.get(&e.surl(&format!("/items/{id}/content")))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_upload_goes_up_as_base64_and_downloads_byte_for_byte() {
+    let e = env().await;
+    let data = bytes(300_001, 7);
+    let res = upload(&e, "报告.bin", data.clone(), "").await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["method"], "base64");
+    assert_eq!(r["instant"], false);
+    let item = &r["item"];
+    assert_eq!(item["name"], "报告.bin");
+    assert_eq!(item["kind"], "file");
+    assert_eq!(item["size"], 300_001);
+    assert_eq!(item["md5"], hex::encode(Md5::digest(&data)));
+    assert_eq!(item["sha1"], hex::encode(Sha1::digest(&data)));
+    assert!(item["parent_id"].is_null());
+    assert_eq!(sim_calls(e.sim(), "upload_group_file").await, 1);
+
+    let res = download(&e, item["id"].as_str().unwrap()).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-length"], "300001");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''%E6%8A%A5%E5%91%8A.bin")
+    );
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(res.bytes().await.unwrap().to_vec(), data);
+    assert_eq!(sim_calls(e.sim(), "get_group_file_url").await, 1);
+    assert_eq!(sim_calls(e.sim(), "download").await, 1);
+
+    let listed = e.names(&e.surl("/items?kind=file")).await;
+    assert!(listed.contains(&"报告.bin".to_owned()));
+    let q: Value = e
+        .get(&e.surl("/quota"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["file_count"], 5);
+}
+
+/// The acceptance size: 100 MB (not MiB) up and down, byte for byte. The gateway's memory
+/// stays bounded (the benchmark measures it); here the point is correctness at that size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_100_mb_file_round_trips_byte_for_byte() {
+    let e = env().await;
+    let data = bytes(100_000_000, 99);
+    let res = upload(&e, "big.bin", data.clone(), "").await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["item"]["size"], 100_000_000);
+    assert_eq!(r["item"]["md5"], hex::encode(Md5::digest(&data)));
+    let res = download(&e, r["item"]["id"].as_str().unwrap()).await;
+    assert_eq!(res.status(), 200);
+    let got = res.bytes().await.unwrap();
+    assert!(got.len() == data.len() && got.as_ref() == data.as_slice());
+}
+
+#[tokio::test]
+async fn ranges_are_passed_on_and_a_range_past_the_end_is_416() {
+    let e = env().await;
+    let content = demo::FILE_CONTENT;
+    let res = e
+        .get(&e.surl(&format!("/items/{}/content", welcome())))
+        .header("range", "bytes=8-17")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes 8-17/{}", content.len()).as_str()
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &content[8..18]);
+    let res = e
+        .get(&e.surl(&format!("/items/{}/content", welcome())))
+        .header("range", "bytes=-5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(
+        res.bytes().await.unwrap().as_ref(),
+        &content[content.len() - 5..]
+    );
+    let res = e
+        .get(&e.surl(&format!("/items/{}/content", welcome())))
+        .header("range", "bytes=20-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &content[20..]);
+
+    let urls = sim_calls(e.sim(), "get_group_file_url").await;
+    let res = e
+        .get(&e.surl(&format!("/items/{}/content", welcome())))
+        .header("range", format!("bytes={}-", content.len()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 416);
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes */{}", content.len()).as_str()
+    );
+    assert_eq!(problem(res).await["code"], "range_not_satisfiable");
+    assert_eq!(sim_calls(e.sim(), "get_group_file_url").await, urls);
+}
+
+#[tokio::test]
+async fn folders_and_unknown_files_cannot_be_downloaded() {
+    let e = env().await;
+    let res = download(&e, &reports()).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "not_downloadable");
+    let gone = super::env::file_item(demo::GROUP_ID, "/", "/gone", demo::BUSID);
+    let res = download(&e, &gone).await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(problem(res).await["code"], "item_not_found");
+    let res = download(&e, "garbage").await;
+    assert_eq!(problem(res).await["code"], "invalid_id");
+    assert_eq!(sim_calls(e.sim(), "get_group_file_url").await, 0);
+}
+
+#[tokio::test]
+async fn redirect_true_answers_a_redirect_to_the_implementations_file_url() {
+    let e = env().await;
+    let res = e
+        .get(&e.surl(&format!("/items/{}/content?redirect=true", welcome())))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with(&format!("{}/ftn_handler/", e.sim())),
+        "{location}"
+    );
+    assert!(
+        !location.contains(demo::ACCESS_TOKEN),
+        "the gateway's access token never leaves it"
+    );
+    let body = reqwest::get(&location)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(body.as_ref(), demo::FILE_CONTENT);
+    assert_eq!(
+        sim_calls(e.sim(), "download").await,
+        1,
+        "the gateway did not fetch the bytes itself"
+    );
+}
+
+#[tokio::test]
+async fn upload_conflicts_follow_on_conflict() {
+    let e = env().await;
+    let res = upload(&e, demo::FILE_NAME, b"new".to_vec(), "").await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(problem(res).await["code"], "name_conflict");
+    let res = upload(&e, demo::FOLDER_NAME, b"new".to_vec(), "&on_conflict=fail").await;
+    assert_eq!(res.status(), 409, "a folder's name is taken too");
+    assert_eq!(sim_calls(e.sim(), "upload_group_file").await, 0);
+
+    let res = upload(&e, demo::FILE_NAME, b"both".to_vec(), "&on_conflict=rename").await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["item"]["name"], "welcome (1).txt");
+    let res = upload(&e, demo::FILE_NAME, b"both".to_vec(), "&on_conflict=rename").await;
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["item"]["name"], "welcome (2).txt");
+
+    let res = upload(
+        &e,
+        demo::FILE_NAME,
+        b"replaced".to_vec(),
+        "&on_conflict=replace",
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["item"]["name"], demo::FILE_NAME);
+    assert_ne!(
+        r["item"]["id"],
+        welcome(),
+        "a new file replaced the old one"
+    );
+    let names = e.names(&e.surl("/items?kind=file")).await;
+    assert_eq!(
+        names,
+        [
+            "notes.md",
+            "welcome (1).txt",
+            "welcome (2).txt",
+            "welcome.txt"
+        ]
+    );
+    let res = download(&e, r["item"]["id"].as_str().unwrap()).await;
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"replaced");
+    assert_eq!(download(&e, &welcome()).await.status(), 404);
+
+    let res = upload(&e, demo::FOLDER_NAME, b"x".to_vec(), "&on_conflict=replace").await;
+    assert_eq!(res.status(), 409, "replace never deletes a folder");
+    assert_eq!(sim_calls(e.sim(), "delete_group_folder").await, 0);
+}
+
+#[tokio::test]
+async fn uploads_go_to_the_root_unless_the_connection_enables_folder_uploads() {
+    let e = env().await;
+    let parent = format!("&parent={}", reports());
+    let res = upload(&e, "in-folder.txt", b"x".to_vec(), &parent).await;
+    assert_eq!(res.status(), 400);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "upload_to_folder_not_supported");
+    assert_eq!(p["field"], "parent");
+    assert_eq!(e.upstream_calls().await, 0);
+
+    // go-cqhttp: the `folder` parameter works.
+    let e = env_with(
+        onebot::Options {
+            upload_folder: true,
+            ..Default::default()
+        },
+        |c| onebot_config(c).upload_to_folders = true,
+    )
+    .await;
+    let c: Value = e
+        .get(&e.url(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        c["capabilities"]
+            .to_string()
+            .contains("enabled for this connection")
+    );
+    let res = upload(&e, "in-folder.txt", b"inside".to_vec(), &parent).await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["item"]["parent_id"], reports());
+    let listed = e
+        .names(&e.surl(&format!("/items?parent={}", reports())))
+        .await;
+    assert!(listed.contains(&"in-folder.txt".to_owned()));
+    let got = download(&e, r["item"]["id"].as_str().unwrap()).await;
+    assert_eq!(got.bytes().await.unwrap().as_ref(), b"inside");
+
+    // Enabled in the gateway but refused by a Shamrock-like implementation: the caller's
+    // choice of a folder is what failed.
+    let e = env_with(onebot::Options::default(), |c| {
+        onebot_config(c).upload_to_folders = true
+    })
+    .await;
+    let res = upload(&e, "in-folder.txt", b"x".to_vec(), &parent).await;
+    assert_eq!(res.status(), 400);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "upload_to_folder_not_supported");
+    assert_eq!(p["upstream"]["code"], "1400");
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
+    let e = env_with(onebot::Options::default(), |c| {
+        onebot_config(c).max_upload_bytes = 1024 * 1024
+    })
+    .await;
+    let c: Value = e
+        .get(&e.url(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["capabilities"]["max_upload_bytes"], 1024 * 1024);
+    let res = upload(&e, "empty.txt", Vec::new(), "").await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "empty_file");
+    let res = upload(&e, "big.bin", bytes(1024 * 1024 + 1, 3), "").await;
+    assert_eq!(res.status(), 413);
+    assert_eq!(problem(res).await["code"], "payload_too_large");
+    let stream = futures::stream::iter(
+        (0..20).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 100_000]))),
+    );
+    let res = e
+        .post(&e.surl("/files?name=stream.bin"))
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        413,
+        "a body without a length is cut off while spooling"
+    );
+    problem(res).await;
+    let res = upload(&e, &"长".repeat(86), b"x".to_vec(), "").await;
+    assert_eq!(problem(res).await["code"], "name_too_long");
+    let res = upload(&e, "a*b", b"x".to_vec(), "").await;
+    assert_eq!(problem(res).await["code"], "invalid_name");
+    let res = upload(&e, "x.txt", b"x".to_vec(), "&parent=garbage").await;
+    assert_eq!(problem(res).await["code"], "invalid_id");
+    let res = upload(
+        &e,
+        "x.txt",
+        b"x".to_vec(),
+        &format!("&parent={}", welcome()),
+    )
+    .await;
+    assert_eq!(problem(res).await["code"], "not_a_folder");
+    assert_eq!(e.upstream_calls().await, 0, "nothing reached the upstream");
+    let spool = std::fs::read_dir(e.gw.running.state.spool_dir())
+        .unwrap()
+        .filter_map(|d| d.ok())
+        .filter(|d| d.path().is_file())
+        .count();
+    assert_eq!(spool, 0, "no temp file is left behind");
+}
+
+#[tokio::test]
+async fn a_full_group_is_507_and_the_upload_is_refused_by_the_upstream() {
+    let e = env_with(
+        onebot::Options {
+            total_space: 1000,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await;
+    let res = upload(&e, "big.bin", bytes(2000, 1), "").await;
+    assert_eq!(res.status(), 507);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "insufficient_storage");
+    assert_eq!(p["upstream"]["code"], "100");
+    let e = env_with(
+        onebot::Options {
+            file_count_limit: 4,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await;
+    let res = upload(&e, "one-more.txt", b"x".to_vec(), "").await;
+    assert_eq!(res.status(), 507);
+    assert_eq!(problem(res).await["code"], "file_limit_reached");
+}
+
+#[tokio::test]
+async fn a_private_file_is_sent_to_a_friend() {
+    let e = env().await;
+    let data = bytes(70_000, 5);
+    let res = upload_to(&e, &e.furl(""), "给你.pdf", data.clone(), "").await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["method"], "base64");
+    assert_eq!(r["item"]["name"], "给你.pdf");
+    assert_eq!(r["item"]["size"], 70_000);
+    assert_eq!(r["item"]["md5"], hex::encode(Md5::digest(&data)));
+    assert_eq!(
+        r["item"]["space_id"],
+        super::env::friend_space(demo::FRIEND_ID)
+    );
+    assert_eq!(sim_calls(e.sim(), "upload_private_file").await, 1);
+    let res = e
+        .get(&e.furl(&format!("/items/{}", r["item"]["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 501, "private files cannot be read back");
+
+    let stranger = e.url(&format!("/spaces/{}", super::env::friend_space(42)));
+    let res = upload_to(&e, &stranger, "x.txt", b"x".to_vec(), "").await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(problem(res).await["code"], "space_not_found");
+    let res = upload_to(
+        &e,
+        &e.furl(""),
+        "x.txt",
+        b"x".to_vec(),
+        &format!("&parent={}", reports()),
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        sim_calls(e.sim(), "upload_private_file").await,
+        1,
+        "nothing was sent to a stranger"
+    );
+}
+
+#[tokio::test]
+async fn a_resumable_upload_completes_as_one_base64_upload() {
+    let e = env_with(onebot::Options::default(), |c| {
+        c.limits.upload_part_bytes = 1024 * 1024
+    })
+    .await;
+    let data = bytes(2 * 1024 * 1024 + 100, 5);
+    let s: Value = e
+        .post(&e.surl("/uploads"))
+        .json(&json!({"name": "resumed.bin", "size": data.len()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = s["id"].as_str().unwrap();
+    for n in 1..=3usize {
+        let part = data[(n - 1) * 1024 * 1024..(n * 1024 * 1024).min(data.len())].to_vec();
+        let res = e
+            .put(&e.surl(&format!("/uploads/{id}/parts/{n}")))
+            .body(part)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let res = e
+        .post(&e.surl(&format!("/uploads/{id}/complete")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["method"], "base64");
+    let got = download(&e, r["item"]["id"].as_str().unwrap()).await;
+    assert_eq!(got.bytes().await.unwrap().as_ref(), data.as_slice());
+    assert_eq!(sim_calls(e.sim(), "upload_group_file").await, 1);
+}

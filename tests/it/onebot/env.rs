@@ -1,0 +1,165 @@
+//! A gateway with one OneBot connection (`qq`) in front of a fresh OneBot simulator.
+
+use filegate::config::{Config, ConnectionConfig, OnebotConfig, ProviderConfig};
+use filegate::model::Provider;
+use filegate::model::ids::{self, IdKind};
+use filegate::sandbox::onebot::{self, demo};
+use secrecy::SecretString;
+
+use crate::common::{ALL_SCOPES, Gateway, gateway_with, token};
+
+pub const CONN: &str = "qq";
+
+pub struct Env {
+    pub gw: Gateway,
+    pub sim: onebot::Sim,
+    pub token: String,
+}
+
+pub fn connection(base_url: &str, access_token: Option<&str>) -> ConnectionConfig {
+    ConnectionConfig {
+        name: CONN.into(),
+        provider: ProviderConfig::Onebot(OnebotConfig {
+            base_url: base_url.into(),
+            access_token_env: None,
+            max_upload_bytes: 100 * 1024 * 1024,
+            upload_to_folders: false,
+            access_token: access_token.map(SecretString::from),
+        }),
+    }
+}
+
+/// The connection's OneBot settings, for tests that change them.
+pub fn onebot_config(c: &mut Config) -> &mut OnebotConfig {
+    match &mut c.connections[0].provider {
+        ProviderConfig::Onebot(o) => o,
+        _ => unreachable!("the test connection is a OneBot one"),
+    }
+}
+
+pub async fn env_with(opts: onebot::Options, tweak: impl FnOnce(&mut Config)) -> Env {
+    let sim = onebot::start(opts).await.expect("onebot simulator starts");
+    let base = sim.base_url.clone();
+    let gw = gateway_with(|c, _| {
+        c.connections = vec![connection(&base, Some(demo::ACCESS_TOKEN))];
+        tweak(c);
+    })
+    .await;
+    Env {
+        gw,
+        sim,
+        token: token(ALL_SCOPES, CONN),
+    }
+}
+
+pub async fn env() -> Env {
+    env_with(onebot::Options::default(), |_| {}).await
+}
+
+pub fn group_space(group: i64) -> String {
+    ids::encode(IdKind::Space, Provider::Onebot, &["g", &group.to_string()])
+}
+
+pub fn friend_space(user: i64) -> String {
+    ids::encode(IdKind::Space, Provider::Onebot, &["u", &user.to_string()])
+}
+
+/// A group file's item id: group, folder holding it, file id, busid.
+pub fn file_item(group: i64, folder: &str, file_id: &str, busid: i32) -> String {
+    ids::encode(
+        IdKind::Item,
+        Provider::Onebot,
+        &["f", &group.to_string(), folder, file_id, &busid.to_string()],
+    )
+}
+
+pub fn folder_item(group: i64, folder_id: &str) -> String {
+    ids::encode(
+        IdKind::Item,
+        Provider::Onebot,
+        &["d", &group.to_string(), folder_id],
+    )
+}
+
+/// The demo group's root file `welcome.txt`.
+pub fn welcome() -> String {
+    file_item(demo::GROUP_ID, "/", demo::FILE_ID, demo::BUSID)
+}
+
+/// The demo group's folder `Reports`.
+pub fn reports() -> String {
+    folder_item(demo::GROUP_ID, demo::FOLDER_ID)
+}
+
+impl Env {
+    /// `/v1/connections/qq` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        self.gw.url(&format!("/v1/connections/{CONN}{path}"))
+    }
+
+    /// `/v1/connections/qq/spaces/{demo group}` + `path`.
+    pub fn surl(&self, path: &str) -> String {
+        self.url(&format!("/spaces/{}{path}", group_space(demo::GROUP_ID)))
+    }
+
+    /// `/v1/connections/qq/spaces/{demo friend}` + `path`.
+    pub fn furl(&self, path: &str) -> String {
+        self.url(&format!("/spaces/{}{path}", friend_space(demo::FRIEND_ID)))
+    }
+
+    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.gw.http.get(url).bearer_auth(&self.token)
+    }
+
+    pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
+        self.gw.http.post(url).bearer_auth(&self.token)
+    }
+
+    pub fn put(&self, url: &str) -> reqwest::RequestBuilder {
+        self.gw.http.put(url).bearer_auth(&self.token)
+    }
+
+    pub fn patch(&self, url: &str) -> reqwest::RequestBuilder {
+        self.gw.http.patch(url).bearer_auth(&self.token)
+    }
+
+    pub fn delete(&self, url: &str) -> reqwest::RequestBuilder {
+        self.gw.http.delete(url).bearer_auth(&self.token)
+    }
+
+    pub fn sim(&self) -> &str {
+        &self.sim.base_url
+    }
+
+    /// Names of a listing's items, in order.
+    pub async fn names(&self, url: &str) -> Vec<String> {
+        let page: serde_json::Value = self.get(url).send().await.unwrap().json().await.unwrap();
+        page["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("a listing: {page}"))
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The number of calls of every upstream action, summed (proves nothing reached it).
+    pub async fn upstream_calls(&self) -> u64 {
+        crate::common::sim_stats(self.sim())
+            .await
+            .calls
+            .values()
+            .sum()
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,267 @@
+//! Upstream failures become clear problems: retcodes, HTTP statuses, rate limits, timeouts,
+//! and the gateway's own access token being refused.
+
+use serde_json::{Value, json};
+
+use super::env::{connection, env, env_with, welcome};
+use crate::common::{problem, sim_calls, sim_fault, sim_revoke};
+use filegate::sandbox::onebot::{self, demo};
+
+#[tokio::test]
+async fn failed_retcodes_become_mapped_problems_with_the_upstream_block() {
+    let e = env().await;
+    for (code, message, status, expected) in [
+        (
+            "1400",
+            "parameter `group_id` must be an integer",
+            502,
+            "upstream_rejected_request",
+        ),
+        (
+            "1404",
+            "unknown action: get_group_root_files",
+            502,
+            "upstream_action_unsupported",
+        ),
+        (
+            "1403",
+            "access token invalid",
+            502,
+            "upstream_credentials_rejected",
+        ),
+        (
+            "100",
+            "group 681155301 not found (the bot is not a member)",
+            404,
+            "space_not_found",
+        ),
+        ("100", "FILE_SYSTEM_API_ERROR", 502, "upstream_error"),
+        ("-7", "who knows", 502, "upstream_error"),
+    ] {
+        sim_fault(
+            e.sim(),
+            json!({"path": "get_group_root_files", "type": "error", "code": code, "message": message}),
+        )
+        .await;
+        let res = e.get(&e.surl("/items")).send().await.unwrap();
+        assert_eq!(res.status(), status, "{code} {message}");
+        let p = problem(res).await;
+        assert_eq!(p["code"], expected, "{code} {message}");
+        assert_eq!(p["upstream"]["provider"], "onebot");
+        assert_eq!(p["upstream"]["code"], code);
+        assert_eq!(p["upstream"]["message"], message);
+    }
+    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn the_implementations_rate_limit_is_a_429_with_its_retry_after() {
+    let e = env().await;
+    sim_fault(
+        e.sim(),
+        json!({"path": "get_group_root_files", "type": "rate_limit", "retry_after_secs": 7}),
+    )
+    .await;
+    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "7");
+    let p = problem(res).await;
+    assert_eq!(p["code"], "rate_limited");
+    assert_eq!(p["upstream"]["code"], "429");
+    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn upstream_5xx_garbage_and_unknown_actions_are_502_without_the_upstream_body() {
+    let e = env().await;
+    sim_fault(
+        e.sim(),
+        json!({"path": "get_group_root_files", "type": "status", "status": 503}),
+    )
+    .await;
+    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "upstream_unavailable");
+    assert!(!p.to_string().contains("simulated upstream failure"));
+
+    sim_fault(
+        e.sim(),
+        json!({"path": "get_group_root_files", "type": "malformed"}),
+    )
+    .await;
+    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "upstream_malformed");
+    assert!(!p.to_string().contains("<html>"));
+
+    sim_fault(
+        e.sim(),
+        json!({"path": "get_group_root_files", "type": "status", "status": 404}),
+    )
+    .await;
+    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    assert_eq!(problem(res).await["code"], "upstream_action_unsupported");
+
+    // The file server behind get_group_file_url failing mid-way is the upstream's problem too.
+    sim_fault(
+        e.sim(),
+        json!({"path": "ftn_handler", "type": "status", "status": 500}),
+    )
+    .await;
+    let res = e
+        .get(&e.surl(&format!("/items/{}/content", welcome())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 502);
+    problem(res).await;
+}
+
+#[tokio::test]
+async fn a_slow_upstream_is_a_504() {
+    let e = env_with(onebot::Options::default(), |c| {
+        c.limits.upstream_timeout = std::time::Duration::from_millis(300)
+    })
+    .await;
+    sim_fault(
+        e.sim(),
+        json!({"path": "get_group_list", "type": "latency", "ms": 2000}),
+    )
+    .await;
+    let res = e.get(&e.url("/spaces")).send().await.unwrap();
+    assert_eq!(res.status(), 504);
+    assert_eq!(problem(res).await["code"], "upstream_timeout");
+}
+
+async fn token_state(e: &super::env::Env) -> String {
+    let c: Value = e
+        .get(&e.url(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    c["token"]["state"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_access_token_is_the_gateways_problem_not_the_callers() {
+    let wrong = env_with(onebot::Options::default(), |c| {
+        let base = match &c.connections[0].provider {
+            filegate::config::ProviderConfig::Onebot(o) => o.base_url.clone(),
+            _ => unreachable!(),
+        };
+        c.connections = vec![connection(&base, Some("not-the-token"))];
+    })
+    .await;
+    assert_eq!(token_state(&wrong).await, "static");
+    let res = wrong.get(&wrong.surl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "upstream_credentials_rejected");
+    assert_eq!(p["upstream"]["code"], "403");
+    assert!(p["detail"].as_str().unwrap().contains("operator"), "{p}");
+    assert!(!p.to_string().contains("not-the-token"));
+    assert_eq!(token_state(&wrong).await, "rejected");
+
+    let none = env_with(onebot::Options::default(), |c| {
+        let base = match &c.connections[0].provider {
+            filegate::config::ProviderConfig::Onebot(o) => o.base_url.clone(),
+            _ => unreachable!(),
+        };
+        c.connections = vec![connection(&base, None)];
+    })
+    .await;
+    assert_eq!(token_state(&none).await, "not_configured");
+    let res = none.get(&none.url("/spaces")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "upstream_credentials_rejected");
+    assert_eq!(p["upstream"]["code"], "401");
+
+    // An implementation without a token accepts a gateway without one.
+    let open = env_with(
+        onebot::Options {
+            access_token: String::new(),
+            ..Default::default()
+        },
+        |c| {
+            let base = match &c.connections[0].provider {
+                filegate::config::ProviderConfig::Onebot(o) => o.base_url.clone(),
+                _ => unreachable!(),
+            };
+            c.connections = vec![connection(&base, None)];
+        },
+    )
+    .await;
+    assert_eq!(
+        open.get(&open.url("/spaces"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_token_revoked_mid_call_is_a_502_until_the_implementation_accepts_it_again() {
+    let e = env().await;
+    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    sim_fault(
+        e.sim(),
+        json!({"path": "get_group_root_files", "type": "revoke_tokens"}),
+    )
+    .await;
+    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    assert_eq!(problem(res).await["code"], "upstream_credentials_rejected");
+    assert_eq!(token_state(&e).await, "rejected");
+    assert_eq!(
+        sim_calls(e.sim(), "get_group_root_files").await,
+        1,
+        "a static token cannot be refreshed, so the refused call is not retried"
+    );
+    sim_revoke(e.sim()).await;
+    assert_eq!(e.get(&e.url("/spaces")).send().await.unwrap().status(), 502);
+    crate::common::client()
+        .post(format!("{}/__sim/reset", e.sim()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(token_state(&e).await, "static");
+}
+
+#[tokio::test]
+async fn a_body_the_implementation_finds_too_large_is_a_413() {
+    let e = env_with(
+        onebot::Options {
+            max_body_bytes: 4096,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await;
+    let res = e
+        .post(&e.surl("/files?name=big.bin"))
+        .body(vec![7u8; 10_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "upstream_payload_too_large");
+    assert!(
+        p["detail"].as_str().unwrap().contains("max_upload_bytes"),
+        "{p}"
+    );
+    assert_eq!(
+        e.names(&e.surl("/items?kind=file")).await,
+        ["notes.md", demo::FILE_NAME]
+    );
+}

@@ -1,0 +1,359 @@
+//! The connection, its spaces (groups and friends), quota, and what OneBot cannot do.
+
+use serde_json::{Value, json};
+
+use super::env::{CONN, env, friend_space, group_space, reports, welcome};
+use crate::common::problem;
+use filegate::sandbox::onebot::demo;
+
+#[tokio::test]
+async fn the_connection_lists_exactly_what_onebot_can_do_and_a_static_token() {
+    let e = env().await;
+    let c: Value = e
+        .get(&e.url(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["name"], CONN);
+    assert_eq!(c["provider"], "onebot");
+    let caps = &c["capabilities"];
+    assert_eq!(
+        caps["operations"],
+        json!([
+            "list_spaces",
+            "get_space",
+            "get_quota",
+            "list_items",
+            "get_item",
+            "create_folder",
+            "rename_item",
+            "delete_item",
+            "upload_file",
+            "download_file"
+        ])
+    );
+    assert_eq!(caps["max_upload_bytes"], 100 * 1024 * 1024);
+    assert_eq!(caps["max_single_request_upload_bytes"], 100 * 1024 * 1024);
+    assert_eq!(caps["max_name_length"], 255);
+    assert_eq!(caps["roles"], json!([]));
+    assert_eq!(caps["range_downloads"], true);
+    assert_eq!(caps["sort_orders"].as_array().unwrap().len(), 6);
+    let note = |op: &str| {
+        caps["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["operation"] == op)
+            .map(|n| n["note"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert!(note("rename_item").contains("folders only"));
+    assert!(note("create_folder").contains("root only"));
+    assert!(note("list_spaces").contains("upload only"));
+    assert!(note("upload_file").contains("root only"));
+    assert_eq!(c["token"]["state"], "static");
+    assert!(c["token"]["expires_at"].is_null());
+    assert_eq!(
+        e.upstream_calls().await,
+        0,
+        "metadata needs no upstream call"
+    );
+}
+
+#[tokio::test]
+async fn spaces_are_the_bots_groups_and_its_friends_paged_by_the_gateway() {
+    let e = env().await;
+    let page: Value = e
+        .get(&e.url("/spaces"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{page}");
+    assert_eq!(items[0]["id"], group_space(demo::GROUP_ID));
+    assert_eq!(items[0]["name"], demo::GROUP_NAME);
+    assert_eq!(items[0]["kind"], "group");
+    assert_eq!(items[0]["member_count"], 3);
+    assert_eq!(items[1]["name"], demo::OTHER_GROUP_NAME);
+    assert_eq!(items[2]["id"], friend_space(demo::FRIEND_ID));
+    assert_eq!(items[2]["name"], demo::FRIEND_NICKNAME);
+    assert_eq!(items[2]["kind"], "private");
+    assert!(page["next_cursor"].is_null());
+
+    let mut seen = Vec::new();
+    let mut url = e.url("/spaces?limit=2");
+    loop {
+        let page: Value = e.get(&url).send().await.unwrap().json().await.unwrap();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].clone()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => url = e.url(&format!("/spaces?limit=2&cursor={c}")),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 3);
+    let res = e.get(&e.url("/spaces?cursor=!!")).send().await.unwrap();
+    assert_eq!(problem(res).await["code"], "invalid_cursor");
+}
+
+#[tokio::test]
+async fn a_space_is_a_group_or_a_friend_and_anything_else_is_404_or_400() {
+    let e = env().await;
+    let s: Value = e
+        .get(&e.surl(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["name"], demo::GROUP_NAME);
+    assert_eq!(s["kind"], "group");
+    let s: Value = e
+        .get(&e.furl(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["name"], demo::FRIEND_NICKNAME);
+    assert_eq!(s["kind"], "private");
+
+    for space in [group_space(42), friend_space(42)] {
+        let res = e
+            .get(&e.url(&format!("/spaces/{space}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        assert_eq!(problem(res).await["code"], "space_not_found");
+    }
+    let before = e.upstream_calls().await;
+    for bad in ["garbage", &welcome(), &reports()] {
+        let res = e
+            .get(&e.url(&format!("/spaces/{bad}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{bad}");
+        assert_eq!(problem(res).await["code"], "invalid_id");
+    }
+    assert_eq!(
+        e.upstream_calls().await,
+        before,
+        "malformed ids never reach the upstream"
+    );
+}
+
+#[tokio::test]
+async fn a_groups_quota_is_its_file_system_info() {
+    let e = env().await;
+    let q: Value = e
+        .get(&e.surl("/quota"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let used = (demo::FILE_CONTENT.len()
+        + demo::SECOND_FILE_CONTENT.len()
+        + demo::FOLDER_FILE_CONTENT.len()
+        + demo::FOLDER_SECOND_FILE_CONTENT.len()) as u64;
+    assert_eq!(q["scope"], "group");
+    assert_eq!(q["file_count"], 4);
+    assert_eq!(q["file_limit"], 10_000);
+    assert_eq!(q["used_bytes"], used);
+    assert_eq!(q["total_bytes"], 10u64 * 1024 * 1024 * 1024);
+    assert_eq!(q["available_bytes"], 10u64 * 1024 * 1024 * 1024 - used);
+    let res = e
+        .get(&e.url(&format!("/spaces/{}/quota", group_space(42))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "space_not_found");
+    assert_eq!(p["upstream"]["provider"], "onebot");
+    assert_eq!(p["upstream"]["code"], "100");
+}
+
+#[tokio::test]
+async fn a_friends_private_space_supports_upload_only() {
+    let e = env().await;
+    let before = e.upstream_calls().await;
+    let checks = [
+        e.get(&e.furl("/items")),
+        e.get(&e.furl("/quota")),
+        e.get(&e.furl(&format!("/items/{}", welcome()))),
+        e.get(&e.furl(&format!("/items/{}/content", welcome()))),
+        e.delete(&e.furl(&format!("/items/{}", welcome()))),
+        e.patch(&e.furl(&format!("/items/{}", reports())))
+            .json(&json!({"name": "x"})),
+        e.post(&e.furl("/folders")).json(&json!({"name": "x"})),
+    ];
+    for req in checks {
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 501);
+        let p = problem(res).await;
+        assert_eq!(p["code"], "unsupported_operation");
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("private (friend) spaces only support upload"),
+            "{p}"
+        );
+    }
+    assert_eq!(e.upstream_calls().await, before);
+}
+
+#[tokio::test]
+async fn what_onebot_cannot_do_is_501_and_never_reaches_the_upstream() {
+    let e = env().await;
+    let item = welcome();
+    let i = |p: &str| e.surl(&format!("/items/{item}{p}"));
+    let member = json!({"members": [{"type": "user", "id": "1", "role": "viewer"}]});
+    let requests = vec![
+        (
+            "create_space",
+            e.post(&e.url("/spaces")).json(&json!({"name": "x"})),
+        ),
+        (
+            "rename_space",
+            e.patch(&e.surl("")).json(&json!({"name": "x"})),
+        ),
+        ("delete_space", e.delete(&e.surl(""))),
+        ("get_space_settings", e.get(&e.surl("/settings"))),
+        (
+            "update_space_settings",
+            e.put(&e.surl("/settings")).json(&json!({})),
+        ),
+        ("create_space_invite_link", e.post(&e.surl("/invite_link"))),
+        ("list_space_members", e.get(&e.surl("/members"))),
+        (
+            "add_space_members",
+            e.post(&e.surl("/members")).json(&member),
+        ),
+        (
+            "update_space_member",
+            e.patch(&e.surl("/members/user:1"))
+                .json(&json!({"role": "viewer"})),
+        ),
+        ("remove_space_members", e.delete(&e.surl("/members/user:1"))),
+        (
+            "move_item",
+            e.patch(&i("")).json(&json!({"parent": "root"})),
+        ),
+        (
+            "update_description",
+            e.patch(&i("")).json(&json!({"description": "d"})),
+        ),
+        (
+            "copy_item",
+            e.post(&i("/copy")).json(&json!({"parent": "root"})),
+        ),
+        (
+            "create_document",
+            e.post(&e.surl("/documents"))
+                .json(&json!({"name": "d", "kind": "document"})),
+        ),
+        ("list_versions", e.get(&i("/versions"))),
+        ("upload_version", e.post(&i("/versions")).body("x")),
+        ("list_trash", e.get(&e.surl("/trash"))),
+        ("restore_item", e.post(&i("/restore"))),
+        ("purge_item", e.delete(&e.surl(&format!("/trash/{item}")))),
+        ("search", e.get(&e.surl("/search?q=welcome"))),
+        ("list_recent", e.get(&e.url("/recent"))),
+        ("list_comments", e.get(&i("/comments"))),
+        (
+            "add_comment",
+            e.post(&i("/comments")).json(&json!({"content": "c"})),
+        ),
+        ("list_item_members", e.get(&i("/members"))),
+        ("add_item_members", e.post(&i("/members")).json(&member)),
+        ("get_sharing", e.get(&i("/sharing"))),
+        (
+            "update_sharing",
+            e.put(&i("/sharing")).json(&json!({"scope": "members"})),
+        ),
+        (
+            "create_share_link",
+            e.post(&i("/share_link")).json(&json!({})),
+        ),
+        ("get_item_security", e.get(&i("/security"))),
+        ("list_directory_users", e.get(&e.url("/directory/users"))),
+    ];
+    let caps: Value = e
+        .get(&e.url(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ops = caps["capabilities"]["operations"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for (op, req) in requests {
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 501, "{op}");
+        let p = problem(res).await;
+        assert_eq!(p["code"], "unsupported_operation", "{op}: {p}");
+        assert!(p["detail"].as_str().unwrap().contains(op), "{op}: {p}");
+        assert!(!ops.contains(&json!(op)), "{op} is not advertised");
+    }
+    assert_eq!(e.upstream_calls().await, 0);
+}
+
+#[tokio::test]
+async fn the_sandbox_serves_a_working_onebot_demo_connection() {
+    let sandbox = filegate::sandbox::start(([127, 0, 0, 1], 0).into(), None)
+        .await
+        .unwrap();
+    let token = filegate::auth::mint(
+        &secrecy::SecretString::from(sandbox.jwt_secret.clone()),
+        &filegate::auth::MintRequest {
+            sub: "tester".into(),
+            scopes: vec!["files:read".into()],
+            connections: vec!["onebot-demo".into()],
+            ttl: std::time::Duration::from_secs(60),
+            issuer: None,
+            audience: None,
+        },
+    )
+    .unwrap();
+    let http = crate::common::client();
+    let base = format!("{}/v1/connections/onebot-demo", sandbox.gateway.base_url);
+    let c: Value = http
+        .get(&base)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["provider"], "onebot");
+    let url = format!(
+        "{base}/spaces/{}/items/{}/content",
+        group_space(demo::GROUP_ID),
+        welcome()
+    );
+    let res = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), demo::FILE_CONTENT);
+}
