@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use bytes::Bytes;
+use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use crate::error::{ApiError, ApiResult};
@@ -77,6 +78,51 @@ pub struct Download {
     pub content_length: Option<u64>,
     /// Set when a range was served: (first byte, last byte, total size if known).
     pub content_range: Option<(u64, u64, Option<u64>)>,
+}
+
+impl Download {
+    /// Streams an upstream file answer (200 or 206) to the caller; `content_type` is taken from
+    /// the upstream only when `trust_content_type` (some download hosts answer a generic type).
+    pub fn from_response(
+        res: reqwest::Response,
+        file_name: String,
+        trust_content_type: bool,
+    ) -> Self {
+        let headers = res.headers();
+        let text =
+            |name: reqwest::header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let content_type = text(reqwest::header::CONTENT_TYPE)
+            .filter(|_| trust_content_type)
+            .map(str::to_owned);
+        let content_length = text(reqwest::header::CONTENT_LENGTH).and_then(|v| v.parse().ok());
+        let content_range = if res.status() == reqwest::StatusCode::PARTIAL_CONTENT {
+            text(reqwest::header::CONTENT_RANGE).and_then(parse_content_range)
+        } else {
+            None
+        };
+        Self {
+            body: res
+                .bytes_stream()
+                .map(|r| r.map_err(std::io::Error::other))
+                .boxed(),
+            file_name,
+            content_type,
+            content_length,
+            content_range,
+        }
+    }
+}
+
+/// `bytes a-b/total` (total may be `*`).
+pub fn parse_content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
+    let rest = v.strip_prefix("bytes ")?;
+    let (range, total) = rest.split_once('/')?;
+    let (a, b) = range.split_once('-')?;
+    Some((
+        a.trim().parse().ok()?,
+        b.trim().parse().ok()?,
+        total.trim().parse().ok(),
+    ))
 }
 
 pub enum DownloadOutcome {
@@ -413,5 +459,20 @@ pub trait Drive: Send + Sync + 'static {
             DirectoryKind::Departments => unsupported!(self, ListDirectoryDepartments),
             DirectoryKind::Groups => unsupported!(self, ListDirectoryGroups),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_content_range;
+
+    #[test]
+    fn content_ranges_parse_with_and_without_a_total() {
+        assert_eq!(
+            parse_content_range("bytes 0-9/100"),
+            Some((0, 9, Some(100)))
+        );
+        assert_eq!(parse_content_range("bytes 5-6/*"), Some((5, 6, None)));
+        assert_eq!(parse_content_range("items 0-1/2"), None);
     }
 }

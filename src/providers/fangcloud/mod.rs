@@ -470,33 +470,6 @@ fn numbered(name: &str, n: u32) -> String {
     }
 }
 
-fn download_from(res: reqwest::Response, file_name: String) -> Download {
-    let headers = res.headers();
-    let content_length = headers
-        .get(reqwest::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let content_range = (res.status() == reqwest::StatusCode::PARTIAL_CONTENT)
-        .then(|| {
-            headers
-                .get(reqwest::header::CONTENT_RANGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(super::wecom::parse_content_range)
-        })
-        .flatten();
-    Download {
-        body: res
-            .bytes_stream()
-            .map(|r| r.map_err(std::io::Error::other))
-            .boxed(),
-        file_name,
-        // The download host answers application/octet-stream; let the gateway decide.
-        content_type: None,
-        content_length,
-        content_range,
-    }
-}
-
 fn quota(scope: &str, total: Option<i64>, used: Option<i64>) -> Quota {
     // -1 is unlimited (document, space_total: "-1为无限").
     let total = total.filter(|t| *t >= 0).map(|t| t as u64);
@@ -1037,7 +1010,9 @@ impl Drive for FangcloudDrive {
                 },
                 other => other,
             })?;
-        Ok(DownloadOutcome::Stream(download_from(res, w.name)))
+        Ok(DownloadOutcome::Stream(Download::from_response(
+            res, w.name, false,
+        )))
     }
 
     // ------------------------------------------------------------ versions

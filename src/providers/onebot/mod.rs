@@ -8,7 +8,6 @@ mod errors;
 mod map;
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use self::client::*;
@@ -573,7 +572,11 @@ impl Drive for OnebotDrive {
             ByteRange::Suffix { len } => format!("bytes=-{len}"),
         });
         let res = self.client.fetch_file(&url, header).await?;
-        Ok(DownloadOutcome::Stream(download_from(res, f.file_name)))
+        Ok(DownloadOutcome::Stream(Download::from_response(
+            res,
+            f.file_name,
+            true,
+        )))
     }
 }
 
@@ -771,46 +774,4 @@ fn friend_space(f: &WireFriend) -> Space {
         created_at: None,
         member_count: None,
     }
-}
-
-fn download_from(res: reqwest::Response, file_name: String) -> Download {
-    let headers = res.headers();
-    let content_type = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let content_length = headers
-        .get(reqwest::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let content_range = (res.status() == reqwest::StatusCode::PARTIAL_CONTENT)
-        .then(|| {
-            headers
-                .get(reqwest::header::CONTENT_RANGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_content_range)
-        })
-        .flatten();
-    Download {
-        body: res
-            .bytes_stream()
-            .map(|r| r.map_err(std::io::Error::other))
-            .boxed(),
-        file_name,
-        content_type,
-        content_length,
-        content_range,
-    }
-}
-
-/// `bytes a-b/total` (total may be `*`).
-fn parse_content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
-    let rest = v.strip_prefix("bytes ")?;
-    let (range, total) = rest.split_once('/')?;
-    let (a, b) = range.split_once('-')?;
-    Some((
-        a.trim().parse().ok()?,
-        b.trim().parse().ok()?,
-        total.trim().parse().ok(),
-    ))
 }

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use self::client::*;
@@ -846,7 +845,11 @@ impl Drive for WecomDrive {
                 },
                 other => other,
             })?;
-        Ok(DownloadOutcome::Stream(download_from(res, f.file_name)))
+        Ok(DownloadOutcome::Stream(Download::from_response(
+            res,
+            f.file_name,
+            true,
+        )))
     }
 
     async fn list_item_members(
@@ -1155,46 +1158,4 @@ fn name_conflict(name: &str) -> ApiError {
         code: "name_conflict",
         detail: format!("an item named '{name}' already exists there"),
     }
-}
-
-fn download_from(res: reqwest::Response, file_name: String) -> Download {
-    let headers = res.headers();
-    let content_type = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let content_length = headers
-        .get(reqwest::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let content_range = (res.status() == reqwest::StatusCode::PARTIAL_CONTENT)
-        .then(|| {
-            headers
-                .get(reqwest::header::CONTENT_RANGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_content_range)
-        })
-        .flatten();
-    Download {
-        body: res
-            .bytes_stream()
-            .map(|r| r.map_err(std::io::Error::other))
-            .boxed(),
-        file_name,
-        content_type,
-        content_length,
-        content_range,
-    }
-}
-
-/// `bytes a-b/total` (total may be `*`).
-pub fn parse_content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
-    let rest = v.strip_prefix("bytes ")?;
-    let (range, total) = rest.split_once('/')?;
-    let (a, b) = range.split_once('-')?;
-    Some((
-        a.trim().parse().ok()?,
-        b.trim().parse().ok()?,
-        total.trim().parse().ok(),
-    ))
 }
