@@ -163,3 +163,16 @@ pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Percent-encodes a query value (names with CJK characters, spaces, `:`).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

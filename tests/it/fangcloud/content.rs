@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
-use super::env::{collab, department, env, env_with, file, folder, urlencode};
+use super::env::{collab, department, env, env_with, file, folder};
+use crate::common::urlencode;
 use crate::common::{bytes, problem, sim_calls};
 use filegate::sandbox::fangcloud::{self, demo};
 

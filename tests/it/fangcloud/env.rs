@@ -100,18 +100,6 @@ pub fn folder(n: i64) -> String {
     )
 }
 
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 pub fn names(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()

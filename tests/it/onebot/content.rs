@@ -4,7 +4,8 @@ use md5::{Digest as _, Md5};
 use serde_json::{Value, json};
 use sha1::Sha1;
 
-use super::env::{Env, env, env_with, onebot_config, reports, urlencode, welcome};
+use super::env::{Env, env, env_with, onebot_config, reports, welcome};
+use crate::common::urlencode;
 use crate::common::{bytes, problem, sim_calls};
 use filegate::sandbox::onebot::{self, demo};
 

@@ -2,7 +2,7 @@ use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
 use super::env::{Env, env, env_with};
-use crate::common::{bytes, problem, sim_calls};
+use crate::common::{bytes, problem, sim_calls, urlencode};
 use filegate::sandbox::wecom::{self, demo};
 
 async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Response {
@@ -11,18 +11,6 @@ async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Res
         .send()
         .await
         .unwrap()
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 async fn download(e: &Env, id: &str) -> reqwest::Response {
