@@ -196,11 +196,13 @@ pub fn layered<S: Clone + Send + Sync + 'static>(
                 ),
         )
         .layer(middleware::from_fn(record_http_metrics))
+        // Compression sits outside every layer that writes a body (problems, panics), so the
+        // `Content-Encoding` it sets always describes the bytes that leave.
+        .layer(CompressionLayer::new().compress_when(compress_json_only))
         // Every error leaves as problem+json with the request id, whoever produced it.
         .layer(middleware::from_fn(finish_problems))
         .layer(CatchPanicLayer::custom(panic_to_problem))
         .option_layer(cors_layer)
-        .layer(CompressionLayer::new().compress_when(compress_json_only))
         // Shed load beyond the configured concurrency instead of queueing without bound.
         .layer(HandleErrorLayer::new(overloaded))
         .load_shed()
@@ -348,6 +350,8 @@ async fn finish_problems(req: Request, next: Next) -> Response {
         HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
     );
     parts.headers.remove(header::CONTENT_LENGTH);
+    // The new body is plain JSON whatever encoding the old one had.
+    parts.headers.remove(header::CONTENT_ENCODING);
     Response::from_parts(parts, Body::from(body))
 }
 

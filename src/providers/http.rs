@@ -24,6 +24,11 @@ impl UpstreamHttp {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("filegate/", env!("CARGO_PKG_VERSION")))
             .pool_idle_timeout(Duration::from_secs(90))
+            // Upstream bodies pass through byte for byte (ranges stay exact), so never ask
+            // for a compressed one, whatever reqwest features the build has.
+            .no_gzip()
+            .no_brotli()
+            .no_deflate()
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Self {

@@ -6,6 +6,7 @@ mod common;
 mod pg;
 
 mod auth;
+mod encoding;
 mod fangcloud;
 mod onebot;
 mod openapi;
