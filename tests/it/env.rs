@@ -78,6 +78,16 @@ impl<S> Env<S> {
         body
     }
 
+    /// Sends `req`, checks that it is refused with `status` and problem `code`, and gives the
+    /// problem for further checks.
+    pub async fn refused(&self, req: reqwest::RequestBuilder, status: u16, code: &str) -> Value {
+        let res = req.send().await.expect("request");
+        assert_eq!(res.status(), status, "expected {status} {code}");
+        let p = crate::common::problem(res).await;
+        assert_eq!(p["code"], code, "{p}");
+        p
+    }
+
     /// Walks a listing page by page from `first` (a URL with a query), following
     /// `next_cursor`: the names of all its items in order, and the number of pages.
     pub async fn walk(&self, first: &str) -> (Vec<String>, usize) {

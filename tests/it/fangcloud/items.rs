@@ -37,13 +37,12 @@ async fn the_personal_root_lists_folders_first_and_pages_with_a_cursor() {
     assert_eq!(names(&p), ["Archive", "readme.txt", "report.md"]);
     assert_eq!(p["items"][1]["parent_id"], docs);
 
-    let res = e
-        .get(&e.murl("/items?cursor=garbage"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_cursor");
+    e.refused(
+        e.get(&e.murl("/items?cursor=garbage")),
+        400,
+        "invalid_cursor",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -96,13 +95,12 @@ async fn a_file_and_a_folder_with_the_same_number_are_different_items() {
     assert_eq!(d["child_count"], 3);
     assert_ne!(f["id"], d["id"]);
     // A file id is not a parent.
-    let res = e
-        .get(&e.murl(&format!("/items?parent={}", file(demo::HELLO_FILE_ID))))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "not_a_folder");
+    e.refused(
+        e.get(&e.murl(&format!("/items?parent={}", file(demo::HELLO_FILE_ID)))),
+        400,
+        "not_a_folder",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -124,13 +122,12 @@ async fn unknown_malformed_and_foreign_item_ids_are_clear_errors() {
         .unwrap();
     assert_eq!(problem(res).await["upstream"]["code"], "folder_not_found");
     // design.txt lives in the Engineering space, not in the personal one.
-    let res = e
-        .get(&e.murl(&format!("/items/{}", file(demo::DESIGN_FILE_ID))))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "item_not_found");
+    e.refused(
+        e.get(&e.murl(&format!("/items/{}", file(demo::DESIGN_FILE_ID)))),
+        404,
+        "item_not_found",
+    )
+    .await;
     // A trashed file reads as deleted.
     let res = e
         .get(&e.murl(&format!("/items/{}", file(demo::TRASHED_FILE_ID))))
@@ -216,15 +213,14 @@ async fn folders_are_created_at_roots_and_below_with_name_rules_checked_first() 
         .unwrap();
     assert_eq!(res.status(), 201, "222 characters, whatever their bytes");
     assert_eq!(sim_calls(e.sim(), "folder/create").await, before + 1);
-    let res = e
-        .post(&e.murl("/folders"))
-        .body("{")
-        .header("content-type", "application/json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_json");
+    e.refused(
+        e.post(&e.murl("/folders"))
+            .body("{")
+            .header("content-type", "application/json"),
+        400,
+        "invalid_json",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -326,14 +322,13 @@ async fn items_are_renamed_described_and_moved_within_their_space() {
     assert_eq!(res.status(), 400);
     assert_eq!(problem(res).await["field"], "description");
     // Name conflicts.
-    let res = e
-        .patch(&e.murl(&format!("/items/{}", file(demo::README_FILE_ID))))
-        .json(&json!({"name": "report.md"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
-    assert_eq!(problem(res).await["code"], "name_conflict");
+    e.refused(
+        e.patch(&e.murl(&format!("/items/{}", file(demo::README_FILE_ID))))
+            .json(&json!({"name": "report.md"})),
+        409,
+        "name_conflict",
+    )
+    .await;
     // A folder cannot go below itself.
     let docs = folder(demo::DOCUMENTS_FOLDER_ID);
     let res = e
@@ -446,13 +441,12 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
         .await;
     assert_eq!(r["name"], "readme.txt");
     assert_eq!(r["parent_id"], folder(demo::DOCUMENTS_FOLDER_ID));
-    let res = e
-        .post(&e.murl(&format!("/items/{readme}/restore")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "item_not_in_trash");
+    e.refused(
+        e.post(&e.murl(&format!("/items/{readme}/restore"))),
+        404,
+        "item_not_in_trash",
+    )
+    .await;
 
     let draft = file(demo::TRASHED_FILE_ID);
     let res = e

@@ -136,9 +136,8 @@ async fn listings_are_paged_by_offset_and_filtered_by_kind() {
         e.names(&e.surl("/items?kind=folder")).await,
         ["Archive", "Reports"]
     );
-    let res = e.get(&e.surl("/items?cursor=nope")).send().await.unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_cursor");
+    e.refused(e.get(&e.surl("/items?cursor=nope")), 400, "invalid_cursor")
+        .await;
     let res = e.get(&e.surl("/items?limit=0")).send().await.unwrap();
     assert_eq!(res.status(), 400);
 }
@@ -213,23 +212,21 @@ async fn unknown_foreign_and_malformed_ids_are_404_or_400() {
         assert_eq!(problem(res).await["code"], "item_not_found");
     }
     let before = e.upstream_calls().await;
-    let res = e
-        .get(&e.surl(&format!("/items?parent={}", welcome())))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "not_a_folder");
-    let res = e
-        .get(&e.surl(&format!(
+    e.refused(
+        e.get(&e.surl(&format!("/items?parent={}", welcome()))),
+        400,
+        "not_a_folder",
+    )
+    .await;
+    e.refused(
+        e.get(&e.surl(&format!(
             "/items?parent={}",
             folder_item(demo::OTHER_GROUP_ID, demo::FOLDER_ID)
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "parent_not_found");
+        ))),
+        404,
+        "parent_not_found",
+    )
+    .await;
     assert_eq!(e.upstream_calls().await, before);
     let res = e
         .get(&e.surl(&format!(
@@ -313,14 +310,13 @@ async fn folders_are_created_in_the_root_only() {
     let p = problem(res).await;
     assert_eq!(p["code"], "name_conflict");
     assert_eq!(p["upstream"]["code"], "100");
-    let res = e
-        .post(&e.url(&format!("/spaces/{}/folders", group_space(42))))
-        .json(&json!({"name": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "space_not_found");
+    e.refused(
+        e.post(&e.url(&format!("/spaces/{}/folders", group_space(42))))
+            .json(&json!({"name": "x"})),
+        404,
+        "space_not_found",
+    )
+    .await;
 }
 
 async fn rename(e: &Env, id: &str, body: Value) -> reqwest::Response {
@@ -417,13 +413,12 @@ async fn deleting_removes_a_file_or_a_folder_with_its_files() {
         demo::FOLDER_FILE_ID,
         demo::BUSID,
     );
-    let res = e
-        .get(&e.surl(&format!("/items/{inside}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "item_not_found");
+    e.refused(
+        e.get(&e.surl(&format!("/items/{inside}"))),
+        404,
+        "item_not_found",
+    )
+    .await;
     let q: Value = e
         .get(&e.surl("/quota"))
         .send()

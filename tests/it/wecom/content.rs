@@ -133,13 +133,12 @@ async fn a_resumable_upload_takes_parts_in_any_order() {
             .unwrap();
         assert_eq!(res.status(), 200);
     }
-    let res = e
-        .post(&e.surl(&format!("/uploads/{id}/complete")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
-    assert_eq!(problem(res).await["code"], "upload_incomplete");
+    e.refused(
+        e.post(&e.surl(&format!("/uploads/{id}/complete"))),
+        409,
+        "upload_incomplete",
+    )
+    .await;
     let res = e
         .put(&e.surl(&format!("/uploads/{id}/parts/2")))
         .body(vec![0u8; 10])

@@ -216,14 +216,13 @@ async fn items_are_renamed_and_a_taken_name_is_a_conflict() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["name"], "settings.json");
     // config.json lives in Documents, next to the Reports folder.
-    let res = e
-        .patch(&e.surl(&format!("/items/{id}")))
-        .json(&json!({"name": demo::NESTED_FOLDER_NAME}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
-    assert_eq!(problem(res).await["code"], "name_conflict");
+    e.refused(
+        e.patch(&e.surl(&format!("/items/{id}")))
+            .json(&json!({"name": demo::NESTED_FOLDER_NAME})),
+        409,
+        "name_conflict",
+    )
+    .await;
     let res = e
         .patch(&e.surl(&format!("/items/{id}")))
         .json(&json!({}))
@@ -311,12 +310,11 @@ async fn items_move_with_each_conflict_policy() {
 #[tokio::test]
 async fn acting_as_another_user_is_refused_on_wecom() {
     let e = env().await;
-    let res = e
-        .get(&e.surl("/items"))
-        .header("x-filegate-as-user", "lisi")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "act_as_unsupported");
+    e.refused(
+        e.get(&e.surl("/items"))
+            .header("x-filegate-as-user", "lisi"),
+        400,
+        "act_as_unsupported",
+    )
+    .await;
 }
