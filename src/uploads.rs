@@ -44,6 +44,7 @@ pub struct UploadSessionInfo {
 #[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUpload {
+    #[schema(schema_with = crate::model::rules::name)]
     pub name: String,
     #[serde(default)]
     pub parent: Option<String>,

@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{AnyScope, Authorized, authenticate};
-use super::paths::{ConnPath, Problems};
+use super::paths::{AuthProblems, ConnPath, LocalProblems};
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::{Capabilities, Provider};
@@ -46,9 +46,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_connection))
 }
 
-/// List the connections the caller's token grants.
+/// List the connections your token grants.
+///
+/// Each entry has the provider, the capabilities (supported operations, limits, roles, sort
+/// orders) and the health of the gateway's upstream token. Needs any valid token; connections
+/// it does not grant are left out.
 #[utoipa::path(get, path = "/v1/connections", tag = "connections",
-    responses((status = 200, body = ConnectionList), Problems))]
+    responses((status = 200, body = ConnectionList), AuthProblems))]
 async fn list_connections(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -63,9 +67,12 @@ async fn list_connections(
     Ok(Json(ConnectionList { items }))
 }
 
-/// One connection: provider, capabilities (supported operations, limits) and token health.
+/// Read one connection: provider, capabilities and token health.
+///
+/// `capabilities.operations` lists what the connection supports; every other operation answers
+/// 501 `unsupported_operation`, so a client can check before calling.
 #[utoipa::path(get, path = "/v1/connections/{conn}", tag = "connections", params(ConnPath),
-    responses((status = 200, body = ConnectionInfo), Problems))]
+    responses((status = 200, body = ConnectionInfo), LocalProblems))]
 async fn get_connection(auth: Authorized<AnyScope>) -> Json<ConnectionInfo> {
     Json(info(&auth.connection))
 }

@@ -105,6 +105,7 @@ pub struct CreateFolder {
     /// Parent folder id; omit for the root of the space.
     #[serde(default)]
     pub parent: Option<String>,
+    #[schema(schema_with = super::rules::name)]
     pub name: String,
 }
 
@@ -121,8 +122,10 @@ pub enum DocumentKind {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDocument {
+    /// Parent folder id; omit for the root of the space.
     #[serde(default)]
     pub parent: Option<String>,
+    #[schema(schema_with = super::rules::name)]
     pub name: String,
     pub kind: DocumentKind,
 }
@@ -132,11 +135,13 @@ pub struct CreateDocument {
 #[serde(deny_unknown_fields)]
 pub struct UpdateItem {
     #[serde(default)]
+    #[schema(schema_with = super::rules::new_name)]
     pub name: Option<String>,
     /// New parent folder id; use the space id's root by passing `"root"`.
     #[serde(default)]
     pub parent: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = super::rules::description)]
     pub description: Option<String>,
     /// When moving onto a taken name.
     #[serde(default)]
@@ -200,6 +205,7 @@ pub struct Comment {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
+    #[schema(schema_with = super::rules::comment)]
     pub content: String,
 }
 

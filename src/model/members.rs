@@ -54,7 +54,7 @@ impl Principal {
                 )));
             }
         };
-        if id.is_empty() || id.len() > 128 {
+        if id.is_empty() || id.chars().count() > super::rules::MAX_MEMBER_ID_CHARS {
             return Err(crate::error::ApiError::InvalidId(
                 "member id must be 1-128 characters".into(),
             ));
@@ -85,6 +85,7 @@ pub struct Member {
 pub struct NewMember {
     #[serde(rename = "type")]
     pub kind: PrincipalKind,
+    #[schema(schema_with = super::rules::member_id)]
     pub id: String,
     pub role: Role,
     /// Use this exact upstream role instead of mapping `role` (for roles outside the ladder,
@@ -97,9 +98,11 @@ pub struct NewMember {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMembers {
+    /// 1-100 grants.
+    #[schema(min_items = 1, max_items = 100)]
     pub members: Vec<NewMember>,
-    /// A note sent with the invitation, where the upstream has one.
     #[serde(default)]
+    #[schema(schema_with = super::rules::message)]
     pub message: Option<String>,
 }
 
@@ -157,6 +160,7 @@ pub struct ShareLinkRequest {
     #[serde(default)]
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(default)]
+    #[schema(schema_with = super::rules::link_password)]
     pub password: Option<String>,
 }
 

@@ -35,6 +35,7 @@ pub struct Space {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSpace {
+    #[schema(schema_with = super::rules::name)]
     pub name: String,
     /// Initial members besides the creator.
     #[serde(default)]
@@ -45,6 +46,7 @@ pub struct CreateSpace {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSpace {
+    #[schema(schema_with = super::rules::name)]
     pub name: String,
 }
 
@@ -123,6 +125,7 @@ pub struct ItemSecurity {
 #[serde(deny_unknown_fields)]
 pub struct Watermark {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = super::rules::watermark_text)]
     pub text: Option<String>,
     /// `low` or `high`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
