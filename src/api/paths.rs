@@ -89,7 +89,8 @@ pub struct PartPath {
 }
 
 /// Raw file bytes in a request or response body (OpenAPI 3.1 `contentMediaType`), never a
-/// JSON array of integers as `Vec<u8>` would be.
+/// JSON array of integers as `Vec<u8>` would be. `format: binary` too, for generators that
+/// read only that (openapi-python-client then types the body as a file, not `str`).
 pub struct Binary;
 
 impl utoipa::PartialSchema for Binary {
@@ -97,6 +98,9 @@ impl utoipa::PartialSchema for Binary {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .content_media_type("application/octet-stream")
+            .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                utoipa::openapi::schema::KnownFormat::Binary,
+            )))
             .description(Some("The file's bytes"))
             .into()
     }
