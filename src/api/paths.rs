@@ -89,7 +89,8 @@ pub struct PartPath {
 }
 
 /// Raw file bytes in a request or response body (OpenAPI 3.1 `contentMediaType`), never a
-/// JSON array of integers as `Vec<u8>` would be.
+/// JSON array of integers as `Vec<u8>` would be. `format: binary` too: OpenAPI 3.0 tooling
+/// (openapi-python-client's `File`, openapi-typescript's `Blob` transform) keys on it.
 pub struct Binary;
 
 impl utoipa::PartialSchema for Binary {
@@ -97,6 +98,9 @@ impl utoipa::PartialSchema for Binary {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .content_media_type("application/octet-stream")
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Binary,
+            )))
             .description(Some("The file's bytes"))
             .into()
     }
