@@ -26,6 +26,11 @@ use crate::store::{Store, UploadSession};
 
 /// State of a resumable upload.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "AXV3IDdmM2E5YzFlNGI", "name": "video.mp4", "parent_id": null, "size": 20971520,
+    "part_size": 8388608, "part_count": 3, "parts_received": [1, 3],
+    "expires_at": "2026-05-07T08:00:00Z"
+})))]
 pub struct UploadSessionInfo {
     pub id: String,
     pub name: String,

@@ -18,6 +18,18 @@ use crate::tokens::TokenHealth;
 
 /// A configured connection: its provider, what it can do, and the health of its token.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "name": "fangcloud-main", "provider": "fangcloud",
+    "capabilities": {
+        "operations": ["list_spaces", "list_items", "get_item", "create_folder", "upload_file", "download_file"],
+        "max_upload_bytes": 1073741824, "max_single_request_upload_bytes": null,
+        "max_name_length": 222, "name_rules": "at most 222 characters; none of / \\ : * ? \" < > |",
+        "roles": ["previewer", "viewer", "uploader", "editor", "manager", "owner"],
+        "sort_orders": ["name_asc", "modified_desc"], "range_downloads": true, "acts_as_users": true,
+        "notes": [{"operation": "create_share_link", "note": "password of at most 33 letters and digits"}]
+    },
+    "token": {"state": "valid", "expires_at": "2026-05-06T19:00:00Z"}
+})))]
 pub struct ConnectionInfo {
     pub name: String,
     pub provider: Provider,

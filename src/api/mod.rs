@@ -235,6 +235,15 @@ fn finish_operation(path: &str, op: &mut Op) {
         let RefOr::T(response) = response else {
             continue;
         };
+        if response.description.is_empty() {
+            response.description = status
+                .parse::<u16>()
+                .ok()
+                .and_then(|s| axum::http::StatusCode::from_u16(s).ok())
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Answer")
+                .to_owned();
+        }
         let headers = &mut response.headers;
         headers.insert(
             "x-request-id".into(),

@@ -89,8 +89,8 @@ pub struct PartPath {
 }
 
 /// Raw file bytes in a request or response body (OpenAPI 3.1 `contentMediaType`), never a
-/// JSON array of integers as `Vec<u8>` would be. `format: binary` too, for generators that
-/// read only that (openapi-python-client then types the body as a file, not `str`).
+/// JSON array of integers as `Vec<u8>` would be. `format: binary` too: OpenAPI 3.0 tooling
+/// (openapi-python-client's `File`, openapi-typescript's `Blob` transform) keys on it.
 pub struct Binary;
 
 impl utoipa::PartialSchema for Binary {
@@ -98,8 +98,8 @@ impl utoipa::PartialSchema for Binary {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .content_media_type("application/octet-stream")
-            .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
-                utoipa::openapi::schema::KnownFormat::Binary,
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Binary,
             )))
             .description(Some("The file's bytes"))
             .into()

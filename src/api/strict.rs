@@ -254,6 +254,10 @@ pub fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Bod
         for prefix in ["missing field `", "unknown field `"] {
             if let Some(rest) = message.strip_prefix(prefix)
                 && let Some((key, _)) = rest.split_once('`')
+                // serde_path_to_error already stands on an unknown key.
+                && !field
+                    .as_deref()
+                    .is_some_and(|f| f == key || f.ends_with(&format!(".{key}")))
             {
                 field = Some(match field {
                     Some(parent) => format!("{parent}.{key}"),

@@ -22,6 +22,13 @@ pub enum ItemKind {
 
 /// A file or folder.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "AWlmBGZpbGUFMTAwMDE", "space_id": "AXNmCHBlcnNvbmFsBDIwMDE", "parent_id": "AWlmBmZvbGRlcgMzMDA",
+    "name": "report.pdf", "kind": "file", "size": 48213,
+    "created_at": "2026-05-04T08:12:00Z", "modified_at": "2026-05-06T17:40:31Z",
+    "sha1": "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
+    "owner": {"type": "user", "id": "2001", "name": "Li Wei"}
+})))]
 pub struct Item {
     pub id: String,
     pub space_id: String,
@@ -167,6 +174,13 @@ pub struct DownloadQuery {
 
 /// The answer to an upload.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({"item": {
+    "id": "AWlmBGZpbGUFMTAwMDE", "space_id": "AXNmCHBlcnNvbmFsBDIwMDE", "parent_id": "AWlmBmZvbGRlcgMzMDA",
+    "name": "report.pdf", "kind": "file", "size": 48213,
+    "created_at": "2026-05-04T08:12:00Z", "modified_at": "2026-05-06T17:40:31Z",
+    "sha1": "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
+    "owner": {"type": "user", "id": "2001", "name": "Li Wei"}
+}, "instant": false, "method": "single"})))]
 pub struct UploadResult {
     pub item: Item,
     /// The upstream already had these bytes and created the file without receiving them

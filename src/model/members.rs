@@ -69,6 +69,10 @@ impl Principal {
 
 /// A grant on a space or an item.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "principal": {"type": "user", "id": "2001", "name": "Li Wei"},
+    "role": "editor", "provider_role": "editor", "inherited": false
+})))]
 pub struct Member {
     pub principal: Principal,
     pub role: Role,
@@ -143,6 +147,7 @@ pub struct Sharing {
 
 /// A share or invitation link.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({"url": "https://drive.example.com/share/7f3a9c", "expires_at": "2026-06-30T15:59:59Z"})))]
 pub struct ShareLink {
     pub url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -19,6 +19,10 @@ pub enum SpaceKind {
 
 /// A top-level container of items.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "AXN3BHMuMTI", "name": "Design team", "kind": "team", "root_id": "AWl3BHMuMTIEcm9vdA",
+    "created_at": "2026-03-01T09:00:00Z", "member_count": 12
+})))]
 pub struct Space {
     pub id: String,
     pub name: String,

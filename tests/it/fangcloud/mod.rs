@@ -2,6 +2,7 @@
 
 mod actas;
 mod content;
+mod contract;
 mod directory;
 mod env;
 mod faults;
