@@ -18,6 +18,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_comment))
 }
 
+/// List the comments on an item.
+///
+/// Oldest first, paged with `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments", tag = "comments",
     params(ItemPath, PageQuery), responses((status = 200, body = Page<Comment>), Problems))]
 async fn list_comments(
@@ -33,6 +36,9 @@ async fn list_comments(
     ))
 }
 
+/// Comment on an item.
+///
+/// The comment is made by the connection's (or the acted-as) upstream user.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments", tag = "comments",
     params(ItemPath), request_body = NewComment, responses((status = 201, body = Comment), Problems))]
 async fn add_comment(
@@ -51,8 +57,11 @@ async fn add_comment(
     ))
 }
 
+/// Delete a comment.
+///
+/// Upstreams allow deleting one's own comments only, unless the caller administers the item.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments/{comment}", tag = "comments",
-    params(CommentPath), responses((status = 204), Problems))]
+    params(CommentPath), responses((status = 204, description = "Done"), Problems))]
 async fn delete_comment(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<CommentPath>,

@@ -33,11 +33,16 @@ pub struct ListItemsQuery {
     /// Only files or only folders.
     pub kind: Option<KindFilter>,
     /// Page size, 1-1000 (default 100).
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<u32>,
+    #[param(schema_with = crate::model::rules::cursor)]
     pub cursor: Option<String>,
 }
 
-/// List a folder (files and folders in one listing).
+/// List a folder.
+///
+/// Files and folders in one listing, paged with `limit` and `cursor`; `parent` absent lists the
+/// space's root. `sort` must be one of the connection's `capabilities.sort_orders`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items", tag = "items", params(SpacePath, ListItemsQuery),
     responses((status = 200, body = Page<Item>), Problems))]
 async fn list_items(
@@ -67,6 +72,10 @@ async fn list_items(
     Ok(Json(drive.list_items(&auth.ctx, &p.space, req).await?))
 }
 
+/// Read an item.
+///
+/// A file's or folder's metadata: name, kind, size, times, hashes where the upstream reports
+/// them.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
     responses((status = 200, body = Item), Problems))]
 async fn get_item(
@@ -80,7 +89,11 @@ async fn get_item(
     ))
 }
 
-/// Rename, move (`parent`) and/or describe an item. Each part needs its own capability.
+/// Rename, move or describe an item.
+///
+/// Give at least one of `name`, `parent`, `description` (non-null); each needs its own
+/// capability (`rename_item`, `move_item`, `update_description`). `on_conflict` applies when
+/// the target name is taken.
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
     request_body = UpdateItem, responses((status = 200, body = Item), Problems))]
 async fn update_item(
@@ -112,9 +125,12 @@ async fn update_item(
     ))
 }
 
-/// Delete an item (to the trash where the provider has one).
+/// Delete an item.
+///
+/// Moves the item to the trash where the provider has one (see `restore`), deletes it for good
+/// otherwise.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
-    responses((status = 204), Problems))]
+    responses((status = 204, description = "Done"), Problems))]
 async fn delete_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -125,6 +141,9 @@ async fn delete_item(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Copy an item into a folder.
+///
+/// `parent` is the target folder id, or `root`. Answers the new item.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/copy", tag = "items", params(ItemPath),
     request_body = CopyItem, responses((status = 201, body = Item), Problems))]
 async fn copy_item(
@@ -139,6 +158,10 @@ async fn copy_item(
     ))
 }
 
+/// Create a folder.
+///
+/// In `parent`, or at the root of the space when it is absent. A taken name is a 409
+/// `name_conflict`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/folders", tag = "items", params(SpacePath),
     request_body = CreateFolder, responses((status = 201, body = Item), Problems))]
 async fn create_folder(
@@ -154,7 +177,9 @@ async fn create_folder(
     ))
 }
 
-/// Create an online document or spreadsheet.
+/// Create an online document.
+///
+/// A document, spreadsheet or slide deck, where the provider has online documents.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/documents", tag = "items", params(SpacePath),
     request_body = CreateDocument, responses((status = 201, body = Item), Problems))]
 async fn create_document(

@@ -34,7 +34,7 @@ pub struct ItemPath {
 pub struct SpaceMemberPath {
     pub conn: String,
     pub space: String,
-    /// `user:<id>`, `department:<id>` or `group:<id>`.
+    #[param(schema_with = crate::model::rules::member_ref)]
     pub member: String,
 }
 
@@ -44,7 +44,7 @@ pub struct ItemMemberPath {
     pub conn: String,
     pub space: String,
     pub item: String,
-    /// `user:<id>`, `department:<id>` or `group:<id>`.
+    #[param(schema_with = crate::model::rules::member_ref)]
     pub member: String,
 }
 
@@ -84,14 +84,38 @@ pub struct PartPath {
     pub space: String,
     pub upload: String,
     /// Part number, from 1.
+    #[param(minimum = 1)]
     pub n: u32,
 }
 
-/// The error answers every authenticated route can give, all `application/problem+json`.
+/// Raw file bytes in a request or response body (OpenAPI 3.1 `contentMediaType`), never a
+/// JSON array of integers as `Vec<u8>` would be. `format: binary` too: OpenAPI 3.0 tooling
+/// (openapi-python-client's `File`, openapi-typescript's `Blob` transform) keys on it.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .content_media_type("application/octet-stream")
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Binary,
+            )))
+            .description(Some("The file's bytes"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Binary {}
+
+/// The error answers of a route that calls the upstream, all `application/problem+json`.
+/// (500, 503 and 504, which any route can give, and 413/415 of JSON bodies are added to every
+/// operation by `api::finish`.)
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum Problems {
-    /// Bad input: malformed id, JSON, query or name (`invalid_id`, `invalid_json`, `invalid_request`…).
+    /// Bad input: malformed id, JSON, query or name (`invalid_id`, `invalid_json`, `invalid_request`…),
+    /// or a value the provider refuses; `field` names the input.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
     /// Missing, malformed, expired or otherwise invalid bearer token.
@@ -100,10 +124,10 @@ pub enum Problems {
     /// Missing scope, connection not granted, or the upstream refused permission.
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
-    /// Unknown connection, space or item.
+    /// Unknown connection, space, item or member.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
-    /// Name conflict.
+    /// Name conflict, member already present, or another state conflict upstream.
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(Problem),
     /// The upstream is rate limiting this connection; see `Retry-After`.
@@ -118,4 +142,54 @@ pub enum Problems {
     /// The upstream or the gateway timed out.
     #[response(status = 504, content_type = "application/problem+json")]
     GatewayTimeout(Problem),
+    /// The upstream's storage or file-count limit is reached (`insufficient_storage`).
+    #[response(status = 507, content_type = "application/problem+json")]
+    InsufficientStorage(Problem),
+}
+
+/// The error answers of a route that checks the caller and the connection but never calls the
+/// upstream (connection metadata, resumable-upload sessions).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum LocalProblems {
+    /// Bad input: malformed id, path or header; `field` names the input.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Missing, malformed, expired or otherwise invalid bearer token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// Missing scope or connection not granted.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Unknown connection or upload.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// 401 only: routes that need a valid token but no connection.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum AuthProblems {
+    /// Missing, malformed, expired or otherwise invalid bearer token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+}
+
+/// 501: the connection's provider cannot do this operation.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Unsupported {
+    /// The provider cannot do this operation (`unsupported_operation`).
+    #[response(status = 501, content_type = "application/problem+json")]
+    NotImplemented(Problem),
+}
+
+/// 413: the body is larger than the gateway's or the provider's upload limit.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum TooLarge {
+    /// The body exceeds the upload limit (`capabilities.max_upload_bytes`) or the upstream
+    /// refused the file's size (`payload_too_large`).
+    #[response(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Problem),
 }

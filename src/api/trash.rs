@@ -18,6 +18,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(restore_item))
 }
 
+/// List the trash of a space.
+///
+/// Deleted items with their `deleted_at`, paged with `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/trash", tag = "trash", params(SpacePath, PageQuery),
     responses((status = 200, body = Page<Item>), Problems))]
 async fn list_trash(
@@ -34,6 +37,8 @@ async fn list_trash(
 }
 
 /// Restore an item from the trash.
+///
+/// The item returns to its former folder; answers the restored item.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/restore", tag = "trash", params(ItemPath),
     responses((status = 200, body = Item), Problems))]
 async fn restore_item(
@@ -48,8 +53,10 @@ async fn restore_item(
 }
 
 /// Delete an item in the trash for good.
+///
+/// It cannot be restored afterwards.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/trash/{item}", tag = "trash", params(ItemPath),
-    responses((status = 204), Problems))]
+    responses((status = 204, description = "Done"), Problems))]
 async fn purge_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
