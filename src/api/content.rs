@@ -140,7 +140,8 @@ pub fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
 /// 416. `redirect=true` answers 302 to a short-lived upstream URL where that URL needs no
 /// secret; otherwise the bytes are streamed.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/content", tag = "content",
-    params(ItemPath, DownloadQuery),
+    params(ItemPath, DownloadQuery,
+        ("Range" = Option<String>, Header, description = "`bytes=<first>-[<last>]` or `bytes=-<suffix length>`; one range only (anything else is ignored and the whole file is sent). Honoured where `capabilities.range_downloads` is true.")),
     responses(
         (status = 200, description = "The file's bytes, typed as the upstream types them where it can be trusted (`application/octet-stream` otherwise)",
             content((inline(Binary) = "application/octet-stream"), (inline(Binary) = "*/*")),

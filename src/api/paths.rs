@@ -1,4 +1,6 @@
-//! Path parameters shared by the resource modules (documented once for OpenAPI).
+//! Path parameters shared by the resource modules (documented once for OpenAPI). Ids are the
+//! gateway's own opaque URL-safe tokens (`model::ids`, `rules::ID_PATTERN`): anything else is a
+//! 400 `invalid_id` (404 for upload sessions).
 
 use serde::Deserialize;
 use utoipa::{IntoParams, IntoResponses};
@@ -16,7 +18,8 @@ pub struct ConnPath {
 #[into_params(parameter_in = Path)]
 pub struct SpacePath {
     pub conn: String,
-    /// Opaque space id.
+    /// Opaque space id (URL-safe base64, as the gateway returned it).
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
 }
 
@@ -24,8 +27,10 @@ pub struct SpacePath {
 #[into_params(parameter_in = Path)]
 pub struct ItemPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
     /// Opaque item id.
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub item: String,
 }
 
@@ -33,6 +38,7 @@ pub struct ItemPath {
 #[into_params(parameter_in = Path)]
 pub struct SpaceMemberPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
     #[param(schema_with = crate::model::rules::member_ref)]
     pub member: String,
@@ -42,7 +48,9 @@ pub struct SpaceMemberPath {
 #[into_params(parameter_in = Path)]
 pub struct ItemMemberPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub item: String,
     #[param(schema_with = crate::model::rules::member_ref)]
     pub member: String,
@@ -52,9 +60,12 @@ pub struct ItemMemberPath {
 #[into_params(parameter_in = Path)]
 pub struct VersionPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub item: String,
     /// Opaque version id.
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub version: String,
 }
 
@@ -62,9 +73,12 @@ pub struct VersionPath {
 #[into_params(parameter_in = Path)]
 pub struct CommentPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub item: String,
     /// Opaque comment id.
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub comment: String,
 }
 
@@ -72,8 +86,10 @@ pub struct CommentPath {
 #[into_params(parameter_in = Path)]
 pub struct UploadPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
     /// Opaque upload id.
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub upload: String,
 }
 
@@ -81,7 +97,9 @@ pub struct UploadPath {
 #[into_params(parameter_in = Path)]
 pub struct PartPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub upload: String,
     /// Part number, from 1.
     #[param(minimum = 1)]
