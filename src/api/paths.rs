@@ -126,14 +126,12 @@ impl utoipa::PartialSchema for Binary {
 
 impl utoipa::ToSchema for Binary {}
 
-/// The error answers of a route that calls the upstream, all `application/problem+json`.
-/// (500, 503 and 504, which any route can give, and 413/415 of JSON bodies are added to every
-/// operation by `api::finish`.)
+/// The error answers of every route that checks the caller and a connection.
 #[derive(IntoResponses)]
 #[allow(dead_code)]
-pub enum Problems {
-    /// Bad input: malformed id, JSON, query or name (`invalid_id`, `invalid_json`, `invalid_request`…),
-    /// or a value the provider refuses; `field` names the input.
+pub enum LocalProblems {
+    /// Bad input: malformed id, JSON, query, header or name (`invalid_id`, `invalid_json`,
+    /// `invalid_request`…), or a value the provider refuses; `field` names the input.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
     /// Missing, malformed, expired or otherwise invalid bearer token.
@@ -142,9 +140,17 @@ pub enum Problems {
     /// Missing scope, connection not granted, or the upstream refused permission.
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
-    /// Unknown connection, space, item or member.
+    /// Unknown connection, space, item, member or upload.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
+}
+
+/// The error answers a route adds by calling the upstream (with [`LocalProblems`]), all
+/// `application/problem+json`. (500, 503 and 504, which any route can give, and 413/415 of JSON
+/// bodies are added to every operation by `api::finish`.)
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum UpstreamProblems {
     /// Name conflict, member already present, or another state conflict upstream.
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(Problem),
@@ -163,25 +169,6 @@ pub enum Problems {
     /// The upstream's storage or file-count limit is reached (`insufficient_storage`).
     #[response(status = 507, content_type = "application/problem+json")]
     InsufficientStorage(Problem),
-}
-
-/// The error answers of a route that checks the caller and the connection but never calls the
-/// upstream (connection metadata, resumable-upload sessions).
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum LocalProblems {
-    /// Bad input: malformed id, path or header; `field` names the input.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// Missing, malformed, expired or otherwise invalid bearer token.
-    #[response(status = 401, content_type = "application/problem+json")]
-    Unauthorized(Problem),
-    /// Missing scope or connection not granted.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(Problem),
-    /// Unknown connection or upload.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
 }
 
 /// 401 only: routes that need a valid token but no connection.
