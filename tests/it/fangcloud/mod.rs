@@ -2,6 +2,7 @@
 
 mod actas;
 mod content;
+mod contract;
 mod directory;
 pub mod env;
 mod faults;
