@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite};
-use super::paths::{Binary, ItemPath, Problems, SpacePath, TooLarge};
+use super::paths::{Binary, ItemPath, LocalProblems, SpacePath, TooLarge, UpstreamProblems};
 use super::validate;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -83,7 +83,7 @@ pub async fn spool_body(
 /// arrived. For large files use resumable uploads.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/files", tag = "content", params(SpacePath, UploadQuery),
     request_body(content = inline(Binary), content_type = "application/octet-stream"),
-    responses((status = 201, body = UploadResult), TooLarge, Problems))]
+    responses((status = 201, body = UploadResult), TooLarge, LocalProblems, UpstreamProblems))]
 async fn upload_file(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
@@ -141,7 +141,7 @@ pub fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
 /// secret; otherwise the bytes are streamed.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/content", tag = "content",
     params(ItemPath, DownloadQuery,
-        ("Range" = Option<String>, Header, description = "One `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>` range; anything else is ignored and the whole file is sent (RFC 9110 §14.2)")),
+        ("Range" = Option<String>, Header, description = "`bytes=<first>-[<last>]` or `bytes=-<suffix length>`; one range only (anything else is ignored and the whole file is sent). Honoured where `capabilities.range_downloads` is true.")),
     responses(
         (status = 200, description = "The file's bytes, typed as the upstream types them where it can be trusted (`application/octet-stream` otherwise)",
             content((inline(Binary) = "application/octet-stream"), (inline(Binary) = "*/*")),
@@ -161,7 +161,7 @@ pub fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
         (status = 302, description = "Redirect to a short-lived upstream URL (`redirect=true`)",
             headers(("Location" = String, description = "The upstream URL; it needs no credentials and expires within minutes"))),
         (status = 416, description = "The range starts past the end of the file", body = crate::error::Problem, content_type = "application/problem+json"),
-        Problems))]
+        LocalProblems, UpstreamProblems))]
 async fn download_file(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,

@@ -7,7 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiQuery, Authorized, DirectoryRead, page_request};
-use super::paths::{ConnPath, Problems};
+use super::paths::{ConnPath, LocalProblems, UpstreamProblems};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::model::rules::MAX_DIRECTORY_QUERY_CHARS;
@@ -66,7 +66,7 @@ async fn list(
 /// People permissions can be granted to, optionally matching `q` or in `department`. Needs
 /// `directory:read`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/directory/users", tag = "directory", params(ConnPath, DirectoryParams),
-    responses((status = 200, body = Page<DirectoryEntry>), Problems))]
+    responses((status = 200, body = Page<DirectoryEntry>), LocalProblems, UpstreamProblems))]
 async fn list_users(
     auth: Authorized<DirectoryRead>,
     ApiQuery(q): ApiQuery<DirectoryParams>,
@@ -78,7 +78,7 @@ async fn list_users(
 ///
 /// Optionally matching `q`, or the children of `department`. Needs `directory:read`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/directory/departments", tag = "directory", params(ConnPath, DirectoryParams),
-    responses((status = 200, body = Page<DirectoryEntry>), Problems))]
+    responses((status = 200, body = Page<DirectoryEntry>), LocalProblems, UpstreamProblems))]
 async fn list_departments(
     auth: Authorized<DirectoryRead>,
     ApiQuery(q): ApiQuery<DirectoryParams>,
@@ -96,7 +96,7 @@ async fn list_departments(
 ///
 /// Optionally matching `q`. Needs `directory:read`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/directory/groups", tag = "directory", params(ConnPath, DirectoryParams),
-    responses((status = 200, body = Page<DirectoryEntry>), Problems))]
+    responses((status = 200, body = Page<DirectoryEntry>), LocalProblems, UpstreamProblems))]
 async fn list_groups(
     auth: Authorized<DirectoryRead>,
     ApiQuery(q): ApiQuery<DirectoryParams>,

@@ -8,7 +8,7 @@ use utoipa_axum::routes;
 use super::extract::{
     ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, OptionalJson, PageQuery, SharingWrite,
 };
-use super::paths::{ItemMemberPath, ItemPath, Problems};
+use super::paths::{ItemMemberPath, ItemPath, LocalProblems, UpstreamProblems};
 use super::spaces::MemberList;
 use super::validate;
 use crate::app::AppState;
@@ -55,7 +55,7 @@ pub fn check_new_members(req: &AddMembers) -> ApiResult<()> {
 /// Grants on the item, with `inherited` set for those granted on an ancestor. Paged with
 /// `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members", tag = "members", params(ItemPath, PageQuery),
-    responses((status = 200, body = Page<Member>), Problems))]
+    responses((status = 200, body = Page<Member>), LocalProblems, UpstreamProblems))]
 async fn list_item_members(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -74,7 +74,7 @@ async fn list_item_members(
 ///
 /// 1-100 grants per request. Needs `sharing:write`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members", tag = "members", params(ItemPath),
-    request_body = AddMembers, responses((status = 201, body = MemberList), Problems))]
+    request_body = AddMembers, responses((status = 201, body = MemberList), LocalProblems, UpstreamProblems))]
 async fn add_item_members(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -92,7 +92,7 @@ async fn add_item_members(
 ///
 /// `{member}` is `user:<id>`, `department:<id>` or `group:<id>`. Needs `sharing:write`.
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members/{member}", tag = "members",
-    params(ItemMemberPath), request_body = UpdateMember, responses((status = 200, body = Member), Problems))]
+    params(ItemMemberPath), request_body = UpdateMember, responses((status = 200, body = Member), LocalProblems, UpstreamProblems))]
 async fn update_item_member(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemMemberPath>,
@@ -111,7 +111,7 @@ async fn update_item_member(
 ///
 /// `{member}` is `user:<id>`, `department:<id>` or `group:<id>`. Needs `sharing:write`.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members/{member}", tag = "members",
-    params(ItemMemberPath), responses((status = 204, description = "Done"), Problems))]
+    params(ItemMemberPath), responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn remove_item_member(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemMemberPath>,
@@ -127,7 +127,7 @@ async fn remove_item_member(
 ///
 /// Who can open the item through its link (`scope`) and with which `role`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/sharing", tag = "sharing", params(ItemPath),
-    responses((status = 200, body = Sharing), Problems))]
+    responses((status = 200, body = Sharing), LocalProblems, UpstreamProblems))]
 async fn get_sharing(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -143,7 +143,7 @@ async fn get_sharing(
 ///
 /// `role` left out keeps the current one. Needs `sharing:write`.
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/sharing", tag = "sharing", params(ItemPath),
-    request_body = Sharing, responses((status = 200, body = Sharing), Problems))]
+    request_body = Sharing, responses((status = 200, body = Sharing), LocalProblems, UpstreamProblems))]
 async fn update_sharing(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -162,7 +162,7 @@ async fn update_sharing(
 /// them (see `capabilities.notes`). Needs `sharing:write`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/share_link", tag = "sharing", params(ItemPath),
     request_body(content = Option<ShareLinkRequest>, description = "Optional link settings, where the provider has any"),
-    responses((status = 200, body = ShareLink), Problems))]
+    responses((status = 200, body = ShareLink), LocalProblems, UpstreamProblems))]
 async fn create_share_link(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -189,7 +189,7 @@ async fn create_share_link(
 ///
 /// The watermark and read-only flags the upstream reports.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/security", tag = "sharing", params(ItemPath),
-    responses((status = 200, body = ItemSecurity), Problems))]
+    responses((status = 200, body = ItemSecurity), LocalProblems, UpstreamProblems))]
 async fn get_item_security(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -205,7 +205,7 @@ async fn get_item_security(
 ///
 /// Fields left out stay as they are. Needs `sharing:write`.
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/security", tag = "sharing", params(ItemPath),
-    request_body = ItemSecurity, responses((status = 200, body = ItemSecurity), Problems))]
+    request_body = ItemSecurity, responses((status = 200, body = ItemSecurity), LocalProblems, UpstreamProblems))]
 async fn update_item_security(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemPath>,

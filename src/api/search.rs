@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, PageQuery, page_request};
-use super::paths::{ConnPath, Problems, SpacePath};
+use super::paths::{ConnPath, LocalProblems, SpacePath, UpstreamProblems};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::model::rules::MAX_SEARCH_CHARS;
@@ -53,7 +53,7 @@ pub struct SearchQuery {
 /// `field`), optionally below `parent`, of one kind, or modified within a time window. Paged
 /// with `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/search", tag = "search", params(SpacePath, SearchQuery),
-    responses((status = 200, body = Page<Item>), Problems))]
+    responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn search(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -100,7 +100,7 @@ async fn search(
 /// Items the connection's user opened or changed recently, across spaces, paged with `limit`
 /// and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/recent", tag = "search", params(ConnPath, PageQuery),
-    responses((status = 200, body = Page<Item>), Problems))]
+    responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn list_recent(
     auth: Authorized<FilesRead>,
     ApiQuery(q): ApiQuery<PageQuery>,

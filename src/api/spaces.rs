@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, PageQuery, SpacesAdmin};
-use super::paths::{ConnPath, Problems, SpaceMemberPath, SpacePath};
+use super::paths::{ConnPath, LocalProblems, SpaceMemberPath, SpacePath, UpstreamProblems};
 use super::validate;
 use crate::app::AppState;
 use crate::error::ApiResult;
@@ -38,7 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// collaboration spaces; OneBot lists the bot's groups (and friends' private files). Paged with
 /// `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces", tag = "spaces", params(ConnPath, PageQuery),
-    responses((status = 200, body = Page<Space>), Problems))]
+    responses((status = 200, body = Page<Space>), LocalProblems, UpstreamProblems))]
 async fn list_spaces(
     auth: Authorized<FilesRead>,
     ApiQuery(q): ApiQuery<PageQuery>,
@@ -56,7 +56,7 @@ async fn list_spaces(
 /// Creates a space with the caller's upstream user as owner and, optionally, initial members.
 /// Needs `spaces:admin`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces", tag = "spaces", params(ConnPath), request_body = CreateSpace,
-    responses((status = 201, body = Space), Problems))]
+    responses((status = 201, body = Space), LocalProblems, UpstreamProblems))]
 async fn create_space(
     auth: Authorized<SpacesAdmin>,
     ApiJson(req): ApiJson<CreateSpace>,
@@ -74,7 +74,7 @@ async fn create_space(
 /// Name, kind, root folder id and, where the upstream reports them, creation time and member
 /// count.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath),
-    responses((status = 200, body = Space), Problems))]
+    responses((status = 200, body = Space), LocalProblems, UpstreamProblems))]
 async fn get_space(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -91,7 +91,7 @@ async fn get_space(
 /// Needs `spaces:admin`. The name follows the gateway's name rules and the provider's
 /// (`capabilities.name_rules`).
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath), request_body = UpdateSpace,
-    responses((status = 200, body = Space), Problems))]
+    responses((status = 200, body = Space), LocalProblems, UpstreamProblems))]
 async fn rename_space(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -109,7 +109,7 @@ async fn rename_space(
 ///
 /// Removes the space and everything in it, as the upstream does. Needs `spaces:admin`.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath),
-    responses((status = 204, description = "Done"), Problems))]
+    responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn delete_space(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -125,7 +125,7 @@ async fn delete_space(
 /// `scope` says what the figures cover: WeCom capacity is corporation-wide, Fangcloud quota is
 /// the user's, OneBot's is the group's.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/quota", tag = "spaces", params(SpacePath),
-    responses((status = 200, body = Quota), Problems))]
+    responses((status = 200, body = Quota), LocalProblems, UpstreamProblems))]
 async fn get_quota(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -142,7 +142,7 @@ async fn get_quota(
 /// Watermark, confidential mode, default file scope and share-link rules; `reported` holds
 /// read-only settings the upstream reports.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/settings", tag = "spaces", params(SpacePath),
-    responses((status = 200, body = SpaceSettings), Problems))]
+    responses((status = 200, body = SpaceSettings), LocalProblems, UpstreamProblems))]
 async fn get_space_settings(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -158,7 +158,7 @@ async fn get_space_settings(
 ///
 /// Fields left out stay as they are; `reported` is ignored. Needs `spaces:admin`.
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/settings", tag = "spaces", params(SpacePath), request_body = SpaceSettings,
-    responses((status = 200, body = SpaceSettings), Problems))]
+    responses((status = 200, body = SpaceSettings), LocalProblems, UpstreamProblems))]
 async fn update_space_settings(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -176,7 +176,7 @@ async fn update_space_settings(
 ///
 /// A link that lets people in the organisation ask to join the space. Needs `spaces:admin`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/invite_link", tag = "spaces", params(SpacePath),
-    responses((status = 200, body = ShareLink), Problems))]
+    responses((status = 200, body = ShareLink), LocalProblems, UpstreamProblems))]
 async fn create_space_invite_link(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -192,7 +192,7 @@ async fn create_space_invite_link(
 /// Each grant with its unified `role` and the upstream's own `provider_role`. Paged with
 /// `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/members", tag = "members", params(SpacePath, PageQuery),
-    responses((status = 200, body = Page<Member>), Problems))]
+    responses((status = 200, body = Page<Member>), LocalProblems, UpstreamProblems))]
 async fn list_space_members(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -211,7 +211,7 @@ async fn list_space_members(
 /// 1-100 grants per request. A role the provider cannot express is a 400 naming the roles it
 /// can (`capabilities.roles`). Needs `spaces:admin`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/members", tag = "members", params(SpacePath), request_body = AddMembers,
-    responses((status = 201, body = MemberList), Problems))]
+    responses((status = 201, body = MemberList), LocalProblems, UpstreamProblems))]
 async fn add_space_members(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -229,7 +229,7 @@ async fn add_space_members(
 ///
 /// `{member}` is `user:<id>`, `department:<id>` or `group:<id>`. Needs `spaces:admin`.
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/members/{member}", tag = "members", params(SpaceMemberPath),
-    request_body = UpdateMember, responses((status = 200, body = Member), Problems))]
+    request_body = UpdateMember, responses((status = 200, body = Member), LocalProblems, UpstreamProblems))]
 async fn update_space_member(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpaceMemberPath>,
@@ -248,7 +248,7 @@ async fn update_space_member(
 ///
 /// `{member}` is `user:<id>`, `department:<id>` or `group:<id>`. Needs `spaces:admin`.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/members/{member}", tag = "members", params(SpaceMemberPath),
-    responses((status = 204, description = "Done"), Problems))]
+    responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn remove_space_member(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpaceMemberPath>,

@@ -6,7 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, PageQuery};
-use super::paths::{ItemPath, Problems, SpacePath};
+use super::paths::{ItemPath, LocalProblems, SpacePath, UpstreamProblems};
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::*;
@@ -22,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 ///
 /// Deleted items with their `deleted_at`, paged with `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/trash", tag = "trash", params(SpacePath, PageQuery),
-    responses((status = 200, body = Page<Item>), Problems))]
+    responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn list_trash(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -40,7 +40,7 @@ async fn list_trash(
 ///
 /// The item returns to its former folder; answers the restored item.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/restore", tag = "trash", params(ItemPath),
-    responses((status = 200, body = Item), Problems))]
+    responses((status = 200, body = Item), LocalProblems, UpstreamProblems))]
 async fn restore_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -56,7 +56,7 @@ async fn restore_item(
 ///
 /// It cannot be restored afterwards.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/trash/{item}", tag = "trash", params(ItemPath),
-    responses((status = 204, description = "Done"), Problems))]
+    responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn purge_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::content::upload_limit;
 use super::extract::{ApiJson, ApiPath, Authorized, FilesWrite};
 use super::paths::{
-    Binary, LocalProblems, PartPath, Problems, SpacePath, TooLarge, Unsupported, UploadPath,
+    Binary, LocalProblems, PartPath, SpacePath, TooLarge, Unsupported, UploadPath, UpstreamProblems,
 };
 use super::validate;
 use crate::app::AppState;
@@ -127,7 +127,7 @@ async fn put_part(
 /// The gateway sends the assembled file upstream. Missing parts are a 409 `upload_incomplete`.
 /// If the upstream refuses, the session stays and `complete` may be retried.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/complete", tag = "uploads", params(UploadPath),
-    responses((status = 201, body = UploadResult), TooLarge, Problems))]
+    responses((status = 201, body = UploadResult), TooLarge, LocalProblems, UpstreamProblems))]
 async fn complete_upload(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::content::{spool_body, upload_limit};
 use super::extract::{ApiPath, Authorized, FilesRead, FilesWrite};
-use super::paths::{Binary, ItemPath, Problems, TooLarge, VersionPath};
+use super::paths::{Binary, ItemPath, LocalProblems, TooLarge, UpstreamProblems, VersionPath};
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::*;
@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 ///
 /// The current content and the versions the upstream keeps, newest first.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions", tag = "versions", params(ItemPath),
-    responses((status = 200, body = Page<Version>), Problems))]
+    responses((status = 200, body = Page<Version>), LocalProblems, UpstreamProblems))]
 async fn list_versions(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -43,7 +43,7 @@ async fn list_versions(
 /// keeps versions.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions", tag = "versions", params(ItemPath),
     request_body(content = inline(Binary), content_type = "application/octet-stream"),
-    responses((status = 201, body = UploadResult), TooLarge, Problems))]
+    responses((status = 201, body = UploadResult), TooLarge, LocalProblems, UpstreamProblems))]
 async fn upload_version(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
@@ -67,7 +67,7 @@ async fn upload_version(
 ///
 /// Size, hash, author and time of that version.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}", tag = "versions",
-    params(VersionPath), responses((status = 200, body = Version), Problems))]
+    params(VersionPath), responses((status = 200, body = Version), LocalProblems, UpstreamProblems))]
 async fn get_version(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<VersionPath>,
@@ -84,7 +84,7 @@ async fn get_version(
 ///
 /// The version's content becomes the file's current content; answers the file.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}/promote", tag = "versions",
-    params(VersionPath), responses((status = 200, body = Item), Problems))]
+    params(VersionPath), responses((status = 200, body = Item), LocalProblems, UpstreamProblems))]
 async fn promote_version(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<VersionPath>,
@@ -101,7 +101,7 @@ async fn promote_version(
 ///
 /// The current content cannot be deleted this way.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}", tag = "versions",
-    params(VersionPath), responses((status = 204, description = "Done"), Problems))]
+    params(VersionPath), responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn delete_version(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<VersionPath>,

@@ -137,8 +137,10 @@ pub struct CreateDocument {
     pub kind: DocumentKind,
 }
 
-/// Body of `PATCH …/items/{item}`: rename, move, describe — any combination.
+/// Body of `PATCH …/items/{item}`: rename, move, describe — any combination, at least one of
+/// `name`, `parent`, `description` given and not null.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[schema(min_properties = 1)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateItem {
     #[serde(default)]

@@ -34,6 +34,9 @@ pub const LINK_PASSWORD_PATTERN: &str = "^[A-Za-z0-9]{1,33}$";
 pub const MEMBER_REF_PATTERN: &str = r"^(user|department|group):[\s\S]{1,128}$";
 pub const MAX_SEARCH_CHARS: usize = 200;
 pub const MAX_DIRECTORY_QUERY_CHARS: usize = 100;
+/// Every opaque id (`model::ids`): URL-safe base64 without padding, at most 2048 characters.
+pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]+$";
+pub const MAX_ID_CHARS: usize = 2048;
 /// Longest pagination cursor (`model::cursor`).
 pub const MAX_CURSOR_CHARS: usize = 4096;
 

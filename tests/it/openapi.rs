@@ -289,3 +289,26 @@ fn the_documented_rules_are_the_codes() {
     assert_eq!(q["schema"]["maxLength"], rules::MAX_SEARCH_CHARS);
     assert_eq!(q["required"], true);
 }
+
+#[tokio::test]
+async fn the_served_document_is_the_generated_one() {
+    let gw = crate::common::gateway().await;
+    let res = gw.http.get(gw.url("/openapi.json")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let served: Value = res.json().await.unwrap();
+    assert_eq!(served, doc());
+}
+
+#[test]
+fn ids_are_documented_as_the_gateway_mints_them() {
+    use filegate::model::rules;
+    let doc = doc();
+    let item = &doc["paths"]["/v1/connections/{conn}/spaces/{space}/items/{item}"]["get"];
+    for p in item["parameters"].as_array().unwrap() {
+        if p["name"] == "space" || p["name"] == "item" {
+            assert_eq!(p["schema"]["pattern"], rules::ID_PATTERN, "{p}");
+            assert_eq!(p["schema"]["maxLength"], rules::MAX_ID_CHARS, "{p}");
+            assert_eq!(p["required"], true);
+        }
+    }
+}

@@ -4,7 +4,7 @@ mod actas;
 mod content;
 mod contract;
 mod directory;
-mod env;
+pub mod env;
 mod faults;
 mod items;
 mod members;
