@@ -342,8 +342,9 @@ where
         if !has_body {
             return Ok(Self(None));
         }
-        ApiJson::<T>::from_request(req, state)
+        // The document types the body as `null` or the object: `null` means no options.
+        ApiJson::<Option<T>>::from_request(req, state)
             .await
-            .map(|j| Self(Some(j.0)))
+            .map(|j| Self(j.0))
     }
 }
