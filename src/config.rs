@@ -177,6 +177,7 @@ pub struct Limits {
     #[serde(with = "humantime_serde")]
     pub keep_alive_timeout: Duration,
     /// Largest request head (request line and headers; HTTP/2: header list); larger is a 431.
+    /// A request target over 64 KiB is a 414 whatever this says (hyper's limit).
     pub max_header_bytes: usize,
     /// Most header fields in one HTTP/1.1 request; more is a 431.
     pub max_headers: usize,
@@ -213,7 +214,7 @@ impl Default for Limits {
             max_connections: 4096,
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(30),
-            max_header_bytes: 64 * 1024,
+            max_header_bytes: 128 * 1024,
             max_headers: 100,
             h2_max_concurrent_streams: 100,
             body_read_timeout: Duration::from_secs(30),

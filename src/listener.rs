@@ -207,6 +207,8 @@ async fn serve_connection(
         inner: stream,
         state: state.clone(),
         replacing: None,
+        linger: None,
+        replaced: false,
     });
     let svc_state = state.clone();
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
@@ -361,7 +363,7 @@ impl HttpBody for GuardedBody {
 /// Large`, `400 Bad Request`) itself with an empty body and offers no hook to shape them
 /// (hyper `proto/h1/role.rs`, `Server::on_error`). Such an answer is written when no request of
 /// this connection is in flight — every earlier response has been flushed — and is exactly a
-/// status line, `content-length: 0`, `date` and the blank line; it is replaced by the same
+/// status line, `connection: close`, `content-length: 0`, `date` and the blank line; it is replaced by the same
 /// status with a problem+json body.
 struct AutoAnswers {
     inner: TcpStream,
@@ -369,7 +371,15 @@ struct AutoAnswers {
     /// A replacement being written, and how much of it is out; reported to hyper as the
     /// original write once all of it is.
     replacing: Option<(Vec<u8>, usize, usize)>,
+    /// Set once a replacement went out: on shutdown the rest of the unread request is read
+    /// and discarded for a moment (a "lingering close"), so that closing with unread bytes
+    /// does not reset the connection before the client has read the answer.
+    linger: Option<Pin<Box<tokio::time::Sleep>>>,
+    replaced: bool,
 }
+
+/// Longest a lingering close waits for the client to stop sending.
+const LINGER: Duration = Duration::from_secs(2);
 
 impl AutoAnswers {
     fn replacement(&self, buf: &[u8]) -> Option<Vec<u8>> {
@@ -405,6 +415,7 @@ impl AutoAnswers {
             let (name, value) = line.split_once(": ")?;
             match name.to_ascii_lowercase().as_str() {
                 "content-length" if value == "0" => {}
+                "connection" if value == "close" => {}
                 "date" => date = Some(value),
                 _ => return None,
             }
@@ -462,6 +473,7 @@ impl AsyncWrite for AutoAnswers {
                 }
                 let original = *original;
                 this.replacing = None;
+                this.replaced = true;
                 Poll::Ready(Ok(original))
             }
         }
@@ -496,7 +508,29 @@ impl AsyncWrite for AutoAnswers {
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        let this = &mut *self;
+        if !this.replaced {
+            return Pin::new(&mut this.inner).poll_shutdown(cx);
+        }
+        if this.linger.is_none() {
+            std::task::ready!(Pin::new(&mut this.inner).poll_shutdown(cx))?;
+            this.linger = Some(Box::pin(tokio::time::sleep(LINGER)));
+        }
+        let mut scratch = [0u8; 8192];
+        loop {
+            if let Some(t) = this.linger.as_mut()
+                && t.as_mut().poll(cx).is_ready()
+            {
+                return Poll::Ready(Ok(()));
+            }
+            let mut buf = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut this.inner).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(_)) => return Poll::Ready(Ok(())),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }
 
