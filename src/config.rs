@@ -211,7 +211,7 @@ impl Default for Limits {
             spool_dir: None,
             upload_session_ttl: Duration::from_secs(24 * 3600),
             upload_part_bytes: 8 * 1024 * 1024,
-            max_connections: 4096,
+            max_connections: 16384,
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(30),
             max_header_bytes: 128 * 1024,
