@@ -51,27 +51,26 @@ impl Admission {
         }
     }
 
-    fn request_slot(&self) -> Result<OwnedSemaphorePermit, Response> {
+    /// A slot, or why there is none (the 503's detail).
+    fn request_slot(&self) -> Result<OwnedSemaphorePermit, &'static str> {
         self.requests.clone().try_acquire_owned().map_err(|_| {
-            overloaded("the gateway is at its concurrency limit (limits.max_concurrent_requests); retry later")
+            "the gateway is at its concurrency limit (limits.max_concurrent_requests); retry later"
         })
     }
 
-    fn upload_slot(&self, subject: &str) -> Result<UploadSlot, Response> {
-        let total = self.uploads.clone().try_acquire_owned().map_err(|_| {
-            overloaded(
-                "too many uploads are in progress (limits.max_concurrent_uploads); retry later",
-            )
-        })?;
+    fn upload_slot(&self, subject: &str) -> Result<UploadSlot, &'static str> {
+        let total = self.uploads.clone().try_acquire_owned().map_err(
+            |_| "too many uploads are in progress (limits.max_concurrent_uploads); retry later",
+        )?;
         let mut map = self
             .per_subject
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let n = map.entry(subject.to_owned()).or_insert(0);
         if *n >= self.max_per_subject {
-            return Err(overloaded(
+            return Err(
                 "this caller has too many uploads in progress (limits.max_uploads_per_subject); retry later",
-            ));
+            );
         }
         *n += 1;
         Ok(UploadSlot {
@@ -116,7 +115,7 @@ pub fn overloaded(detail: &str) -> Response {
 pub async fn limit_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
     match state.admission().request_slot() {
         Ok(_slot) => next.run(req).await,
-        Err(res) => res,
+        Err(detail) => overloaded(detail),
     }
 }
 
@@ -138,7 +137,7 @@ pub async fn limit_transfers(State(state): State<AppState>, req: Request, next: 
     let adm = state.admission();
     let _slot = match adm.upload_slot(&caller.sub) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(detail) => return overloaded(detail),
     };
     let timed_out = Arc::new(AtomicBool::new(false));
     let req = req.map(|body| {

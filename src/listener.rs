@@ -73,6 +73,7 @@ pub fn raise_fd_limit() -> Option<u64> {
                 }
             }
         }
+        #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every unix
         Some(lim.rlim_cur as u64)
     }
     #[cfg(not(unix))]

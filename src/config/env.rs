@@ -52,7 +52,7 @@ pub(super) fn overlay(mut base: Value, vars: &[&(String, String)]) -> Result<Val
         })?;
         paths.push((path, var, value));
     }
-    paths.sort_by(|a, b| sort_key(&a.0).cmp(&sort_key(&b.0)));
+    paths.sort_by_key(|p| sort_key(&p.0));
     for (path, var, value) in paths {
         set(&mut base, &path, Value::String(value.clone())).map_err(|m| invalid(var.clone(), m))?;
     }
