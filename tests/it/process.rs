@@ -2,7 +2,7 @@
 //! stop start-up, the sandbox's limits, and SIGTERM with a transfer still in progress.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use filegate::sandbox::wecom::{self, demo};
@@ -11,13 +11,7 @@ use tokio::net::TcpStream;
 
 use crate::common::{SECRET, client, token};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::common::free_port;
 
 /// `filegate <args>` with only `vars` (and PATH) in its environment.
 fn filegate(args: &[&str], vars: &[(&str, String)]) -> Command {
@@ -57,6 +51,18 @@ fn serve_vars(dir: &Path, port: u16, wecom_base: &str) -> Vec<(&'static str, Str
     ]
 }
 
+/// Starts `filegate <args>` listening on `port`, silent, and waits until it is healthy.
+async fn start_healthy(args: &[&str], vars: &[(&str, String)], port: u16) -> (Child, String) {
+    let child = filegate(args, vars)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_healthy(&base).await;
+    (child, base)
+}
+
 async fn wait_healthy(base: &str) {
     for _ in 0..200 {
         if let Ok(r) = client().get(format!("{base}/healthz")).send().await
@@ -92,13 +98,7 @@ async fn sigterm_with_a_stuck_upload_exits_within_shutdown_grace_leaving_no_spoo
     vars.push(("FILEGATE_LIMITS__SHUTDOWN_GRACE", "2s".into()));
     vars.push(("FILEGATE_LIMITS__BODY_READ_TIMEOUT", "1h".into()));
     vars.push(("FILEGATE_LIMITS__MIN_UPLOAD_BYTES_PER_SEC", "0".into()));
-    let mut child = filegate(&["serve"], &vars)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_healthy(&base).await;
+    let (mut child, base) = start_healthy(&["serve"], &vars, port).await;
 
     // Served from variables alone, connection included.
     let bearer = token("files:read files:write", "wd");
@@ -235,16 +235,13 @@ async fn the_sandbox_honours_limits_variables_and_refuses_misspelled_ones() {
     );
 
     let port = free_port();
-    let mut child = filegate(
-        &["sandbox", "--listen", &format!("127.0.0.1:{port}")],
+    let listen = format!("127.0.0.1:{port}");
+    let (mut child, base) = start_healthy(
+        &["sandbox", "--listen", &listen],
         &[("FILEGATE_LIMITS__MAX_HEADERS", "8".into())],
+        port,
     )
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_healthy(&base).await;
+    .await;
     let mut req = client().get(format!("{base}/healthz"));
     for i in 0..12 {
         req = req.header(format!("x-h{i}"), "1");
