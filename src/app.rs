@@ -160,7 +160,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
 
     let routes = routes
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", api::finish(openapi)))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     layered(routes, limits, &state.config().cors).with_state(state.clone())

@@ -10,8 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{ApiError, ApiResult};
 
-/// Longest name the gateway accepts from anyone, in bytes, before provider rules apply.
-pub const MAX_NAME_BYTES: usize = 1024;
+use crate::model::rules::MAX_NAME_CHARS;
 
 /// Explicit bidirectional formatting characters (Unicode UAX #9 §2): embeddings, overrides,
 /// isolates and the implicit marks.
@@ -49,7 +48,7 @@ impl Rule {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Empty => "not_empty",
-            Self::TooLong => "max_bytes",
+            Self::TooLong => "max_length",
             Self::DotName => "not_dot",
             Self::Control => "no_control_characters",
             Self::Bidi => "no_bidi_controls",
@@ -65,10 +64,10 @@ pub fn normalize(value: &str) -> Result<String, (Rule, String)> {
     if name.trim().is_empty() {
         return Err((Rule::Empty, "the name must not be empty".into()));
     }
-    if name.len() > MAX_NAME_BYTES {
+    if name.chars().count() > MAX_NAME_CHARS {
         return Err((
             Rule::TooLong,
-            format!("the name must be at most {MAX_NAME_BYTES} bytes"),
+            format!("the name must be at most {MAX_NAME_CHARS} characters"),
         ));
     }
     if name == "." || name == ".." {

@@ -3,8 +3,6 @@
 
 use crate::error::{ApiError, ApiResult};
 
-pub use crate::names::MAX_NAME_BYTES;
-
 /// The one name policy ([`crate::names`]): returns the name in NFC, which is what goes
 /// upstream, or the 400 naming the broken rule.
 pub fn name(field: &str, value: &str) -> ApiResult<String> {
