@@ -88,11 +88,11 @@ async fn upload_file(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
-    ApiQuery(q): ApiQuery<UploadQuery>,
+    ApiQuery(mut q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<UploadResult>)> {
-    validate::name("name", &q.name)?;
+    q.name = validate::name("name", &q.name)?;
     let drive = auth.drive(Operation::UploadFile)?;
     let content = spool_body(&state, &headers, body, upload_limit(&state, drive)).await?;
     let req = UploadFile {

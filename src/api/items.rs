@@ -99,7 +99,7 @@ async fn get_item(
 async fn update_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
-    ApiJson(req): ApiJson<UpdateItem>,
+    ApiJson(mut req): ApiJson<UpdateItem>,
 ) -> ApiResult<Json<Item>> {
     if req.name.is_none() && req.parent.is_none() && req.description.is_none() {
         return Err(ApiError::bad_request(
@@ -108,8 +108,8 @@ async fn update_item(
         ));
     }
     let mut drive = None;
-    if let Some(name) = &req.name {
-        validate::name("name", name)?;
+    if let Some(name) = &mut req.name {
+        *name = validate::name("name", name)?;
         drive = Some(auth.drive(Operation::RenameItem)?);
     }
     if req.parent.is_some() {
@@ -167,9 +167,9 @@ async fn copy_item(
 async fn create_folder(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
-    ApiJson(req): ApiJson<CreateFolder>,
+    ApiJson(mut req): ApiJson<CreateFolder>,
 ) -> ApiResult<(StatusCode, Json<Item>)> {
-    validate::name("name", &req.name)?;
+    req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateFolder)?;
     Ok((
         StatusCode::CREATED,
@@ -185,9 +185,9 @@ async fn create_folder(
 async fn create_document(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
-    ApiJson(req): ApiJson<CreateDocument>,
+    ApiJson(mut req): ApiJson<CreateDocument>,
 ) -> ApiResult<(StatusCode, Json<Item>)> {
-    validate::name("name", &req.name)?;
+    req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateDocument)?;
     Ok((
         StatusCode::CREATED,

@@ -59,9 +59,9 @@ async fn list_spaces(
     responses((status = 201, body = Space), LocalProblems, UpstreamProblems))]
 async fn create_space(
     auth: Authorized<SpacesAdmin>,
-    ApiJson(req): ApiJson<CreateSpace>,
+    ApiJson(mut req): ApiJson<CreateSpace>,
 ) -> ApiResult<(StatusCode, Json<Space>)> {
-    validate::name("name", &req.name)?;
+    req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateSpace)?;
     Ok((
         StatusCode::CREATED,
@@ -95,9 +95,9 @@ async fn get_space(
 async fn rename_space(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
-    ApiJson(req): ApiJson<UpdateSpace>,
+    ApiJson(mut req): ApiJson<UpdateSpace>,
 ) -> ApiResult<Json<Space>> {
-    validate::name("name", &req.name)?;
+    req.name = validate::name("name", &req.name)?;
     Ok(Json(
         auth.drive(Operation::RenameSpace)?
             .rename_space(&auth.ctx, &p.space, req)

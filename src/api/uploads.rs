@@ -37,9 +37,9 @@ async fn create_upload(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
-    ApiJson(req): ApiJson<NewUpload>,
+    ApiJson(mut req): ApiJson<NewUpload>,
 ) -> ApiResult<(StatusCode, Json<UploadSessionInfo>)> {
-    validate::name("name", &req.name)?;
+    req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::UploadFile)?;
     let limit = upload_limit(&state, drive);
     let info = state
