@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod forwarded;
 pub mod model;
 pub mod providers;
 pub mod sandbox;

@@ -57,7 +57,11 @@ async fn decoded_json(req: reqwest::RequestBuilder, encoding: &str) -> (u16, Str
     (status, ct, body)
 }
 
-async fn each_encoding(e: &Env, what: &str, make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder) -> Vec<(u16, String, Value)> {
+async fn each_encoding(
+    e: &Env,
+    what: &str,
+    make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+) -> Vec<(u16, String, Value)> {
     let mut out = Vec::new();
     for enc in ENCODINGS {
         let c = decoding_client(enc);
@@ -90,14 +94,17 @@ async fn a_success_decodes_under_every_encoding() {
 async fn a_handler_problem_decodes_under_every_encoding() {
     let e = env().await;
     for (status, _, body) in each_encoding(&e, "unknown connection", |c| {
-        c.get(e.gw.url("/v1/connections/nope")).bearer_auth(&e.token)
+        c.get(e.gw.url("/v1/connections/nope"))
+            .bearer_auth(&e.token)
     })
     .await
     {
         assert_eq!(status, 404);
         assert_eq!(body["code"], "connection_not_found");
     }
-    for (status, _, body) in each_encoding(&e, "no token", |c| c.get(e.gw.url("/v1/connections"))).await {
+    for (status, _, body) in
+        each_encoding(&e, "no token", |c| c.get(e.gw.url("/v1/connections"))).await
+    {
         assert_eq!(status, 401);
         assert_eq!(body["status"], 401);
     }
@@ -153,11 +160,17 @@ async fn shed_load_and_timeouts_decode_under_every_encoding() {
         let slow = tokio::spawn(async move { slow.send().await.map(|r| r.status().as_u16()) });
         tokio::time::sleep(Duration::from_millis(250)).await;
         let (status, ct, body) = decoded_json(
-            decoding_client(enc).get(e.surl("/items")).bearer_auth(&e.token),
+            decoding_client(enc)
+                .get(e.surl("/items"))
+                .bearer_auth(&e.token),
             enc,
         )
         .await;
-        assert_eq!((status, ct.as_str()), (503, "application/problem+json"), "{enc}: {body}");
+        assert_eq!(
+            (status, ct.as_str()),
+            (503, "application/problem+json"),
+            "{enc}: {body}"
+        );
         assert_eq!(body["code"], "overloaded");
         // The slow one runs into the request timeout: a 504 problem that must decode too.
         let slow_status = slow.await.unwrap().unwrap();
@@ -170,7 +183,9 @@ async fn shed_load_and_timeouts_decode_under_every_encoding() {
     .await;
     for enc in ["gzip", "br"] {
         let (status, _, body) = decoded_json(
-            decoding_client(enc).get(e.surl("/items")).bearer_auth(&e.token),
+            decoding_client(enc)
+                .get(e.surl("/items"))
+                .bearer_auth(&e.token),
             enc,
         )
         .await;
@@ -206,7 +221,10 @@ async fn a_download_is_never_compressed_and_its_bytes_are_exact() {
             .await
             .unwrap();
         assert_eq!(res.status(), 206, "{enc}");
-        assert_eq!(&res.bytes().await.unwrap()[..], &demo::README_CONTENT.as_bytes()[..7]);
+        assert_eq!(
+            &res.bytes().await.unwrap()[..],
+            &demo::README_CONTENT.as_bytes()[..7]
+        );
     }
 }
 
@@ -214,7 +232,11 @@ async fn a_download_is_never_compressed_and_its_bytes_are_exact() {
 /// match its `Content-Encoding`.
 #[tokio::test]
 async fn curl_compressed_reads_a_problem() {
-    if std::process::Command::new("curl").arg("--version").output().is_err() {
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("curl not installed; skipped");
         return;
     }
