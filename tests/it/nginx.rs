@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::common::{ALL_SCOPES, SECRET, sim_stats, token, urlencode};
+use crate::common::{ALL_SCOPES, SECRET, free_port, sim_stats, token, urlencode, wait_for};
 use crate::pg::PgCluster;
 use filegate::sandbox::wecom::{self, demo};
 
@@ -73,14 +73,6 @@ fn nginx_bin() -> PathBuf {
         }
     }
     panic!("nginx not found: install Debian's nginx package (.ci/run does)");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Size of the large transfer: 1 GiB when `FILEGATE_TEST_LARGE_BYTES` says so; CI's default
@@ -181,19 +173,6 @@ fn nginx_conf(ports: &[u16], listen: u16) -> String {
     out.replace("listen 8080;", &format!("listen 127.0.0.1:{listen};"))
 }
 
-async fn wait_ready(url: &str) {
-    let http = crate::common::client();
-    for _ in 0..300 {
-        if let Ok(r) = http.get(url).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{url} did not become ready");
-}
-
 impl Topology {
     pub async fn start() -> Topology {
         Self::start_with(&[]).await
@@ -242,7 +221,7 @@ impl Topology {
             });
         }
         for r in &replicas {
-            wait_ready(&r.url("/readyz")).await;
+            wait_for(&r.url("/readyz"), 200).await;
         }
         let nginx_port = free_port();
         let ndir = dir.path().join("nginx");
@@ -281,7 +260,7 @@ impl Topology {
             token: token(ALL_SCOPES, CONN),
             _dir: dir,
         };
-        wait_ready(&topo.url("/healthz")).await;
+        wait_for(&topo.url("/healthz"), 200).await;
         topo
     }
 

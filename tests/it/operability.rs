@@ -3,14 +3,16 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::common::{ALL_SCOPES, SECRET, gateway_with, problem, sim_fault, token};
+use crate::common::{
+    ALL_SCOPES, Proc, SECRET, free_port, gateway_with, problem, sim_fault, token, wait_for,
+};
 use crate::pg::PgCluster;
 use crate::wecom::env::{CONN, Env, env};
 use filegate::sandbox::wecom::{self, demo};
@@ -25,37 +27,6 @@ fn space_id() -> String {
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_filegate")
-}
-
-/// Kills the child on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_for(url: &str, status: u16) {
-    let http = crate::common::client();
-    for _ in 0..300 {
-        if let Ok(r) = http.get(url).send().await
-            && r.status() == status
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{url} never answered {status}");
 }
 
 /// A TCP relay to PostgreSQL that can be made to hang: once cut, bytes stop flowing both ways
