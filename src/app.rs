@@ -149,7 +149,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
 
     let routes = routes
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", api::finish(openapi)))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Inside the request span, so the client address it resolves lands on the log line.

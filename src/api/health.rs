@@ -32,7 +32,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
 }
 
-/// The process is up.
+/// Liveness: the process is up.
+///
+/// Always 200 while the process serves; no authentication.
 #[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, body = Health)))]
 async fn healthz() -> Json<Health> {
     Json(Health {
@@ -44,7 +46,9 @@ async fn healthz() -> Json<Health> {
 /// store that hangs (rather than refusing) still gets a prompt 503 instead of a probe timeout.
 pub const STORE_PING_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
 
-/// The gateway can serve: its store answers within 0.8 s. 503 otherwise.
+/// Readiness: the gateway can serve.
+///
+/// 200 when its store answers within 0.8 s, 503 otherwise; no authentication.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     responses((status = 200, body = Readiness),
               (status = 503, body = Problem, content_type = "application/problem+json")))]
@@ -66,9 +70,11 @@ async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
     }))
 }
 
-/// Prometheus metrics: HTTP requests by route/status/latency and in flight, bytes uploaded and
-/// downloaded per connection, upstream calls by connection/provider/operation/outcome, token
-/// fetches and expiry per connection, and the process (CPU, memory, file descriptors).
+/// Prometheus metrics.
+///
+/// HTTP requests by route/status/latency and in flight, bytes uploaded and downloaded per
+/// connection, upstream calls by connection/provider/operation/outcome, token fetches and
+/// expiry per connection, and the process (CPU, memory, file descriptors); no authentication.
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

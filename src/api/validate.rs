@@ -3,8 +3,7 @@
 
 use crate::error::{ApiError, ApiResult};
 
-/// Longest name the gateway accepts from anyone, in bytes, before provider rules apply.
-pub const MAX_NAME_BYTES: usize = 1024;
+use crate::model::rules::MAX_NAME_CHARS;
 
 /// A name must be non-empty, not only spaces, free of control characters and not absurdly long.
 pub fn name(field: &str, value: &str) -> ApiResult<()> {
@@ -16,10 +15,10 @@ pub fn name(field: &str, value: &str) -> ApiResult<()> {
     if value.trim().is_empty() {
         return Err(bad("the name must not be empty"));
     }
-    if value.len() > MAX_NAME_BYTES {
+    if value.chars().count() > MAX_NAME_CHARS {
         return Err(ApiError::BadRequest {
             code: "name_too_long",
-            detail: format!("the name must be at most {MAX_NAME_BYTES} bytes"),
+            detail: format!("the name must be at most {MAX_NAME_CHARS} characters"),
             field: Some(field.to_owned()),
         });
     }

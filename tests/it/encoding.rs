@@ -8,7 +8,7 @@ use std::time::Duration;
 use filegate::sandbox::wecom::demo;
 use serde_json::{Value, json};
 
-use crate::common::sim_fault;
+use crate::common::{ALL_SCOPES, sim_fault, token};
 use crate::wecom::env::{Env, env, env_with};
 
 /// A reqwest client that advertises and decodes exactly one encoding (or none).
@@ -58,7 +58,6 @@ async fn decoded_json(req: reqwest::RequestBuilder, encoding: &str) -> (u16, Str
 }
 
 async fn each_encoding(
-    e: &Env,
     what: &str,
     make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
 ) -> Vec<(u16, String, Value)> {
@@ -73,14 +72,13 @@ async fn each_encoding(
         );
         out.push(r);
     }
-    let _ = e;
     out
 }
 
 #[tokio::test]
 async fn a_success_decodes_under_every_encoding() {
     let e = env().await;
-    for (status, _, body) in each_encoding(&e, "list connections", |c| {
+    for (status, _, body) in each_encoding("list connections", |c| {
         c.get(e.gw.url("/v1/connections")).bearer_auth(&e.token)
     })
     .await
@@ -93,17 +91,16 @@ async fn a_success_decodes_under_every_encoding() {
 #[tokio::test]
 async fn a_handler_problem_decodes_under_every_encoding() {
     let e = env().await;
-    for (status, _, body) in each_encoding(&e, "unknown connection", |c| {
-        c.get(e.gw.url("/v1/connections/nope"))
-            .bearer_auth(&e.token)
+    let any = token(ALL_SCOPES, "*");
+    for (status, _, body) in each_encoding("unknown connection", |c| {
+        c.get(e.gw.url("/v1/connections/nope")).bearer_auth(&any)
     })
     .await
     {
         assert_eq!(status, 404);
         assert_eq!(body["code"], "connection_not_found");
     }
-    for (status, _, body) in
-        each_encoding(&e, "no token", |c| c.get(e.gw.url("/v1/connections"))).await
+    for (status, _, body) in each_encoding("no token", |c| c.get(e.gw.url("/v1/connections"))).await
     {
         assert_eq!(status, 401);
         assert_eq!(body["status"], 401);
@@ -114,7 +111,7 @@ async fn a_handler_problem_decodes_under_every_encoding() {
 async fn problems_made_by_layers_decode_under_every_encoding() {
     let e = env_with(Default::default(), |c| c.limits.max_json_bytes = 1024).await;
     // 404 from the router's fallback.
-    for (status, _, body) in each_encoding(&e, "route fallback", |c| {
+    for (status, _, body) in each_encoding("route fallback", |c| {
         c.get(e.gw.url("/v1/nowhere")).bearer_auth(&e.token)
     })
     .await
@@ -123,7 +120,7 @@ async fn problems_made_by_layers_decode_under_every_encoding() {
         assert_eq!(body["code"], "route_not_found");
     }
     // 405 from the method router.
-    for (status, _, body) in each_encoding(&e, "wrong method", |c| {
+    for (status, _, body) in each_encoding("wrong method", |c| {
         c.put(e.gw.url("/v1/connections")).bearer_auth(&e.token)
     })
     .await
@@ -133,7 +130,7 @@ async fn problems_made_by_layers_decode_under_every_encoding() {
     }
     // 413 from the JSON body limit.
     let big = json!({ "name": "x".repeat(4096) });
-    for (status, _, body) in each_encoding(&e, "json body limit", |c| {
+    for (status, _, body) in each_encoding("json body limit", |c| {
         c.post(e.surl("/folders")).bearer_auth(&e.token).json(&big)
     })
     .await
@@ -242,7 +239,7 @@ async fn curl_compressed_reads_a_problem() {
     }
     let e = env().await;
     let url = e.gw.url("/v1/connections/nope");
-    let token = e.token.clone();
+    let token = token(ALL_SCOPES, "*");
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("curl")
             .args(["-sS", "--compressed", "-H"])

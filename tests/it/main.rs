@@ -6,7 +6,9 @@ mod common;
 mod pg;
 
 mod auth;
+mod behaviour;
 mod encoding;
+mod env;
 mod fangcloud;
 mod nginx;
 mod onebot;
