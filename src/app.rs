@@ -3,23 +3,20 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower::ServiceBuilder;
-use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -27,6 +24,7 @@ use crate::api;
 use crate::auth::Verifier;
 use crate::config::{Config, CorsConfig, Limits};
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE, Problem};
+use crate::forwarded::TrustedProxies;
 use crate::providers::{Deps, Registry, ResponseHeaders, http::UpstreamHttp};
 use crate::store::Store;
 use crate::tokens::TokenManager;
@@ -46,6 +44,7 @@ struct Inner {
     spool_dir: PathBuf,
     staging: Arc<Staging>,
     admission: crate::admission::Admission,
+    trusted_proxies: TrustedProxies,
 }
 
 impl AppState {
@@ -75,6 +74,9 @@ impl AppState {
     }
     pub fn admission(&self) -> &crate::admission::Admission {
         &self.0.admission
+    }
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.0.trusted_proxies
     }
 }
 
@@ -117,8 +119,11 @@ pub async fn build_with_store(
         config.limits.upload_session_ttl,
     )?);
     let admission = crate::admission::Admission::new(&config.limits);
+    let trusted_proxies =
+        TrustedProxies::parse(&config.proxy.trusted).map_err(StartError::Config)?;
     let state = AppState(Arc::new(Inner {
         admission,
+        trusted_proxies,
         config,
         registry,
         verifier,
@@ -162,7 +167,12 @@ pub fn router(state: AppState) -> Router {
     let routes = routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api::finish(openapi)))
         .fallback(route_not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        // Inside the request span, so the client address it resolves lands on the log line.
+        .layer(middleware::from_fn_with_state(
+            state.trusted_proxies().clone(),
+            crate::forwarded::client_origin,
+        ));
     layered(routes, limits, &state.config().cors).with_state(state.clone())
 }
 
@@ -201,17 +211,9 @@ pub fn layered<S: Clone + Send + Sync + 'static>(
         .layer(middleware::from_fn(drop_bad_request_id))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
-        // One span per request; handlers add sub, connection and operation to it.
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(make_span)
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(tracing::Level::INFO)
-                        .latency_unit(LatencyUnit::Millis),
-                ),
-        )
-        .layer(middleware::from_fn(record_http_metrics))
+        // One span per request (handlers add sub, connection and operation to it), the HTTP
+        // metrics, and one log line when the answer's body is done.
+        .layer(middleware::from_fn(crate::telemetry::observe))
         // Compression sits outside every layer that writes a body (problems, panics), so the
         // `Content-Encoding` it sets always describes the bytes that leave.
         .layer(CompressionLayer::new().compress_when(compress_json_only))
@@ -259,28 +261,6 @@ fn compress_json_only(
         })
 }
 
-fn make_span(req: &Request<Body>) -> tracing::Span {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    tracing::info_span!(
-        "request",
-        method = %req.method(),
-        route = %route,
-        request_id = %request_id,
-        sub = tracing::field::Empty,
-        connection = tracing::field::Empty,
-        operation = tracing::field::Empty,
-    )
-}
-
 /// A caller's request id is echoed into logs and problems: accept only short, printable ones.
 async fn drop_bad_request_id(mut req: Request, next: Next) -> Response {
     let bad = req.headers().get("x-request-id").is_some_and(|v| {
@@ -294,23 +274,6 @@ async fn drop_bad_request_id(mut req: Request, next: Next) -> Response {
         req.headers_mut().remove("x-request-id");
     }
     next.run(req).await
-}
-
-async fn record_http_metrics(req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = req.method().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
-    let res = next.run(req).await;
-    let status = res.status().as_u16().to_string();
-    metrics::counter!("filegate_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("filegate_http_request_seconds", "method" => method, "route" => route)
-        .record(started.elapsed().as_secs_f64());
-    res
 }
 
 /// Gives each request a [`ResponseHeaders`] sink (carried to the adapter in `Ctx`) and copies
@@ -352,6 +315,9 @@ async fn finish_problems(req: Request, next: Next) -> Response {
     problem.request_id = request_id;
     let (mut parts, _) = res.into_parts();
     let body = serde_json::to_vec(&problem).unwrap_or_default();
+    parts
+        .extensions
+        .insert(crate::telemetry::ProblemCode(problem.code.clone()));
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(PROBLEM_CONTENT_TYPE),

@@ -53,6 +53,7 @@ pub struct Config {
     pub tokens: TokenConfig,
     pub log: LogConfig,
     pub cors: CorsConfig,
+    pub proxy: ProxyConfig,
     pub connections: Vec<ConnectionConfig>,
 }
 
@@ -66,6 +67,7 @@ impl Default for Config {
             tokens: TokenConfig::default(),
             log: LogConfig::default(),
             cors: CorsConfig::default(),
+            proxy: ProxyConfig::default(),
             connections: Vec::new(),
         }
     }
@@ -266,6 +268,15 @@ impl Default for LogConfig {
 #[serde(default)]
 pub struct CorsConfig {
     pub allowed_origins: Vec<String>,
+}
+
+/// The reverse proxies in front of the gateway.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ProxyConfig {
+    /// Addresses or CIDR blocks (`10.0.0.0/8`) whose `X-Forwarded-For`/`-Proto`/`-Host` are
+    /// believed. Empty: those headers are ignored from everyone.
+    pub trusted: Vec<String>,
 }
 
 /// One configured upstream account.
@@ -481,6 +492,8 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         use secrecy::ExposeSecret;
+        crate::forwarded::TrustedProxies::parse(&self.proxy.trusted)
+            .map_err(|e| invalid("proxy.trusted", e))?;
         let a = &self.auth;
         match &a.hs256_secret {
             Some(s) if s.expose_secret().len() < 32 => {

@@ -10,6 +10,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod forwarded;
 pub mod listener;
 pub mod model;
 pub mod names;

@@ -42,18 +42,27 @@ async fn healthz() -> Json<Health> {
     })
 }
 
+/// How long readiness waits for the store: under the 1 s timeout probes typically use, so a
+/// store that hangs (rather than refusing) still gets a prompt 503 instead of a probe timeout.
+pub const STORE_PING_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
+
 /// Readiness: the gateway can serve.
 ///
-/// 200 when its store answers, 503 otherwise; no authentication.
+/// 200 when its store answers within 0.8 s, 503 otherwise; no authentication.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     responses((status = 200, body = Readiness),
               (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
     let store = state.store();
-    store
-        .ping()
-        .await
-        .map_err(|_| ApiError::Unavailable("the store is not reachable".into()))?;
+    match tokio::time::timeout(STORE_PING_TIMEOUT, store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => return Err(ApiError::Unavailable("the store is not reachable".into())),
+        Err(_) => {
+            return Err(ApiError::Unavailable(
+                "the store did not answer within 0.8 s".into(),
+            ));
+        }
+    }
     Ok(Json(Readiness {
         status: "ready".into(),
         store: store.backend().into(),
@@ -63,11 +72,13 @@ async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
 
 /// Prometheus metrics.
 ///
-/// HTTP requests by route/status/latency, upstream calls by provider/operation/outcome, token
-/// fetches; no authentication.
+/// HTTP requests by route/status/latency and in flight, bytes uploaded and downloaded per
+/// connection, upstream calls by connection/provider/operation/outcome, token fetches and
+/// expiry per connection, and the process (CPU, memory, file descriptors); no authentication.
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    crate::telemetry::process_collector().collect();
     (
         [(
             header::CONTENT_TYPE,

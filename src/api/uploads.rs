@@ -1,9 +1,9 @@
 //! Resumable uploads: create, send parts, inspect, complete, abort.
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::{Extension, Json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,7 +14,8 @@ use super::paths::{
 };
 use super::validate;
 use crate::app::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::forwarded::ClientOrigin;
 use crate::model::*;
 use crate::providers::UploadFile;
 use crate::uploads::{NewUpload, UploadSessionInfo, on_conflict};
@@ -31,14 +32,22 @@ pub fn router() -> OpenApiRouter<AppState> {
 ///
 /// Send the parts with `PUT …/parts/{n}` (any order, retries allowed), then `POST …/complete`.
 /// Sessions expire after `limits.upload_session_ttl`. A `size` over the upload limit is a 413.
+/// `Location` is the session's URL as the caller addressed the gateway (behind a trusted
+/// proxy: its `X-Forwarded-Proto`/`-Host`).
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/uploads", tag = "uploads", params(SpacePath),
-    request_body = NewUpload, responses((status = 201, body = UploadSessionInfo), LocalProblems, TooLarge, Unsupported))]
+    request_body = NewUpload, responses((status = 201, body = UploadSessionInfo,
+        headers(("Location" = String, description = "The upload session's URL"))), LocalProblems, TooLarge, Unsupported))]
 async fn create_upload(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
+    origin: Option<Extension<ClientOrigin>>,
     ApiJson(mut req): ApiJson<NewUpload>,
-) -> ApiResult<(StatusCode, Json<UploadSessionInfo>)> {
+) -> ApiResult<(
+    StatusCode,
+    [(header::HeaderName, HeaderValue); 1],
+    Json<UploadSessionInfo>,
+)> {
     req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::UploadFile)?;
     let limit = upload_limit(&state, drive);
@@ -53,7 +62,17 @@ async fn create_upload(
             limit,
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(info)))
+    let path = format!(
+        "/v1/connections/{}/spaces/{}/uploads/{}",
+        auth.connection.name, p.space, info.id
+    );
+    let url = origin.map_or_else(|| path.clone(), |Extension(o)| o.url(&path));
+    let location = HeaderValue::from_str(&url).map_err(ApiError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(info),
+    ))
 }
 
 /// Read a resumable upload's state.

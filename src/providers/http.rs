@@ -1,18 +1,21 @@
 //! The one outbound HTTP client, shared by all adapters, and its metrics.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Limits;
 use crate::error::UpstreamError;
 
 /// A `reqwest::Client` (connection pools are per client, so there is one) plus per-call
-/// instrumentation: `filegate_upstream_requests_total{provider,operation,outcome}` and
-/// `filegate_upstream_request_seconds`.
+/// instrumentation: `filegate_upstream_requests_total{connection,provider,operation,outcome}`
+/// and `filegate_upstream_request_seconds`.
 #[derive(Clone)]
 pub struct UpstreamHttp {
     pub client: reqwest::Client,
     /// Deadline for an ordinary call (transfers set their own).
     pub timeout: Duration,
+    /// The connection whose adapter holds this handle, for the metrics' `connection` label.
+    connection: Arc<str>,
 }
 
 impl UpstreamHttp {
@@ -34,7 +37,16 @@ impl UpstreamHttp {
         Ok(Self {
             client,
             timeout: limits.upstream_timeout,
+            connection: Arc::from(""),
         })
+    }
+
+    /// The same client (and pool), labelling its calls with `connection`.
+    pub fn for_connection(&self, connection: &str) -> Self {
+        Self {
+            connection: Arc::from(connection),
+            ..self.clone()
+        }
     }
 
     /// Sends `req`, recording the call. Transport failures become [`UpstreamError`]s whose
@@ -55,7 +67,7 @@ impl UpstreamHttp {
             Err(e) if e.is_timeout() => "timeout",
             Err(_) => "transport_error",
         };
-        record(provider, operation, outcome, started);
+        record(&self.connection, provider, operation, outcome, started);
         result.map_err(|e| UpstreamError::transport(provider, &e))
     }
 
@@ -66,6 +78,7 @@ impl UpstreamHttp {
 }
 
 fn record(
+    connection: &str,
     provider: &'static str,
     operation: &'static str,
     outcome: &'static str,
@@ -73,6 +86,7 @@ fn record(
 ) {
     metrics::counter!(
         "filegate_upstream_requests_total",
+        "connection" => connection.to_owned(),
         "provider" => provider,
         "operation" => operation,
         "outcome" => outcome
@@ -80,6 +94,7 @@ fn record(
     .increment(1);
     metrics::histogram!(
         "filegate_upstream_request_seconds",
+        "connection" => connection.to_owned(),
         "provider" => provider,
         "operation" => operation
     )

@@ -64,6 +64,10 @@ impl Registry {
     pub fn build(config: &Config, deps: &Deps) -> Result<Self, String> {
         let mut registry = Self::default();
         for c in &config.connections {
+            let deps = &Deps {
+                http: deps.http.for_connection(&c.name),
+                ..deps.clone()
+            };
             let drive: Arc<dyn Drive> = match &c.provider {
                 crate::config::ProviderConfig::Wecom(w) => {
                     Arc::new(wecom::WecomDrive::new(&c.name, w, deps)?)

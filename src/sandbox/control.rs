@@ -222,21 +222,41 @@ pub async fn fault_layer(State(c): State<Arc<Control>>, req: Request, next: Next
     }
 }
 
-/// Binds `127.0.0.1:port` (0 = any free port) and serves the router that `make` builds from the
-/// bound base URL (simulators hand out URLs to themselves: downloads, pre-signed uploads).
+/// Where `filegate simulate` binds and which host its URLs name: loopback unless set (in a
+/// container: `0.0.0.0` and the service's host name, so other containers can reach it).
+#[derive(Debug, Clone)]
+pub struct Exposure {
+    pub bind: std::net::IpAddr,
+    pub public_host: Option<String>,
+}
+
+static EXPOSURE: std::sync::OnceLock<Exposure> = std::sync::OnceLock::new();
+
+/// Sets the [`Exposure`] of every simulator this process starts (once, before the first).
+pub fn expose(e: Exposure) {
+    let _ = EXPOSURE.set(e);
+}
+
+/// Binds `127.0.0.1:port` (0 = any free port; see [`expose`]) and serves the router that `make`
+/// builds from the base URL (simulators hand out URLs to themselves: downloads, pre-signed
+/// uploads).
 pub async fn spawn(port: u16, make: impl FnOnce(&str) -> Router) -> std::io::Result<Running> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let bind = EXPOSURE
+        .get()
+        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |e| e.bind);
+    let listener = tokio::net::TcpListener::bind((bind, port)).await?;
     let addr = listener.local_addr()?;
-    let app = make(&format!("http://{addr}"));
+    let base_url = match EXPOSURE.get().and_then(|e| e.public_host.as_deref()) {
+        Some(host) => format!("http://{host}:{}", addr.port()),
+        None => format!("http://{addr}"),
+    };
+    let app = make(&base_url);
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "simulator stopped");
         }
     });
-    Ok(Running {
-        base_url: format!("http://{addr}"),
-        task,
-    })
+    Ok(Running { base_url, task })
 }
 
 /// A simulator serving in the background; dropping it stops the server.

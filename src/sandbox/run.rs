@@ -26,6 +26,58 @@ pub const WECOM_CONNECTION: &str = "wecom-demo";
 pub const FANGCLOUD_CONNECTION: &str = "fangcloud-demo";
 pub const ONEBOT_CONNECTION: &str = "onebot-demo";
 
+/// The environment variables holding the simulators' demo secrets in a pasted configuration.
+pub const WECOM_SECRET_ENV: &str = "FILEGATE_SANDBOX_WECOM_SECRET";
+pub const FANGCLOUD_SECRET_ENV: &str = "FILEGATE_SANDBOX_FANGCLOUD_SECRET";
+pub const ONEBOT_TOKEN_ENV: &str = "FILEGATE_SANDBOX_ONEBOT_TOKEN";
+
+/// The sandbox's WeCom connection to the simulator at `base_url` (secret already resolved).
+pub fn wecom_connection(base_url: &str) -> ConnectionConfig {
+    ConnectionConfig {
+        name: WECOM_CONNECTION.into(),
+        provider: ProviderConfig::Wecom(WecomConfig {
+            base_url: base_url.to_owned(),
+            corp_id: super::wecom::demo::CORP_ID.into(),
+            secret_env: WECOM_SECRET_ENV.into(),
+            known_spaces: vec![
+                super::wecom::demo::SPACE_ID.into(),
+                super::wecom::demo::USER_SPACE_ID.into(),
+            ],
+            admin_userid: Some(super::wecom::demo::ADMIN_USER.into()),
+            secret: Some(SecretString::from(super::wecom::demo::CORP_SECRET)),
+        }),
+    }
+}
+
+pub fn fangcloud_connection(base_url: &str) -> ConnectionConfig {
+    ConnectionConfig {
+        name: FANGCLOUD_CONNECTION.into(),
+        provider: ProviderConfig::Fangcloud(FangcloudConfig {
+            // One simulator port serves the OAuth host, the API and the transfer hosts.
+            oauth_url: base_url.to_owned(),
+            api_url: base_url.to_owned(),
+            client_id: super::fangcloud::demo::CLIENT_ID.into(),
+            client_secret_env: FANGCLOUD_SECRET_ENV.into(),
+            enterprise_id: super::fangcloud::demo::ENTERPRISE_ID.to_string(),
+            default_user_id: super::fangcloud::demo::USER_ID.to_string(),
+            client_secret: Some(SecretString::from(super::fangcloud::demo::CLIENT_SECRET)),
+        }),
+    }
+}
+
+pub fn onebot_connection(base_url: &str) -> ConnectionConfig {
+    ConnectionConfig {
+        name: ONEBOT_CONNECTION.into(),
+        provider: ProviderConfig::Onebot(OnebotConfig {
+            base_url: base_url.to_owned(),
+            access_token_env: Some(ONEBOT_TOKEN_ENV.into()),
+            max_upload_bytes: 100 * 1024 * 1024,
+            upload_to_folders: false,
+            access_token: Some(SecretString::from(super::onebot::demo::ACCESS_TOKEN)),
+        }),
+    }
+}
+
 /// Starts simulators and gateway. The JWT secret is `FILEGATE_JWT_SECRET` when set (so
 /// `filegate token mint` works against the sandbox), otherwise a random one.
 pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sandbox, String> {
@@ -66,43 +118,11 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
     config.auth.hs256_secret = Some(SecretString::from(jwt_secret.clone()));
     config.store.url = format!("sqlite://{}", dir.join("sandbox.db").display());
     config.limits.spool_dir = Some(dir.join("spool"));
-    config.connections = vec![ConnectionConfig {
-        name: WECOM_CONNECTION.into(),
-        provider: ProviderConfig::Wecom(WecomConfig {
-            base_url: wecom.base_url.clone(),
-            corp_id: super::wecom::demo::CORP_ID.into(),
-            secret_env: "FILEGATE_SANDBOX_WECOM_SECRET".into(),
-            known_spaces: vec![
-                super::wecom::demo::SPACE_ID.into(),
-                super::wecom::demo::USER_SPACE_ID.into(),
-            ],
-            admin_userid: Some(super::wecom::demo::ADMIN_USER.into()),
-            secret: Some(SecretString::from(super::wecom::demo::CORP_SECRET)),
-        }),
-    }];
-    config.connections.push(ConnectionConfig {
-        name: FANGCLOUD_CONNECTION.into(),
-        provider: ProviderConfig::Fangcloud(FangcloudConfig {
-            // One simulator port serves the OAuth host, the API and the transfer hosts.
-            oauth_url: fangcloud.base_url.clone(),
-            api_url: fangcloud.base_url.clone(),
-            client_id: super::fangcloud::demo::CLIENT_ID.into(),
-            client_secret_env: "FILEGATE_SANDBOX_FANGCLOUD_SECRET".into(),
-            enterprise_id: super::fangcloud::demo::ENTERPRISE_ID.to_string(),
-            default_user_id: super::fangcloud::demo::USER_ID.to_string(),
-            client_secret: Some(SecretString::from(super::fangcloud::demo::CLIENT_SECRET)),
-        }),
-    });
-    config.connections.push(ConnectionConfig {
-        name: ONEBOT_CONNECTION.into(),
-        provider: ProviderConfig::Onebot(OnebotConfig {
-            base_url: onebot.base_url.clone(),
-            access_token_env: None,
-            max_upload_bytes: 100 * 1024 * 1024,
-            upload_to_folders: false,
-            access_token: Some(SecretString::from(super::onebot::demo::ACCESS_TOKEN)),
-        }),
-    });
+    config.connections = vec![
+        wecom_connection(&wecom.base_url),
+        fangcloud_connection(&fangcloud.base_url),
+        onebot_connection(&onebot.base_url),
+    ];
     // The sandbox's other settings are fixed, but its limits can be tried out.
     config.limits = crate::config::limits_from_env(config.limits).map_err(|e| e.to_string())?;
     config.validate().map_err(|e| e.to_string())?;
@@ -174,7 +194,9 @@ pub async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<(), St
 }
 
 /// `filegate simulate <provider>`: one simulator until Ctrl-C. The first stdout line is
-/// `listening on <base url>` (the benchmark reads it).
+/// `listening on <base url>` (the benchmark reads it); then comes the `[[connections]]`
+/// snippet to paste into `filegate.toml`, the `export` line of its demo secret and the demo
+/// data's upstream ids.
 pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
     let base_url = match provider {
         "wecom" => {
@@ -185,7 +207,7 @@ pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
             let url = sim.base_url.clone();
-            announce(&url);
+            announce(&url, &simulate_help("wecom", &url)?);
             let _ = tokio::signal::ctrl_c().await;
             drop(sim);
             url
@@ -198,7 +220,7 @@ pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
             let url = sim.base_url.clone();
-            announce(&url);
+            announce(&url, &simulate_help("fangcloud", &url)?);
             let _ = tokio::signal::ctrl_c().await;
             drop(sim);
             url
@@ -211,7 +233,7 @@ pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
             let url = sim.base_url.clone();
-            announce(&url);
+            announce(&url, &simulate_help("onebot", &url)?);
             let _ = tokio::signal::ctrl_c().await;
             drop(sim);
             url
@@ -226,8 +248,90 @@ pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
     Ok(())
 }
 
-fn announce(url: &str) {
+/// What `filegate simulate` prints after its first line: the configuration snippet (rendered
+/// from the same [`ConnectionConfig`] the sandbox uses, so it always parses), the secret's
+/// `export` line and the demo ids.
+pub fn simulate_help(provider: &str, base_url: &str) -> Result<String, String> {
+    use super::{fangcloud::demo as fc, onebot::demo as ob, wecom::demo as wc};
+    let (connection, env, secret, ids) = match provider {
+        "wecom" => (
+            wecom_connection(base_url),
+            WECOM_SECRET_ENV,
+            wc::CORP_SECRET,
+            vec![
+                ("space", wc::SPACE_ID.to_owned(), wc::SPACE_NAME),
+                ("space", wc::USER_SPACE_ID.to_owned(), wc::USER_SPACE_NAME),
+                ("folder", wc::FOLDER_ID.to_owned(), wc::FOLDER_NAME),
+                ("file", wc::FILE_ID.to_owned(), wc::FILE_NAME),
+                ("user", wc::ADMIN_USER.to_owned(), "space admin"),
+                ("user", wc::MEMBER_USER.to_owned(), "member"),
+            ],
+        ),
+        "fangcloud" => (
+            fangcloud_connection(base_url),
+            FANGCLOUD_SECRET_ENV,
+            fc::CLIENT_SECRET,
+            vec![
+                (
+                    "enterprise",
+                    fc::ENTERPRISE_ID.to_string(),
+                    fc::ENTERPRISE_NAME,
+                ),
+                (
+                    "user",
+                    fc::USER_ID.to_string(),
+                    "the gateway's default user",
+                ),
+                ("user", fc::ALICE_ID.to_string(), fc::ALICE_EMAIL),
+                ("user", fc::BOB_ID.to_string(), fc::BOB_EMAIL),
+                ("folder", fc::DOCUMENTS_FOLDER_ID.to_string(), "Documents"),
+                ("file", fc::HELLO_FILE_ID.to_string(), "hello.txt"),
+            ],
+        ),
+        "onebot" => (
+            onebot_connection(base_url),
+            ONEBOT_TOKEN_ENV,
+            ob::ACCESS_TOKEN,
+            vec![
+                ("group", ob::GROUP_ID.to_string(), ob::GROUP_NAME),
+                (
+                    "group",
+                    ob::OTHER_GROUP_ID.to_string(),
+                    ob::OTHER_GROUP_NAME,
+                ),
+                ("folder", ob::FOLDER_ID.to_owned(), ob::FOLDER_NAME),
+                ("file", ob::FILE_ID.to_owned(), ob::FILE_NAME),
+            ],
+        ),
+        other => return Err(format!("unknown provider '{other}'")),
+    };
+    #[derive(serde::Serialize)]
+    struct Snippet<'a> {
+        connections: [&'a ConnectionConfig; 1],
+    }
+    let name = connection.name.clone();
+    let toml = toml::to_string(&Snippet {
+        connections: [&connection],
+    })
+    .map_err(|e| format!("cannot render the configuration snippet: {e}"))?;
+    let mut out = String::new();
+    out.push_str("\n# Paste into filegate.toml:\n");
+    out.push_str(&toml);
+    out.push_str("\n# and give the gateway the demo secret:\n");
+    out.push_str(&format!("export {env}='{secret}'\n"));
+    out.push_str(&format!(
+        "\n# Demo data (upstream ids; GET /v1/connections/{name}/spaces lists the gateway's ids):\n"
+    ));
+    for (kind, id, label) in ids {
+        out.push_str(&format!("#   {kind:<10} {id}  {label}\n"));
+    }
+    out.push_str("\nCtrl-C stops the simulator.\n");
+    Ok(out)
+}
+
+fn announce(url: &str, help: &str) {
     use std::io::Write;
     println!("listening on {url}");
+    print!("{help}");
     let _ = std::io::stdout().flush();
 }

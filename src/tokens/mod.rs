@@ -136,6 +136,8 @@ impl TokenManager {
     }
 
     fn remember(&self, key: &TokenKey, token: &Token) {
+        metrics::gauge!("filegate_token_expires_at_seconds", "connection" => key.connection.clone())
+            .set(token.expires_at as f64);
         self.cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -177,10 +177,34 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// A child process, killed when dropped.
+pub struct Proc(pub std::process::Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A loopback port nothing listens on (for a gateway process started by a test).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .expect("a free port")
+        .expect("free port")
+}
+
+/// Polls `url` until it answers `status` (30 s at most).
+pub async fn wait_for(url: &str, status: u16) {
+    let http = client();
+    for _ in 0..300 {
+        if let Ok(r) = http.get(url).send().await
+            && r.status() == status
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} never answered {status}");
 }
