@@ -10,6 +10,8 @@ use filegate::sandbox::wecom::{self, Options, demo};
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
+mod sim_support;
+
 struct Env {
     sim: wecom::Sim,
     http: reqwest::Client,
@@ -90,25 +92,13 @@ impl Env {
     }
 
     async fn sim_post(&self, path: &str, body: Value) {
-        let resp = self
-            .http
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "{path}");
+        let path = path.trim_start_matches("/__sim/");
+        let status = sim_support::control(&self.sim.base_url, path, body).await;
+        assert!(status.is_success(), "{path}");
     }
 
     async fn stats(&self) -> Value {
-        self.http
-            .get(self.url("/__sim/stats"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        sim_support::stats(&self.sim.base_url).await
     }
 
     async fn list(&self, spaceid: &str, fatherid: &str, sort_type: u32) -> Vec<Value> {
@@ -188,10 +178,6 @@ impl Env {
             .as_u64()
             .unwrap()
     }
-}
-
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 31 % 251) as u8).collect()
 }
 
 fn ids(items: &[Value]) -> Vec<&str> {
@@ -428,10 +414,22 @@ async fn stats_count_every_function_served() {
 }
 
 #[tokio::test]
-async fn an_unknown_function_is_not_found() {
+async fn unknown_functions_and_paths_answer_48001_and_wrong_methods_4300x_in_the_envelope() {
     let e = env().await;
-    let resp = e.raw("file_teleport", Some(&e.token), "{}".into()).await;
-    assert_eq!(resp.status(), 404);
+    let v = e.call("file_teleport", json!({})).await;
+    assert_eq!(v["errcode"], 48001, "{v}");
+    for (request, errcode) in [
+        (e.http.get(e.url("/cgi-bin/nowhere")), 48001),
+        (e.http.post(e.url("/nowhere/at/all")), 48001),
+        (e.http.get(e.url("/cgi-bin/wedrive/file_list")), 43002),
+        (e.http.post(e.url("/cgi-bin/gettoken")), 43001),
+    ] {
+        let resp = request.send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["errcode"], errcode, "{v}");
+        assert!(v["errmsg"].is_string(), "{v}");
+    }
 }
 
 // ---------------------------------------------------------------- request validation
@@ -1326,7 +1324,7 @@ async fn a_download_url_keeps_working_after_the_file_is_deleted() {
 #[tokio::test]
 async fn file_upload_stores_base64_content_under_a_free_name() {
     let e = env().await;
-    let data = pattern(300_000);
+    let data = sim_support::pattern(300_000);
     let id = e
         .upload(demo::SPACE_ID, demo::FOLDER_ID, "data.bin", &data)
         .await;
@@ -1424,7 +1422,7 @@ async fn chunked(e: &Env, fatherid: &str, name: &str, data: &[u8]) -> String {
 #[tokio::test]
 async fn a_chunked_upload_of_several_blocks_stores_the_file() {
     let e = env().await;
-    let data = pattern(2 * BLOCK_SIZE as usize + 123_456);
+    let data = sim_support::pattern(2 * BLOCK_SIZE as usize + 123_456);
     let id = chunked(&e, demo::FOLDER_ID, "big.dat", &data).await;
     let info = e.info(&id).await;
     assert_eq!(info["file_size"], data.len());
@@ -1442,7 +1440,7 @@ async fn a_chunked_upload_of_several_blocks_stores_the_file() {
 #[tokio::test]
 async fn parts_may_arrive_in_any_order_and_be_sent_again() {
     let e = env().await;
-    let data = pattern(BLOCK_SIZE as usize + 10);
+    let data = sim_support::pattern(BLOCK_SIZE as usize + 10);
     let v = e
         .ok(
             "file_upload_init",
@@ -1470,7 +1468,7 @@ async fn parts_may_arrive_in_any_order_and_be_sent_again() {
 #[tokio::test]
 async fn file_upload_init_validates_size_and_block_sha() {
     let e = env().await;
-    let data = pattern(BLOCK_SIZE as usize + 1);
+    let data = sim_support::pattern(BLOCK_SIZE as usize + 1);
     let shas = block_sha(&data);
     let init = |size: u64, shas: Value| json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID, "file_name": "f.bin", "size": size, "block_sha": shas});
     assert_eq!(
@@ -1521,7 +1519,7 @@ async fn file_upload_init_validates_size_and_block_sha() {
 #[tokio::test]
 async fn file_upload_part_checks_the_key_the_index_and_the_block_length() {
     let e = env().await;
-    let data = pattern(BLOCK_SIZE as usize + 100);
+    let data = sim_support::pattern(BLOCK_SIZE as usize + 100);
     let v = e
         .ok(
             "file_upload_init",
@@ -1561,7 +1559,7 @@ async fn file_upload_part_checks_the_key_the_index_and_the_block_length() {
 #[tokio::test]
 async fn file_upload_finish_rejects_missing_parts_and_content_that_does_not_match_block_sha() {
     let e = env().await;
-    let data = pattern(BLOCK_SIZE as usize + 100);
+    let data = sim_support::pattern(BLOCK_SIZE as usize + 100);
     let v = e
         .ok(
             "file_upload_init",
@@ -1628,7 +1626,7 @@ async fn file_upload_init_hits_an_existing_file_with_the_same_size_and_block_sha
         .await;
     assert_eq!(e.download(id, None).await.2, data);
     // A multi-block upload finished earlier is hit too.
-    let big = pattern(BLOCK_SIZE as usize * 2);
+    let big = sim_support::pattern(BLOCK_SIZE as usize * 2);
     chunked(&e, demo::SPACE_ID, "big.bin", &big).await;
     let v = e
         .ok(
@@ -1910,7 +1908,12 @@ async fn mng_capacity_reflects_the_bytes_stored() {
     );
     assert!(v["total_capacity_for_vip"].is_u64() && v["rest_capacity_for_vip"].is_u64());
     let id = e
-        .upload(demo::SPACE_ID, demo::SPACE_ID, "k.bin", &pattern(1000))
+        .upload(
+            demo::SPACE_ID,
+            demo::SPACE_ID,
+            "k.bin",
+            &sim_support::pattern(1000),
+        )
         .await;
     assert_eq!(e.rest_capacity().await, total - demo_bytes - 1000);
     e.ok("file_delete", json!({ "fileid": [id] })).await;
@@ -1926,11 +1929,12 @@ async fn uploads_beyond_the_capacity_answer_640007() {
     })
     .await;
     let space = e.new_space().await;
-    e.upload(&space, &space, "a.bin", &pattern(600)).await;
+    e.upload(&space, &space, "a.bin", &sim_support::pattern(600))
+        .await;
     let body = json!({"spaceid": space, "fatherid": space, "file_name": "b.bin",
-                      "file_base64_content": B64.encode(pattern(600))});
+                      "file_base64_content": B64.encode(sim_support::pattern(600))});
     assert_eq!(e.err("file_upload", body).await, ec::CAPACITY_EXCEEDED);
-    let data = pattern(600);
+    let data = sim_support::pattern(600);
     let body = json!({"spaceid": space, "fatherid": space, "file_name": "c.bin", "size": 600, "block_sha": block_sha(&data)});
     assert_eq!(e.err("file_upload_init", body).await, ec::CAPACITY_EXCEEDED);
 }

@@ -44,6 +44,7 @@ use ratelimit::RateLimiter;
 use state::Store;
 
 pub use envelope::status_for;
+pub use oauth::RefreshPolicy;
 
 /// How to run the simulator.
 #[derive(Debug, Clone)]
@@ -60,6 +61,8 @@ pub struct Options {
     pub rate_window: Duration,
     /// How long a pre-signed upload URL stays usable.
     pub presign_ttl: Duration,
+    /// What a refresh does to the tokens it replaces (undocumented; reusable by default).
+    pub refresh_policy: RefreshPolicy,
 }
 
 impl Default for Options {
@@ -71,6 +74,7 @@ impl Default for Options {
             rate_limit: 600,
             rate_window: Duration::from_secs(60),
             presign_ttl: Duration::from_secs(3600),
+            refresh_policy: RefreshPolicy::default(),
         }
     }
 }
@@ -92,6 +96,7 @@ pub(crate) struct App {
     pub enterprise_id: i64,
     pub token_ttl: Duration,
     pub presign_ttl: Duration,
+    pub refresh_policy: RefreshPolicy,
     pub store: Mutex<Store>,
     pub tokens: SharedTokens,
     pub limiter: RateLimiter,
@@ -127,6 +132,12 @@ impl Flavor for FangFlavor {
         ratelimit::limited_response(self.limit, retry_after_secs)
     }
 
+    fn server_error(&self, status: axum::http::StatusCode) -> Response {
+        ApiError::new("internal_server_error")
+            .with_status(status)
+            .into_response()
+    }
+
     fn revoke_tokens(&self) {
         self.tokens
             .lock()
@@ -158,6 +169,7 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
             enterprise_id: demo::ENTERPRISE_ID,
             token_ttl: opts.token_ttl,
             presign_ttl: opts.presign_ttl,
+            refresh_policy: opts.refresh_policy,
             store: Mutex::new(store),
             tokens,
             limiter: RateLimiter::new(opts.rate_limit, opts.rate_window),

@@ -137,6 +137,37 @@ impl Store {
         v
     }
 
+    /// `folder/0/info`: the caller's personal root ("全部文件", id 0 — the parent id of every
+    /// top-level item and the `path` head everywhere else), which no folder record holds.
+    pub fn personal_root_json(&self, user: i64) -> Value {
+        let space = Space::Personal(user);
+        let (fs, fl) = self.live_children(space, 0);
+        let size: i64 = self
+            .files
+            .values()
+            .filter(|f| f.meta.space == space && self.is_live(&f.meta))
+            .map(|f| self.file_size(f))
+            .sum();
+        json!({
+            "item_count": fs.len() + fl.len(),
+            "type": "folder",
+            "id": 0,
+            "name": ROOT_NAME,
+            "size": size,
+            "created_at": 0,
+            "modified_at": 0,
+            "description": "",
+            "path": [],
+            "owned_by": self.mini_user(user),
+            "sequence_id": 0,
+            "space": Self::space_json(space),
+            "parent": Value::Null,
+            "in_trash": false,
+            "is_deleted": false,
+            "is_frequently_used": false,
+        })
+    }
+
     /// A folder's full description (`info`, `create`, `update`, `copy`).
     pub fn folder_json(&self, id: i64, user: Option<i64>) -> Value {
         let mut v = self.folder_brief(id);

@@ -260,7 +260,7 @@ async fn uploads_go_to_the_root_unless_the_connection_enables_folder_uploads() {
     // go-cqhttp: the `folder` parameter works.
     let e = env_with(
         onebot::Options {
-            upload_folder: true,
+            profile: onebot::Profile::GoCqhttp,
             ..Default::default()
         },
         |c| onebot_config(c).upload_to_folders = true,
