@@ -134,6 +134,10 @@ impl Api {
             .unwrap();
         Self::answer(resp).await
     }
+    /// `POST {kind}/{id}/{action}` without a body (delete, restore_from_trash, promote…).
+    async fn act(&self, kind: &str, id: i64, action: &str) -> Answer {
+        self.post(&format!("{kind}/{id}/{action}"), json!({})).await
+    }
     async fn post(&self, path: &str, body: Value) -> Answer {
         let resp = self
             .http
@@ -894,12 +898,9 @@ async fn collab_folders_list_what_others_share_and_roles_limit_what_can_be_done(
     )
     .await
     .fails(StatusCode::FORBIDDEN, "permission_denied");
-    me.post(
-        &format!("file/{}/delete", demo::ALICE_NOTES_FILE_ID),
-        json!({}),
-    )
-    .await
-    .fails(StatusCode::FORBIDDEN, "permission_denied");
+    me.act("file", demo::ALICE_NOTES_FILE_ID, "delete")
+        .await
+        .fails(StatusCode::FORBIDDEN, "permission_denied");
     // Bob reaches Team through the group (viewer) and Alice is its editor.
     let bob = Api::user(&sim, demo::BOB_ID).await;
     bob.get(&format!("folder/{}/children", demo::TEAM_FOLDER_ID))
@@ -1156,17 +1157,17 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     let sim = sim().await;
     let api = Api::me(&sim).await;
     let id = demo::README_FILE_ID;
-    api.post(&format!("file/{id}/restore_from_trash"), json!({}))
+    api.act("file", id, "restore_from_trash")
         .await
         .fails(StatusCode::NOT_FOUND, "file_in_trash_not_found");
     assert_eq!(
-        api.post(&format!("file/{id}/delete"), json!({})).await.ok(),
+        api.act("file", id, "delete").await.ok(),
         json!({"success": true})
     );
     api.get(&format!("file/{id}/info_v2"))
         .await
         .fails(StatusCode::NOT_FOUND, "file_deleted");
-    api.post(&format!("file/{id}/delete"), json!({}))
+    api.act("file", id, "delete")
         .await
         .fails(StatusCode::NOT_FOUND, "file_deleted");
     let t = api.get(&format!("file/{id}/trash")).await.ok();
@@ -1174,20 +1175,16 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     assert_eq!(t["in_trash"], true);
     let listed = api.get("trash/list").await.ok();
     assert_eq!(names(&listed, "files"), ["readme.txt", "deleted-draft.txt"]);
-    api.post(&format!("file/{id}/restore_from_trash"), json!({}))
-        .await
-        .ok();
+    api.act("file", id, "restore_from_trash").await.ok();
     api.get(&format!("file/{id}/info_v2")).await.ok();
 
     // A deleted folder takes its content along; only the folder is in the trash.
     let docs = demo::DOCUMENTS_FOLDER_ID;
-    api.post(&format!("folder/{docs}/delete"), json!({}))
-        .await
-        .ok();
+    api.act("folder", docs, "delete").await.ok();
     api.get(&format!("file/{id}/info_v2"))
         .await
         .fails(StatusCode::NOT_FOUND, "file_deleted");
-    api.post(&format!("file/{id}/restore_from_trash"), json!({}))
+    api.act("file", id, "restore_from_trash")
         .await
         .fails(StatusCode::NOT_FOUND, "file_in_trash_not_found");
     api.post("folder/create", json!({"name": "x", "parent_id": docs}))
@@ -1195,16 +1192,14 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
         .fails(StatusCode::NOT_FOUND, "folder_deleted");
     let ft = api.get(&format!("folder/{docs}/trash")).await.ok();
     assert_eq!(ft["folder_type"], "normal");
-    api.post(&format!("folder/{docs}/delete_from_trash"), json!({}))
-        .await
-        .ok();
+    api.act("folder", docs, "delete_from_trash").await.ok();
     api.get(&format!("folder/{docs}/info"))
         .await
         .fails(StatusCode::NOT_FOUND, "folder_not_found");
     api.get(&format!("file/{id}/info_v2"))
         .await
         .fails(StatusCode::NOT_FOUND, "file_not_found");
-    api.post(&format!("folder/{docs}/delete_from_trash"), json!({}))
+    api.act("folder", docs, "delete_from_trash")
         .await
         .fails(StatusCode::NOT_FOUND, "folder_not_found");
 }
@@ -1213,37 +1208,21 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
 async fn restoring_under_a_deleted_parent_is_refused_and_the_trash_can_be_emptied() {
     let sim = sim().await;
     let api = Api::me(&sim).await;
-    api.post(
-        &format!("file/{}/delete", demo::OLD_NOTES_FILE_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(
-        &format!("folder/{}/delete", demo::ARCHIVE_FOLDER_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(
-        &format!("folder/{}/delete_from_trash", demo::ARCHIVE_FOLDER_ID),
-        json!({}),
-    )
-    .await
-    .ok();
+    api.act("file", demo::OLD_NOTES_FILE_ID, "delete")
+        .await
+        .ok();
+    api.act("folder", demo::ARCHIVE_FOLDER_ID, "delete")
+        .await
+        .ok();
+    api.act("folder", demo::ARCHIVE_FOLDER_ID, "delete_from_trash")
+        .await
+        .ok();
     // The file went with its folder.
     api.get(&format!("file/{}/trash", demo::OLD_NOTES_FILE_ID))
         .await
         .fails(StatusCode::NOT_FOUND, "file_not_found");
-    api.post(
-        &format!("folder/{}/delete", demo::TEAM_FOLDER_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(&format!("file/{}/delete", demo::HELLO_FILE_ID), json!({}))
-        .await
-        .ok();
+    api.act("folder", demo::TEAM_FOLDER_ID, "delete").await.ok();
+    api.act("file", demo::HELLO_FILE_ID, "delete").await.ok();
     api.post("trash/restore_all", json!({"type": "folder"}))
         .await
         .ok();
@@ -1791,7 +1770,7 @@ async fn comments_are_listed_added_and_deleted() {
         .await
         .fails(StatusCode::NOT_FOUND, "comment_not_found");
     let bob = Api::user(&sim, demo::BOB_ID).await;
-    bob.post(&format!("comment/{}/delete", demo::COMMENT_ID), json!({}))
+    bob.act("comment", demo::COMMENT_ID, "delete")
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
 }
@@ -1856,9 +1835,7 @@ async fn collaborators_are_listed_invited_updated_and_removed() {
         api.get(&format!("collab/{id}/info")).await.ok()["accessible_by"]["id"],
         demo::BOB_ID
     );
-    api.post(&format!("collab/{id}/delete"), json!({}))
-        .await
-        .ok();
+    api.act("collab", id, "delete").await.ok();
     api.get(&format!("collab/{id}/info"))
         .await
         .fails(StatusCode::NOT_FOUND, "collab_not_found");
@@ -1883,9 +1860,7 @@ async fn collaborators_are_listed_invited_updated_and_removed() {
         .await;
     assert_eq!(a.field(), "invitation_message");
     // Deleting the folder makes its collaborations unusable.
-    api.post(&format!("folder/{team}/delete"), json!({}))
-        .await
-        .ok();
+    api.act("folder", team, "delete").await.ok();
     api.get(&format!("collab/{}/info", demo::TEAM_ALICE_COLLAB_ID))
         .await
         .fails(StatusCode::NOT_FOUND, "collab_related_folder_deleted");
@@ -1952,12 +1927,9 @@ async fn recent_items_blank_files_and_frequent_marks() {
     assert_eq!(again["name"], "111 (1).docx");
     let recent = api.get("file/recent_items?limit=1").await.ok();
     assert_eq!(names(&recent, "files"), ["111 (1).docx"]);
-    api.post(
-        &format!("file/{}/mark_as_used", demo::HELLO_FILE_ID),
-        json!({}),
-    )
-    .await
-    .ok();
+    api.act("file", demo::HELLO_FILE_ID, "mark_as_used")
+        .await
+        .ok();
     assert_eq!(
         api.get(&format!("file/{}/info_v2", demo::HELLO_FILE_ID))
             .await
@@ -2063,14 +2035,12 @@ async fn share_links_are_created_read_updated_and_revoked_with_the_documented_ch
         ),
         (Some("public"), Some(false))
     );
-    bob.post(&format!("share_link/{name}/revoke"), json!({}))
+    bob.act("share_link", name, "revoke")
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
     let listed = api.get(&format!("file/{file}/share_links")).await.ok();
     assert_eq!(listed["total_count"], 1);
-    api.post(&format!("share_link/{name}/revoke"), json!({}))
-        .await
-        .ok();
+    api.act("share_link", name, "revoke").await.ok();
     api.get(&format!("share_link/{name}/info"))
         .await
         .fails(StatusCode::NOT_FOUND, "share_link_not_found_or_deleted");
@@ -2127,46 +2097,26 @@ async fn uploads_beyond_the_users_space_are_refused_and_leave_the_url_usable() {
 async fn restoring_needs_a_live_parent_and_a_free_name() {
     let sim = sim().await;
     let api = Api::me(&sim).await;
-    api.post(
-        &format!("file/{}/delete", demo::OLD_NOTES_FILE_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(
-        &format!("folder/{}/delete", demo::ARCHIVE_FOLDER_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(
-        &format!("file/{}/restore_from_trash", demo::OLD_NOTES_FILE_ID),
-        json!({}),
-    )
-    .await
-    .fails(StatusCode::NOT_FOUND, "folder_parent_deleted");
-    api.post(
-        &format!("folder/{}/restore_from_trash", demo::ARCHIVE_FOLDER_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(
-        &format!("file/{}/restore_from_trash", demo::OLD_NOTES_FILE_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(&format!("file/{}/delete", demo::HELLO_FILE_ID), json!({}))
+    api.act("file", demo::OLD_NOTES_FILE_ID, "delete")
         .await
         .ok();
+    api.act("folder", demo::ARCHIVE_FOLDER_ID, "delete")
+        .await
+        .ok();
+    api.act("file", demo::OLD_NOTES_FILE_ID, "restore_from_trash")
+        .await
+        .fails(StatusCode::NOT_FOUND, "folder_parent_deleted");
+    api.act("folder", demo::ARCHIVE_FOLDER_ID, "restore_from_trash")
+        .await
+        .ok();
+    api.act("file", demo::OLD_NOTES_FILE_ID, "restore_from_trash")
+        .await
+        .ok();
+    api.act("file", demo::HELLO_FILE_ID, "delete").await.ok();
     api.upload(0, "hello.txt", b"replacement").await.ok();
-    api.post(
-        &format!("file/{}/restore_from_trash", demo::HELLO_FILE_ID),
-        json!({}),
-    )
-    .await
-    .fails(StatusCode::CONFLICT, "file_name_conflict");
+    api.act("file", demo::HELLO_FILE_ID, "restore_from_trash")
+        .await
+        .fails(StatusCode::CONFLICT, "file_name_conflict");
 }
 
 #[tokio::test]
@@ -2193,12 +2143,9 @@ async fn a_collaborator_may_leave_but_not_remove_others() {
     me.post(&format!("collab/{}/delete", bob_collab["id"]), json!({}))
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
-    me.post(
-        &format!("collab/{}/delete", demo::ALICE_SHARED_COLLAB_ID),
-        json!({}),
-    )
-    .await
-    .ok();
+    me.act("collab", demo::ALICE_SHARED_COLLAB_ID, "delete")
+        .await
+        .ok();
     assert_eq!(me.get("folder/collab_folders").await.ok()["total_count"], 0);
     me.get(&format!("folder/{}/children", demo::ALICE_SHARED_FOLDER_ID))
         .await

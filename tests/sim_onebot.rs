@@ -63,6 +63,13 @@ async fn fails(sim: &Sim, action: &str, params: Value, retcode: i64) -> String {
     message
 }
 
+/// Several calls, each expected to fail with its retcode.
+async fn fails_each<const N: usize>(sim: &Sim, calls: [(&str, Value, i64); N]) {
+    for (action, params, retcode) in calls {
+        fails(sim, action, params, retcode).await;
+    }
+}
+
 fn b64(content: &[u8]) -> String {
     format!("base64://{}", B64.encode(content))
 }
@@ -241,18 +248,20 @@ async fn missing_or_ill_typed_parameters_are_retcode_1400() {
         let message = fails(&sim, "get_group_root_files", params, RETCODE_BAD_REQUEST).await;
         assert!(message.contains("group_id"), "{message}");
     }
-    fails(
+    fails_each(
         &sim,
-        "get_group_files_by_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": 7}),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "delete_group_file",
-        json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID}),
-        RETCODE_BAD_REQUEST,
+        [
+            (
+                "get_group_files_by_folder",
+                json!({"group_id": demo::GROUP_ID, "folder_id": 7}),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "delete_group_file",
+                json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID}),
+                RETCODE_BAD_REQUEST,
+            ),
+        ],
     )
     .await;
 }
@@ -526,32 +535,30 @@ async fn create_group_file_folder_refuses_a_nested_parent() {
 async fn folder_names_must_be_present_valid_and_unique() {
     let sim = sim().await;
     let create = |name: Value| json!({"group_id": demo::GROUP_ID, "name": name});
-    fails(
+    fails_each(
         &sim,
-        "create_group_file_folder",
-        json!({"group_id": demo::GROUP_ID}),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "create_group_file_folder",
-        create(json!("  ")),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "create_group_file_folder",
-        create(json!("a/b")),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "create_group_file_folder",
-        create(json!("x".repeat(256))),
-        RETCODE_FAILED,
+        [
+            (
+                "create_group_file_folder",
+                json!({"group_id": demo::GROUP_ID}),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "create_group_file_folder",
+                create(json!("  ")),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "create_group_file_folder",
+                create(json!("a/b")),
+                RETCODE_FAILED,
+            ),
+            (
+                "create_group_file_folder",
+                create(json!("x".repeat(256))),
+                RETCODE_FAILED,
+            ),
+        ],
     )
     .await;
     let message = fails(
@@ -592,25 +599,13 @@ async fn rename_group_folder_renames_and_refuses_unknown_or_taken_names() {
         json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID, "name": "Reports 2024"}),
     )
     .await;
-    fails(
+    fails_each(
         &sim,
-        "rename_group_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": demo::EMPTY_FOLDER_ID, "name": "Reports 2024"}),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "rename_group_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": "/nope", "name": "x"}),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "rename_group_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}),
-        RETCODE_BAD_REQUEST,
+        [
+            ("rename_group_folder", json!({"group_id": demo::GROUP_ID, "folder_id": demo::EMPTY_FOLDER_ID, "name": "Reports 2024"}), RETCODE_FAILED),
+            ("rename_group_folder", json!({"group_id": demo::GROUP_ID, "folder_id": "/nope", "name": "x"}), RETCODE_FAILED),
+            ("rename_group_folder", json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}), RETCODE_BAD_REQUEST),
+        ],
     )
     .await;
 }
@@ -646,18 +641,20 @@ async fn delete_group_folder_removes_the_folder_with_its_files() {
     assert_eq!(ids, [json!(demo::EMPTY_FOLDER_ID)]);
     let response = http().get(&url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    fails(
+    fails_each(
         &sim,
-        "delete_group_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "delete_group_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": "/"}),
-        RETCODE_FAILED,
+        [
+            (
+                "delete_group_folder",
+                json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}),
+                RETCODE_FAILED,
+            ),
+            (
+                "delete_group_folder",
+                json!({"group_id": demo::GROUP_ID, "folder_id": "/"}),
+                RETCODE_FAILED,
+            ),
+        ],
     )
     .await;
 }
@@ -684,18 +681,20 @@ async fn delete_group_file_needs_the_right_busid() {
     assert!(data.is_null());
     let files = root(&sim).await["files"].clone();
     assert_eq!(files.as_array().unwrap().len(), 1);
-    fails(
+    fails_each(
         &sim,
-        "delete_group_file",
-        json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "get_group_file_url",
-        json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
-        RETCODE_FAILED,
+        [
+            (
+                "delete_group_file",
+                json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
+                RETCODE_FAILED,
+            ),
+            (
+                "get_group_file_url",
+                json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
+                RETCODE_FAILED,
+            ),
+        ],
     )
     .await;
 }
@@ -719,18 +718,20 @@ async fn get_group_file_url_streams_the_bytes_and_counts_the_download() {
     );
     assert_eq!(response.bytes().await.unwrap(), demo::FILE_CONTENT);
     assert_eq!(root(&sim).await["files"][0]["download_times"], 1);
-    fails(
+    fails_each(
         &sim,
-        "get_group_file_url",
-        json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": 1}),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "get_group_file_url",
-        json!({"group_id": demo::GROUP_ID, "file_id": "/nope", "busid": demo::BUSID}),
-        RETCODE_FAILED,
+        [
+            (
+                "get_group_file_url",
+                json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": 1}),
+                RETCODE_FAILED,
+            ),
+            (
+                "get_group_file_url",
+                json!({"group_id": demo::GROUP_ID, "file_id": "/nope", "busid": demo::BUSID}),
+                RETCODE_FAILED,
+            ),
+        ],
     )
     .await;
 }
@@ -1010,53 +1011,45 @@ async fn upload_refuses_invalid_base64_empty_files_and_missing_parameters() {
     )
     .await;
     assert!(message.contains("base64"), "{message}");
-    fails(
+    fails_each(
         &sim,
-        "upload_group_file",
-        upload_params(json!("base64://"), json!("a")),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        upload_params(json!(12), json!("a")),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        json!({"group_id": demo::GROUP_ID, "name": "a"}),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        json!({"group_id": demo::GROUP_ID, "file": b64(b"x")}),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        upload_params(json!(b64(b"x")), json!("")),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        upload_params(json!(b64(b"x")), json!("a/b.txt")),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        json!({"group_id": 42, "file": b64(b"x"), "name": "a"}),
-        RETCODE_FAILED,
+        [
+            (
+                "upload_group_file",
+                upload_params(json!("base64://"), json!("a")),
+                RETCODE_FAILED,
+            ),
+            (
+                "upload_group_file",
+                upload_params(json!(12), json!("a")),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "upload_group_file",
+                json!({"group_id": demo::GROUP_ID, "name": "a"}),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "upload_group_file",
+                json!({"group_id": demo::GROUP_ID, "file": b64(b"x")}),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "upload_group_file",
+                upload_params(json!(b64(b"x")), json!("")),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "upload_group_file",
+                upload_params(json!(b64(b"x")), json!("a/b.txt")),
+                RETCODE_FAILED,
+            ),
+            (
+                "upload_group_file",
+                json!({"group_id": 42, "file": b64(b"x"), "name": "a"}),
+                RETCODE_FAILED,
+            ),
+        ],
     )
     .await;
     assert_eq!(root(&sim).await["files"].as_array().unwrap().len(), 2);

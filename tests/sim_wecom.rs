@@ -173,11 +173,26 @@ impl Env {
         (status, headers, resp.bytes().await.unwrap().to_vec())
     }
 
+    /// A token fetched now differs from the first one and is accepted.
+    async fn a_fresh_token_works(&self) {
+        let fresh = self.fetch_token().await;
+        assert_ne!(fresh, self.token);
+        let v = self
+            .call_with("space_info", Some(&fresh), demo_space())
+            .await;
+        assert_eq!(v["errcode"], 0, "{v}");
+    }
+
     async fn rest_capacity(&self) -> u64 {
         self.ok("mng_capacity", json!({})).await["rest_capacity_for_all"]
             .as_u64()
             .unwrap()
     }
+}
+
+/// The body naming the demo space.
+fn demo_space() -> Value {
+    json!({ "spaceid": demo::SPACE_ID })
 }
 
 fn ids(items: &[Value]) -> Vec<&str> {
@@ -238,7 +253,7 @@ async fn gettoken_rejects_a_wrong_corpid_or_secret_with_wecom_codes() {
 #[tokio::test]
 async fn calls_without_a_token_answer_41001_and_with_an_unknown_token_40014() {
     let e = env().await;
-    let body = json!({ "spaceid": demo::SPACE_ID });
+    let body = demo_space();
     let v = e.call_with("space_info", None, body.clone()).await;
     assert_eq!(v["errcode"], ec::MISSING_ACCESS_TOKEN);
     let v = e.call_with("space_info", Some(""), body.clone()).await;
@@ -259,24 +274,13 @@ async fn an_expired_token_answers_42001_and_gettoken_then_issues_a_new_one() {
         e.gettoken(demo::CORP_ID, demo::CORP_SECRET).await["expires_in"],
         1
     );
-    e.ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    e.ok("space_info", demo_space()).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
-        e.err("space_info", json!({ "spaceid": demo::SPACE_ID }))
-            .await,
+        e.err("space_info", demo_space()).await,
         ec::ACCESS_TOKEN_EXPIRED
     );
-    let fresh = e.fetch_token().await;
-    assert_ne!(fresh, e.token);
-    let v = e
-        .call_with(
-            "space_info",
-            Some(&fresh),
-            json!({ "spaceid": demo::SPACE_ID }),
-        )
-        .await;
-    assert_eq!(v["errcode"], 0);
+    e.a_fresh_token_works().await;
 }
 
 #[tokio::test]
@@ -284,20 +288,10 @@ async fn revoked_tokens_answer_40014_until_a_new_one_is_fetched() {
     let e = env().await;
     e.sim_post("/__sim/tokens/revoke", json!({})).await;
     assert_eq!(
-        e.err("space_info", json!({ "spaceid": demo::SPACE_ID }))
-            .await,
+        e.err("space_info", demo_space()).await,
         ec::INVALID_ACCESS_TOKEN
     );
-    let fresh = e.fetch_token().await;
-    assert_ne!(fresh, e.token);
-    let v = e
-        .call_with(
-            "space_info",
-            Some(&fresh),
-            json!({ "spaceid": demo::SPACE_ID }),
-        )
-        .await;
-    assert_eq!(v["errcode"], 0);
+    e.a_fresh_token_works().await;
 }
 
 #[tokio::test]
@@ -319,7 +313,7 @@ async fn the_per_token_call_budget_answers_45009_once_spent() {
         ..Options::default()
     })
     .await;
-    let body = json!({ "spaceid": demo::SPACE_ID });
+    let body = demo_space();
     for _ in 0..3 {
         e.ok("space_info", body.clone()).await;
     }
@@ -336,7 +330,7 @@ async fn an_injected_rate_limit_answers_45009_with_http_200() {
         json!({"path": "space_info", "type": "rate_limit"}),
     )
     .await;
-    let body = json!({ "spaceid": demo::SPACE_ID });
+    let body = demo_space();
     assert_eq!(
         e.err("space_info", body.clone()).await,
         ec::API_FREQ_OUT_OF_LIMIT
@@ -394,16 +388,14 @@ async fn status_malformed_and_latency_faults_reach_the_token_endpoint_too() {
     )
     .await;
     let started = std::time::Instant::now();
-    e.ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    e.ok("space_info", demo_space()).await;
     assert!(started.elapsed() >= Duration::from_millis(200));
 }
 
 #[tokio::test]
 async fn stats_count_every_function_served() {
     let e = env().await;
-    e.ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    e.ok("space_info", demo_space()).await;
     e.err("space_info", json!({ "spaceid": "nope" })).await;
     e.ok("mng_capacity", json!({})).await;
     let stats = e.stats().await;
@@ -560,9 +552,7 @@ async fn space_rename_renames_and_space_dismiss_makes_the_space_and_its_files_un
         json!({"spaceid": demo::SPACE_ID, "space_name": "Renamed"}),
     )
     .await;
-    let info = e
-        .ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let info = e.ok("space_info", demo_space()).await;
     assert_eq!(info["space_info"]["space_name"], "Renamed");
     assert_eq!(
         e.err(
@@ -576,20 +566,14 @@ async fn space_rename_renames_and_space_dismiss_makes_the_space_and_its_files_un
         e.err("space_rename", json!({"space_name": "x"})).await,
         ec::INVALID_SPACEID
     );
-    e.ok("space_dismiss", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
-    assert_eq!(
-        e.err("space_info", json!({ "spaceid": demo::SPACE_ID }))
-            .await,
-        ec::SPACE_NOT_FOUND
-    );
+    e.ok("space_dismiss", demo_space()).await;
+    assert_eq!(e.err("space_info", demo_space()).await, ec::SPACE_NOT_FOUND);
     assert_eq!(
         e.err("file_info", json!({ "fileid": demo::FILE_ID })).await,
         ec::FILE_NOT_FOUND
     );
     assert_eq!(
-        e.err("space_dismiss", json!({ "spaceid": demo::SPACE_ID }))
-            .await,
+        e.err("space_dismiss", demo_space()).await,
         ec::SPACE_NOT_FOUND
     );
 }
@@ -632,9 +616,7 @@ async fn space_acl_add_allows_three_admins_counting_those_already_set() {
         .await,
         ec::SPACE_NOT_FOUND
     );
-    let info = e
-        .ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let info = e.ok("space_info", demo_space()).await;
     let admins: Vec<&str> = info["space_info"]["auth_list"]["auth_info"]
         .as_array()
         .unwrap()
@@ -649,9 +631,7 @@ async fn space_acl_add_allows_three_admins_counting_those_already_set() {
 async fn space_acl_del_removes_members_and_lists_department_users_as_quit() {
     let e = env().await;
     let del = |members: Value| json!({"spaceid": demo::SPACE_ID, "auth_info": members});
-    let info = e
-        .ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let info = e.ok("space_info", demo_space()).await;
     assert_eq!(
         info["space_info"]["auth_list"]["quit_userid"],
         json!([demo::QUIT_USER])
@@ -661,9 +641,7 @@ async fn space_acl_del_removes_members_and_lists_department_users_as_quit() {
         del(json!([{"type": 1, "userid": demo::MEMBER_USER}, {"type": 1, "userid": "wangwu"}])),
     )
     .await;
-    let info = e
-        .ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let info = e.ok("space_info", demo_space()).await;
     let list = &info["space_info"]["auth_list"];
     assert!(!list["auth_info"].to_string().contains(demo::MEMBER_USER));
     assert_eq!(list["quit_userid"], json!([demo::QUIT_USER, "wangwu"]));
@@ -689,9 +667,7 @@ async fn space_acl_del_removes_members_and_lists_department_users_as_quit() {
         del(json!([{"type": 2, "departmentid": demo::MEMBER_DEPARTMENT}])),
     )
     .await;
-    let info = e
-        .ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let info = e.ok("space_info", demo_space()).await;
     assert_eq!(info["space_info"]["auth_list"]["quit_userid"], json!([]));
 }
 
@@ -712,20 +688,15 @@ async fn space_setting_works_only_on_spaces_this_app_created() {
                "default_file_scope": 1, "ban_share_external": true}),
     )
     .await;
-    let v = e
-        .ok("new_space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let v = e.ok("new_space_info", demo_space()).await;
     let s = &v["space_info"]["secure_setting"];
     assert_eq!(s["enable_watermark"], true);
     assert_eq!(s["enable_confidential_mode"], true);
     assert_eq!(s["default_file_scope"], 1);
     assert_eq!(s["enable_share_external"], false);
     // Absent fields keep their value.
-    e.ok("space_setting", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
-    let v = e
-        .ok("new_space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    e.ok("space_setting", demo_space()).await;
+    let v = e.ok("new_space_info", demo_space()).await;
     assert_eq!(v["space_info"]["secure_setting"]["enable_watermark"], true);
     assert_eq!(
         e.err(
@@ -746,12 +717,8 @@ async fn space_setting_works_only_on_spaces_this_app_created() {
 #[tokio::test]
 async fn space_share_answers_a_stable_invite_link_that_opens() {
     let e = env().await;
-    let a = e
-        .ok("space_share", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
-    let b = e
-        .ok("space_share", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let a = e.ok("space_share", demo_space()).await;
+    let b = e.ok("space_share", demo_space()).await;
     let url = a["space_share_url"].as_str().unwrap();
     assert_eq!(url, b["space_share_url"].as_str().unwrap());
     let page = e.http.get(url).send().await.unwrap();
@@ -933,11 +900,7 @@ async fn without_demo_data_the_demo_ids_are_unknown() {
         ..Options::default()
     })
     .await;
-    assert_eq!(
-        e.err("space_info", json!({ "spaceid": demo::SPACE_ID }))
-            .await,
-        ec::SPACE_NOT_FOUND
-    );
+    assert_eq!(e.err("space_info", demo_space()).await, ec::SPACE_NOT_FOUND);
 }
 
 // ---------------------------------------------------------------- files

@@ -6,6 +6,7 @@ mod common;
 mod pg;
 
 mod auth;
+mod check_order;
 mod encoding;
 mod fangcloud;
 mod onebot;

@@ -170,11 +170,12 @@ pub async fn department(State(app): State<Arc<App>>, _me: Me, Path(id): Path<Str
     Ok(ok(store.department_json(d)))
 }
 
-fn children_of(store: &Store, id: i64) -> ApiResult {
+fn children_of(app: &App, id: i64) -> ApiResult {
+    let store = app.store();
     if id != 0 && !store.departments.contains_key(&id) {
         return Err(ApiError::new("department_not_found"));
     }
-    Ok(ok(store.department_children_json(id)))
+    Ok(ok(store.department_children_json(id, app.children_field)))
 }
 
 /// `GET department/{id}/children`.
@@ -184,7 +185,7 @@ pub async fn department_children(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = path_id("id", &id)?;
-    children_of(&app.store(), id)
+    children_of(&app, id)
 }
 
 /// `GET department/{id}/users?query_words&page_id`.
@@ -313,7 +314,7 @@ pub async fn admin_department_children(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = path_id("id", &id)?;
-    children_of(&app.store(), id)
+    children_of(&app, id)
 }
 
 /// `GET admin/department/{id}/users?query_words&page_id`.

@@ -45,6 +45,7 @@ use state::Store;
 
 pub use envelope::status_for;
 pub use oauth::RefreshPolicy;
+pub use render::ChildrenField;
 
 /// How to run the simulator.
 #[derive(Debug, Clone)]
@@ -63,6 +64,8 @@ pub struct Options {
     pub presign_ttl: Duration,
     /// What a refresh does to the tokens it replaces (undocumented; reusable by default).
     pub refresh_policy: RefreshPolicy,
+    /// Which field of `department/{id}/children` tells of sub-departments.
+    pub children_field: ChildrenField,
 }
 
 impl Default for Options {
@@ -75,6 +78,7 @@ impl Default for Options {
             rate_window: Duration::from_secs(60),
             presign_ttl: Duration::from_secs(3600),
             refresh_policy: RefreshPolicy::default(),
+            children_field: ChildrenField::default(),
         }
     }
 }
@@ -97,6 +101,7 @@ pub(crate) struct App {
     pub token_ttl: Duration,
     pub presign_ttl: Duration,
     pub refresh_policy: RefreshPolicy,
+    pub children_field: ChildrenField,
     pub store: Mutex<Store>,
     pub tokens: SharedTokens,
     pub limiter: RateLimiter,
@@ -170,6 +175,7 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
             token_ttl: opts.token_ttl,
             presign_ttl: opts.presign_ttl,
             refresh_policy: opts.refresh_policy,
+            children_field: opts.children_field,
             store: Mutex::new(store),
             tokens,
             limiter: RateLimiter::new(opts.rate_limit, opts.rate_window),

@@ -8,6 +8,16 @@ use super::tree::Life;
 /// The document's name of the personal root ("全部文件") as shown in `path`.
 pub const ROOT_NAME: &str = "全部文件";
 
+/// How `department/{id}/children` tells that a department has sub-departments: the
+/// document's `has_children_departments`, or the `children_departments_count` of the Java
+/// SDK's department model (upstream-docs/README.md: "Read either").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ChildrenField {
+    #[default]
+    HasChildrenDepartments,
+    ChildrenDepartmentsCount,
+}
+
 /// Document example `extension_category` is `document`; the other categories follow the web
 /// client's file-type groups (an assumption).
 pub fn extension_category(name: &str) -> &'static str {
@@ -366,16 +376,30 @@ impl Store {
     }
 
     /// `department/{id}/children`: the department and its direct sub-departments. Id 0 is
-    /// the enterprise itself (top of the tree).
-    pub fn department_children_json(&self, id: i64) -> Value {
+    /// the enterprise itself (top of the tree). Each child says whether it has children in
+    /// the field `style` names (the document's boolean or the Java SDK's count).
+    pub fn department_children_json(&self, id: i64, style: ChildrenField) -> Value {
         let brief = |d: &Department| {
-            json!({
-                "has_children_departments": self.departments.values().any(|c| c.parent_id == d.id),
+            let below = self
+                .departments
+                .values()
+                .filter(|c| c.parent_id == d.id)
+                .count();
+            let mut v = json!({
                 "id": d.id,
                 "name": d.name,
                 "user_count": d.members.len(),
                 "parent_id": d.parent_id,
-            })
+            });
+            match style {
+                ChildrenField::HasChildrenDepartments => {
+                    v["has_children_departments"] = json!(below > 0);
+                }
+                ChildrenField::ChildrenDepartmentsCount => {
+                    v["children_departments_count"] = json!(below);
+                }
+            }
+            v
         };
         let children: Vec<Value> = self
             .departments

@@ -3,7 +3,7 @@
 mod actas;
 mod content;
 mod directory;
-mod env;
+pub(crate) mod env;
 mod faults;
 mod items;
 mod members;

@@ -51,6 +51,7 @@ async fn an_upload_goes_up_as_base64_and_downloads_byte_for_byte() {
     assert_eq!(item["sha1"], hex::encode(Sha1::digest(&data)));
     assert!(item["parent_id"].is_null());
     assert_eq!(sim_calls(e.sim(), "upload_group_file").await, 1);
+    assert_no_path_or_url_was_sent(&e).await;
 
     let res = download(&e, item["id"].as_str().unwrap()).await;
     assert_eq!(res.status(), 200);
@@ -431,6 +432,14 @@ async fn a_private_file_is_sent_to_a_friend() {
         1,
         "nothing was sent to a stranger"
     );
+    assert_no_path_or_url_was_sent(&e).await;
+}
+
+/// The gateway's `file` is always base64 content it produced (README): the simulator, which
+/// accepts local paths and URLs as the implementations do, counted none.
+async fn assert_no_path_or_url_was_sent(e: &Env) {
+    assert_eq!(sim_calls(e.sim(), onebot::PATH_COUNTER).await, 0);
+    assert_eq!(sim_calls(e.sim(), onebot::URL_COUNTER).await, 0);
 }
 
 #[tokio::test]
