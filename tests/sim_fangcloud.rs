@@ -134,8 +134,8 @@ impl Api {
             .unwrap();
         Self::answer(resp).await
     }
-    /// `POST {kind}/{id}/{action}` without a body (delete, restore_from_trash, promote…).
-    async fn act(&self, kind: &str, id: i64, action: &str) -> Answer {
+    /// `POST {kind}/{id}/{action}` without a body (delete, restore_from_trash, revoke…).
+    async fn act(&self, kind: &str, id: impl std::fmt::Display, action: &str) -> Answer {
         self.post(&format!("{kind}/{id}/{action}"), json!({})).await
     }
     async fn post(&self, path: &str, body: Value) -> Answer {
@@ -667,6 +667,38 @@ async fn the_directory_lists_users_departments_and_groups() {
         .await
         .ok();
     assert_eq!(gm["users"][0]["id"], demo::BOB_ID);
+}
+
+#[tokio::test]
+async fn department_children_tell_of_sub_departments_in_the_documents_or_the_java_sdks_field() {
+    let child = |v: &Value, id: i64| {
+        v["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let sim = sim().await;
+    let top = Api::me(&sim).await.get("department/0/children").await.ok();
+    let eng = child(&top, demo::ENGINEERING_DEPARTMENT_ID);
+    assert_eq!(eng["has_children_departments"], true, "{eng}");
+    assert!(eng.get("children_departments_count").is_none());
+    assert_eq!(
+        child(&top, demo::SALES_DEPARTMENT_ID)["has_children_departments"],
+        false
+    );
+
+    let sim = sim_with(Options {
+        children_field: fangcloud::ChildrenField::ChildrenDepartmentsCount,
+        ..Options::default()
+    })
+    .await;
+    let top = Api::me(&sim).await.get("department/0/children").await.ok();
+    let eng = child(&top, demo::ENGINEERING_DEPARTMENT_ID);
+    assert_eq!(eng["children_departments_count"], 1, "{eng}");
+    assert!(eng.get("has_children_departments").is_none());
 }
 
 #[tokio::test]
@@ -2035,12 +2067,12 @@ async fn share_links_are_created_read_updated_and_revoked_with_the_documented_ch
         ),
         (Some("public"), Some(false))
     );
-    bob.act("share_link", name, "revoke")
+    bob.act("share_link", &name, "revoke")
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
     let listed = api.get(&format!("file/{file}/share_links")).await.ok();
     assert_eq!(listed["total_count"], 1);
-    api.act("share_link", name, "revoke").await.ok();
+    api.act("share_link", &name, "revoke").await.ok();
     api.get(&format!("share_link/{name}/info"))
         .await
         .fails(StatusCode::NOT_FOUND, "share_link_not_found_or_deleted");

@@ -41,7 +41,7 @@ fn concrete(template: &str, conn: &str) -> String {
         out.push('/');
         match segment {
             "{conn}" => out.push_str(conn),
-            s if s.starts_with('{') => out.push_str("x"),
+            s if s.starts_with('{') => out.push('x'),
             s => out.push_str(s),
         }
     }
