@@ -1,7 +1,10 @@
-//! The contract every adapter implements. Handlers call these methods without knowing which
-//! provider answers. Every method has a default that answers 501 `unsupported_operation`; an
-//! adapter overrides what its upstream can do and lists exactly those operations in its
-//! [`Capabilities`] (handlers check the list before calling, so the two cannot disagree).
+//! The contract every adapter implements, one trait per resource ([`Spaces`], [`Items`],
+//! [`Content`], [`Versions`], [`Trash`], [`Search`], [`Comments`], [`Members`], [`Directory`],
+//! each named like the `api/` file whose handlers call it) on top of [`Adapter`]; [`Drive`] is
+//! their sum. Handlers call these methods without knowing which provider answers. Every method
+//! has a default that answers 501 `unsupported_operation`; an adapter overrides what its
+//! upstream can do and lists exactly those operations in its [`Capabilities`] (handlers check
+//! the list before calling, so the two cannot disagree).
 
 use std::sync::{Arc, Mutex};
 
@@ -67,6 +70,20 @@ impl ResponseHeaders {
 pub enum ByteRange {
     From { start: u64, end: Option<u64> },
     Suffix { len: u64 },
+}
+
+impl ByteRange {
+    /// The `Range` header that asks an upstream for this range.
+    pub fn header(self) -> String {
+        match self {
+            ByteRange::From {
+                start,
+                end: Some(e),
+            } => format!("bytes={start}-{e}"),
+            ByteRange::From { start, end: None } => format!("bytes={start}-"),
+            ByteRange::Suffix { len } => format!("bytes=-{len}"),
+        }
+    }
 }
 
 /// A file's bytes on their way to the caller.
@@ -149,15 +166,19 @@ macro_rules! unsupported {
     };
 }
 
-#[async_trait]
-#[allow(unused_variables)]
-pub trait Drive: Send + Sync + 'static {
+/// What every adapter says about itself (`api/connections.rs`); the resource traits below
+/// build their 501 defaults on it.
+pub trait Adapter: Send + Sync + 'static {
     fn provider(&self) -> Provider;
     fn capabilities(&self) -> &Capabilities;
     /// Health of the connection's main upstream token, from the cache (no upstream call).
     fn token_health(&self) -> TokenHealth;
+}
 
-    // --- spaces
+/// Spaces, their settings and their members (`api/spaces.rs`).
+#[async_trait]
+#[allow(unused_variables)]
+pub trait Spaces: Adapter {
     async fn list_spaces(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Space>> {
         unsupported!(self, ListSpaces)
     }
@@ -223,8 +244,12 @@ pub trait Drive: Send + Sync + 'static {
     ) -> ApiResult<()> {
         unsupported!(self, RemoveSpaceMembers)
     }
+}
 
-    // --- items
+/// Files and folders as entries of a space: list, read, create, rename/move, copy, delete (`api/items.rs`).
+#[async_trait]
+#[allow(unused_variables)]
+pub trait Items: Adapter {
     async fn list_items(&self, ctx: &Ctx, space: &str, req: ListItems) -> ApiResult<Page<Item>> {
         unsupported!(self, ListItems)
     }
@@ -264,6 +289,12 @@ pub trait Drive: Send + Sync + 'static {
     async fn delete_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<()> {
         unsupported!(self, DeleteItem)
     }
+}
+
+/// A file's bytes: upload and download (`api/content.rs`; `api/uploads.rs` ends its sessions here too).
+#[async_trait]
+#[allow(unused_variables)]
+pub trait Content: Adapter {
     async fn upload_file(
         &self,
         ctx: &Ctx,
@@ -282,8 +313,12 @@ pub trait Drive: Send + Sync + 'static {
     ) -> ApiResult<DownloadOutcome> {
         unsupported!(self, DownloadFile)
     }
+}
 
-    // --- versions
+/// Earlier contents of a file (`api/versions.rs`).
+#[async_trait]
+#[allow(unused_variables)]
+pub trait Versions: Adapter {
     async fn list_versions(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Page<Version>> {
         unsupported!(self, ListVersions)
     }
@@ -323,8 +358,12 @@ pub trait Drive: Send + Sync + 'static {
     ) -> ApiResult<()> {
         unsupported!(self, DeleteVersion)
     }
+}
 
-    // --- trash, search, recent
+/// Deleted items (`api/trash.rs`).
+#[async_trait]
+#[allow(unused_variables)]
+pub trait Trash: Adapter {
     async fn list_trash(&self, ctx: &Ctx, space: &str, page: PageRequest) -> ApiResult<Page<Item>> {
         unsupported!(self, ListTrash)
     }
@@ -334,14 +373,24 @@ pub trait Drive: Send + Sync + 'static {
     async fn purge_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<()> {
         unsupported!(self, PurgeItem)
     }
+}
+
+/// Finding items: search within a space, recent items (`api/search.rs`).
+#[async_trait]
+#[allow(unused_variables)]
+pub trait Search: Adapter {
     async fn search(&self, ctx: &Ctx, space: &str, req: SearchRequest) -> ApiResult<Page<Item>> {
         unsupported!(self, Search)
     }
     async fn list_recent(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Item>> {
         unsupported!(self, ListRecent)
     }
+}
 
-    // --- comments
+/// Comments on a file (`api/comments.rs`).
+#[async_trait]
+#[allow(unused_variables)]
+pub trait Comments: Adapter {
     async fn list_comments(
         &self,
         ctx: &Ctx,
@@ -369,8 +418,12 @@ pub trait Drive: Send + Sync + 'static {
     ) -> ApiResult<()> {
         unsupported!(self, DeleteComment)
     }
+}
 
-    // --- item permissions and sharing
+/// Who may open an item and how it is shared: members, sharing, links, security (`api/members.rs`).
+#[async_trait]
+#[allow(unused_variables)]
+pub trait Members: Adapter {
     async fn list_item_members(
         &self,
         ctx: &Ctx,
@@ -446,8 +499,12 @@ pub trait Drive: Send + Sync + 'static {
     ) -> ApiResult<ItemSecurity> {
         unsupported!(self, UpdateItemSecurity)
     }
+}
 
-    // --- directory
+/// The organisation's users, departments and groups (`api/directory.rs`).
+#[async_trait]
+#[allow(unused_variables)]
+pub trait Directory: Adapter {
     async fn list_directory(
         &self,
         ctx: &Ctx,
@@ -460,6 +517,19 @@ pub trait Drive: Send + Sync + 'static {
             DirectoryKind::Groups => unsupported!(self, ListDirectoryGroups),
         }
     }
+}
+
+/// The whole contract: one trait per resource, so that an adapter's `versions.rs` implements
+/// [`Versions`] and `api/versions.rs` calls it. Handlers hold a `&dyn Drive`; every adapter that
+/// implements all the resource traits (an empty `impl` keeps the 501 defaults) is a `Drive`.
+pub trait Drive:
+    Spaces + Items + Content + Versions + Trash + Search + Comments + Members + Directory
+{
+}
+
+impl<T: Spaces + Items + Content + Versions + Trash + Search + Comments + Members + Directory> Drive
+    for T
+{
 }
 
 #[cfg(test)]

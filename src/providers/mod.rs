@@ -1,6 +1,12 @@
-//! The `Drive` contract and one adapter folder per upstream, each with the same inner files:
-//! `client.rs` (wire types + raw calls), `map.rs` (wire ⇄ model, ids), `errors.rs` (upstream
-//! code → [`UpstreamError`](crate::error::UpstreamError)) and `mod.rs` (`impl Drive`).
+//! The `Drive` contract (drive.rs: one trait per resource, named like the `api/` file whose
+//! handlers call it) and one adapter folder per upstream, each with the same files:
+//! `mod.rs` (the adapter struct, its construction and capabilities), `client.rs` (wire types and
+//! raw calls), `map.rs` (wire ⇄ model, ids), `errors.rs` (upstream code →
+//! [`UpstreamError`](crate::error::UpstreamError)), `resolve.rs` (the preamble every operation
+//! starts with: the space and item a request names, checked) and one file per resource trait
+//! the upstream serves (`spaces.rs`, `items.rs`, `content.rs`, `versions.rs`, `trash.rs`,
+//! `search.rs`, `comments.rs`, `members.rs`, `directory.rs`), so `api/versions.rs` →
+//! `providers/fangcloud/versions.rs` is the whole way from a route to an upstream call.
 
 mod drive;
 pub mod fangcloud;

@@ -1,0 +1,146 @@
+//! The enterprise's users (`user/search`, `department/{id}/users`), departments
+//! (`department/{id}/children`) and groups (`group/list`).
+
+use async_trait::async_trait;
+
+use super::FangcloudDrive;
+use super::client::*;
+use super::map::*;
+use super::resolve::*;
+use crate::error::{ApiError, ApiResult};
+use crate::model::*;
+use crate::providers::*;
+
+#[async_trait]
+impl Directory for FangcloudDrive {
+    async fn list_directory(
+        &self,
+        ctx: &Ctx,
+        kind: DirectoryKind,
+        query: DirectoryQuery,
+    ) -> ApiResult<Page<DirectoryEntry>> {
+        self.me(ctx)?;
+        let department = query
+            .department
+            .as_deref()
+            .map(|d| principal_number("department", d))
+            .transpose()?;
+        let words = query.query.clone().unwrap_or_default();
+        match kind {
+            DirectoryKind::Users => {
+                let (page_id, capacity) = page_of(&query.page)?;
+                let q = [
+                    ("query_words", words),
+                    ("page_id", page_id.to_string()),
+                    ("page_capacity", capacity.to_string()),
+                ];
+                let a: UsersPage = match department {
+                    Some(d) => {
+                        self.client
+                            .get(
+                                ctx,
+                                "department/users",
+                                &format!("department/{d}/users"),
+                                &q,
+                            )
+                            .await?
+                    }
+                    None => {
+                        self.client
+                            .get(ctx, "user/search", "user/search", &q)
+                            .await?
+                    }
+                };
+                Ok(Page {
+                    items: a
+                        .users
+                        .iter()
+                        .map(|u| DirectoryEntry {
+                            principal: Principal {
+                                kind: PrincipalKind::User,
+                                id: u.id.to_string(),
+                                name: Some(u.name.clone()),
+                            },
+                            email: u
+                                .email
+                                .clone()
+                                .filter(|e| !e.is_empty())
+                                .or_else(|| u.login.clone().filter(|l| l.contains('@'))),
+                            parent_id: None,
+                            member_count: None,
+                        })
+                        .collect(),
+                    next_cursor: next_cursor(&a.paging, page_id, capacity),
+                })
+            }
+            DirectoryKind::Departments => {
+                let parent = department.unwrap_or(0);
+                let c: DepartmentChildren = self
+                    .client
+                    .get(
+                        ctx,
+                        "department/children",
+                        &format!("department/{parent}/children"),
+                        &[],
+                    )
+                    .await?;
+                let w = words.to_lowercase();
+                let entries = c
+                    .children
+                    .into_iter()
+                    .filter(|d| w.is_empty() || d.name.to_lowercase().contains(&w))
+                    .map(|d| DirectoryEntry {
+                        principal: Principal {
+                            kind: PrincipalKind::Department,
+                            id: d.id.to_string(),
+                            name: Some(d.name),
+                        },
+                        email: None,
+                        parent_id: d.parent_id.filter(|p| *p > 0).map(|p| p.to_string()),
+                        member_count: d.user_count.map(|c| c.max(0) as u64),
+                    })
+                    .collect();
+                paginate(entries, &query.page)
+            }
+            DirectoryKind::Groups => {
+                if department.is_some() {
+                    return Err(ApiError::invalid_field(
+                        "department",
+                        "Fangcloud groups do not belong to departments",
+                    ));
+                }
+                let (page_id, capacity) = page_of(&query.page)?;
+                let a: GroupsPage = self
+                    .client
+                    .get(
+                        ctx,
+                        "group/list",
+                        "group/list",
+                        &[
+                            ("query_words", words),
+                            ("page_id", page_id.to_string()),
+                            ("page_capacity", capacity.to_string()),
+                        ],
+                    )
+                    .await?;
+                Ok(Page {
+                    items: a
+                        .groups
+                        .iter()
+                        .map(|g| DirectoryEntry {
+                            principal: Principal {
+                                kind: PrincipalKind::Group,
+                                id: g.id.to_string(),
+                                name: Some(g.name.clone()),
+                            },
+                            email: None,
+                            parent_id: None,
+                            member_count: g.user_count.map(|c| c.max(0) as u64),
+                        })
+                        .collect(),
+                    next_cursor: next_cursor(&a.paging, page_id, capacity),
+                })
+            }
+        }
+    }
+}

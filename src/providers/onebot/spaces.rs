@@ -1,0 +1,106 @@
+//! Spaces: one per QQ group the bot is in (`get_group_list`) and one per friend
+//! (`get_friend_list`, upload only); group quotas from `get_group_file_system_info`.
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use super::OnebotDrive;
+use super::client::*;
+use super::map::*;
+use crate::error::{ApiError, ApiResult};
+use crate::model::*;
+use crate::providers::*;
+
+#[async_trait]
+impl Spaces for OnebotDrive {
+    async fn list_spaces(&self, _ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Space>> {
+        let mut spaces: Vec<Space> = self
+            .groups()
+            .await?
+            .into_iter()
+            .map(|g| group_space(&g))
+            .collect();
+        spaces.extend(self.friends().await?.iter().map(friend_space));
+        paginate(spaces, &page)
+    }
+
+    async fn get_space(&self, _ctx: &Ctx, space: &str) -> ApiResult<Space> {
+        let missing = || ApiError::not_found("space_not_found", "no such space on this connection");
+        match parse_space(space)? {
+            SpaceRef::Group(g) => self
+                .groups()
+                .await?
+                .iter()
+                .find(|w| w.group_id == g)
+                .map(group_space)
+                .ok_or_else(missing),
+            SpaceRef::User(u) => self
+                .friends()
+                .await?
+                .iter()
+                .find(|w| w.user_id == u)
+                .map(friend_space)
+                .ok_or_else(missing),
+        }
+    }
+
+    async fn get_quota(&self, _ctx: &Ctx, space: &str) -> ApiResult<Quota> {
+        let group = Self::group_of(space, Operation::GetQuota)?;
+        let i: WireFsInfo = self
+            .client
+            .call("get_group_file_system_info", &json!({ "group_id": group }))
+            .await?;
+        let total = u64::try_from(i.total_space).ok();
+        let used = u64::try_from(i.used_space).ok();
+        Ok(Quota {
+            scope: "group".into(),
+            total_bytes: total,
+            used_bytes: used,
+            available_bytes: total.zip(used).map(|(t, u)| t.saturating_sub(u)),
+            file_count: u64::try_from(i.file_count).ok(),
+            file_limit: u64::try_from(i.limit_count).ok(),
+            details: None,
+        })
+    }
+}
+
+impl OnebotDrive {
+    pub(super) async fn groups(&self) -> ApiResult<Vec<WireGroup>> {
+        self.client.call("get_group_list", &json!({})).await
+    }
+
+    pub(super) async fn friends(&self) -> ApiResult<Vec<WireFriend>> {
+        self.client.call("get_friend_list", &json!({})).await
+    }
+}
+
+pub(super) fn group_space(g: &WireGroup) -> Space {
+    Space {
+        id: space_id(SpaceRef::Group(g.group_id)),
+        name: g.group_name.clone(),
+        kind: SpaceKind::Group,
+        root_id: None,
+        created_at: None,
+        member_count: u64::try_from(g.member_count).ok().filter(|n| *n > 0),
+    }
+}
+
+pub(super) fn friend_space(f: &WireFriend) -> Space {
+    let name = if f.remark.is_empty() {
+        &f.nickname
+    } else {
+        &f.remark
+    };
+    Space {
+        id: space_id(SpaceRef::User(f.user_id)),
+        name: if name.is_empty() {
+            f.user_id.to_string()
+        } else {
+            name.clone()
+        },
+        kind: SpaceKind::Private,
+        root_id: None,
+        created_at: None,
+        member_count: None,
+    }
+}
