@@ -173,6 +173,18 @@ impl Env {
         (status, headers, resp.bytes().await.unwrap().to_vec())
     }
 
+    /// `file_upload_init` of `data` into the demo space's root; answers the upload key.
+    async fn upload_init(&self, name: &str, data: &[u8]) -> String {
+        let v = self
+            .ok(
+                "file_upload_init",
+                json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID,
+                       "file_name": name, "size": data.len(), "block_sha": block_sha(data)}),
+            )
+            .await;
+        v["upload_key"].as_str().unwrap().to_owned()
+    }
+
     /// A token fetched now differs from the first one and is accepted.
     async fn a_fresh_token_works(&self) {
         let fresh = self.fetch_token().await;
@@ -188,6 +200,11 @@ impl Env {
             .as_u64()
             .unwrap()
     }
+}
+
+/// The body of `file_upload_part` number `index` (from 1).
+fn upload_part(key: &str, index: usize, bytes: &[u8]) -> Value {
+    json!({"upload_key": key, "index": index, "file_base64_content": B64.encode(bytes)})
 }
 
 /// The body naming the demo space.
@@ -1404,15 +1421,8 @@ async fn a_chunked_upload_of_several_blocks_stores_the_file() {
 async fn parts_may_arrive_in_any_order_and_be_sent_again() {
     let e = env().await;
     let data = sim_support::pattern(BLOCK_SIZE as usize + 10);
-    let v = e
-        .ok(
-            "file_upload_init",
-            json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID,
-             "file_name": "two.bin", "size": data.len(), "block_sha": block_sha(&data)}),
-        )
-        .await;
-    let key = v["upload_key"].as_str().unwrap();
-    let part = |i: usize, bytes: &[u8]| json!({"upload_key": key, "index": i, "file_base64_content": B64.encode(bytes)});
+    let key = e.upload_init("two.bin", &data).await;
+    let part = |i: usize, bytes: &[u8]| upload_part(&key, i, bytes);
     e.ok("file_upload_part", part(2, &data[BLOCK_SIZE as usize..]))
         .await;
     e.ok("file_upload_part", part(1, &vec![0u8; BLOCK_SIZE as usize]))
@@ -1523,15 +1533,8 @@ async fn file_upload_part_checks_the_key_the_index_and_the_block_length() {
 async fn file_upload_finish_rejects_missing_parts_and_content_that_does_not_match_block_sha() {
     let e = env().await;
     let data = sim_support::pattern(BLOCK_SIZE as usize + 100);
-    let v = e
-        .ok(
-            "file_upload_init",
-            json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID,
-             "file_name": "f.bin", "size": data.len(), "block_sha": block_sha(&data)}),
-        )
-        .await;
-    let key = v["upload_key"].as_str().unwrap();
-    let part = |i: usize, bytes: &[u8]| json!({"upload_key": key, "index": i, "file_base64_content": B64.encode(bytes)});
+    let key = e.upload_init("f.bin", &data).await;
+    let part = |i: usize, bytes: &[u8]| upload_part(&key, i, bytes);
     e.ok("file_upload_part", part(1, &data[..BLOCK_SIZE as usize]))
         .await;
     assert_eq!(

@@ -81,7 +81,10 @@ mod tests {
     use super::*;
 
     /// An upstream of `total` items served in pages of `size`.
-    fn upstream(total: usize, size: usize) -> impl FnMut(i64) -> std::future::Ready<ApiResult<(Vec<usize>, Paging)>> {
+    fn upstream(
+        total: usize,
+        size: usize,
+    ) -> impl FnMut(i64) -> std::future::Ready<ApiResult<(Vec<usize>, Paging)>> {
         move |p| {
             let start = p as usize * size;
             let items = (start..total.min(start + size)).collect();
@@ -139,6 +142,12 @@ mod tests {
             cursor: Some(cursor::encode(&SliceCursor { p: -1, o: 0 })),
         };
         let e = sliced(&req, upstream(5, 20)).await.unwrap_err();
-        assert!(matches!(e, ApiError::BadRequest { code: "invalid_cursor", .. }));
+        assert!(matches!(
+            e,
+            ApiError::BadRequest {
+                code: "invalid_cursor",
+                ..
+            }
+        ));
     }
 }

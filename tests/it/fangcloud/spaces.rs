@@ -260,3 +260,55 @@ async fn the_department_walk_reads_the_java_sdks_children_departments_count_too(
         "the sub-department is found through the count: {list}"
     );
 }
+
+#[tokio::test]
+async fn a_failing_department_walk_leaves_the_other_spaces_listed_with_partial_set() {
+    let e = env().await;
+    crate::common::sim_fault(
+        e.sim(),
+        json!({"path": "department/0/children", "type": "server_error", "status": 503}),
+    )
+    .await;
+    let list = e.json(e.get(&e.url("/spaces"))).await;
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            personal(demo::USER_ID),
+            collab(demo::ALICE_SHARED_FOLDER_ID)
+        ],
+        "{list}"
+    );
+    let partial = list["partial"].as_array().expect("partial is set");
+    assert_eq!(partial.len(), 1, "{list}");
+    assert_eq!(partial[0]["source"], "departments");
+    assert_eq!(partial[0]["problem"]["status"], 502);
+    assert!(partial[0]["problem"]["code"].is_string());
+    // Nothing failing: no partial member at all.
+    let list = e.json(e.get(&e.url("/spaces"))).await;
+    assert!(list.get("partial").is_none(), "{list}");
+}
+
+#[tokio::test]
+async fn when_every_space_source_fails_the_listing_is_an_error() {
+    let e = env().await;
+    for path in [
+        "user/info",
+        "department/0/children",
+        "folder/collab_folders",
+    ] {
+        crate::common::sim_fault(
+            e.sim(),
+            json!({"path": path, "type": "server_error", "status": 500}),
+        )
+        .await;
+    }
+    let res = e.get(&e.url("/spaces")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    assert!(problem(res).await["code"].is_string());
+}

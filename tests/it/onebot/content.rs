@@ -291,17 +291,21 @@ async fn uploads_go_to_the_root_unless_the_connection_enables_folder_uploads() {
     let got = download(&e, r["item"]["id"].as_str().unwrap()).await;
     assert_eq!(got.bytes().await.unwrap().as_ref(), b"inside");
 
-    // Enabled in the gateway but refused by a Shamrock-like implementation: the caller's
-    // choice of a folder is what failed.
+    // Enabled in the gateway but ignored by a Shamrock-like implementation, which puts the
+    // file in the root: the caller's choice of a folder is what failed, and no stray file
+    // stays behind in the root.
     let e = env_with(onebot::Options::default(), |c| {
         onebot_config(c).upload_to_folders = true
     })
     .await;
+    let before = e.names(&e.surl("/items")).await;
     let res = upload(&e, "in-folder.txt", b"x".to_vec(), &parent).await;
     assert_eq!(res.status(), 400);
     let p = problem(res).await;
     assert_eq!(p["code"], "upload_to_folder_not_supported");
-    assert_eq!(p["upstream"]["code"], "1400");
+    assert_eq!(p["field"], "parent");
+    assert_eq!(sim_calls(e.sim(), "upload_group_file").await, 1);
+    assert_eq!(e.names(&e.surl("/items")).await, before);
 }
 
 #[tokio::test]
