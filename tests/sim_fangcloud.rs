@@ -339,6 +339,13 @@ async fn grant_types_other_than_jwt_simple_and_refresh_token_are_refused() {
     );
 }
 
+/// `GET user/info` with the access token of a token answer.
+async fn user_info_with(sim: &Sim, token: &Value) -> Answer {
+    Api::with(sim, token["access_token"].as_str().unwrap())
+        .get("user/info")
+        .await
+}
+
 /// `grant_type=refresh_token` with a form body and Basic client auth, as every SDK sends it.
 async fn refresh(sim: &Sim, token: &Value) -> (StatusCode, Value) {
     let resp = reqwest::Client::new()
@@ -364,10 +371,7 @@ async fn by_default_a_refresh_token_stays_usable_and_earlier_access_tokens_live_
     let (status, third) = refresh(&sim, &first).await;
     assert_eq!(status, StatusCode::OK, "{third}");
     for t in [&first, &second, &third] {
-        Api::with(&sim, t["access_token"].as_str().unwrap())
-            .get("user/info")
-            .await
-            .ok();
+        user_info_with(&sim, t).await.ok();
     }
     assert_eq!(sim_support::stats(&sim.base_url).await["token_fetches"], 3);
 }
@@ -386,14 +390,10 @@ async fn a_single_use_refresh_token_works_once_and_ends_the_access_token_it_came
     let (status, again) = refresh(&sim, &first).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(again["error"], "invalid_grant");
-    Api::with(&sim, first["access_token"].as_str().unwrap())
-        .get("user/info")
+    user_info_with(&sim, &first)
         .await
         .fails(StatusCode::UNAUTHORIZED, "invalid_token");
-    Api::with(&sim, second["access_token"].as_str().unwrap())
-        .get("user/info")
-        .await
-        .ok();
+    user_info_with(&sim, &second).await.ok();
     assert_eq!(sim_support::stats(&sim.base_url).await["token_fetches"], 2);
 }
 

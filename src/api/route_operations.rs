@@ -75,6 +75,30 @@ pub fn of(method: &Method, route: &str) -> Option<&'static [Operation]> {
     Some(ops)
 }
 
+/// `(method, path template)` of every documented route under a connection (the OpenAPI
+/// document's paths below `/v1/connections/{conn}/`).
+pub fn documented() -> Vec<(Method, String)> {
+    let doc = crate::api::openapi();
+    let mut out = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        if !path.starts_with("/v1/connections/{conn}/") {
+            continue;
+        }
+        for (method, present) in [
+            (Method::GET, item.get.is_some()),
+            (Method::POST, item.post.is_some()),
+            (Method::PUT, item.put.is_some()),
+            (Method::PATCH, item.patch.is_some()),
+            (Method::DELETE, item.delete.is_some()),
+        ] {
+            if present {
+                out.push((method, path.clone()));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,24 +107,11 @@ mod tests {
     /// cannot skip the 501-before-400 order.
     #[test]
     fn every_connection_route_of_the_openapi_document_has_its_operations() {
-        let doc = crate::api::openapi();
-        let mut missing = Vec::new();
-        for (path, item) in &doc.paths.paths {
-            if path == "/v1/connections/{conn}" || !path.starts_with("/v1/connections/{conn}") {
-                continue;
-            }
-            for (method, present) in [
-                (Method::GET, item.get.is_some()),
-                (Method::POST, item.post.is_some()),
-                (Method::PUT, item.put.is_some()),
-                (Method::PATCH, item.patch.is_some()),
-                (Method::DELETE, item.delete.is_some()),
-            ] {
-                if present && of(&method, path).is_none() {
-                    missing.push(format!("{method} {path}"));
-                }
-            }
-        }
+        let missing: Vec<String> = documented()
+            .into_iter()
+            .filter(|(method, path)| of(method, path).is_none())
+            .map(|(method, path)| format!("{method} {path}"))
+            .collect();
         assert!(missing.is_empty(), "routes without operations: {missing:?}");
     }
 }

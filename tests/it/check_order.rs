@@ -10,26 +10,9 @@ use serde_json::Value;
 
 use crate::common::{ALL_SCOPES, Gateway, problem, token};
 
-/// `(method, path template)` of every documented route under a connection.
+/// Every documented route under a connection.
 fn connection_routes() -> Vec<(Method, String)> {
-    let doc = filegate::api::openapi();
-    let mut out = Vec::new();
-    for (path, item) in &doc.paths.paths {
-        if !path.starts_with("/v1/connections/{conn}/") {
-            continue;
-        }
-        for (method, present) in [
-            (Method::GET, item.get.is_some()),
-            (Method::POST, item.post.is_some()),
-            (Method::PUT, item.put.is_some()),
-            (Method::PATCH, item.patch.is_some()),
-            (Method::DELETE, item.delete.is_some()),
-        ] {
-            if present {
-                out.push((method, path.clone()));
-            }
-        }
-    }
+    let out = route_operations::documented();
     assert!(out.len() > 40, "the document lists the connection routes");
     out
 }

@@ -23,7 +23,10 @@ impl Spaces for FangcloudDrive {
     async fn list_spaces(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<SpacePage> {
         let me = self.me(ctx)?;
         let mut found = Discovered::default();
-        found.source("personal", self.personal_space(ctx, me).await);
+        found.source(
+            "personal",
+            self.personal_space(ctx, me).await.map(|s| vec![s]),
+        );
         found.source("departments", self.department_spaces(ctx).await);
         found.source("collaborations", self.collab_spaces(ctx).await);
         found.page(3, &page)
@@ -32,17 +35,7 @@ impl Spaces for FangcloudDrive {
     async fn get_space(&self, ctx: &Ctx, space: &str) -> ApiResult<Space> {
         let sp = self.space(ctx, space)?;
         Ok(match sp {
-            SpaceRef::Personal(_) => {
-                let u = self.user_info(ctx).await?;
-                Space {
-                    id: sp.id(),
-                    name: format!("Personal files of {}", u.name),
-                    kind: sp.kind(),
-                    root_id: None,
-                    created_at: None,
-                    member_count: None,
-                }
-            }
+            SpaceRef::Personal(me) => self.personal_space(ctx, me).await?,
             SpaceRef::Department(d) => {
                 let h: Holder = self
                     .client
@@ -129,16 +122,16 @@ impl Spaces for FangcloudDrive {
 }
 
 impl FangcloudDrive {
-    async fn personal_space(&self, ctx: &Ctx, me: i64) -> ApiResult<Vec<Space>> {
+    async fn personal_space(&self, ctx: &Ctx, me: i64) -> ApiResult<Space> {
         let user = self.user_info(ctx).await?;
-        Ok(vec![Space {
+        Ok(Space {
             id: SpaceRef::Personal(me).id(),
             name: format!("Personal files of {}", user.name),
             kind: SpaceKind::Personal,
             root_id: None,
             created_at: None,
             member_count: None,
-        }])
+        })
     }
 
     async fn department_spaces(&self, ctx: &Ctx) -> ApiResult<Vec<Space>> {

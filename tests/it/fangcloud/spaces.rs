@@ -238,6 +238,16 @@ async fn the_sandbox_serves_a_working_fangcloud_demo_connection() {
     );
 }
 
+/// The ids of a page of spaces, in order.
+fn space_ids(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn the_department_walk_reads_the_java_sdks_children_departments_count_too() {
     let e = super::env::env_with(
@@ -249,12 +259,7 @@ async fn the_department_walk_reads_the_java_sdks_children_departments_count_too(
     )
     .await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
-    let ids: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect();
+    let ids = space_ids(&list);
     assert!(
         ids.contains(&department(demo::PLATFORM_DEPARTMENT_ID).as_str()),
         "the sub-department is found through the count: {list}"
@@ -270,12 +275,7 @@ async fn a_failing_department_walk_leaves_the_other_spaces_listed_with_partial_s
     )
     .await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
-    let ids: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect();
+    let ids = space_ids(&list);
     assert_eq!(
         ids,
         [
