@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -46,6 +45,7 @@ struct Inner {
     metrics: PrometheusHandle,
     spool_dir: PathBuf,
     staging: Arc<Staging>,
+    admission: crate::admission::Admission,
 }
 
 impl AppState {
@@ -72,6 +72,9 @@ impl AppState {
     }
     pub fn staging(&self) -> &Arc<Staging> {
         &self.0.staging
+    }
+    pub fn admission(&self) -> &crate::admission::Admission {
+        &self.0.admission
     }
 }
 
@@ -113,7 +116,9 @@ pub async fn build_with_store(
         config.limits.upload_part_bytes,
         config.limits.upload_session_ttl,
     )?);
+    let admission = crate::admission::Admission::new(&config.limits);
     let state = AppState(Arc::new(Inner {
+        admission,
         config,
         registry,
         verifier,
@@ -129,14 +134,25 @@ pub async fn build_with_store(
 /// The router with all layers. Read bottom-up for the order a request goes through.
 pub fn router(state: AppState) -> Router {
     let limits = &state.config().limits;
-    let standard = api::standard_routes().layer(TimeoutLayer::with_status_code(
-        StatusCode::GATEWAY_TIMEOUT,
-        limits.request_timeout,
-    ));
-    let transfer = api::transfer_routes().layer(TimeoutLayer::with_status_code(
-        StatusCode::GATEWAY_TIMEOUT,
-        limits.transfer_timeout,
-    ));
+    // Admission sits outside the timeouts; health routes pass no limit at all.
+    let standard = api::standard_routes()
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::admission::limit_requests,
+        ));
+    let transfer = api::transfer_routes()
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            limits.transfer_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::admission::limit_transfers,
+        ));
     let (routes, openapi) = OpenApiRouter::with_openapi(api::base_doc())
         .merge(standard)
         .merge(transfer)
@@ -144,7 +160,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
 
     let routes = routes
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", api::finish(openapi)))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     layered(routes, limits, &state.config().cors).with_state(state.clone())
@@ -203,12 +219,8 @@ pub fn layered<S: Clone + Send + Sync + 'static>(
         .layer(middleware::from_fn(finish_problems))
         .layer(CatchPanicLayer::custom(panic_to_problem))
         .option_layer(cors_layer)
-        // Shed load beyond the configured concurrency instead of queueing without bound.
-        .layer(HandleErrorLayer::new(overloaded))
-        .load_shed()
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-            limits.max_concurrent_requests,
-        ))
+        // Concurrency limits are per route group (`crate::admission`), not here, so that
+        // health checks pass none and uploads do not take ordinary requests' slots.
         .layer(DefaultBodyLimit::max(
             usize::try_from(limits.max_json_bytes).unwrap_or(usize::MAX),
         ))
@@ -224,11 +236,6 @@ async fn route_not_found() -> ApiError {
 async fn method_not_allowed() -> Response {
     Problem::for_status(StatusCode::METHOD_NOT_ALLOWED)
         .into_response_with_status(StatusCode::METHOD_NOT_ALLOWED)
-}
-
-async fn overloaded(_: tower::BoxError) -> Response {
-    Problem::for_status(StatusCode::SERVICE_UNAVAILABLE)
-        .into_response_with_status(StatusCode::SERVICE_UNAVAILABLE)
 }
 
 fn panic_to_problem(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -355,36 +362,13 @@ async fn finish_problems(req: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(body))
 }
 
-/// Serves until SIGINT/SIGTERM, then drains in-flight requests.
-pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down: draining in-flight requests");
+/// Serves until SIGINT/SIGTERM, then drains in-flight requests for `limits.shutdown_grace`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: &Limits,
+) -> std::io::Result<()> {
+    crate::listener::serve(listener, app, limits, crate::listener::shutdown_signal()).await
 }
 
 /// A gateway serving on a background task (tests, the sandbox).
@@ -407,8 +391,10 @@ pub async fn spawn(config: Config, addr: SocketAddr) -> Result<Running, StartErr
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     state.staging().spawn_sweeper();
+    let limits = state.config().limits.clone();
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        let forever = std::future::pending::<()>();
+        if let Err(e) = crate::listener::serve(listener, app, &limits, forever).await {
             tracing::error!(error = %e, "gateway stopped");
         }
     });

@@ -9,11 +9,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::Serialized;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::model::Provider;
+
+mod env;
+mod strict;
+
+pub use env::limits_from_env;
 
 /// Why the configuration was refused; always names the offending key.
 #[derive(Debug, thiserror::Error)]
@@ -161,6 +167,35 @@ pub struct Limits {
     pub upload_session_ttl: Duration,
     /// Part size of resumable uploads (the last part may be shorter).
     pub upload_part_bytes: u64,
+    /// Open client connections; more are closed as soon as they are accepted. Kept below the
+    /// process's file-descriptor limit at start-up.
+    pub max_connections: usize,
+    /// Time a new connection has for its first request, and HTTP/1.1 for each request head.
+    #[serde(with = "humantime_serde")]
+    pub header_read_timeout: Duration,
+    /// A connection with no request in flight for this long is closed.
+    #[serde(with = "humantime_serde")]
+    pub keep_alive_timeout: Duration,
+    /// Largest request head (request line and headers; HTTP/2: header list); larger is a 431.
+    /// A request target over 64 KiB is a 414 whatever this says (hyper's limit).
+    pub max_header_bytes: usize,
+    /// Most header fields in one HTTP/1.1 request; more is a 431.
+    pub max_headers: usize,
+    /// Concurrent streams one HTTP/2 connection may open.
+    pub h2_max_concurrent_streams: u32,
+    /// An upload body that sends nothing for this long ends in 408 `request_timeout`.
+    #[serde(with = "humantime_serde")]
+    pub body_read_timeout: Duration,
+    /// Slowest average upload rate accepted once a body has been arriving for
+    /// `body_read_timeout` (bytes per second; 0 turns the check off); slower is a 408.
+    pub min_upload_bytes_per_sec: u64,
+    /// Uploads in progress at once, over all callers; separate from `max_concurrent_requests`.
+    pub max_concurrent_uploads: usize,
+    /// Uploads in progress at once for one caller (JWT `sub`).
+    pub max_uploads_per_subject: usize,
+    /// On SIGTERM/SIGINT: how long in-flight requests may still run before they are ended.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Limits {
@@ -176,6 +211,17 @@ impl Default for Limits {
             spool_dir: None,
             upload_session_ttl: Duration::from_secs(24 * 3600),
             upload_part_bytes: 8 * 1024 * 1024,
+            max_connections: 16384,
+            header_read_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(30),
+            max_header_bytes: 128 * 1024,
+            max_headers: 100,
+            h2_max_concurrent_streams: 100,
+            body_read_timeout: Duration::from_secs(30),
+            min_upload_bytes_per_sec: 1024,
+            max_concurrent_uploads: 256,
+            max_uploads_per_subject: 16,
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -318,27 +364,70 @@ fn onebot_default_max_upload() -> u64 {
     100 * 1024 * 1024
 }
 
+/// `FILEGATE_…` variables that are command-line options of the `filegate` command, not
+/// configuration keys.
+pub const CLI_VARIABLES: &[&str] = &[
+    "FILEGATE_CONFIG",
+    "FILEGATE_SANDBOX_DIR",
+    "FILEGATE_SIMULATE_PORT",
+    "FILEGATE_OPENAPI_OUTPUT",
+    "FILEGATE_MINT_SUB",
+    "FILEGATE_MINT_SCOPE",
+    "FILEGATE_MINT_CONNECTIONS",
+    "FILEGATE_MINT_TTL",
+];
+
+const ENV_PREFIX: &str = "FILEGATE_";
+
 impl Config {
-    /// Loads `path` (when given) and the `FILEGATE_…` environment, then validates.
+    /// Loads `path` (when given) and the `FILEGATE_…` environment, then validates. Either
+    /// alone is enough: `FILEGATE_CONNECTIONS__0__NAME=…` builds connections without a file.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
-        if let Some(path) = path {
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                path: path.to_owned(),
-                source,
-            })?;
-            reject_unknown_keys(&text)?;
-            figment = figment.merge(Toml::string(&text));
-        }
-        figment = figment.merge(
-            Env::prefixed("FILEGATE_")
-                .ignore(&["CONFIG", "JWT_SECRET"])
-                .split("__"),
-        );
-        let mut config: Config = figment
-            .extract()
+        let file = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                Some(text)
+            }
+            None => None,
+        };
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::from_sources(file.as_deref(), &vars, |name| std::env::var(name).ok())
+    }
+
+    /// The configuration from a file's text and a list of environment variables; every key
+    /// either names a known setting or stops start-up, with a did-you-mean.
+    pub fn from_sources(
+        file: Option<&str>,
+        vars: &[(String, String)],
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file = match file {
+            Some(text) => {
+                toml::from_str::<Value>(text).map_err(|e| ConfigError::Parse(e.to_string()))?
+            }
+            None => Value::Object(Default::default()),
+        };
+        let vars: Vec<&(String, String)> = vars
+            .iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX) && !CLI_VARIABLES.contains(&k.as_str()))
+            .collect();
+        // Variables named as secrets (`secret_env = "FILEGATE_WECOM_SECRET"`) are not keys.
+        let first = env::overlay(file.clone(), &vars)?;
+        let secrets = env::secret_variables(&first);
+        let vars: Vec<&(String, String)> = vars
+            .into_iter()
+            .filter(|(k, _)| !secrets.contains(k))
+            .collect();
+        let raw = env::overlay(file, &vars)?;
+        strict::reject_unknown(&raw, &vars)?;
+        let mut config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Serialized::defaults(&raw))
+            .extract_lossy()
             .map_err(|e| ConfigError::Parse(e.to_string()))?;
-        config.resolve_secrets(|name| std::env::var(name).ok())?;
+        config.resolve_secrets(lookup)?;
         config.validate()?;
         Ok(config)
     }
@@ -458,16 +547,32 @@ impl Config {
                 l.upstream_connect_timeout,
             ),
             ("limits.upload_session_ttl", l.upload_session_ttl),
+            ("limits.header_read_timeout", l.header_read_timeout),
+            ("limits.keep_alive_timeout", l.keep_alive_timeout),
+            ("limits.body_read_timeout", l.body_read_timeout),
         ] {
             if d.is_zero() {
                 return Err(invalid(key, "must be greater than 0"));
             }
         }
-        if l.max_concurrent_requests == 0 {
-            return Err(invalid(
-                "limits.max_concurrent_requests",
-                "must be at least 1",
-            ));
+        for (key, n) in [
+            ("limits.max_concurrent_requests", l.max_concurrent_requests),
+            ("limits.max_connections", l.max_connections),
+            ("limits.max_headers", l.max_headers),
+            (
+                "limits.h2_max_concurrent_streams",
+                l.h2_max_concurrent_streams as usize,
+            ),
+            ("limits.max_concurrent_uploads", l.max_concurrent_uploads),
+            ("limits.max_uploads_per_subject", l.max_uploads_per_subject),
+        ] {
+            if n == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        // hyper's smallest read buffer; a request head must fit in it.
+        if l.max_header_bytes < 8192 {
+            return Err(invalid("limits.max_header_bytes", "must be at least 8192"));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid("log.format", "must be text or json"));
@@ -548,36 +653,16 @@ fn check_url(key: &str, value: &str) -> Result<(), ConfigError> {
     }
 }
 
-/// serde silently drops keys it does not know; a typo in a production config must not be
-/// silently ignored, so the file is read once more just to list them.
-fn reject_unknown_keys(text: &str) -> Result<(), ConfigError> {
-    let mut unknown = Vec::new();
-    let de = toml::Deserializer::new(text);
-    let _: Config = serde_ignored::deserialize(de, |path| unknown.push(path.to_string()))
-        .map_err(|e| ConfigError::Parse(e.to_string()))?;
-    match unknown.first() {
-        Some(key) => Err(invalid(key.clone(), "unknown key")),
-        None => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        reject_unknown_keys(text)?;
-        let mut c: Config = Figment::from(Serialized::defaults(Config::default()))
-            .merge(Toml::string(text))
-            .extract()
-            .map_err(|e| ConfigError::Parse(e.to_string()))?;
-        c.resolve_secrets(|v| match v {
+        Config::from_sources(Some(text), &[], |v| match v {
             "FILEGATE_JWT_SECRET" => Some("x".repeat(32)),
             "WECOM_SECRET" => Some("s".into()),
             _ => None,
-        })?;
-        c.validate()?;
-        Ok(c)
+        })
     }
 
     #[test]
@@ -660,5 +745,149 @@ mod tests {
         .unwrap();
         let dbg = format!("{c:?}");
         assert!(!dbg.contains(&"x".repeat(32)));
+    }
+}
+
+#[cfg(test)]
+mod strict_tests {
+    use super::*;
+
+    fn vars(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn lookup(v: &str) -> Option<String> {
+        match v {
+            "FILEGATE_JWT_SECRET" => Some("x".repeat(32)),
+            "WECOM_SECRET" | "FILEGATE_WECOM_SECRET" => Some("s".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn connections_come_from_variables_alone() {
+        let c = Config::from_sources(
+            None,
+            &vars(&[
+                ("FILEGATE_CONNECTIONS__0__NAME", "acme"),
+                ("FILEGATE_CONNECTIONS__0__PROVIDER", "wecom"),
+                ("FILEGATE_CONNECTIONS__0__CORP_ID", "ww1"),
+                (
+                    "FILEGATE_CONNECTIONS__0__SECRET_ENV",
+                    "FILEGATE_WECOM_SECRET",
+                ),
+                ("FILEGATE_WECOM_SECRET", "s"),
+                ("FILEGATE_CONNECTIONS__0__KNOWN_SPACES__0", "s1"),
+                ("FILEGATE_CONNECTIONS__1__NAME", "fc"),
+                ("FILEGATE_CONNECTIONS__1__PROVIDER", "fangcloud"),
+                ("FILEGATE_CONNECTIONS__1__CLIENT_ID", "c"),
+                ("FILEGATE_CONNECTIONS__1__CLIENT_SECRET_ENV", "WECOM_SECRET"),
+                ("FILEGATE_CONNECTIONS__1__ENTERPRISE_ID", "123"),
+                ("FILEGATE_CONNECTIONS__1__DEFAULT_USER_ID", "456"),
+                ("FILEGATE_LIMITS__MAX_CONNECTIONS", "77"),
+                ("FILEGATE_LIMITS__SHUTDOWN_GRACE", "2s"),
+                ("FILEGATE_CONFIG", "ignored.toml"),
+            ]),
+            lookup,
+        )
+        .unwrap();
+        assert_eq!(c.connections.len(), 2);
+        assert_eq!(c.limits.max_connections, 77);
+        assert_eq!(c.limits.shutdown_grace, Duration::from_secs(2));
+        match &c.connections[0].provider {
+            ProviderConfig::Wecom(w) => assert_eq!(w.known_spaces, vec!["s1".to_owned()]),
+            other => panic!("{other:?}"),
+        }
+        match &c.connections[1].provider {
+            ProviderConfig::Fangcloud(f) => assert_eq!(f.enterprise_id, "123"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_variable_overrides_one_key_of_a_file_connection() {
+        let file =
+            "[[connections]]\nname = \"q\"\nprovider = \"onebot\"\nbase_url = \"http://a\"\n";
+        let c = Config::from_sources(
+            Some(file),
+            &vars(&[("FILEGATE_CONNECTIONS__0__BASE_URL", "http://b")]),
+            lookup,
+        )
+        .unwrap();
+        match &c.connections[0].provider {
+            ProviderConfig::Onebot(o) => assert_eq!(o.base_url, "http://b"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_keys_in_a_connection_name_the_key_and_the_connection() {
+        for (bad, hint) in [
+            ("known_space = [\"s\"]", Some("known_spaces")),
+            ("bogus_key = 1", None),
+        ] {
+            let file = format!(
+                "[[connections]]\nname = \"acme\"\nprovider = \"wecom\"\ncorp_id = \"ww1\"\nsecret_env = \"WECOM_SECRET\"\n{bad}\n"
+            );
+            let err = Config::from_sources(Some(&file), &[], lookup)
+                .unwrap_err()
+                .to_string();
+            let key = bad.split(' ').next().unwrap();
+            assert!(err.contains(&format!("connections[0].{key}")), "{err}");
+            assert!(err.contains("'acme'"), "{err}");
+            if let Some(h) = hint {
+                assert!(err.contains(&format!("did you mean `{h}`")), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_variable_stops_start_up_with_a_did_you_mean() {
+        for (var, hint) in [
+            (
+                "FILEGATE_LIMITS__MAX_UPLOAD_BYTE",
+                Some("FILEGATE_LIMITS__MAX_UPLOAD_BYTES"),
+            ),
+            (
+                "FILEGATE_LIMTS__MAX_UPLOAD_BYTES",
+                Some("FILEGATE_LIMITS__MAX_UPLOAD_BYTES"),
+            ),
+            (
+                "FILEGATE_CONNECTIONS__0__KNOWN_SPACE",
+                Some("FILEGATE_CONNECTIONS__0__KNOWN_SPACES"),
+            ),
+            ("FILEGATE_WHATEVER", None),
+        ] {
+            let file = "[[connections]]\nname = \"acme\"\nprovider = \"wecom\"\ncorp_id = \"ww1\"\nsecret_env = \"WECOM_SECRET\"\n";
+            let err = Config::from_sources(Some(file), &vars(&[(var, "1")]), lookup)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(var), "{err}");
+            if let Some(h) = hint {
+                assert!(err.contains(&format!("did you mean {h}?")), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn sandbox_limits_come_from_limits_variables() {
+        let l = env::limits_from_vars(
+            Limits::default(),
+            &vars(&[("FILEGATE_LIMITS__MAX_CONCURRENT_UPLOADS", "3")]),
+        )
+        .unwrap();
+        assert_eq!(l.max_concurrent_uploads, 3);
+        let err = env::limits_from_vars(
+            Limits::default(),
+            &vars(&[("FILEGATE_LIMITS__MAX_CONCURENT_UPLOADS", "3")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("did you mean FILEGATE_LIMITS__MAX_CONCURRENT_UPLOADS?"),
+            "{err}"
+        );
     }
 }

@@ -18,6 +18,18 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// RFC 9457 problem details, with filegate's extension members.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(examples(
+    json!({
+        "type": "urn:filegate:problem:invalid_name", "title": "Bad Request", "status": 400,
+        "detail": "the name must not be empty", "code": "invalid_name",
+        "request_id": "6a1f0c2e-3b7d-4d8e-9a51-2c4f8b7e1d90", "field": "name"
+    }),
+    json!({
+        "type": "urn:filegate:problem:unsupported_operation", "title": "Not Implemented", "status": 501,
+        "detail": "onebot connections do not support create_space", "code": "unsupported_operation",
+        "request_id": "0b8e6f1a-52c3-4f0e-8d2b-7c9a1e4f3b65"
+    })
+))]
 pub struct Problem {
     /// A URI naming the problem type: `urn:filegate:problem:<code>`.
     #[serde(rename = "type")]

@@ -4,12 +4,15 @@
 //! method of the connection's adapter → adapter client (token from `tokens`, HTTP through
 //! `providers::http`) → unified `model` → JSON. See docs/ARCHITECTURE.md.
 
+pub mod admission;
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod listener;
 pub mod model;
+pub mod names;
 pub mod providers;
 pub mod sandbox;
 pub mod spool;

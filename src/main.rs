@@ -21,11 +21,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the gateway with a configuration file.
+    /// Run the gateway with a configuration file and/or `FILEGATE_…` variables.
     Serve {
-        /// TOML configuration file.
+        /// TOML configuration file; without one, the configuration comes from `FILEGATE_…`
+        /// variables alone (e.g. `FILEGATE_CONNECTIONS__0__NAME`).
         #[arg(long, env = "FILEGATE_CONFIG")]
-        config: PathBuf,
+        config: Option<PathBuf>,
         /// Address to listen on (overrides `listen` in the file).
         #[arg(long, env = "FILEGATE_LISTEN")]
         listen: Option<SocketAddr>,
@@ -106,7 +107,7 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve { config, listen } => {
-            let mut config = Config::load(Some(&config)).map_err(|e| e.to_string())?;
+            let mut config = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
             if let Some(listen) = listen {
                 config.listen = listen;
             }
@@ -120,7 +121,8 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             tracing::info!(%addr, store = state.store().backend(), connections = state.registry().all().count(), "filegate listening");
-            filegate::app::serve(listener, app)
+            let limits = state.config().limits.clone();
+            filegate::app::serve(listener, app, &limits)
                 .await
                 .map_err(|e| e.to_string())
         }

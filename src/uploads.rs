@@ -26,6 +26,11 @@ use crate::store::{Store, UploadSession};
 
 /// State of a resumable upload.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "AXV3IDdmM2E5YzFlNGI", "name": "video.mp4", "parent_id": null, "size": 20971520,
+    "part_size": 8388608, "part_count": 3, "parts_received": [1, 3],
+    "expires_at": "2026-05-07T08:00:00Z"
+})))]
 pub struct UploadSessionInfo {
     pub id: String,
     pub name: String,
@@ -44,6 +49,7 @@ pub struct UploadSessionInfo {
 #[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUpload {
+    #[schema(schema_with = crate::model::rules::name)]
     pub name: String,
     #[serde(default)]
     pub parent: Option<String>,

@@ -6,7 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, PageQuery};
-use super::paths::{CommentPath, ItemPath, Problems};
+use super::paths::{CommentPath, ItemPath, LocalProblems, UpstreamProblems};
 use super::validate;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -18,8 +18,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_comment))
 }
 
+/// List the comments on an item.
+///
+/// Oldest first, paged with `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments", tag = "comments",
-    params(ItemPath, PageQuery), responses((status = 200, body = Page<Comment>), Problems))]
+    params(ItemPath, PageQuery), responses((status = 200, body = Page<Comment>), LocalProblems, UpstreamProblems))]
 async fn list_comments(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -33,8 +36,11 @@ async fn list_comments(
     ))
 }
 
+/// Comment on an item.
+///
+/// The comment is made by the connection's (or the acted-as) upstream user.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments", tag = "comments",
-    params(ItemPath), request_body = NewComment, responses((status = 201, body = Comment), Problems))]
+    params(ItemPath), request_body = NewComment, responses((status = 201, body = Comment), LocalProblems, UpstreamProblems))]
 async fn add_comment(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -51,8 +57,11 @@ async fn add_comment(
     ))
 }
 
+/// Delete a comment.
+///
+/// Upstreams allow deleting one's own comments only, unless the caller administers the item.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments/{comment}", tag = "comments",
-    params(CommentPath), responses((status = 204), Problems))]
+    params(CommentPath), responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn delete_comment(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<CommentPath>,

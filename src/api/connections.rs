@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{AnyScope, Authorized, authenticate};
-use super::paths::{ConnPath, Problems};
+use super::paths::{AuthProblems, ConnPath, LocalProblems};
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::{Capabilities, Provider};
@@ -18,6 +18,18 @@ use crate::tokens::TokenHealth;
 
 /// A configured connection: its provider, what it can do, and the health of its token.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "name": "fangcloud-main", "provider": "fangcloud",
+    "capabilities": {
+        "operations": ["list_spaces", "list_items", "get_item", "create_folder", "upload_file", "download_file"],
+        "max_upload_bytes": 1073741824, "max_single_request_upload_bytes": null,
+        "max_name_length": 222, "name_rules": "at most 222 characters; none of / \\ : * ? \" < > |",
+        "roles": ["previewer", "viewer", "uploader", "editor", "manager", "owner"],
+        "sort_orders": ["name_asc", "modified_desc"], "range_downloads": true, "acts_as_users": true,
+        "notes": [{"operation": "create_share_link", "note": "password of at most 33 letters and digits"}]
+    },
+    "token": {"state": "valid", "expires_at": "2026-05-06T19:00:00Z"}
+})))]
 pub struct ConnectionInfo {
     pub name: String,
     pub provider: Provider,
@@ -46,9 +58,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_connection))
 }
 
-/// List the connections the caller's token grants.
+/// List the connections your token grants.
+///
+/// Each entry has the provider, the capabilities (supported operations, limits, roles, sort
+/// orders) and the health of the gateway's upstream token. Needs any valid token; connections
+/// it does not grant are left out.
 #[utoipa::path(get, path = "/v1/connections", tag = "connections",
-    responses((status = 200, body = ConnectionList), Problems))]
+    responses((status = 200, body = ConnectionList), AuthProblems))]
 async fn list_connections(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -63,9 +79,12 @@ async fn list_connections(
     Ok(Json(ConnectionList { items }))
 }
 
-/// One connection: provider, capabilities (supported operations, limits) and token health.
+/// Read one connection: provider, capabilities and token health.
+///
+/// `capabilities.operations` lists what the connection supports; every other operation answers
+/// 501 `unsupported_operation`, so a client can check before calling.
 #[utoipa::path(get, path = "/v1/connections/{conn}", tag = "connections", params(ConnPath),
-    responses((status = 200, body = ConnectionInfo), Problems))]
+    responses((status = 200, body = ConnectionInfo), LocalProblems))]
 async fn get_connection(auth: Authorized<AnyScope>) -> Json<ConnectionInfo> {
     Json(info(&auth.connection))
 }

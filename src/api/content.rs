@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite};
-use super::paths::{ItemPath, Problems, SpacePath};
+use super::paths::{Binary, ItemPath, LocalProblems, SpacePath, TooLarge, UpstreamProblems};
 use super::validate;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -28,7 +28,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
-    /// File name.
+    /// File name: not blank, no control characters, at most 1024 characters; the provider's own
+    /// rules (`capabilities.name_rules`) apply too.
+    #[param(
+        min_length = 1,
+        max_length = 1024,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// Parent folder id; the space's root when absent.
     pub parent: Option<String>,
@@ -69,21 +75,24 @@ pub async fn spool_body(
         })
 }
 
-/// Upload a file: the request body is the file's bytes. The gateway spools the body to disk,
-/// then sends it upstream with the provider's protocol (WeCom picks single or chunked upload by
-/// size). Nothing reaches the upstream unless the whole body arrived.
+/// Upload a file in one request.
+///
+/// The request body is the file's bytes (`Content-Type: application/octet-stream`). The gateway
+/// spools the body to disk, then sends it upstream with the provider's protocol (WeCom picks
+/// single or chunked upload by size). Nothing reaches the upstream unless the whole body
+/// arrived. For large files use resumable uploads.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/files", tag = "content", params(SpacePath, UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = UploadResult), (status = 413, body = crate::error::Problem, content_type = "application/problem+json"), Problems))]
+    request_body(content = inline(Binary), content_type = "application/octet-stream"),
+    responses((status = 201, body = UploadResult), TooLarge, LocalProblems, UpstreamProblems))]
 async fn upload_file(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
-    ApiQuery(q): ApiQuery<UploadQuery>,
+    ApiQuery(mut q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<UploadResult>)> {
-    validate::name("name", &q.name)?;
+    q.name = validate::name("name", &q.name)?;
     let drive = auth.drive(Operation::UploadFile)?;
     let content = spool_body(&state, &headers, body, upload_limit(&state, drive)).await?;
     let req = UploadFile {
@@ -124,17 +133,35 @@ pub fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
     Some(ByteRange::From { start, end })
 }
 
-/// Download a file's bytes, streamed from the upstream (`Range` honoured where the provider
-/// allows; see `capabilities.range_downloads`). `redirect=true` answers 302 to a short-lived
-/// upstream URL where that URL needs no secret; otherwise the bytes are streamed.
+/// Download a file's bytes.
+///
+/// Streamed from the upstream. `Range: bytes=…` is honoured where
+/// `capabilities.range_downloads` is true (206 with `Content-Range`); a range past the end is
+/// 416. `redirect=true` answers 302 to a short-lived upstream URL where that URL needs no
+/// secret; otherwise the bytes are streamed.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/content", tag = "content",
-    params(ItemPath, DownloadQuery),
+    params(ItemPath, DownloadQuery,
+        ("Range" = Option<String>, Header, description = "`bytes=<first>-[<last>]` or `bytes=-<suffix length>`; one range only (anything else is ignored and the whole file is sent). Honoured where `capabilities.range_downloads` is true.")),
     responses(
-        (status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 302, description = "Redirect to a short-lived upstream URL (redirect=true)"),
+        (status = 200, description = "The file's bytes, typed as the upstream types them where it can be trusted (`application/octet-stream` otherwise)",
+            content((inline(Binary) = "application/octet-stream"), (inline(Binary) = "*/*")),
+            headers(
+                ("Content-Length" = u64, description = "The file's size, when the upstream reports it"),
+                ("Content-Disposition" = String, description = "`attachment` with the file's name (ASCII fallback and RFC 8187 `filename*`)"),
+                ("Accept-Ranges" = String, description = "`bytes`"),
+                ("X-Content-Type-Options" = String, description = "`nosniff`"))),
+        (status = 206, description = "The requested range",
+            content((inline(Binary) = "application/octet-stream"), (inline(Binary) = "*/*")),
+            headers(
+                ("Content-Range" = String, description = "`bytes <first>-<last>/<size>` (`*` when the size is unknown)"),
+                ("Content-Length" = u64, description = "The range's length, when known"),
+                ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+                ("Accept-Ranges" = String, description = "`bytes`"),
+                ("X-Content-Type-Options" = String, description = "`nosniff`"))),
+        (status = 302, description = "Redirect to a short-lived upstream URL (`redirect=true`)",
+            headers(("Location" = String, description = "The upstream URL; it needs no credentials and expires within minutes"))),
         (status = 416, description = "The range starts past the end of the file", body = crate::error::Problem, content_type = "application/problem+json"),
-        Problems))]
+        LocalProblems, UpstreamProblems))]
 async fn download_file(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,

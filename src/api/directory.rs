@@ -7,9 +7,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiQuery, Authorized, DirectoryRead, page_request};
-use super::paths::{ConnPath, Problems};
+use super::paths::{ConnPath, LocalProblems, UpstreamProblems};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::model::rules::MAX_DIRECTORY_QUERY_CHARS;
 use crate::model::*;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,11 +23,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DirectoryParams {
-    /// Search words (name, login…).
+    #[param(schema_with = crate::model::rules::directory_words)]
     pub q: Option<String>,
     /// Only entries of this department (users; child departments for departments).
     pub department: Option<String>,
+    /// Page size, 1-1000 (default 100).
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<u32>,
+    #[param(schema_with = crate::model::rules::cursor)]
     pub cursor: Option<String>,
 }
 
@@ -36,13 +40,17 @@ async fn list(
     op: Operation,
     q: DirectoryParams,
 ) -> ApiResult<Json<Page<DirectoryEntry>>> {
-    let query = q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    if query.as_ref().is_some_and(|s| s.chars().count() > 100) {
+    // Counted before trimming, as the schema's `maxLength` counts.
+    if q.q
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_DIRECTORY_QUERY_CHARS)
+    {
         return Err(ApiError::invalid_field(
             "q",
-            "q must be at most 100 characters",
+            format!("q must be at most {MAX_DIRECTORY_QUERY_CHARS} characters"),
         ));
     }
+    let query = q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let req = DirectoryQuery {
         query,
         department: q.department.filter(|s| !s.is_empty()),
@@ -53,8 +61,12 @@ async fn list(
     ))
 }
 
+/// List the upstream's users.
+///
+/// People permissions can be granted to, optionally matching `q` or in `department`. Needs
+/// `directory:read`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/directory/users", tag = "directory", params(ConnPath, DirectoryParams),
-    responses((status = 200, body = Page<DirectoryEntry>), Problems))]
+    responses((status = 200, body = Page<DirectoryEntry>), LocalProblems, UpstreamProblems))]
 async fn list_users(
     auth: Authorized<DirectoryRead>,
     ApiQuery(q): ApiQuery<DirectoryParams>,
@@ -62,8 +74,11 @@ async fn list_users(
     list(auth, DirectoryKind::Users, Operation::ListDirectoryUsers, q).await
 }
 
+/// List the upstream's departments.
+///
+/// Optionally matching `q`, or the children of `department`. Needs `directory:read`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/directory/departments", tag = "directory", params(ConnPath, DirectoryParams),
-    responses((status = 200, body = Page<DirectoryEntry>), Problems))]
+    responses((status = 200, body = Page<DirectoryEntry>), LocalProblems, UpstreamProblems))]
 async fn list_departments(
     auth: Authorized<DirectoryRead>,
     ApiQuery(q): ApiQuery<DirectoryParams>,
@@ -77,8 +92,11 @@ async fn list_departments(
     .await
 }
 
+/// List the upstream's groups.
+///
+/// Optionally matching `q`. Needs `directory:read`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/directory/groups", tag = "directory", params(ConnPath, DirectoryParams),
-    responses((status = 200, body = Page<DirectoryEntry>), Problems))]
+    responses((status = 200, body = Page<DirectoryEntry>), LocalProblems, UpstreamProblems))]
 async fn list_groups(
     auth: Authorized<DirectoryRead>,
     ApiQuery(q): ApiQuery<DirectoryParams>,

@@ -4,7 +4,8 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -18,9 +19,14 @@ use crate::providers::{Connection, Ctx, Drive, ResponseHeaders};
 
 /// The header naming an upstream user to act as (needs the `users:act_as` scope).
 pub const ACT_AS_HEADER: &str = "x-filegate-as-user";
+/// What [`ACT_AS_HEADER`] must match (as the OpenAPI document states it).
+pub const ACT_AS_PATTERN: &str = "^[A-Za-z0-9_@.-]{1,64}$";
 
-/// `axum::Json` whose rejections are problems: 400 `invalid_json` (syntax), 400
-/// `invalid_request` (shape), 415 (content type), 413 (size).
+/// A JSON body whose rejections are problems: 400 `invalid_json` (syntax), 400
+/// `invalid_request` with the `field` (shape; a struct must be an object, see [`strict`]),
+/// 415 (content type), 413 (size, `DefaultBodyLimit`).
+///
+/// [`strict`]: super::strict
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
@@ -31,30 +37,52 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Self(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType(
+                "the request body must be JSON with Content-Type: application/json".into(),
+            ));
         }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r: BytesRejection| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge { limit: 0 }
+                } else {
+                    ApiError::bad_request("invalid_request", r.body_text())
+                }
+            })?;
+        super::strict::from_slice(&bytes).map(Self).map_err(|e| {
+            if e.syntax {
+                ApiError::BadRequest {
+                    code: "invalid_json",
+                    detail: format!("the body is not valid JSON: {}", e.message),
+                    field: None,
+                }
+            } else {
+                ApiError::BadRequest {
+                    code: "invalid_request",
+                    detail: e.message,
+                    field: e.field,
+                }
+            }
+        })
     }
 }
 
-fn json_rejection(r: JsonRejection) -> ApiError {
-    match r {
-        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
-            "the request body must be JSON with Content-Type: application/json".into(),
-        ),
-        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(
-            "invalid_json",
-            format!("the body is not valid JSON: {}", inner_text(&e.body_text())),
-        ),
-        JsonRejection::JsonDataError(e) => {
-            ApiError::bad_request("invalid_request", inner_text(&e.body_text()))
-        }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::PayloadTooLarge { limit: 0 }
-        }
-        other => ApiError::bad_request("invalid_request", other.body_text()),
-    }
+/// `application/json` or any `application/*+json`, parameters ignored (as `axum::Json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
 }
 
 /// axum prefixes serde's message with its own sentence; keep serde's part.
@@ -278,8 +306,9 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1-1000 (default 100).
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    #[param(schema_with = crate::model::rules::cursor)]
     pub cursor: Option<String>,
 }
 
@@ -325,8 +354,9 @@ where
         if !has_body {
             return Ok(Self(None));
         }
-        ApiJson::<T>::from_request(req, state)
+        // The document types the body as `null` or the object: `null` means no options.
+        ApiJson::<Option<T>>::from_request(req, state)
             .await
-            .map(|j| Self(Some(j.0)))
+            .map(|j| Self(j.0))
     }
 }

@@ -32,7 +32,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
 }
 
-/// The process is up.
+/// Liveness: the process is up.
+///
+/// Always 200 while the process serves; no authentication.
 #[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, body = Health)))]
 async fn healthz() -> Json<Health> {
     Json(Health {
@@ -40,7 +42,9 @@ async fn healthz() -> Json<Health> {
     })
 }
 
-/// The gateway can serve: its store answers. 503 otherwise.
+/// Readiness: the gateway can serve.
+///
+/// 200 when its store answers, 503 otherwise; no authentication.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     responses((status = 200, body = Readiness),
               (status = 503, body = Problem, content_type = "application/problem+json")))]
@@ -57,8 +61,10 @@ async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
     }))
 }
 
-/// Prometheus metrics: HTTP requests by route/status/latency, upstream calls by
-/// provider/operation/outcome, token fetches.
+/// Prometheus metrics.
+///
+/// HTTP requests by route/status/latency, upstream calls by provider/operation/outcome, token
+/// fetches; no authentication.
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, page_request};
-use super::paths::{ItemPath, Problems, SpacePath};
+use super::paths::{ItemPath, LocalProblems, SpacePath, UpstreamProblems};
 use super::validate;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -33,13 +33,18 @@ pub struct ListItemsQuery {
     /// Only files or only folders.
     pub kind: Option<KindFilter>,
     /// Page size, 1-1000 (default 100).
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<u32>,
+    #[param(schema_with = crate::model::rules::cursor)]
     pub cursor: Option<String>,
 }
 
-/// List a folder (files and folders in one listing).
+/// List a folder.
+///
+/// Files and folders in one listing, paged with `limit` and `cursor`; `parent` absent lists the
+/// space's root. `sort` must be one of the connection's `capabilities.sort_orders`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items", tag = "items", params(SpacePath, ListItemsQuery),
-    responses((status = 200, body = Page<Item>), Problems))]
+    responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn list_items(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -67,8 +72,12 @@ async fn list_items(
     Ok(Json(drive.list_items(&auth.ctx, &p.space, req).await?))
 }
 
+/// Read an item.
+///
+/// A file's or folder's metadata: name, kind, size, times, hashes where the upstream reports
+/// them.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
-    responses((status = 200, body = Item), Problems))]
+    responses((status = 200, body = Item), LocalProblems, UpstreamProblems))]
 async fn get_item(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -80,13 +89,17 @@ async fn get_item(
     ))
 }
 
-/// Rename, move (`parent`) and/or describe an item. Each part needs its own capability.
+/// Rename, move or describe an item.
+///
+/// Give at least one of `name`, `parent`, `description` (non-null); each needs its own
+/// capability (`rename_item`, `move_item`, `update_description`). `on_conflict` applies when
+/// the target name is taken.
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
-    request_body = UpdateItem, responses((status = 200, body = Item), Problems))]
+    request_body = UpdateItem, responses((status = 200, body = Item), LocalProblems, UpstreamProblems))]
 async fn update_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
-    ApiJson(req): ApiJson<UpdateItem>,
+    ApiJson(mut req): ApiJson<UpdateItem>,
 ) -> ApiResult<Json<Item>> {
     if req.name.is_none() && req.parent.is_none() && req.description.is_none() {
         return Err(ApiError::bad_request(
@@ -95,8 +108,8 @@ async fn update_item(
         ));
     }
     let mut drive = None;
-    if let Some(name) = &req.name {
-        validate::name("name", name)?;
+    if let Some(name) = &mut req.name {
+        *name = validate::name("name", name)?;
         drive = Some(auth.drive(Operation::RenameItem)?);
     }
     if req.parent.is_some() {
@@ -112,9 +125,12 @@ async fn update_item(
     ))
 }
 
-/// Delete an item (to the trash where the provider has one).
+/// Delete an item.
+///
+/// Moves the item to the trash where the provider has one (see `restore`), deletes it for good
+/// otherwise.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
-    responses((status = 204), Problems))]
+    responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn delete_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -125,8 +141,11 @@ async fn delete_item(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Copy an item into a folder.
+///
+/// `parent` is the target folder id, or `root`. Answers the new item.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/copy", tag = "items", params(ItemPath),
-    request_body = CopyItem, responses((status = 201, body = Item), Problems))]
+    request_body = CopyItem, responses((status = 201, body = Item), LocalProblems, UpstreamProblems))]
 async fn copy_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -139,14 +158,18 @@ async fn copy_item(
     ))
 }
 
+/// Create a folder.
+///
+/// In `parent`, or at the root of the space when it is absent. A taken name is a 409
+/// `name_conflict`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/folders", tag = "items", params(SpacePath),
-    request_body = CreateFolder, responses((status = 201, body = Item), Problems))]
+    request_body = CreateFolder, responses((status = 201, body = Item), LocalProblems, UpstreamProblems))]
 async fn create_folder(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
-    ApiJson(req): ApiJson<CreateFolder>,
+    ApiJson(mut req): ApiJson<CreateFolder>,
 ) -> ApiResult<(StatusCode, Json<Item>)> {
-    validate::name("name", &req.name)?;
+    req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateFolder)?;
     Ok((
         StatusCode::CREATED,
@@ -154,15 +177,17 @@ async fn create_folder(
     ))
 }
 
-/// Create an online document or spreadsheet.
+/// Create an online document.
+///
+/// A document, spreadsheet or slide deck, where the provider has online documents.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/documents", tag = "items", params(SpacePath),
-    request_body = CreateDocument, responses((status = 201, body = Item), Problems))]
+    request_body = CreateDocument, responses((status = 201, body = Item), LocalProblems, UpstreamProblems))]
 async fn create_document(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
-    ApiJson(req): ApiJson<CreateDocument>,
+    ApiJson(mut req): ApiJson<CreateDocument>,
 ) -> ApiResult<(StatusCode, Json<Item>)> {
-    validate::name("name", &req.name)?;
+    req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateDocument)?;
     Ok((
         StatusCode::CREATED,

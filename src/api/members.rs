@@ -8,15 +8,16 @@ use utoipa_axum::routes;
 use super::extract::{
     ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, OptionalJson, PageQuery, SharingWrite,
 };
-use super::paths::{ItemMemberPath, ItemPath, Problems};
+use super::paths::{ItemMemberPath, ItemPath, LocalProblems, UpstreamProblems};
 use super::spaces::MemberList;
 use super::validate;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::model::rules::{
+    MAX_MEMBER_ID_CHARS, MAX_MEMBERS_PER_REQUEST, MAX_MESSAGE_CHARS, MAX_WATERMARK_CHARS,
+    is_link_password,
+};
 use crate::model::*;
-
-/// Most grants one request may carry.
-const MAX_MEMBERS_PER_REQUEST: usize = 100;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -36,7 +37,7 @@ pub fn check_new_members(req: &AddMembers) -> ApiResult<()> {
         ));
     }
     for (i, m) in req.members.iter().enumerate() {
-        if m.id.is_empty() || m.id.len() > 128 {
+        if m.id.is_empty() || m.id.chars().count() > MAX_MEMBER_ID_CHARS {
             return Err(ApiError::invalid_field(
                 &format!("members[{i}].id"),
                 "member ids are 1-128 characters",
@@ -44,13 +45,17 @@ pub fn check_new_members(req: &AddMembers) -> ApiResult<()> {
         }
     }
     if let Some(msg) = &req.message {
-        validate::text("message", msg, 140)?;
+        validate::text("message", msg, MAX_MESSAGE_CHARS)?;
     }
     Ok(())
 }
 
+/// List who has access to an item.
+///
+/// Grants on the item, with `inherited` set for those granted on an ancestor. Paged with
+/// `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members", tag = "members", params(ItemPath, PageQuery),
-    responses((status = 200, body = Page<Member>), Problems))]
+    responses((status = 200, body = Page<Member>), LocalProblems, UpstreamProblems))]
 async fn list_item_members(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -65,8 +70,11 @@ async fn list_item_members(
     ))
 }
 
+/// Grant people access to an item.
+///
+/// 1-100 grants per request. Needs `sharing:write`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members", tag = "members", params(ItemPath),
-    request_body = AddMembers, responses((status = 201, body = MemberList), Problems))]
+    request_body = AddMembers, responses((status = 201, body = MemberList), LocalProblems, UpstreamProblems))]
 async fn add_item_members(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -80,8 +88,11 @@ async fn add_item_members(
     Ok((StatusCode::CREATED, Json(MemberList { items })))
 }
 
+/// Change a grant's role on an item.
+///
+/// `{member}` is `user:<id>`, `department:<id>` or `group:<id>`. Needs `sharing:write`.
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members/{member}", tag = "members",
-    params(ItemMemberPath), request_body = UpdateMember, responses((status = 200, body = Member), Problems))]
+    params(ItemMemberPath), request_body = UpdateMember, responses((status = 200, body = Member), LocalProblems, UpstreamProblems))]
 async fn update_item_member(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemMemberPath>,
@@ -96,8 +107,11 @@ async fn update_item_member(
     ))
 }
 
+/// Remove a grant from an item.
+///
+/// `{member}` is `user:<id>`, `department:<id>` or `group:<id>`. Needs `sharing:write`.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members/{member}", tag = "members",
-    params(ItemMemberPath), responses((status = 204), Problems))]
+    params(ItemMemberPath), responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn remove_item_member(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemMemberPath>,
@@ -109,9 +123,11 @@ async fn remove_item_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Who can open the item through its link, and with which role.
+/// Read an item's link sharing.
+///
+/// Who can open the item through its link (`scope`) and with which `role`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/sharing", tag = "sharing", params(ItemPath),
-    responses((status = 200, body = Sharing), Problems))]
+    responses((status = 200, body = Sharing), LocalProblems, UpstreamProblems))]
 async fn get_sharing(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -123,8 +139,11 @@ async fn get_sharing(
     ))
 }
 
+/// Change an item's link sharing.
+///
+/// `role` left out keeps the current one. Needs `sharing:write`.
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/sharing", tag = "sharing", params(ItemPath),
-    request_body = Sharing, responses((status = 200, body = Sharing), Problems))]
+    request_body = Sharing, responses((status = 200, body = Sharing), LocalProblems, UpstreamProblems))]
 async fn update_sharing(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -137,16 +156,28 @@ async fn update_sharing(
     ))
 }
 
-/// Get a share link for the item.
+/// Get a share link for an item.
+///
+/// The body is optional: `scope`, `role`, `expires_at` and `password` where the provider takes
+/// them (see `capabilities.notes`). Needs `sharing:write`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/share_link", tag = "sharing", params(ItemPath),
     request_body(content = Option<ShareLinkRequest>, description = "Optional link settings, where the provider has any"),
-    responses((status = 200, body = ShareLink), Problems))]
+    responses((status = 200, body = ShareLink), LocalProblems, UpstreamProblems))]
 async fn create_share_link(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemPath>,
     OptionalJson(body): OptionalJson<ShareLinkRequest>,
 ) -> ApiResult<Json<ShareLink>> {
     let req = body.unwrap_or_default();
+    if let Some(p) = &req.password
+        && !is_link_password(p)
+    {
+        return Err(ApiError::BadRequest {
+            code: "invalid_password",
+            detail: "link passwords are 1 to 33 letters and digits".into(),
+            field: Some("password".into()),
+        });
+    }
     Ok(Json(
         auth.drive(Operation::CreateShareLink)?
             .create_share_link(&auth.ctx, &p.space, &p.item, req)
@@ -154,9 +185,11 @@ async fn create_share_link(
     ))
 }
 
-/// Watermark and other security settings of an item.
+/// Read an item's security settings.
+///
+/// The watermark and read-only flags the upstream reports.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/security", tag = "sharing", params(ItemPath),
-    responses((status = 200, body = ItemSecurity), Problems))]
+    responses((status = 200, body = ItemSecurity), LocalProblems, UpstreamProblems))]
 async fn get_item_security(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -168,16 +201,18 @@ async fn get_item_security(
     ))
 }
 
-/// Change the watermark; absent fields stay as they are.
+/// Change an item's watermark.
+///
+/// Fields left out stay as they are. Needs `sharing:write`.
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/security", tag = "sharing", params(ItemPath),
-    request_body = ItemSecurity, responses((status = 200, body = ItemSecurity), Problems))]
+    request_body = ItemSecurity, responses((status = 200, body = ItemSecurity), LocalProblems, UpstreamProblems))]
 async fn update_item_security(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemPath>,
     ApiJson(req): ApiJson<ItemSecurity>,
 ) -> ApiResult<Json<ItemSecurity>> {
     if let Some(text) = req.watermark.as_ref().and_then(|w| w.text.as_deref()) {
-        validate::text("watermark.text", text, 64)?;
+        validate::text("watermark.text", text, MAX_WATERMARK_CHARS)?;
     }
     let drive = auth.drive(Operation::UpdateItemSecurity)?;
     Ok(Json(

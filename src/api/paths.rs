@@ -1,4 +1,6 @@
-//! Path parameters shared by the resource modules (documented once for OpenAPI).
+//! Path parameters shared by the resource modules (documented once for OpenAPI). Ids are the
+//! gateway's own opaque URL-safe tokens (`model::ids`, `rules::ID_PATTERN`): anything else is a
+//! 400 `invalid_id` (404 for upload sessions).
 
 use serde::Deserialize;
 use utoipa::{IntoParams, IntoResponses};
@@ -16,7 +18,8 @@ pub struct ConnPath {
 #[into_params(parameter_in = Path)]
 pub struct SpacePath {
     pub conn: String,
-    /// Opaque space id.
+    /// Opaque space id (URL-safe base64, as the gateway returned it).
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
 }
 
@@ -24,8 +27,10 @@ pub struct SpacePath {
 #[into_params(parameter_in = Path)]
 pub struct ItemPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
     /// Opaque item id.
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub item: String,
 }
 
@@ -33,8 +38,9 @@ pub struct ItemPath {
 #[into_params(parameter_in = Path)]
 pub struct SpaceMemberPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
-    /// `user:<id>`, `department:<id>` or `group:<id>`.
+    #[param(schema_with = crate::model::rules::member_ref)]
     pub member: String,
 }
 
@@ -42,9 +48,11 @@ pub struct SpaceMemberPath {
 #[into_params(parameter_in = Path)]
 pub struct ItemMemberPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub item: String,
-    /// `user:<id>`, `department:<id>` or `group:<id>`.
+    #[param(schema_with = crate::model::rules::member_ref)]
     pub member: String,
 }
 
@@ -52,9 +60,12 @@ pub struct ItemMemberPath {
 #[into_params(parameter_in = Path)]
 pub struct VersionPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub item: String,
     /// Opaque version id.
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub version: String,
 }
 
@@ -62,9 +73,12 @@ pub struct VersionPath {
 #[into_params(parameter_in = Path)]
 pub struct CommentPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub item: String,
     /// Opaque comment id.
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub comment: String,
 }
 
@@ -72,8 +86,10 @@ pub struct CommentPath {
 #[into_params(parameter_in = Path)]
 pub struct UploadPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
     /// Opaque upload id.
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub upload: String,
 }
 
@@ -81,17 +97,41 @@ pub struct UploadPath {
 #[into_params(parameter_in = Path)]
 pub struct PartPath {
     pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub space: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
     pub upload: String,
     /// Part number, from 1.
+    #[param(minimum = 1)]
     pub n: u32,
 }
 
-/// The error answers every authenticated route can give, all `application/problem+json`.
+/// Raw file bytes in a request or response body (OpenAPI 3.1 `contentMediaType`), never a
+/// JSON array of integers as `Vec<u8>` would be. `format: binary` too: OpenAPI 3.0 tooling
+/// (openapi-python-client's `File`, openapi-typescript's `Blob` transform) keys on it.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .content_media_type("application/octet-stream")
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Binary,
+            )))
+            .description(Some("The file's bytes"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Binary {}
+
+/// The error answers of every route that checks the caller and a connection.
 #[derive(IntoResponses)]
 #[allow(dead_code)]
-pub enum Problems {
-    /// Bad input: malformed id, JSON, query or name (`invalid_id`, `invalid_json`, `invalid_request`…).
+pub enum LocalProblems {
+    /// Bad input: malformed id, JSON, query, header or name (`invalid_id`, `invalid_json`,
+    /// `invalid_request`…), or a value the provider refuses; `field` names the input.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
     /// Missing, malformed, expired or otherwise invalid bearer token.
@@ -100,10 +140,18 @@ pub enum Problems {
     /// Missing scope, connection not granted, or the upstream refused permission.
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
-    /// Unknown connection, space or item.
+    /// Unknown connection, space, item, member or upload.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
-    /// Name conflict.
+}
+
+/// The error answers a route adds by calling the upstream (with [`LocalProblems`]), all
+/// `application/problem+json`. (500, 503 and 504, which any route can give, and 413/415 of JSON
+/// bodies are added to every operation by `api::finish`.)
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum UpstreamProblems {
+    /// Name conflict, member already present, or another state conflict upstream.
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(Problem),
     /// The upstream is rate limiting this connection; see `Retry-After`.
@@ -118,4 +166,35 @@ pub enum Problems {
     /// The upstream or the gateway timed out.
     #[response(status = 504, content_type = "application/problem+json")]
     GatewayTimeout(Problem),
+    /// The upstream's storage or file-count limit is reached (`insufficient_storage`).
+    #[response(status = 507, content_type = "application/problem+json")]
+    InsufficientStorage(Problem),
+}
+
+/// 401 only: routes that need a valid token but no connection.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum AuthProblems {
+    /// Missing, malformed, expired or otherwise invalid bearer token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+}
+
+/// 501: the connection's provider cannot do this operation.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Unsupported {
+    /// The provider cannot do this operation (`unsupported_operation`).
+    #[response(status = 501, content_type = "application/problem+json")]
+    NotImplemented(Problem),
+}
+
+/// 413: the body is larger than the gateway's or the provider's upload limit.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum TooLarge {
+    /// The body exceeds the upload limit (`capabilities.max_upload_bytes`) or the upstream
+    /// refused the file's size (`payload_too_large`).
+    #[response(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Problem),
 }

@@ -8,9 +8,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, PageQuery, page_request};
-use super::paths::{ConnPath, Problems, SpacePath};
+use super::paths::{ConnPath, LocalProblems, SpacePath, UpstreamProblems};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::model::rules::MAX_SEARCH_CHARS;
 use crate::model::*;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,7 +23,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// Search words (required).
+    /// Search words: not blank, no NUL, at most 200 characters.
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\u0000\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000]*$"
+    )]
     pub q: String,
     pub kind: Option<KindFilter>,
     /// Only items below this folder.
@@ -34,25 +40,35 @@ pub struct SearchQuery {
     pub modified_before: Option<DateTime<Utc>>,
     /// Exact instead of fuzzy matching.
     pub exact: Option<bool>,
+    /// Page size, 1-1000 (default 100).
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<u32>,
+    #[param(schema_with = crate::model::rules::cursor)]
     pub cursor: Option<String>,
 }
 
+/// Search a space.
+///
+/// Matches `q` against names (and content, creator or tags where the provider can, see
+/// `field`), optionally below `parent`, of one kind, or modified within a time window. Paged
+/// with `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/search", tag = "search", params(SpacePath, SearchQuery),
-    responses((status = 200, body = Page<Item>), Problems))]
+    responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn search(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
-    let query = q.q.trim().to_owned();
-    if query.is_empty() || query.chars().count() > 200 {
+    // Counted before trimming, as the schema's `maxLength` counts.
+    if q.q.trim().is_empty() || q.q.chars().count() > MAX_SEARCH_CHARS {
         return Err(ApiError::BadRequest {
             code: "invalid_request",
-            detail: "q must be 1-200 characters".into(),
+            detail: format!("q must be 1-{MAX_SEARCH_CHARS} characters, not only spaces"),
             field: Some("q".into()),
         });
     }
+    super::validate::text("q", &q.q, MAX_SEARCH_CHARS)?;
+    let query = q.q.trim().to_owned();
     if let (Some(a), Some(b)) = (q.modified_after, q.modified_before)
         && a > b
     {
@@ -79,9 +95,12 @@ async fn search(
     ))
 }
 
-/// Items the connection's user used recently, across spaces.
+/// List recently used items.
+///
+/// Items the connection's user opened or changed recently, across spaces, paged with `limit`
+/// and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/recent", tag = "search", params(ConnPath, PageQuery),
-    responses((status = 200, body = Page<Item>), Problems))]
+    responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn list_recent(
     auth: Authorized<FilesRead>,
     ApiQuery(q): ApiQuery<PageQuery>,

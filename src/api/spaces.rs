@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, PageQuery, SpacesAdmin};
-use super::paths::{ConnPath, Problems, SpaceMemberPath, SpacePath};
+use super::paths::{ConnPath, LocalProblems, SpaceMemberPath, SpacePath, UpstreamProblems};
 use super::validate;
 use crate::app::AppState;
 use crate::error::ApiResult;
@@ -31,14 +31,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_space_member, remove_space_member))
 }
 
-/// List spaces. WeCom has no call that lists spaces: its connections list the spaces this
-/// gateway created or was configured with (`known_spaces`). Fangcloud lists the personal,
-/// department and collaboration spaces; OneBot lists the bot's groups and friends. When some
-/// of the upstream calls that find spaces fail, the page lists what the others found and
-/// names each failed source with its problem in `partial`; only when all fail is the answer
-/// an error.
+/// List spaces.
+///
+/// WeCom has no call that lists spaces: its connections list the spaces this gateway created or
+/// was configured with (`known_spaces`). Fangcloud lists the personal, department and
+/// collaboration spaces; OneBot lists the bot's groups (and friends' private files). Paged with
+/// `limit` and `cursor`. When some of the upstream calls that find spaces fail, the page lists
+/// what the others found and names each failed source with its problem in `partial`; only when
+/// all fail is the answer an error.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces", tag = "spaces", params(ConnPath, PageQuery),
-    responses((status = 200, body = SpacePage), Problems))]
+    responses((status = 200, body = SpacePage), LocalProblems, UpstreamProblems))]
 async fn list_spaces(
     auth: Authorized<FilesRead>,
     ApiQuery(q): ApiQuery<PageQuery>,
@@ -52,13 +54,16 @@ async fn list_spaces(
 }
 
 /// Create a space.
+///
+/// Creates a space with the caller's upstream user as owner and, optionally, initial members.
+/// Needs `spaces:admin`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces", tag = "spaces", params(ConnPath), request_body = CreateSpace,
-    responses((status = 201, body = Space), Problems))]
+    responses((status = 201, body = Space), LocalProblems, UpstreamProblems))]
 async fn create_space(
     auth: Authorized<SpacesAdmin>,
-    ApiJson(req): ApiJson<CreateSpace>,
+    ApiJson(mut req): ApiJson<CreateSpace>,
 ) -> ApiResult<(StatusCode, Json<Space>)> {
-    validate::name("name", &req.name)?;
+    req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateSpace)?;
     Ok((
         StatusCode::CREATED,
@@ -66,8 +71,12 @@ async fn create_space(
     ))
 }
 
+/// Read a space.
+///
+/// Name, kind, root folder id and, where the upstream reports them, creation time and member
+/// count.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath),
-    responses((status = 200, body = Space), Problems))]
+    responses((status = 200, body = Space), LocalProblems, UpstreamProblems))]
 async fn get_space(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -80,14 +89,17 @@ async fn get_space(
 }
 
 /// Rename a space.
+///
+/// Needs `spaces:admin`. The name follows the gateway's name rules and the provider's
+/// (`capabilities.name_rules`).
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath), request_body = UpdateSpace,
-    responses((status = 200, body = Space), Problems))]
+    responses((status = 200, body = Space), LocalProblems, UpstreamProblems))]
 async fn rename_space(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
-    ApiJson(req): ApiJson<UpdateSpace>,
+    ApiJson(mut req): ApiJson<UpdateSpace>,
 ) -> ApiResult<Json<Space>> {
-    validate::name("name", &req.name)?;
+    req.name = validate::name("name", &req.name)?;
     Ok(Json(
         auth.drive(Operation::RenameSpace)?
             .rename_space(&auth.ctx, &p.space, req)
@@ -96,8 +108,10 @@ async fn rename_space(
 }
 
 /// Delete (dismiss) a space.
+///
+/// Removes the space and everything in it, as the upstream does. Needs `spaces:admin`.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath),
-    responses((status = 204), Problems))]
+    responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn delete_space(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -108,9 +122,12 @@ async fn delete_space(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Storage figures for a space (see `scope` for what they cover).
+/// Read storage figures for a space.
+///
+/// `scope` says what the figures cover: WeCom capacity is corporation-wide, Fangcloud quota is
+/// the user's, OneBot's is the group's.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/quota", tag = "spaces", params(SpacePath),
-    responses((status = 200, body = Quota), Problems))]
+    responses((status = 200, body = Quota), LocalProblems, UpstreamProblems))]
 async fn get_quota(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -122,8 +139,12 @@ async fn get_quota(
     ))
 }
 
+/// Read a space's security settings.
+///
+/// Watermark, confidential mode, default file scope and share-link rules; `reported` holds
+/// read-only settings the upstream reports.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/settings", tag = "spaces", params(SpacePath),
-    responses((status = 200, body = SpaceSettings), Problems))]
+    responses((status = 200, body = SpaceSettings), LocalProblems, UpstreamProblems))]
 async fn get_space_settings(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -135,9 +156,11 @@ async fn get_space_settings(
     ))
 }
 
-/// Change security settings; absent fields stay as they are.
+/// Change a space's security settings.
+///
+/// Fields left out stay as they are; `reported` is ignored. Needs `spaces:admin`.
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/settings", tag = "spaces", params(SpacePath), request_body = SpaceSettings,
-    responses((status = 200, body = SpaceSettings), Problems))]
+    responses((status = 200, body = SpaceSettings), LocalProblems, UpstreamProblems))]
 async fn update_space_settings(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -151,9 +174,11 @@ async fn update_space_settings(
     ))
 }
 
-/// Get an invitation link to the space.
+/// Get an invitation link to a space.
+///
+/// A link that lets people in the organisation ask to join the space. Needs `spaces:admin`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/invite_link", tag = "spaces", params(SpacePath),
-    responses((status = 200, body = ShareLink), Problems))]
+    responses((status = 200, body = ShareLink), LocalProblems, UpstreamProblems))]
 async fn create_space_invite_link(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -164,8 +189,12 @@ async fn create_space_invite_link(
     ))
 }
 
+/// List the members of a space.
+///
+/// Each grant with its unified `role` and the upstream's own `provider_role`. Paged with
+/// `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/members", tag = "members", params(SpacePath, PageQuery),
-    responses((status = 200, body = Page<Member>), Problems))]
+    responses((status = 200, body = Page<Member>), LocalProblems, UpstreamProblems))]
 async fn list_space_members(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -179,9 +208,12 @@ async fn list_space_members(
     ))
 }
 
-/// Add members to a space. A role the provider cannot express is a 400 naming the roles it can.
+/// Add members to a space.
+///
+/// 1-100 grants per request. A role the provider cannot express is a 400 naming the roles it
+/// can (`capabilities.roles`). Needs `spaces:admin`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/members", tag = "members", params(SpacePath), request_body = AddMembers,
-    responses((status = 201, body = MemberList), Problems))]
+    responses((status = 201, body = MemberList), LocalProblems, UpstreamProblems))]
 async fn add_space_members(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -195,8 +227,11 @@ async fn add_space_members(
     Ok((StatusCode::CREATED, Json(MemberList { items })))
 }
 
+/// Change a space member's role.
+///
+/// `{member}` is `user:<id>`, `department:<id>` or `group:<id>`. Needs `spaces:admin`.
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/members/{member}", tag = "members", params(SpaceMemberPath),
-    request_body = UpdateMember, responses((status = 200, body = Member), Problems))]
+    request_body = UpdateMember, responses((status = 200, body = Member), LocalProblems, UpstreamProblems))]
 async fn update_space_member(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpaceMemberPath>,
@@ -211,8 +246,11 @@ async fn update_space_member(
     ))
 }
 
+/// Remove a member from a space.
+///
+/// `{member}` is `user:<id>`, `department:<id>` or `group:<id>`. Needs `spaces:admin`.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/members/{member}", tag = "members", params(SpaceMemberPath),
-    responses((status = 204), Problems))]
+    responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn remove_space_member(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpaceMemberPath>,

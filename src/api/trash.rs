@@ -6,7 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, PageQuery};
-use super::paths::{ItemPath, Problems, SpacePath};
+use super::paths::{ItemPath, LocalProblems, SpacePath, UpstreamProblems};
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::*;
@@ -18,8 +18,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(restore_item))
 }
 
+/// List the trash of a space.
+///
+/// Deleted items with their `deleted_at`, paged with `limit` and `cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/trash", tag = "trash", params(SpacePath, PageQuery),
-    responses((status = 200, body = Page<Item>), Problems))]
+    responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn list_trash(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<SpacePath>,
@@ -34,8 +37,10 @@ async fn list_trash(
 }
 
 /// Restore an item from the trash.
+///
+/// The item returns to its former folder; answers the restored item.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/restore", tag = "trash", params(ItemPath),
-    responses((status = 200, body = Item), Problems))]
+    responses((status = 200, body = Item), LocalProblems, UpstreamProblems))]
 async fn restore_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -48,8 +53,10 @@ async fn restore_item(
 }
 
 /// Delete an item in the trash for good.
+///
+/// It cannot be restored afterwards.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/trash/{item}", tag = "trash", params(ItemPath),
-    responses((status = 204), Problems))]
+    responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn purge_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,

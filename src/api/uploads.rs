@@ -9,7 +9,9 @@ use utoipa_axum::routes;
 
 use super::content::upload_limit;
 use super::extract::{ApiJson, ApiPath, Authorized, FilesWrite};
-use super::paths::{PartPath, Problems, SpacePath, UploadPath};
+use super::paths::{
+    Binary, LocalProblems, PartPath, SpacePath, TooLarge, Unsupported, UploadPath, UpstreamProblems,
+};
 use super::validate;
 use crate::app::AppState;
 use crate::error::ApiResult;
@@ -25,17 +27,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(complete_upload))
 }
 
-/// Start a resumable upload. Send the parts with `PUT …/parts/{n}` (any order, retries
-/// allowed), then `POST …/complete`. Sessions expire after `limits.upload_session_ttl`.
+/// Start a resumable upload.
+///
+/// Send the parts with `PUT …/parts/{n}` (any order, retries allowed), then `POST …/complete`.
+/// Sessions expire after `limits.upload_session_ttl`. A `size` over the upload limit is a 413.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/uploads", tag = "uploads", params(SpacePath),
-    request_body = NewUpload, responses((status = 201, body = UploadSessionInfo), Problems))]
+    request_body = NewUpload, responses((status = 201, body = UploadSessionInfo), LocalProblems, TooLarge, Unsupported))]
 async fn create_upload(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
-    ApiJson(req): ApiJson<NewUpload>,
+    ApiJson(mut req): ApiJson<NewUpload>,
 ) -> ApiResult<(StatusCode, Json<UploadSessionInfo>)> {
-    validate::name("name", &req.name)?;
+    req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::UploadFile)?;
     let limit = upload_limit(&state, drive);
     let info = state
@@ -52,8 +56,12 @@ async fn create_upload(
     Ok((StatusCode::CREATED, Json(info)))
 }
 
+/// Read a resumable upload's state.
+///
+/// Which parts have arrived, the part size and when the session expires. Only the token subject
+/// that created it can see it.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}", tag = "uploads", params(UploadPath),
-    responses((status = 200, body = UploadSessionInfo), Problems))]
+    responses((status = 200, body = UploadSessionInfo), LocalProblems))]
 async fn get_upload(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
@@ -66,9 +74,11 @@ async fn get_upload(
     Ok(Json(state.staging().info(&s).await?))
 }
 
-/// Abort an upload and discard its parts.
+/// Abort a resumable upload.
+///
+/// Discards the session and every part received.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}", tag = "uploads", params(UploadPath),
-    responses((status = 204), Problems))]
+    responses((status = 204, description = "Aborted"), LocalProblems))]
 async fn abort_upload(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
@@ -82,10 +92,13 @@ async fn abort_upload(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Send part `n` (from 1): exactly `part_size` bytes, the last part the remainder.
+/// Send one part of a resumable upload.
+///
+/// Part `n` (from 1) is exactly `part_size` bytes, the last part the remainder. A part may be
+/// sent again; the last copy wins.
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/parts/{n}", tag = "uploads", params(PartPath),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = UploadSessionInfo), Problems))]
+    request_body(content = inline(Binary), content_type = "application/octet-stream"),
+    responses((status = 200, body = UploadSessionInfo), LocalProblems))]
 async fn put_part(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
@@ -109,10 +122,12 @@ async fn put_part(
     ))
 }
 
-/// Finish: the gateway sends the assembled file upstream. If the upstream refuses, the
-/// session stays and `complete` may be retried.
+/// Finish a resumable upload.
+///
+/// The gateway sends the assembled file upstream. Missing parts are a 409 `upload_incomplete`.
+/// If the upstream refuses, the session stays and `complete` may be retried.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/complete", tag = "uploads", params(UploadPath),
-    responses((status = 201, body = UploadResult), Problems))]
+    responses((status = 201, body = UploadResult), TooLarge, LocalProblems, UpstreamProblems))]
 async fn complete_upload(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,

@@ -3,30 +3,10 @@
 
 use crate::error::{ApiError, ApiResult};
 
-/// Longest name the gateway accepts from anyone, in bytes, before provider rules apply.
-pub const MAX_NAME_BYTES: usize = 1024;
-
-/// A name must be non-empty, not only spaces, free of control characters and not absurdly long.
-pub fn name(field: &str, value: &str) -> ApiResult<()> {
-    let bad = |detail: &str| ApiError::BadRequest {
-        code: "invalid_name",
-        detail: detail.to_owned(),
-        field: Some(field.to_owned()),
-    };
-    if value.trim().is_empty() {
-        return Err(bad("the name must not be empty"));
-    }
-    if value.len() > MAX_NAME_BYTES {
-        return Err(ApiError::BadRequest {
-            code: "name_too_long",
-            detail: format!("the name must be at most {MAX_NAME_BYTES} bytes"),
-            field: Some(field.to_owned()),
-        });
-    }
-    if value.chars().any(char::is_control) {
-        return Err(bad("the name must not contain control characters"));
-    }
-    Ok(())
+/// The one name policy ([`crate::names`]): returns the name in NFC, which is what goes
+/// upstream, or the 400 naming the broken rule.
+pub fn name(field: &str, value: &str) -> ApiResult<String> {
+    crate::names::checked(field, value)
 }
 
 /// Free text (descriptions, comments, messages) up to `max` characters.

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::content::{spool_body, upload_limit};
 use super::extract::{ApiPath, Authorized, FilesRead, FilesWrite};
-use super::paths::{ItemPath, Problems, VersionPath};
+use super::paths::{Binary, ItemPath, LocalProblems, TooLarge, UpstreamProblems, VersionPath};
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::*;
@@ -21,8 +21,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(promote_version))
 }
 
+/// List a file's versions.
+///
+/// The current content and the versions the upstream keeps, newest first.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions", tag = "versions", params(ItemPath),
-    responses((status = 200, body = Page<Version>), Problems))]
+    responses((status = 200, body = Page<Version>), LocalProblems, UpstreamProblems))]
 async fn list_versions(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
@@ -34,10 +37,13 @@ async fn list_versions(
     ))
 }
 
-/// Upload new content for an existing file, keeping the old content as a version.
+/// Upload new content for a file.
+///
+/// The request body is the new bytes; the old content is kept as a version where the upstream
+/// keeps versions.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions", tag = "versions", params(ItemPath),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = UploadResult), Problems))]
+    request_body(content = inline(Binary), content_type = "application/octet-stream"),
+    responses((status = 201, body = UploadResult), TooLarge, LocalProblems, UpstreamProblems))]
 async fn upload_version(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
@@ -57,8 +63,11 @@ async fn upload_version(
     ))
 }
 
+/// Read one version of a file.
+///
+/// Size, hash, author and time of that version.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}", tag = "versions",
-    params(VersionPath), responses((status = 200, body = Version), Problems))]
+    params(VersionPath), responses((status = 200, body = Version), LocalProblems, UpstreamProblems))]
 async fn get_version(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<VersionPath>,
@@ -71,9 +80,11 @@ async fn get_version(
     ))
 }
 
-/// Make an old version the current content.
+/// Make an old version current.
+///
+/// The version's content becomes the file's current content; answers the file.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}/promote", tag = "versions",
-    params(VersionPath), responses((status = 200, body = Item), Problems))]
+    params(VersionPath), responses((status = 200, body = Item), LocalProblems, UpstreamProblems))]
 async fn promote_version(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<VersionPath>,
@@ -86,8 +97,11 @@ async fn promote_version(
     ))
 }
 
+/// Delete an old version.
+///
+/// The current content cannot be deleted this way.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}", tag = "versions",
-    params(VersionPath), responses((status = 204), Problems))]
+    params(VersionPath), responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn delete_version(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<VersionPath>,

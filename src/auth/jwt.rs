@@ -27,12 +27,20 @@ pub struct Claims {
     pub iat: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+    /// RFC 7519 §4.1.3: one audience or an array of them (jsonwebtoken checks membership).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
     #[serde(default)]
     pub scope: String,
     #[serde(default)]
     pub connections: ConnectionsClaim,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -141,6 +149,7 @@ impl Verifier {
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
+        reject_critical_extensions(token)?;
         let header = decode_header(token).map_err(|_| {
             unauthorized(
                 "malformed_token",
@@ -220,6 +229,44 @@ impl Verifier {
     }
 }
 
+/// RFC 7515 §4.1.11: a `crit` header lists extensions the recipient must understand, or reject
+/// the token. filegate understands none, so any `crit` is refused (jsonwebtoken ignores it).
+fn reject_critical_extensions(token: &str) -> Result<(), ApiError> {
+    use base64::Engine;
+    let malformed = || {
+        unauthorized(
+            "malformed_token",
+            "the bearer token is not a well-formed JWT",
+        )
+    };
+    let first = token.split('.').next().ok_or_else(malformed)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(first.trim_end_matches('='))
+        .map_err(|_| malformed())?;
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+    match header.get("crit") {
+        None => Ok(()),
+        Some(crit) => {
+            let names: Vec<&str> = crit
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            Err(unauthorized(
+                "unsupported_critical_header",
+                &if names.is_empty() {
+                    "the token's 'crit' header is malformed (RFC 7515 §4.1.11)".to_owned()
+                } else {
+                    format!(
+                        "the token requires extensions this gateway does not understand: {}",
+                        names.join(", ")
+                    )
+                },
+            ))
+        }
+    }
+}
+
 fn caller_from(claims: Claims) -> Result<Caller, ApiError> {
     if claims.sub.is_empty() {
         return Err(unauthorized("invalid_claims", "the token's 'sub' is empty"));
@@ -282,7 +329,7 @@ pub fn mint(secret: &SecretString, req: &MintRequest) -> Result<String, String> 
         nbf: None,
         iat: Some(now),
         iss: req.issuer.clone(),
-        aud: req.audience.clone(),
+        aud: req.audience.clone().map(Audience::One),
         scope: req.scopes.join(" "),
         connections: ConnectionsClaim::Many(req.connections.clone()),
     };

@@ -4,7 +4,7 @@
 
 mod jwt;
 
-pub use jwt::{Claims, MintRequest, Verifier, mint};
+pub use jwt::{Audience, Claims, MintRequest, Verifier, mint};
 
 use std::collections::BTreeSet;
 

@@ -14,7 +14,7 @@ use crate::model::Provider;
 
 const VERSION: u8 = 1;
 /// Ids come from URLs; anything longer than this is not one of ours.
-const MAX_ENCODED_LEN: usize = 2048;
+const MAX_ENCODED_LEN: usize = super::rules::MAX_ID_CHARS;
 
 /// What an id names; a space id is never accepted where an item id is expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,6 +22,13 @@ pub enum ItemKind {
 
 /// A file or folder.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "AWlmBGZpbGUFMTAwMDE", "space_id": "AXNmCHBlcnNvbmFsBDIwMDE", "parent_id": "AWlmBmZvbGRlcgMzMDA",
+    "name": "report.pdf", "kind": "file", "size": 48213,
+    "created_at": "2026-05-04T08:12:00Z", "modified_at": "2026-05-06T17:40:31Z",
+    "sha1": "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
+    "owner": {"type": "user", "id": "2001", "name": "Li Wei"}
+})))]
 pub struct Item {
     pub id: String,
     pub space_id: String,
@@ -105,6 +112,7 @@ pub struct CreateFolder {
     /// Parent folder id; omit for the root of the space.
     #[serde(default)]
     pub parent: Option<String>,
+    #[schema(schema_with = super::rules::name)]
     pub name: String,
 }
 
@@ -121,22 +129,28 @@ pub enum DocumentKind {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDocument {
+    /// Parent folder id; omit for the root of the space.
     #[serde(default)]
     pub parent: Option<String>,
+    #[schema(schema_with = super::rules::name)]
     pub name: String,
     pub kind: DocumentKind,
 }
 
-/// Body of `PATCH …/items/{item}`: rename, move, describe — any combination.
+/// Body of `PATCH …/items/{item}`: rename, move, describe — any combination, at least one of
+/// `name`, `parent`, `description` given and not null.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[schema(min_properties = 1)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateItem {
     #[serde(default)]
+    #[schema(schema_with = super::rules::new_name)]
     pub name: Option<String>,
     /// New parent folder id; use the space id's root by passing `"root"`.
     #[serde(default)]
     pub parent: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = super::rules::description)]
     pub description: Option<String>,
     /// When moving onto a taken name.
     #[serde(default)]
@@ -162,6 +176,13 @@ pub struct DownloadQuery {
 
 /// The answer to an upload.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({"item": {
+    "id": "AWlmBGZpbGUFMTAwMDE", "space_id": "AXNmCHBlcnNvbmFsBDIwMDE", "parent_id": "AWlmBmZvbGRlcgMzMDA",
+    "name": "report.pdf", "kind": "file", "size": 48213,
+    "created_at": "2026-05-04T08:12:00Z", "modified_at": "2026-05-06T17:40:31Z",
+    "sha1": "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
+    "owner": {"type": "user", "id": "2001", "name": "Li Wei"}
+}, "instant": false, "method": "single"})))]
 pub struct UploadResult {
     pub item: Item,
     /// The upstream already had these bytes and created the file without receiving them
@@ -200,6 +221,7 @@ pub struct Comment {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
+    #[schema(schema_with = super::rules::comment)]
     pub content: String,
 }
 

@@ -54,7 +54,7 @@ impl Principal {
                 )));
             }
         };
-        if id.is_empty() || id.len() > 128 {
+        if id.is_empty() || id.chars().count() > super::rules::MAX_MEMBER_ID_CHARS {
             return Err(crate::error::ApiError::InvalidId(
                 "member id must be 1-128 characters".into(),
             ));
@@ -69,6 +69,10 @@ impl Principal {
 
 /// A grant on a space or an item.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "principal": {"type": "user", "id": "2001", "name": "Li Wei"},
+    "role": "editor", "provider_role": "editor", "inherited": false
+})))]
 pub struct Member {
     pub principal: Principal,
     pub role: Role,
@@ -85,6 +89,7 @@ pub struct Member {
 pub struct NewMember {
     #[serde(rename = "type")]
     pub kind: PrincipalKind,
+    #[schema(schema_with = super::rules::member_id)]
     pub id: String,
     pub role: Role,
     /// Use this exact upstream role instead of mapping `role` (for roles outside the ladder,
@@ -97,9 +102,11 @@ pub struct NewMember {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMembers {
+    /// 1-100 grants.
+    #[schema(min_items = 1, max_items = 100)]
     pub members: Vec<NewMember>,
-    /// A note sent with the invitation, where the upstream has one.
     #[serde(default)]
+    #[schema(schema_with = super::rules::message)]
     pub message: Option<String>,
 }
 
@@ -140,6 +147,7 @@ pub struct Sharing {
 
 /// A share or invitation link.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({"url": "https://drive.example.com/share/7f3a9c", "expires_at": "2026-06-30T15:59:59Z"})))]
 pub struct ShareLink {
     pub url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,6 +165,7 @@ pub struct ShareLinkRequest {
     #[serde(default)]
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(default)]
+    #[schema(schema_with = super::rules::link_password)]
     pub password: Option<String>,
 }
 

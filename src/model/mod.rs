@@ -5,6 +5,7 @@ pub mod cursor;
 pub mod ids;
 mod items;
 mod members;
+pub mod rules;
 mod spaces;
 
 pub use capabilities::*;

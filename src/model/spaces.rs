@@ -19,6 +19,10 @@ pub enum SpaceKind {
 
 /// A top-level container of items.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "AXN3BHMuMTI", "name": "Design team", "kind": "team", "root_id": "AWl3BHMuMTIEcm9vdA",
+    "created_at": "2026-03-01T09:00:00Z", "member_count": 12
+})))]
 pub struct Space {
     pub id: String,
     pub name: String,
@@ -115,6 +119,7 @@ impl Discovered {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSpace {
+    #[schema(schema_with = super::rules::name)]
     pub name: String,
     /// Initial members besides the creator.
     #[serde(default)]
@@ -125,6 +130,7 @@ pub struct CreateSpace {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSpace {
+    #[schema(schema_with = super::rules::name)]
     pub name: String,
 }
 
@@ -203,6 +209,7 @@ pub struct ItemSecurity {
 #[serde(deny_unknown_fields)]
 pub struct Watermark {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = super::rules::watermark_text)]
     pub text: Option<String>,
     /// `low` or `high`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

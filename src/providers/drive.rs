@@ -64,6 +64,25 @@ impl ResponseHeaders {
     }
 }
 
+/// Every sort order of [`SortOrder`], for adapters that support them all.
+pub const EVERY_SORT_ORDER: [SortOrder; 6] = [
+    SortOrder::NameAsc,
+    SortOrder::NameDesc,
+    SortOrder::SizeAsc,
+    SortOrder::SizeDesc,
+    SortOrder::ModifiedAsc,
+    SortOrder::ModifiedDesc,
+];
+
+/// Whether a listing's `kind` filter keeps `item` (for upstreams that cannot filter).
+pub fn kind_admits(kind: KindFilter, item: &Item) -> bool {
+    match kind {
+        KindFilter::All => true,
+        KindFilter::Folder => item.kind == ItemKind::Folder,
+        KindFilter::File => item.kind != ItemKind::Folder,
+    }
+}
+
 /// A requested byte range (`Range: bytes=start-end`, end inclusive; suffix ranges resolved by
 /// the adapter once it knows the size).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -103,6 +103,8 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
             access_token: Some(SecretString::from(super::onebot::demo::ACCESS_TOKEN)),
         }),
     });
+    // The sandbox's other settings are fixed, but its limits can be tried out.
+    config.limits = crate::config::limits_from_env(config.limits).map_err(|e| e.to_string())?;
     config.validate().map_err(|e| e.to_string())?;
     let gateway = crate::app::spawn(config, listen)
         .await

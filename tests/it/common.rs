@@ -176,3 +176,11 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A loopback port nothing listens on (for a gateway process started by a test).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use filegate::sandbox::wecom::demo;
 use serde_json::{Value, json};
 
-use crate::common::sim_fault;
+use crate::common::{ALL_SCOPES, sim_fault, token};
 use crate::wecom::env::{Env, env, env_with};
 
 /// A reqwest client that advertises and decodes exactly one encoding (or none).
@@ -57,7 +57,10 @@ async fn decoded_json(req: reqwest::RequestBuilder, encoding: &str) -> (u16, Str
     (status, ct, body)
 }
 
-async fn each_encoding(e: &Env, what: &str, make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder) -> Vec<(u16, String, Value)> {
+async fn each_encoding(
+    what: &str,
+    make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+) -> Vec<(u16, String, Value)> {
     let mut out = Vec::new();
     for enc in ENCODINGS {
         let c = decoding_client(enc);
@@ -69,14 +72,13 @@ async fn each_encoding(e: &Env, what: &str, make: impl Fn(&reqwest::Client) -> r
         );
         out.push(r);
     }
-    let _ = e;
     out
 }
 
 #[tokio::test]
 async fn a_success_decodes_under_every_encoding() {
     let e = env().await;
-    for (status, _, body) in each_encoding(&e, "list connections", |c| {
+    for (status, _, body) in each_encoding("list connections", |c| {
         c.get(e.gw.url("/v1/connections")).bearer_auth(&e.token)
     })
     .await
@@ -89,15 +91,17 @@ async fn a_success_decodes_under_every_encoding() {
 #[tokio::test]
 async fn a_handler_problem_decodes_under_every_encoding() {
     let e = env().await;
-    for (status, _, body) in each_encoding(&e, "unknown connection", |c| {
-        c.get(e.gw.url("/v1/connections/nope")).bearer_auth(&e.token)
+    let any = token(ALL_SCOPES, "*");
+    for (status, _, body) in each_encoding("unknown connection", |c| {
+        c.get(e.gw.url("/v1/connections/nope")).bearer_auth(&any)
     })
     .await
     {
         assert_eq!(status, 404);
         assert_eq!(body["code"], "connection_not_found");
     }
-    for (status, _, body) in each_encoding(&e, "no token", |c| c.get(e.gw.url("/v1/connections"))).await {
+    for (status, _, body) in each_encoding("no token", |c| c.get(e.gw.url("/v1/connections"))).await
+    {
         assert_eq!(status, 401);
         assert_eq!(body["status"], 401);
     }
@@ -107,7 +111,7 @@ async fn a_handler_problem_decodes_under_every_encoding() {
 async fn problems_made_by_layers_decode_under_every_encoding() {
     let e = env_with(Default::default(), |c| c.limits.max_json_bytes = 1024).await;
     // 404 from the router's fallback.
-    for (status, _, body) in each_encoding(&e, "route fallback", |c| {
+    for (status, _, body) in each_encoding("route fallback", |c| {
         c.get(e.gw.url("/v1/nowhere")).bearer_auth(&e.token)
     })
     .await
@@ -116,7 +120,7 @@ async fn problems_made_by_layers_decode_under_every_encoding() {
         assert_eq!(body["code"], "route_not_found");
     }
     // 405 from the method router.
-    for (status, _, body) in each_encoding(&e, "wrong method", |c| {
+    for (status, _, body) in each_encoding("wrong method", |c| {
         c.put(e.gw.url("/v1/connections")).bearer_auth(&e.token)
     })
     .await
@@ -126,7 +130,7 @@ async fn problems_made_by_layers_decode_under_every_encoding() {
     }
     // 413 from the JSON body limit.
     let big = json!({ "name": "x".repeat(4096) });
-    for (status, _, body) in each_encoding(&e, "json body limit", |c| {
+    for (status, _, body) in each_encoding("json body limit", |c| {
         c.post(e.surl("/folders")).bearer_auth(&e.token).json(&big)
     })
     .await
@@ -153,11 +157,17 @@ async fn shed_load_and_timeouts_decode_under_every_encoding() {
         let slow = tokio::spawn(async move { slow.send().await.map(|r| r.status().as_u16()) });
         tokio::time::sleep(Duration::from_millis(250)).await;
         let (status, ct, body) = decoded_json(
-            decoding_client(enc).get(e.surl("/items")).bearer_auth(&e.token),
+            decoding_client(enc)
+                .get(e.surl("/items"))
+                .bearer_auth(&e.token),
             enc,
         )
         .await;
-        assert_eq!((status, ct.as_str()), (503, "application/problem+json"), "{enc}: {body}");
+        assert_eq!(
+            (status, ct.as_str()),
+            (503, "application/problem+json"),
+            "{enc}: {body}"
+        );
         assert_eq!(body["code"], "overloaded");
         // The slow one runs into the request timeout: a 504 problem that must decode too.
         let slow_status = slow.await.unwrap().unwrap();
@@ -170,7 +180,9 @@ async fn shed_load_and_timeouts_decode_under_every_encoding() {
     .await;
     for enc in ["gzip", "br"] {
         let (status, _, body) = decoded_json(
-            decoding_client(enc).get(e.surl("/items")).bearer_auth(&e.token),
+            decoding_client(enc)
+                .get(e.surl("/items"))
+                .bearer_auth(&e.token),
             enc,
         )
         .await;
@@ -206,7 +218,10 @@ async fn a_download_is_never_compressed_and_its_bytes_are_exact() {
             .await
             .unwrap();
         assert_eq!(res.status(), 206, "{enc}");
-        assert_eq!(&res.bytes().await.unwrap()[..], &demo::README_CONTENT.as_bytes()[..7]);
+        assert_eq!(
+            &res.bytes().await.unwrap()[..],
+            &demo::README_CONTENT.as_bytes()[..7]
+        );
     }
 }
 
@@ -214,13 +229,17 @@ async fn a_download_is_never_compressed_and_its_bytes_are_exact() {
 /// match its `Content-Encoding`.
 #[tokio::test]
 async fn curl_compressed_reads_a_problem() {
-    if std::process::Command::new("curl").arg("--version").output().is_err() {
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("curl not installed; skipped");
         return;
     }
     let e = env().await;
     let url = e.gw.url("/v1/connections/nope");
-    let token = e.token.clone();
+    let token = token(ALL_SCOPES, "*");
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("curl")
             .args(["-sS", "--compressed", "-H"])

@@ -6,12 +6,18 @@ mod common;
 mod pg;
 
 mod auth;
+mod behaviour;
 mod check_order;
 mod encoding;
+mod env;
 mod fangcloud;
+mod frontdoor;
+mod jwt_claims;
+mod names;
 mod onebot;
 mod openapi;
 mod operations;
+mod process;
 mod store;
 mod tokens;
 pub mod wecom;

@@ -75,17 +75,7 @@ impl Items for FangcloudDrive {
                 &q,
             )
             .await?;
-        // The upstream pages folders first, then files.
-        let items = l
-            .folders
-            .iter()
-            .chain(l.files.iter())
-            .map(|w| item(w, sp))
-            .collect();
-        Ok(Page {
-            items,
-            next_cursor: next_cursor(&l.paging, page_id, capacity),
-        })
+        Ok(listing_page(&l, sp, page_id, capacity))
     }
 
     async fn get_item(&self, ctx: &Ctx, space: &str, id: &str) -> ApiResult<Item> {

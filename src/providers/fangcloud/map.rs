@@ -276,7 +276,9 @@ pub fn comment(c: &WireComment, file: i64) -> Comment {
 
 /// Document: names are 1 to 222 characters and contain none of `/ ? : * " > < \`.
 pub const MAX_NAME_CHARS: usize = 222;
-const FORBIDDEN: &[char] = &['/', '?', ':', '*', '"', '>', '<', '\\'];
+/// Document, `name`: none of `/ ? : * " > < \`; `|` too, which folder paths forbid (a folder
+/// named with it could not be reached by path).
+const FORBIDDEN: &[char] = &['/', '?', ':', '*', '"', '>', '<', '\\', '|'];
 /// Document, `target_folder_path`: each folder none of `/ ? : * " > < |` and not ending in
 /// `.`; `\` is refused too (it is forbidden in names).
 const FORBIDDEN_IN_PATHS: &[char] = &['?', ':', '*', '"', '>', '<', '|', '\\'];
@@ -300,7 +302,9 @@ pub fn check_name(field: &str, name: &str) -> ApiResult<()> {
     if let Some(c) = name.chars().find(|c| FORBIDDEN.contains(c)) {
         return Err(ApiError::BadRequest {
             code: "invalid_name",
-            detail: format!("Fangcloud names cannot contain '{c}' (nor any of / ? : * \" > < \\)"),
+            detail: format!(
+                "Fangcloud names cannot contain '{c}' (nor any of / ? : * \" > < \\ |)"
+            ),
             field: Some(field.to_owned()),
         });
     }
@@ -521,13 +525,13 @@ mod tests {
             check_name("name", &"a".repeat(223)).unwrap_err().code(),
             "name_too_long"
         );
-        for c in ["/", "?", ":", "*", "\"", ">", "<", "\\"] {
+        for c in ["/", "?", ":", "*", "\"", ">", "<", "\\", "|"] {
             assert_eq!(
                 check_name("name", &format!("a{c}b")).unwrap_err().code(),
                 "invalid_name"
             );
         }
-        assert!(check_name("name", "a|b.").is_ok());
+        assert!(check_name("name", "ab.").is_ok());
         assert_eq!(
             check_path("p", "/会议/9.25/研发/").unwrap(),
             ["会议", "9.25", "研发"]

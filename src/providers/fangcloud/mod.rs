@@ -21,7 +21,7 @@ mod versions;
 
 use self::client::*;
 use self::map::*;
-use super::{Adapter, Deps};
+use super::{Adapter, Deps, EVERY_SORT_ORDER};
 use crate::config::FangcloudConfig;
 use crate::model::*;
 use crate::tokens::TokenHealth;
@@ -84,14 +84,7 @@ fn capabilities() -> Capabilities {
         max_name_length: MAX_NAME_CHARS as u32,
         name_rules: "1 to 222 characters, none of / ? : * \" > < \\; folders of a path (parent \"/a/b\") also no | and no trailing '.'".into(),
         roles: LADDER.to_vec(),
-        sort_orders: vec![
-            SortOrder::NameAsc,
-            SortOrder::NameDesc,
-            SortOrder::SizeAsc,
-            SortOrder::SizeDesc,
-            SortOrder::ModifiedAsc,
-            SortOrder::ModifiedDesc,
-        ],
+        sort_orders: EVERY_SORT_ORDER.to_vec(),
         range_downloads: true,
         acts_as_users: true,
         notes: vec![

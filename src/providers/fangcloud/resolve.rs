@@ -44,6 +44,44 @@ pub(super) fn next_cursor(paging: &Paging, page_id: i64, capacity: u32) -> Optio
         .map(|p| cursor::encode(&PageCursor { p, c: capacity }))
 }
 
+/// A `folder/children`-shaped listing as a page: the upstream pages folders first, then files.
+pub(super) fn listing_page(l: &Listing, sp: SpaceRef, page_id: i64, capacity: u32) -> Page<Item> {
+    Page {
+        items: l
+            .folders
+            .iter()
+            .chain(l.files.iter())
+            .map(|w| item(w, sp))
+            .collect(),
+        next_cursor: next_cursor(&l.paging, page_id, capacity),
+    }
+}
+
+/// Reads one item per reference, [`FAN_OUT`] at a time, in order; an item the upstream no
+/// longer finds (404) is left out.
+pub(super) async fn read_each<F, Fut>(refs: Vec<ItemRef>, read: F) -> ApiResult<Vec<WireItem>>
+where
+    F: Fn(ItemRef) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<WireItem>>,
+{
+    use futures::{StreamExt, TryStreamExt};
+    let found: Vec<Option<WireItem>> = futures::stream::iter(refs)
+        .map(|it| {
+            let read = read(it);
+            async move {
+                match read.await {
+                    Ok(w) => Ok(Some(w)),
+                    Err(e) if e.status().as_u16() == 404 => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+        })
+        .buffered(FAN_OUT)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
 /// The item an operation acts on: its space, its reference and the upstream's record of it.
 pub(super) struct Target {
     pub sp: SpaceRef,

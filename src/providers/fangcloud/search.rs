@@ -1,7 +1,6 @@
 //! `item/search` within a space and `file/recent_items` across spaces.
 
 use async_trait::async_trait;
-use futures::{StreamExt, TryStreamExt};
 
 use super::FangcloudDrive;
 use super::client::*;
@@ -108,18 +107,8 @@ impl Search for FangcloudDrive {
             .take(page.limit as usize)
             .collect();
         // Recent items span spaces: each one's info says which.
-        let infos: Vec<Option<WireItem>> = futures::stream::iter(chosen)
-            .map(|it| async move {
-                match self.info(ctx, it).await {
-                    Ok(w) => Ok(Some(w)),
-                    Err(e) if e.status().as_u16() == 404 => Ok(None),
-                    Err(e) => Err(e),
-                }
-            })
-            .buffered(FAN_OUT)
-            .try_collect()
-            .await?;
-        let foreign = infos.iter().flatten().any(|w| {
+        let infos = read_each(chosen, |it| self.info(ctx, it)).await?;
+        let foreign = infos.iter().any(|w| {
             w.space.as_ref().is_none_or(|s| s.kind != "department")
                 && w.owned_by.as_ref().is_some_and(|o| o.id != me)
         });
@@ -135,7 +124,6 @@ impl Search for FangcloudDrive {
         Ok(Page {
             items: infos
                 .iter()
-                .flatten()
                 .map(|w| item(w, self.space_of(w, me, &shared)))
                 .collect(),
             next_cursor: more.then(|| cursor::encode(&(offset + page.limit as usize))),

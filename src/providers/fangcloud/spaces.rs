@@ -71,34 +71,14 @@ impl Spaces for FangcloudDrive {
                 let u = self.user_info(ctx).await?;
                 Ok(quota("user", u.space_total, u.space_used))
             }
-            SpaceRef::Department(d) => {
-                let h: Holder = self
-                    .client
-                    .get(
-                        ctx,
-                        "admin/department/info",
-                        &format!("admin/department/{d}/info"),
-                        &[],
-                    )
-                    .await?;
-                Ok(quota("space", h.space_total, h.space_used))
-            }
+            SpaceRef::Department(d) => self.department_quota(ctx, d).await,
             SpaceRef::Collab(f) => {
                 let w = self.info(ctx, ItemRef::Folder(f)).await?;
                 if let Some(s) = &w.space
                     && s.kind == "department"
                     && let Some(d) = s.id
                 {
-                    let h: Holder = self
-                        .client
-                        .get(
-                            ctx,
-                            "admin/department/info",
-                            &format!("admin/department/{d}/info"),
-                            &[],
-                        )
-                        .await?;
-                    return Ok(quota("space", h.space_total, h.space_used));
+                    return self.department_quota(ctx, d).await;
                 }
                 let owner = w.owned_by.map(|o| o.id).ok_or_else(|| {
                     crate::error::UpstreamError::malformed(
@@ -165,6 +145,20 @@ impl FangcloudDrive {
                 member_count: None,
             })
             .collect())
+    }
+
+    /// A department space's quota (`admin/department/{id}/info`, enterprise token).
+    async fn department_quota(&self, ctx: &Ctx, d: i64) -> ApiResult<Quota> {
+        let h: Holder = self
+            .client
+            .get(
+                ctx,
+                "admin/department/info",
+                &format!("admin/department/{d}/info"),
+                &[],
+            )
+            .await?;
+        Ok(quota("space", h.space_total, h.space_used))
     }
 
     pub(super) async fn user_info(&self, ctx: &Ctx) -> ApiResult<UserInfo> {

@@ -1,7 +1,6 @@
 //! The acting user's trash, as far as it holds items of the space.
 
 use async_trait::async_trait;
-use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
 use super::FangcloudDrive;
@@ -38,19 +37,9 @@ impl Trash for FangcloudDrive {
             .map(|w| ItemRef::Folder(w.id))
             .chain(l.files.iter().map(|w| ItemRef::File(w.id)))
             .collect();
-        let found: Vec<Option<WireItem>> = futures::stream::iter(refs)
-            .map(|it| async move {
-                match self.trashed_in(ctx, sp, it).await {
-                    Ok(w) => Ok(Some(w)),
-                    Err(e) if e.status().as_u16() == 404 => Ok(None),
-                    Err(e) => Err(e),
-                }
-            })
-            .buffered(FAN_OUT)
-            .try_collect()
-            .await?;
+        let found = read_each(refs, |it| self.trashed_in(ctx, sp, it)).await?;
         Ok(Page {
-            items: found.iter().flatten().map(|w| item(w, sp)).collect(),
+            items: found.iter().map(|w| item(w, sp)).collect(),
             next_cursor: next_cursor(&l.paging, page_id, capacity),
         })
     }

@@ -11,6 +11,7 @@ use super::map::*;
 use super::resolve::*;
 use crate::error::{ApiError, ApiResult, UpstreamError};
 use crate::model::*;
+use crate::names::same;
 use crate::providers::*;
 use crate::spool::Spooled;
 
@@ -172,8 +173,8 @@ impl OnebotDrive {
             .await
             .map_err(parent_not_found)?;
         let taken = |n: &str| {
-            existing.files.iter().any(|f| f.file_name == n)
-                || existing.folders.iter().any(|f| f.folder_name == n)
+            existing.files.iter().any(|f| same(&f.file_name, n))
+                || existing.folders.iter().any(|f| same(&f.folder_name, n))
         };
         let mut name = req.name.clone();
         let mut replaced = Vec::new();
@@ -188,7 +189,11 @@ impl OnebotDrive {
                     name = free;
                 }
                 OnConflict::Replace => {
-                    if existing.folders.iter().any(|f| f.folder_name == req.name) {
+                    if existing
+                        .folders
+                        .iter()
+                        .any(|f| same(&f.folder_name, &req.name))
+                    {
                         return Err(ApiError::Conflict {
                             code: "name_conflict",
                             detail: format!(
@@ -200,7 +205,7 @@ impl OnebotDrive {
                     replaced = existing
                         .files
                         .iter()
-                        .filter(|f| f.file_name == req.name)
+                        .filter(|f| same(&f.file_name, &req.name))
                         .map(|f| (f.file_id.clone(), f.busid))
                         .collect();
                 }

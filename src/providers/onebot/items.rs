@@ -22,11 +22,7 @@ impl Items for OnebotDrive {
             .items(space, group, &folder)
             .await
             .map_err(parent_not_found)?;
-        items.retain(|i| match req.kind {
-            KindFilter::All => true,
-            KindFilter::Folder => i.kind == ItemKind::Folder,
-            KindFilter::File => i.kind != ItemKind::Folder,
-        });
+        items.retain(|i| kind_admits(req.kind, i));
         sort_items(&mut items, req.sort.unwrap_or_default());
         paginate(items, &req.page)
     }

@@ -13,7 +13,9 @@ mod spaces;
 
 use self::client::*;
 use self::map::*;
-use super::{Adapter, Comments, Deps, Directory, Members, Search, Trash, Versions};
+use super::{
+    Adapter, Comments, Deps, Directory, EVERY_SORT_ORDER, Members, Search, Trash, Versions,
+};
 use crate::config::OnebotConfig;
 use crate::model::*;
 use crate::tokens::TokenHealth;
@@ -49,14 +51,7 @@ fn capabilities(cfg: &OnebotConfig) -> Capabilities {
         max_name_length: MAX_NAME_BYTES as u32,
         name_rules: NAME_RULES.into(),
         roles: Vec::new(),
-        sort_orders: vec![
-            SortOrder::NameAsc,
-            SortOrder::NameDesc,
-            SortOrder::SizeAsc,
-            SortOrder::SizeDesc,
-            SortOrder::ModifiedAsc,
-            SortOrder::ModifiedDesc,
-        ],
+        sort_orders: EVERY_SORT_ORDER.to_vec(),
         range_downloads: true,
         acts_as_users: false,
         notes: vec![

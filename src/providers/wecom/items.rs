@@ -44,11 +44,7 @@ impl Items for WecomDrive {
             .into_iter()
             .filter(|f| f.file_status != 2)
             .map(item)
-            .filter(|i| match req.kind {
-                KindFilter::All => true,
-                KindFilter::Folder => i.kind == ItemKind::Folder,
-                KindFilter::File => i.kind != ItemKind::Folder,
-            })
+            .filter(|i| kind_admits(req.kind, i))
             .collect();
         Ok(Page {
             items,

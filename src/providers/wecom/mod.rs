@@ -16,7 +16,7 @@ mod spaces;
 use std::sync::Arc;
 
 use self::client::*;
-use super::{Adapter, Comments, Deps, Directory, Search, Trash, Versions};
+use super::{Adapter, Comments, Deps, Directory, EVERY_SORT_ORDER, Search, Trash, Versions};
 use crate::config::WecomConfig;
 use crate::model::*;
 use crate::store::Store;
@@ -80,14 +80,7 @@ fn capabilities() -> Capabilities {
         max_name_length: map::MAX_NAME_UNITS as u32,
         name_rules: "at most 255 units where ASCII counts 1 and any other character 2; none of \\ / : * ? \" < > |".into(),
         roles: vec![Role::Previewer, Role::Viewer, Role::Manager],
-        sort_orders: vec![
-            SortOrder::NameAsc,
-            SortOrder::NameDesc,
-            SortOrder::SizeAsc,
-            SortOrder::SizeDesc,
-            SortOrder::ModifiedAsc,
-            SortOrder::ModifiedDesc,
-        ],
+        sort_orders: EVERY_SORT_ORDER.to_vec(),
         range_downloads: true,
         acts_as_users: false,
         notes: vec![

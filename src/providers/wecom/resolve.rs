@@ -81,7 +81,7 @@ impl WecomDrive {
                 .file_list
                 .item
                 .into_iter()
-                .find(|f| f.file_name == name && f.file_status != 2)
+                .find(|f| crate::names::same(&f.file_name, name) && f.file_status != 2)
             {
                 return Ok(Some(f));
             }

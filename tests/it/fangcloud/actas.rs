@@ -44,14 +44,12 @@ async fn a_caller_with_act_as_scope_sees_the_other_users_spaces() {
     e.json(e.get(&e.murl("/items"))).await;
     assert_eq!(sim_stats(e.sim()).await.token_fetches, fetched + 1);
     // Acting as Alice, the app user's personal space is not hers.
-    let res = e
-        .get(&e.murl("/items"))
-        .header(AS, &alice)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "space_not_found");
+    e.refused(
+        e.get(&e.murl("/items")).header(AS, &alice),
+        404,
+        "space_not_found",
+    )
+    .await;
 }
 
 #[tokio::test]

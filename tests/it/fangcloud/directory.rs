@@ -50,13 +50,12 @@ async fn users_are_searched_across_the_enterprise_or_within_a_department() {
         }
     }
     assert_eq!(seen.len(), 3);
-    let res = e
-        .get(&e.url("/directory/users?department=999"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "department_not_found");
+    e.refused(
+        e.get(&e.url("/directory/users?department=999")),
+        404,
+        "department_not_found",
+    )
+    .await;
     let res = e
         .get(&e.url("/directory/users?department=sales"))
         .send()

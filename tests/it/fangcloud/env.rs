@@ -7,16 +7,9 @@ use filegate::sandbox::fangcloud::{self, demo};
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::common::{ALL_SCOPES, Gateway, gateway_with, token};
-
 pub const CONN: &str = "fc";
 
-pub struct Env {
-    pub gw: Gateway,
-    pub sim: fangcloud::Sim,
-    pub token: String,
-    pub conn: String,
-}
+pub type Env = crate::env::Env<fangcloud::Sim>;
 
 pub fn connection(name: &str, base_url: &str, secret: &str) -> ConnectionConfig {
     ConnectionConfig {
@@ -43,17 +36,8 @@ pub async fn env_named(
         .await
         .expect("fangcloud simulator starts");
     let base = sim.base_url.clone();
-    let gw = gateway_with(|c, _| {
-        c.connections = vec![connection(conn, &base, demo::CLIENT_SECRET)];
-        tweak(c);
-    })
-    .await;
-    Env {
-        gw,
-        sim,
-        token: token(ALL_SCOPES, conn),
-        conn: conn.into(),
-    }
+    let connection = connection(conn, &base, demo::CLIENT_SECRET);
+    Env::start(sim, base, conn, connection, tweak).await
 }
 
 pub async fn env_with(opts: fangcloud::Options, tweak: impl FnOnce(&mut Config)) -> Env {
@@ -115,11 +99,6 @@ impl Env {
         personal(demo::USER_ID)
     }
 
-    /// `/v1/connections/{conn}` + `path`.
-    pub fn url(&self, path: &str) -> String {
-        self.gw.url(&format!("/v1/connections/{}{path}", self.conn))
-    }
-
     /// `/v1/connections/{conn}/spaces/{space}` + `path`.
     pub fn surl(&self, space: &str, path: &str) -> String {
         self.url(&format!("/spaces/{space}{path}"))
@@ -130,39 +109,11 @@ impl Env {
         self.surl(&self.me(), path)
     }
 
-    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.get(url).bearer_auth(&self.token)
-    }
-
-    pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.post(url).bearer_auth(&self.token)
-    }
-
-    pub fn patch(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.patch(url).bearer_auth(&self.token)
-    }
-
-    pub fn delete(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.delete(url).bearer_auth(&self.token)
-    }
-
-    pub async fn json(&self, req: reqwest::RequestBuilder) -> Value {
-        let res = req.send().await.expect("request");
-        let status = res.status();
-        let body: Value = res.json().await.expect("json body");
-        assert!(status.is_success(), "{status}: {body}");
-        body
-    }
-
     pub async fn upload(&self, space: &str, query: &str, body: Vec<u8>) -> reqwest::Response {
         self.post(&self.surl(space, &format!("/files?{query}")))
             .body(body)
             .send()
             .await
             .expect("upload")
-    }
-
-    pub fn sim(&self) -> &str {
-        &self.sim.base_url
     }
 }

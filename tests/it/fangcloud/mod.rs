@@ -2,8 +2,9 @@
 
 mod actas;
 mod content;
+mod contract;
 mod directory;
-pub(crate) mod env;
+pub mod env;
 mod faults;
 mod items;
 mod members;

@@ -38,14 +38,12 @@ async fn the_connection_publishes_its_capabilities_and_act_as_support() {
     ] {
         assert!(!ops.contains(&json!(op)), "{op}");
     }
-    let res = e
-        .post(&e.url("/spaces"))
-        .json(&json!({"name": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 501);
-    assert_eq!(problem(res).await["code"], "unsupported_operation");
+    e.refused(
+        e.post(&e.url("/spaces")).json(&json!({"name": "x"})),
+        501,
+        "unsupported_operation",
+    )
+    .await;
     let res = e.get(&e.murl("/items/x/sharing")).send().await.unwrap();
     assert_eq!(res.status(), 501);
     e.json(e.get(&e.url("/spaces"))).await;
@@ -170,13 +168,12 @@ async fn bad_space_ids_are_refused_before_any_upstream_call() {
         assert_eq!(problem(res).await["code"], "invalid_id");
     }
     // Somebody else's personal space is not this user's to open.
-    let res = e
-        .get(&e.surl(&personal(demo::ALICE_ID), "/items"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "space_not_found");
+    e.refused(
+        e.get(&e.surl(&personal(demo::ALICE_ID), "/items")),
+        404,
+        "space_not_found",
+    )
+    .await;
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 0);
     // A department the user is not in: the upstream refuses.
     let res = e

@@ -79,21 +79,19 @@ async fn versions_are_listed_read_promoted_uploaded_and_deleted() {
 
     // A version id of another file, and versions of a folder.
     let hello = file(demo::HELLO_FILE_ID);
-    let res = e
-        .get(&e.murl(&format!("/items/{hello}/versions/{old}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_id");
+    e.refused(
+        e.get(&e.murl(&format!("/items/{hello}/versions/{old}"))),
+        400,
+        "invalid_id",
+    )
+    .await;
     let docs = folder(demo::DOCUMENTS_FOLDER_ID);
-    let res = e
-        .get(&e.murl(&format!("/items/{docs}/versions")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "not_a_file");
+    e.refused(
+        e.get(&e.murl(&format!("/items/{docs}/versions"))),
+        400,
+        "not_a_file",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -128,30 +126,27 @@ async fn comments_are_listed_added_and_deleted_on_files() {
             .status(),
         204
     );
-    let res = e
-        .delete(&e.murl(&format!("/items/{plan}/comments/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "comment_not_found");
+    e.refused(
+        e.delete(&e.murl(&format!("/items/{plan}/comments/{id}"))),
+        404,
+        "comment_not_found",
+    )
+    .await;
     // A comment id belongs to its file.
     let hello = file(demo::HELLO_FILE_ID);
-    let res = e
-        .delete(&e.murl(&format!("/items/{hello}/comments/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_id");
+    e.refused(
+        e.delete(&e.murl(&format!("/items/{hello}/comments/{id}"))),
+        400,
+        "invalid_id",
+    )
+    .await;
     let team = folder(demo::TEAM_FOLDER_ID);
-    let res = e
-        .get(&e.murl(&format!("/items/{team}/comments")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "not_a_file");
+    e.refused(
+        e.get(&e.murl(&format!("/items/{team}/comments"))),
+        400,
+        "not_a_file",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -6,15 +6,9 @@ use filegate::model::ids::{self, IdKind};
 use filegate::sandbox::onebot::{self, demo};
 use secrecy::SecretString;
 
-use crate::common::{ALL_SCOPES, Gateway, gateway_with, token};
-
 pub const CONN: &str = "qq";
 
-pub struct Env {
-    pub gw: Gateway,
-    pub sim: onebot::Sim,
-    pub token: String,
-}
+pub type Env = crate::env::Env<onebot::Sim>;
 
 pub fn connection(base_url: &str, access_token: Option<&str>) -> ConnectionConfig {
     ConnectionConfig {
@@ -40,16 +34,8 @@ pub fn onebot_config(c: &mut Config) -> &mut OnebotConfig {
 pub async fn env_with(opts: onebot::Options, tweak: impl FnOnce(&mut Config)) -> Env {
     let sim = onebot::start(opts).await.expect("onebot simulator starts");
     let base = sim.base_url.clone();
-    let gw = gateway_with(|c, _| {
-        c.connections = vec![connection(&base, Some(demo::ACCESS_TOKEN))];
-        tweak(c);
-    })
-    .await;
-    Env {
-        gw,
-        sim,
-        token: token(ALL_SCOPES, CONN),
-    }
+    let connection = connection(&base, Some(demo::ACCESS_TOKEN));
+    Env::start(sim, base, CONN, connection, tweak).await
 }
 
 pub async fn env() -> Env {
@@ -92,11 +78,6 @@ pub fn reports() -> String {
 }
 
 impl Env {
-    /// `/v1/connections/qq` + `path`.
-    pub fn url(&self, path: &str) -> String {
-        self.gw.url(&format!("/v1/connections/{CONN}{path}"))
-    }
-
     /// `/v1/connections/qq/spaces/{demo group}` + `path`.
     pub fn surl(&self, path: &str) -> String {
         self.url(&format!("/spaces/{}{path}", group_space(demo::GROUP_ID)))
@@ -105,41 +86,6 @@ impl Env {
     /// `/v1/connections/qq/spaces/{demo friend}` + `path`.
     pub fn furl(&self, path: &str) -> String {
         self.url(&format!("/spaces/{}{path}", friend_space(demo::FRIEND_ID)))
-    }
-
-    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.get(url).bearer_auth(&self.token)
-    }
-
-    pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.post(url).bearer_auth(&self.token)
-    }
-
-    pub fn put(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.put(url).bearer_auth(&self.token)
-    }
-
-    pub fn patch(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.patch(url).bearer_auth(&self.token)
-    }
-
-    pub fn delete(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.delete(url).bearer_auth(&self.token)
-    }
-
-    pub fn sim(&self) -> &str {
-        &self.sim.base_url
-    }
-
-    /// Names of a listing's items, in order.
-    pub async fn names(&self, url: &str) -> Vec<String> {
-        let page: serde_json::Value = self.get(url).send().await.unwrap().json().await.unwrap();
-        page["items"]
-            .as_array()
-            .unwrap_or_else(|| panic!("a listing: {page}"))
-            .iter()
-            .map(|i| i["name"].as_str().unwrap().to_owned())
-            .collect()
     }
 
     /// The number of calls of every upstream action, summed (proves nothing reached it).

@@ -101,9 +101,8 @@ async fn upstream_5xx_garbage_and_unknown_actions_are_502_without_the_upstream_b
         json!({"path": "get_group_root_files", "type": "status", "status": 404}),
     )
     .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 502);
-    assert_eq!(problem(res).await["code"], "upstream_action_unsupported");
+    e.refused(e.get(&e.surl("/items")), 502, "upstream_action_unsupported")
+        .await;
 
     // The file server behind get_group_file_url failing mid-way is the upstream's problem too.
     sim_fault(
@@ -238,9 +237,12 @@ async fn a_token_revoked_mid_call_is_a_502_until_the_implementation_accepts_it_a
         json!({"path": "get_group_root_files", "type": "revoke_tokens"}),
     )
     .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 502);
-    assert_eq!(problem(res).await["code"], "upstream_credentials_rejected");
+    e.refused(
+        e.get(&e.surl("/items")),
+        502,
+        "upstream_credentials_rejected",
+    )
+    .await;
     assert_eq!(token_state(&e).await, "rejected");
     assert_eq!(
         sim_calls(e.sim(), "get_group_root_files").await,

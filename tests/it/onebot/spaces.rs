@@ -132,13 +132,12 @@ async fn a_space_is_a_group_or_a_friend_and_anything_else_is_404_or_400() {
     assert_eq!(s["kind"], "private");
 
     for space in [group_space(42), friend_space(42)] {
-        let res = e
-            .get(&e.url(&format!("/spaces/{space}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
-        assert_eq!(problem(res).await["code"], "space_not_found");
+        e.refused(
+            e.get(&e.url(&format!("/spaces/{space}"))),
+            404,
+            "space_not_found",
+        )
+        .await;
     }
     let before = e.upstream_calls().await;
     for bad in ["garbage", &welcome(), &reports()] {

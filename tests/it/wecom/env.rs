@@ -4,15 +4,9 @@ use filegate::config::{Config, ConnectionConfig, ProviderConfig, WecomConfig};
 use filegate::sandbox::wecom::{self, demo};
 use secrecy::SecretString;
 
-use crate::common::{ALL_SCOPES, Gateway, gateway_with, token};
-
 pub const CONN: &str = "wd";
 
-pub struct Env {
-    pub gw: Gateway,
-    pub sim: wecom::Sim,
-    pub token: String,
-}
+pub type Env = crate::env::Env<wecom::Sim>;
 
 pub fn connection(base_url: &str, secret: &str) -> ConnectionConfig {
     ConnectionConfig {
@@ -31,16 +25,8 @@ pub fn connection(base_url: &str, secret: &str) -> ConnectionConfig {
 pub async fn env_with(opts: wecom::Options, tweak: impl FnOnce(&mut Config)) -> Env {
     let sim = wecom::start(opts).await.expect("wecom simulator starts");
     let base = sim.base_url.clone();
-    let gw = gateway_with(|c, _| {
-        c.connections = vec![connection(&base, demo::CORP_SECRET)];
-        tweak(c);
-    })
-    .await;
-    Env {
-        gw,
-        sim,
-        token: token(ALL_SCOPES, CONN),
-    }
+    let connection = connection(&base, demo::CORP_SECRET);
+    Env::start(sim, base, CONN, connection, tweak).await
 }
 
 pub async fn env() -> Env {
@@ -64,37 +50,8 @@ impl Env {
         )
     }
 
-    /// `/v1/connections/wd` + `path`.
-    pub fn url(&self, path: &str) -> String {
-        self.gw.url(&format!("/v1/connections/{CONN}{path}"))
-    }
-
     /// `/v1/connections/wd/spaces/{demo space}` + `path`.
     pub fn surl(&self, path: &str) -> String {
         self.url(&format!("/spaces/{}{path}", self.space()))
-    }
-
-    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.get(url).bearer_auth(&self.token)
-    }
-
-    pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.post(url).bearer_auth(&self.token)
-    }
-
-    pub fn put(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.put(url).bearer_auth(&self.token)
-    }
-
-    pub fn patch(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.patch(url).bearer_auth(&self.token)
-    }
-
-    pub fn delete(&self, url: &str) -> reqwest::RequestBuilder {
-        self.gw.http.delete(url).bearer_auth(&self.token)
-    }
-
-    pub fn sim(&self) -> &str {
-        &self.sim.base_url
     }
 }

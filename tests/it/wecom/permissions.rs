@@ -124,14 +124,13 @@ async fn sharing_links_and_security() {
     assert_eq!(sec["watermark"]["density"], "high");
     // WeDrive sets watermark text on documents only.
     let file = Env::item(demo::FILE_ID);
-    let res = e
-        .put(&e.surl(&format!("/items/{file}/security")))
-        .json(&json!({"watermark": {"text": "x"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "watermark_not_supported");
+    e.refused(
+        e.put(&e.surl(&format!("/items/{file}/security")))
+            .json(&json!({"watermark": {"text": "x"}})),
+        400,
+        "watermark_not_supported",
+    )
+    .await;
     let res = e
         .put(&e.surl(&format!("/items/{id}/security")))
         .json(&json!({"watermark": {"forced_by_admin": true}}))

@@ -184,14 +184,13 @@ async fn space_settings_invite_link_and_quota() {
         filegate::model::Provider::Wecom,
         &[demo::USER_SPACE_ID],
     );
-    let res = e
-        .put(&e.url(&format!("/spaces/{user_space}/settings")))
-        .json(&json!({"watermark": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
-    assert_eq!(problem(res).await["code"], "permission_denied");
+    e.refused(
+        e.put(&e.url(&format!("/spaces/{user_space}/settings")))
+            .json(&json!({"watermark": true})),
+        403,
+        "permission_denied",
+    )
+    .await;
 
     let link: Value = e
         .post(&e.surl("/invite_link"))
@@ -302,14 +301,13 @@ async fn space_members_are_listed_added_updated_and_removed() {
     assert_eq!(res.status(), 404);
     let res = e.delete(&e.surl("/members/robot:1")).send().await.unwrap();
     assert_eq!(problem(res).await["code"], "invalid_id");
-    let res = e
-        .post(&e.surl("/members"))
-        .json(&json!({"members": [{"type": "user", "id": "nobody-here", "role": "viewer"}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_member");
+    e.refused(
+        e.post(&e.surl("/members"))
+            .json(&json!({"members": [{"type": "user", "id": "nobody-here", "role": "viewer"}]})),
+        400,
+        "invalid_member",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -317,14 +315,13 @@ async fn manager_rules_are_enforced_before_calling_the_upstream() {
     let e = env().await;
     let before = sim_calls(e.sim(), "space_acl_add").await;
     // Department managers are not allowed.
-    let res = e
-        .post(&e.surl("/members"))
-        .json(&json!({"members": [{"type": "department", "id": "2", "role": "manager"}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "role_not_supported");
+    e.refused(
+        e.post(&e.surl("/members"))
+            .json(&json!({"members": [{"type": "department", "id": "2", "role": "manager"}]})),
+        400,
+        "role_not_supported",
+    )
+    .await;
     // One manager exists; three more make four.
     let res = e
         .post(&e.surl("/members"))
@@ -367,14 +364,13 @@ async fn manager_rules_are_enforced_before_calling_the_upstream() {
 #[tokio::test]
 async fn space_names_follow_the_wedrive_width_rule() {
     let e = env().await;
-    let res = e
-        .post(&e.url("/spaces"))
-        .json(&json!({"name": "空".repeat(128)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "name_too_long");
+    e.refused(
+        e.post(&e.url("/spaces"))
+            .json(&json!({"name": "空".repeat(128)})),
+        400,
+        "name_too_long",
+    )
+    .await;
     let res = e
         .post(&e.url("/spaces"))
         .json(&json!({"name": "空".repeat(127)}))

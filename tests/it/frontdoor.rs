@@ -1,0 +1,334 @@
+//! The front door under abuse, over real loopback sockets: idle and slow-header connections,
+//! the connection cap, oversized request heads, stalled upload bodies, upload caps and the
+//! shutdown deadline.
+
+use std::time::{Duration, Instant};
+
+use filegate::config::Config;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::common::{self, Gateway, gateway_with, problem, token, token_for};
+use crate::wecom::env::{self as wenv};
+
+fn fd_headroom() {
+    // The test holds both ends of every connection; make sure the process may.
+    filegate::listener::raise_fd_limit();
+}
+
+/// Connects `n` sockets, `chunk` at a time.
+async fn connect_many(addr: std::net::SocketAddr, n: usize) -> Vec<TcpStream> {
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let batch = (n - out.len()).min(500);
+        let conns = futures::future::join_all((0..batch).map(|_| TcpStream::connect(addr))).await;
+        for c in conns {
+            out.push(c.expect("connect"));
+        }
+    }
+    out
+}
+
+/// `GET path` answered within one second (the client's timeout).
+async fn answers_quickly(g: &Gateway, path: &str, bearer: Option<&str>) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let mut req = http.get(g.url(path));
+    if let Some(b) = bearer {
+        req = req.bearer_auth(b);
+    }
+    let res = req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert_eq!(res.status(), 200, "{path}");
+}
+
+/// Reads until EOF (or reset), returning what arrived; panics after `within`.
+async fn read_to_close(s: &mut TcpStream, within: Duration) -> Vec<u8> {
+    let mut out = Vec::new();
+    let r = tokio::time::timeout(within, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(r.is_ok(), "connection still open after {within:?}");
+    out
+}
+
+#[tokio::test]
+async fn idle_and_slow_header_connections_leave_health_and_metadata_answering() {
+    fd_headroom();
+    // Default max_connections; timeouts long enough that nothing is closed meanwhile.
+    let g = gateway_with(|c, _| {
+        c.limits.header_read_timeout = Duration::from_secs(60);
+        c.limits.keep_alive_timeout = Duration::from_secs(60);
+    })
+    .await;
+    let addr = g.running.addr;
+    let _idle = connect_many(addr, 5000).await;
+    let mut slow = connect_many(addr, 200).await;
+    for s in &mut slow {
+        s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+            .await
+            .unwrap();
+    }
+    let bearer = token("files:read", "*");
+    for round in 0..5 {
+        // One more header line per second on every slow connection.
+        for s in &mut slow {
+            s.write_all(format!("x-slow-{round}: 1\r\n").as_bytes())
+                .await
+                .unwrap();
+        }
+        answers_quickly(&g, "/healthz", None).await;
+        answers_quickly(&g, "/v1/connections", Some(&bearer)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn silent_slow_and_idle_connections_are_closed_after_their_timeouts() {
+    let g = gateway_with(|c, _| {
+        c.limits.header_read_timeout = Duration::from_millis(600);
+        c.limits.keep_alive_timeout = Duration::from_millis(900);
+    })
+    .await;
+    let addr = g.running.addr;
+    // Never sends a byte.
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    // Sends a header line every 200 ms, never finishing the head.
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    let dripping = tokio::spawn(async move {
+        let _ = slow.write_all(b"GET /healthz HTTP/1.1\r\n").await;
+        for i in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if slow
+                .write_all(format!("x-{i}: 1\r\n").as_bytes())
+                .await
+                .is_err()
+            {
+                return started.elapsed();
+            }
+        }
+        started.elapsed()
+    });
+    read_to_close(&mut silent, Duration::from_secs(3)).await;
+    let slow_closed_after = dripping.await.unwrap();
+    assert!(
+        slow_closed_after < Duration::from_secs(5),
+        "slow header connection open for {slow_closed_after:?}"
+    );
+    // A kept-alive connection is closed once idle for keep_alive_timeout.
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let got = read_to_close(&mut kept, Duration::from_secs(4)).await;
+    assert!(
+        got.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+}
+
+#[tokio::test]
+async fn connections_beyond_max_connections_are_closed_at_once() {
+    let g = gateway_with(|c, _| {
+        c.limits.max_connections = 20;
+        c.limits.header_read_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let held = connect_many(g.running.addr, 20).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut extra = TcpStream::connect(g.running.addr).await.unwrap();
+    let _ = extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let got = read_to_close(&mut extra, Duration::from_secs(2)).await;
+    assert!(got.is_empty(), "refused before any answer");
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    answers_quickly(&g, "/healthz", None).await;
+}
+
+#[tokio::test]
+async fn oversized_targets_and_heads_are_problem_json() {
+    let g = common::gateway().await;
+    // The http crate (so reqwest) cannot even build a target over 64 KiB: raw bytes it is.
+    let mut s = TcpStream::connect(g.running.addr).await.unwrap();
+    let long = format!(
+        "GET /v1/connections?x={} HTTP/1.1\r\nhost: x\r\n\r\n",
+        "a".repeat(70 * 1024)
+    );
+    s.write_all(long.as_bytes()).await.unwrap();
+    let got = String::from_utf8(read_to_close(&mut s, Duration::from_secs(5)).await).unwrap();
+    let (head, body) = got.split_once("\r\n\r\n").expect("a complete answer");
+    assert!(head.starts_with("HTTP/1.1 414"), "{head}");
+    assert!(
+        head.contains("content-type: application/problem+json"),
+        "{head}"
+    );
+    let p: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        (p["status"].as_u64(), p["code"].as_str()),
+        (Some(414), Some("uri_too_long"))
+    );
+
+    let res = g
+        .http
+        .get(g.url("/healthz"))
+        .header("x-big", "b".repeat(1024 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 431);
+    assert_eq!(problem(res).await["code"], "header_fields_too_large");
+
+    let mut req = g.http.get(g.url("/healthz"));
+    for i in 0..500 {
+        req = req.header(format!("x-h{i}"), "1");
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), 431);
+    assert_eq!(problem(res).await["code"], "header_fields_too_large");
+}
+
+/// Starts an upload of `declared` bytes that sends only `sent` of them.
+async fn stalled_upload(
+    addr: std::net::SocketAddr,
+    path: &str,
+    bearer: &str,
+    declared: usize,
+    sent: usize,
+) -> TcpStream {
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {bearer}\r\ncontent-type: application/octet-stream\r\ncontent-length: {declared}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&vec![b'x'; sent]).await.unwrap();
+    s
+}
+
+fn upload_path(e: &wenv::Env, name: &str) -> String {
+    let url = e.surl(&format!("/files?name={name}"));
+    url[url.find("/v1/").unwrap()..].to_owned()
+}
+
+#[tokio::test]
+async fn stalled_uploads_end_in_408_while_other_callers_are_served() {
+    fd_headroom();
+    let idle = Duration::from_secs(2);
+    let e = wenv::env_with(Default::default(), |c: &mut Config| {
+        c.limits.body_read_timeout = idle;
+        c.limits.max_concurrent_uploads = 2000;
+        c.limits.max_uploads_per_subject = 2000;
+        c.limits.max_connections = 3000;
+    })
+    .await;
+    let staller = token_for("staller", "files:read files:write", wenv::CONN);
+    let path = upload_path(&e, "stalled.bin");
+    let addr = e.gw.running.addr;
+    let started = Instant::now();
+    let mut stalled = Vec::new();
+    for chunk in 0..11 {
+        let _ = chunk;
+        let batch = futures::future::join_all(
+            (0..100).map(|_| stalled_upload(addr, &path, &staller, 1024 * 1024, 1)),
+        )
+        .await;
+        stalled.extend(batch);
+    }
+    let sent_by = started.elapsed();
+    // More stalled uploads than max_concurrent_requests (1024), yet another caller's reads
+    // and the health check are answered.
+    let reader = token_for("reader", "files:read", wenv::CONN);
+    let gw: &Gateway = &e.gw;
+    answers_quickly(gw, "/healthz", None).await;
+    answers_quickly(
+        gw,
+        &format!("/v1/connections/{}/spaces", wenv::CONN),
+        Some(&reader),
+    )
+    .await;
+    answers_quickly(gw, "/readyz", None).await;
+
+    let answers = futures::future::join_all(stalled.iter_mut().map(|s| async {
+        let got = read_to_close(s, Duration::from_secs(15)).await;
+        String::from_utf8_lossy(&got).into_owned()
+    }))
+    .await;
+    let done = started.elapsed();
+    for a in &answers {
+        assert!(a.starts_with("HTTP/1.1 408"), "{a}");
+        assert!(a.contains("\"code\":\"request_timeout\""), "{a}");
+    }
+    // Each ended within the idle time of its last byte (plus scheduling slack).
+    assert!(
+        done < sent_by + idle + Duration::from_secs(4),
+        "408s after {done:?} (sent by {sent_by:?})"
+    );
+    // Their spool files are gone.
+    let spool = e.gw.running.state.spool_dir().to_owned();
+    let left: Vec<_> = std::fs::read_dir(&spool)
+        .unwrap()
+        .filter_map(|d| d.ok())
+        .filter(|d| {
+            d.file_name()
+                .to_string_lossy()
+                .starts_with("filegate-upload-")
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test]
+async fn upload_caps_refuse_with_retry_after_and_spare_other_callers() {
+    let e = wenv::env_with(Default::default(), |c: &mut Config| {
+        c.limits.max_uploads_per_subject = 2;
+        c.limits.max_concurrent_uploads = 3;
+        c.limits.body_read_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let a = token_for("a", "files:read files:write", wenv::CONN);
+    let path = upload_path(&e, "capped.bin");
+    let addr = e.gw.running.addr;
+    let _a1 = stalled_upload(addr, &path, &a, 1000, 1).await;
+    let _a2 = stalled_upload(addr, &path, &a, 1000, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let res =
+        e.gw.http
+            .post(e.surl("/files?name=third.bin"))
+            .bearer_auth(&a)
+            .body("abc")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_eq!(problem(res).await["code"], "overloaded");
+    // Another caller still uploads (the third and last slot in total).
+    let b = token_for("b", "files:read files:write", wenv::CONN);
+    let res =
+        e.gw.http
+            .post(e.surl("/files?name=b-upload.bin"))
+            .bearer_auth(&b)
+            .body("hello")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 201);
+    // And metadata calls are untouched by the upload caps.
+    answers_quickly(
+        &e.gw,
+        &format!("/v1/connections/{}/spaces", wenv::CONN),
+        Some(&b),
+    )
+    .await;
+}
