@@ -9,6 +9,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
+mod sim_support;
+
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -132,6 +134,10 @@ impl Api {
             .unwrap();
         Self::answer(resp).await
     }
+    /// `POST {kind}/{id}/{action}` without a body (delete, restore_from_trash, revoke…).
+    async fn act(&self, kind: &str, id: impl std::fmt::Display, action: &str) -> Answer {
+        self.post(&format!("{kind}/{id}/{action}"), json!({})).await
+    }
     async fn post(&self, path: &str, body: Value) -> Answer {
         let resp = self
             .http
@@ -191,25 +197,6 @@ fn names(list: &Value, key: &str) -> Vec<String> {
         .collect()
 }
 
-async fn sim_post(sim: &Sim, path: &str, body: Value) -> StatusCode {
-    reqwest::Client::new()
-        .post(format!("{}/__sim/{path}", sim.base_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
-async fn stats(sim: &Sim) -> Value {
-    reqwest::get(format!("{}/__sim/stats", sim.base_url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 // ---------------------------------------------------------------- OAuth
 
 #[tokio::test]
@@ -221,7 +208,7 @@ async fn a_user_assertion_gets_an_all_scope_bearer_token_of_six_hours() {
     assert_eq!(t["expires_in"], 21599);
     assert!(t["access_token"].as_str().unwrap().len() == 36);
     assert!(t["refresh_token"].is_string());
-    assert_eq!(stats(&sim).await["token_fetches"], 1);
+    assert_eq!(sim_support::stats(&sim.base_url).await["token_fetches"], 1);
 }
 
 #[tokio::test]
@@ -266,7 +253,7 @@ async fn wrong_client_credentials_are_refused_with_401() {
     assert_eq!(body["error"], "unauthorized");
     let (status, _) = token_request(&sim, &assertion(claims("user", demo::USER_ID)), "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(stats(&sim).await["token_fetches"], 0);
+    assert_eq!(sim_support::stats(&sim.base_url).await["token_fetches"], 0);
 }
 
 #[tokio::test]
@@ -312,7 +299,7 @@ async fn assertions_that_break_a_documented_rule_are_invalid_grants() {
         assert_eq!(body["error"], "invalid_grant", "{a}: {body}");
         assert!(body["error_description"].is_string());
     }
-    assert_eq!(stats(&sim).await["token_fetches"], 0);
+    assert_eq!(sim_support::stats(&sim.base_url).await["token_fetches"], 0);
 }
 
 #[tokio::test]
@@ -352,41 +339,62 @@ async fn grant_types_other_than_jwt_simple_and_refresh_token_are_refused() {
     );
 }
 
+/// `GET user/info` with the access token of a token answer.
+async fn user_info_with(sim: &Sim, token: &Value) -> Answer {
+    Api::with(sim, token["access_token"].as_str().unwrap())
+        .get("user/info")
+        .await
+}
+
+/// `grant_type=refresh_token` with a form body and Basic client auth, as every SDK sends it.
+async fn refresh(sim: &Sim, token: &Value) -> (StatusCode, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/oauth/token", sim.base_url))
+        .header("Authorization", basic())
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.json::<Value>().await.unwrap())
+}
+
 #[tokio::test]
-async fn a_refresh_token_works_once_and_ends_the_access_token_it_came_with() {
+async fn by_default_a_refresh_token_stays_usable_and_earlier_access_tokens_live_on() {
     let sim = sim().await;
     let first = token_for(&sim, "user", demo::USER_ID).await;
-    let refresh = |token: String| {
-        let base = sim.base_url.clone();
-        async move {
-            let resp = reqwest::Client::new()
-                .post(format!("{base}/oauth/token"))
-                .header("Authorization", basic())
-                .form(&[
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", token.as_str()),
-                ])
-                .send()
-                .await
-                .unwrap();
-            (resp.status(), resp.json::<Value>().await.unwrap())
-        }
-    };
-    let (status, second) = refresh(first["refresh_token"].as_str().unwrap().into()).await;
+    let (status, second) = refresh(&sim, &first).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_ne!(second["access_token"], first["access_token"]);
+    let (status, third) = refresh(&sim, &first).await;
+    assert_eq!(status, StatusCode::OK, "{third}");
+    for t in [&first, &second, &third] {
+        user_info_with(&sim, t).await.ok();
+    }
+    assert_eq!(sim_support::stats(&sim.base_url).await["token_fetches"], 3);
+}
+
+#[tokio::test]
+async fn a_single_use_refresh_token_works_once_and_ends_the_access_token_it_came_with() {
+    let sim = sim_with(Options {
+        refresh_policy: fangcloud::RefreshPolicy::SingleUse,
+        ..Options::default()
+    })
+    .await;
+    let first = token_for(&sim, "user", demo::USER_ID).await;
+    let (status, second) = refresh(&sim, &first).await;
     assert_eq!(status, StatusCode::OK, "{second}");
     assert_eq!(second["scope"], "all");
-    let (status, again) = refresh(first["refresh_token"].as_str().unwrap().into()).await;
+    let (status, again) = refresh(&sim, &first).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(again["error"], "invalid_grant");
-    Api::with(&sim, first["access_token"].as_str().unwrap())
-        .get("user/info")
+    user_info_with(&sim, &first)
         .await
         .fails(StatusCode::UNAUTHORIZED, "invalid_token");
-    Api::with(&sim, second["access_token"].as_str().unwrap())
-        .get("user/info")
-        .await
-        .ok();
-    assert_eq!(stats(&sim).await["token_fetches"], 2);
+    user_info_with(&sim, &second).await.ok();
+    assert_eq!(sim_support::stats(&sim.base_url).await["token_fetches"], 2);
 }
 
 #[tokio::test]
@@ -430,7 +438,7 @@ async fn revoking_tokens_through_the_control_surface_ends_access_and_refresh_tok
     let api = Api::with(&sim, t["access_token"].as_str().unwrap());
     api.get("user/info").await.ok();
     assert_eq!(
-        sim_post(&sim, "tokens/revoke", json!({})).await,
+        sim_support::control(&sim.base_url, "tokens/revoke", json!({})).await,
         StatusCode::NO_CONTENT
     );
     api.get("user/info")
@@ -509,7 +517,7 @@ async fn a_budget_is_whole_again_after_its_window() {
 async fn queued_faults_answer_in_fangclouds_own_shapes() {
     let sim = sim().await;
     let api = Api::me(&sim).await;
-    let fault = |v: Value| sim_post(&sim, "faults", v);
+    let fault = |v: Value| sim_support::control(&sim.base_url, "faults", v);
     assert_eq!(
         fault(json!({"path": "user/info", "type": "error", "code": "file_not_found"})).await,
         StatusCode::NO_CONTENT
@@ -523,6 +531,14 @@ async fn queued_faults_answer_in_fangclouds_own_shapes() {
     assert_eq!(a.headers["x-rate-limit-reset"], "7");
     fault(json!({"path": "user/info", "type": "status", "status": 502})).await;
     assert_eq!(api.get("user/info").await.status, StatusCode::BAD_GATEWAY);
+    fault(json!({"path": "user/info", "type": "server_error", "status": 503})).await;
+    api.get("user/info")
+        .await
+        .fails(StatusCode::SERVICE_UNAVAILABLE, "internal_server_error");
+    fault(json!({"path": "user/info", "type": "server_error"})).await;
+    api.get("user/info")
+        .await
+        .fails(StatusCode::INTERNAL_SERVER_ERROR, "internal_server_error");
     fault(json!({"path": "user/info", "type": "malformed"})).await;
     let a = api.get("user/info").await;
     assert_eq!(a.status, StatusCode::OK);
@@ -536,6 +552,37 @@ async fn queued_faults_answer_in_fangclouds_own_shapes() {
 }
 
 #[tokio::test]
+async fn unknown_paths_wrong_methods_and_malformed_bodies_answer_in_the_errors_envelope() {
+    let sim = sim().await;
+    let api = Api::me(&sim).await;
+    let http = reqwest::Client::new();
+    let sent = [
+        http.get(format!("{}/api/v2/no/such/call", sim.base_url)),
+        http.get(format!("{}/nowhere", sim.base_url)),
+        http.get(format!("{}/api/v2/folder/create", sim.base_url)),
+        http.post(format!("{}/api/v2/user/info", sim.base_url)),
+        http.get(format!("{}/oauth/token", sim.base_url)),
+        http.get(format!("{}/upload/a/b", sim.base_url)),
+        http.post(format!("{}/api/v2/folder/create", sim.base_url))
+            .header("content-type", "application/json")
+            .body("{not json"),
+    ];
+    let expected = [404, 404, 405, 405, 405, 405, 400];
+    for (request, status) in sent.into_iter().zip(expected) {
+        let a = Api::answer(request.bearer_auth(&api.token).send().await.unwrap()).await;
+        assert_eq!(a.status.as_u16(), status, "{}", a.body);
+        assert!(
+            a.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        assert!(a.code().len() > 2, "{}", a.body);
+        assert!(a.body["request_id"].is_string(), "{}", a.body);
+    }
+}
+
+#[tokio::test]
 async fn calls_are_counted_per_function() {
     let sim = sim().await;
     let api = Api::me(&sim).await;
@@ -546,12 +593,12 @@ async fn calls_are_counted_per_function() {
     api.get(&format!("folder/{}/children", demo::ARCHIVE_FOLDER_ID))
         .await
         .ok();
-    let s = stats(&sim).await;
+    let s = sim_support::stats(&sim.base_url).await;
     assert_eq!(s["calls"]["user/info"], 1);
     assert_eq!(s["calls"]["folder/children"], 2);
     assert_eq!(s["calls"]["oauth/token"], 1);
-    sim_post(&sim, "reset", json!({})).await;
-    assert_eq!(stats(&sim).await["calls"], json!({}));
+    sim_support::control(&sim.base_url, "reset", json!({})).await;
+    assert_eq!(sim_support::stats(&sim.base_url).await["calls"], json!({}));
 }
 
 // ---------------------------------------------------------------- users and directory
@@ -577,11 +624,12 @@ async fn the_directory_lists_users_departments_and_groups() {
     assert_eq!(found["total_count"], 1);
     assert_eq!(found["users"][0]["id"], demo::ALICE_ID);
     assert!(found["users"][0]["space_total"].is_i64());
-    let all = api.get("user/search?page_id=0&page_capacity=2").await.ok();
+    let all = api.get("user/search?page_id=0").await.ok();
     assert_eq!(
         (all["total_count"].as_i64(), all["page_count"].as_i64()),
-        (Some(3), Some(2))
+        (Some(3), Some(1))
     );
+    assert_eq!(all["page_capacity"], 500);
     api.get("user/424242/info")
         .await
         .fails(StatusCode::NOT_FOUND, "user_not_found");
@@ -619,6 +667,38 @@ async fn the_directory_lists_users_departments_and_groups() {
         .await
         .ok();
     assert_eq!(gm["users"][0]["id"], demo::BOB_ID);
+}
+
+#[tokio::test]
+async fn department_children_tell_of_sub_departments_in_the_documents_or_the_java_sdks_field() {
+    let child = |v: &Value, id: i64| {
+        v["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let sim = sim().await;
+    let top = Api::me(&sim).await.get("department/0/children").await.ok();
+    let eng = child(&top, demo::ENGINEERING_DEPARTMENT_ID);
+    assert_eq!(eng["has_children_departments"], true, "{eng}");
+    assert!(eng.get("children_departments_count").is_none());
+    assert_eq!(
+        child(&top, demo::SALES_DEPARTMENT_ID)["has_children_departments"],
+        false
+    );
+
+    let sim = sim_with(Options {
+        children_field: fangcloud::ChildrenField::ChildrenDepartmentsCount,
+        ..Options::default()
+    })
+    .await;
+    let top = Api::me(&sim).await.get("department/0/children").await.ok();
+    let eng = child(&top, demo::ENGINEERING_DEPARTMENT_ID);
+    assert_eq!(eng["children_departments_count"], 1, "{eng}");
+    assert!(eng.get("has_children_departments").is_none());
 }
 
 #[tokio::test]
@@ -712,6 +792,20 @@ async fn personal_items_page_and_sort_as_asked() {
     assert_eq!(a.field(), "sort_by");
     let a = api.get("folder/personal_items?page_capacity=0").await;
     assert_eq!(a.field(), "page_capacity");
+}
+
+#[tokio::test]
+async fn folder_zero_is_the_personal_root_for_info_as_for_children() {
+    let sim = sim().await;
+    let api = Api::me(&sim).await;
+    let root = api.get("folder/0/info").await.ok();
+    let children = api.get("folder/0/children").await.ok();
+    assert_eq!(root["id"], 0);
+    assert_eq!(root["type"], "folder");
+    assert_eq!(root["space"]["type"], "personal");
+    assert_eq!(root["owned_by"]["id"], demo::USER_ID);
+    assert_eq!(root["item_count"], children["total_count"]);
+    assert_eq!(root["in_trash"], false);
 }
 
 #[tokio::test]
@@ -836,12 +930,9 @@ async fn collab_folders_list_what_others_share_and_roles_limit_what_can_be_done(
     )
     .await
     .fails(StatusCode::FORBIDDEN, "permission_denied");
-    me.post(
-        &format!("file/{}/delete", demo::ALICE_NOTES_FILE_ID),
-        json!({}),
-    )
-    .await
-    .fails(StatusCode::FORBIDDEN, "permission_denied");
+    me.act("file", demo::ALICE_NOTES_FILE_ID, "delete")
+        .await
+        .fails(StatusCode::FORBIDDEN, "permission_denied");
     // Bob reaches Team through the group (viewer) and Alice is its editor.
     let bob = Api::user(&sim, demo::BOB_ID).await;
     bob.get(&format!("folder/{}/children", demo::TEAM_FOLDER_ID))
@@ -1098,17 +1189,17 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     let sim = sim().await;
     let api = Api::me(&sim).await;
     let id = demo::README_FILE_ID;
-    api.post(&format!("file/{id}/restore_from_trash"), json!({}))
+    api.act("file", id, "restore_from_trash")
         .await
         .fails(StatusCode::NOT_FOUND, "file_in_trash_not_found");
     assert_eq!(
-        api.post(&format!("file/{id}/delete"), json!({})).await.ok(),
+        api.act("file", id, "delete").await.ok(),
         json!({"success": true})
     );
     api.get(&format!("file/{id}/info_v2"))
         .await
         .fails(StatusCode::NOT_FOUND, "file_deleted");
-    api.post(&format!("file/{id}/delete"), json!({}))
+    api.act("file", id, "delete")
         .await
         .fails(StatusCode::NOT_FOUND, "file_deleted");
     let t = api.get(&format!("file/{id}/trash")).await.ok();
@@ -1116,20 +1207,16 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     assert_eq!(t["in_trash"], true);
     let listed = api.get("trash/list").await.ok();
     assert_eq!(names(&listed, "files"), ["readme.txt", "deleted-draft.txt"]);
-    api.post(&format!("file/{id}/restore_from_trash"), json!({}))
-        .await
-        .ok();
+    api.act("file", id, "restore_from_trash").await.ok();
     api.get(&format!("file/{id}/info_v2")).await.ok();
 
     // A deleted folder takes its content along; only the folder is in the trash.
     let docs = demo::DOCUMENTS_FOLDER_ID;
-    api.post(&format!("folder/{docs}/delete"), json!({}))
-        .await
-        .ok();
+    api.act("folder", docs, "delete").await.ok();
     api.get(&format!("file/{id}/info_v2"))
         .await
         .fails(StatusCode::NOT_FOUND, "file_deleted");
-    api.post(&format!("file/{id}/restore_from_trash"), json!({}))
+    api.act("file", id, "restore_from_trash")
         .await
         .fails(StatusCode::NOT_FOUND, "file_in_trash_not_found");
     api.post("folder/create", json!({"name": "x", "parent_id": docs}))
@@ -1137,16 +1224,14 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
         .fails(StatusCode::NOT_FOUND, "folder_deleted");
     let ft = api.get(&format!("folder/{docs}/trash")).await.ok();
     assert_eq!(ft["folder_type"], "normal");
-    api.post(&format!("folder/{docs}/delete_from_trash"), json!({}))
-        .await
-        .ok();
+    api.act("folder", docs, "delete_from_trash").await.ok();
     api.get(&format!("folder/{docs}/info"))
         .await
         .fails(StatusCode::NOT_FOUND, "folder_not_found");
     api.get(&format!("file/{id}/info_v2"))
         .await
         .fails(StatusCode::NOT_FOUND, "file_not_found");
-    api.post(&format!("folder/{docs}/delete_from_trash"), json!({}))
+    api.act("folder", docs, "delete_from_trash")
         .await
         .fails(StatusCode::NOT_FOUND, "folder_not_found");
 }
@@ -1155,37 +1240,21 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
 async fn restoring_under_a_deleted_parent_is_refused_and_the_trash_can_be_emptied() {
     let sim = sim().await;
     let api = Api::me(&sim).await;
-    api.post(
-        &format!("file/{}/delete", demo::OLD_NOTES_FILE_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(
-        &format!("folder/{}/delete", demo::ARCHIVE_FOLDER_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(
-        &format!("folder/{}/delete_from_trash", demo::ARCHIVE_FOLDER_ID),
-        json!({}),
-    )
-    .await
-    .ok();
+    api.act("file", demo::OLD_NOTES_FILE_ID, "delete")
+        .await
+        .ok();
+    api.act("folder", demo::ARCHIVE_FOLDER_ID, "delete")
+        .await
+        .ok();
+    api.act("folder", demo::ARCHIVE_FOLDER_ID, "delete_from_trash")
+        .await
+        .ok();
     // The file went with its folder.
     api.get(&format!("file/{}/trash", demo::OLD_NOTES_FILE_ID))
         .await
         .fails(StatusCode::NOT_FOUND, "file_not_found");
-    api.post(
-        &format!("folder/{}/delete", demo::TEAM_FOLDER_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(&format!("file/{}/delete", demo::HELLO_FILE_ID), json!({}))
-        .await
-        .ok();
+    api.act("folder", demo::TEAM_FOLDER_ID, "delete").await.ok();
+    api.act("file", demo::HELLO_FILE_ID, "delete").await.ok();
     api.post("trash/restore_all", json!({"type": "folder"}))
         .await
         .ok();
@@ -1635,6 +1704,60 @@ async fn search_filters_by_name_content_type_folder_and_time() {
     assert_eq!(r["total_count"], 0);
 }
 
+#[tokio::test]
+async fn searches_take_no_page_capacity_and_answer_pages_of_twenty() {
+    let sim = sim().await;
+    let api = Api::me(&sim).await;
+    for i in 0..25 {
+        api.upload(0, &format!("bulk-{i:02}.txt"), b"x").await;
+    }
+    let first = api.get("item/search?query_words=bulk-").await.ok();
+    assert_eq!(first["files"].as_array().unwrap().len(), 20);
+    assert_eq!(
+        (first["total_count"].as_i64(), first["page_count"].as_i64()),
+        (Some(25), Some(2))
+    );
+    assert_eq!(first["page_capacity"], 20);
+    let second = api
+        .get("item/search?query_words=bulk-&page_id=1")
+        .await
+        .ok();
+    assert_eq!(second["files"].as_array().unwrap().len(), 5);
+    for path in [
+        "item/search?query_words=bulk-&page_capacity=10",
+        "user/search?page_capacity=2",
+        "group/list?page_capacity=2",
+        &format!(
+            "department/{}/users?page_capacity=2",
+            demo::ENGINEERING_DEPARTMENT_ID
+        ),
+    ] {
+        let a = api.get(path).await;
+        a.fails(StatusCode::BAD_REQUEST, "request_data_invalid");
+        assert_eq!(a.field(), "page_capacity", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_parameter_the_document_does_not_list_is_refused_naming_it() {
+    let sim = sim().await;
+    let api = Api::me(&sim).await;
+    for (path, field) in [
+        ("folder/personal_items?page_id=0&colour=red", "colour"),
+        ("folder/0/children?limit=5", "limit"),
+        ("trash/list?page_id=0&query_words=x", "query_words"),
+        ("item/search?query_words=x&offset=3", "offset"),
+    ] {
+        let a = api.get(path).await;
+        a.fails(StatusCode::BAD_REQUEST, "request_data_invalid");
+        assert_eq!(a.field(), field, "{path}");
+    }
+    // The document's own example sends folder_id to children, and it is accepted.
+    api.get("folder/0/children?folder_id=0&type=all&page_capacity=100&page_id=0")
+        .await
+        .ok();
+}
+
 // ---------------------------------------------------------------- comments
 
 #[tokio::test]
@@ -1679,7 +1802,7 @@ async fn comments_are_listed_added_and_deleted() {
         .await
         .fails(StatusCode::NOT_FOUND, "comment_not_found");
     let bob = Api::user(&sim, demo::BOB_ID).await;
-    bob.post(&format!("comment/{}/delete", demo::COMMENT_ID), json!({}))
+    bob.act("comment", demo::COMMENT_ID, "delete")
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
 }
@@ -1744,9 +1867,7 @@ async fn collaborators_are_listed_invited_updated_and_removed() {
         api.get(&format!("collab/{id}/info")).await.ok()["accessible_by"]["id"],
         demo::BOB_ID
     );
-    api.post(&format!("collab/{id}/delete"), json!({}))
-        .await
-        .ok();
+    api.act("collab", id, "delete").await.ok();
     api.get(&format!("collab/{id}/info"))
         .await
         .fails(StatusCode::NOT_FOUND, "collab_not_found");
@@ -1771,9 +1892,7 @@ async fn collaborators_are_listed_invited_updated_and_removed() {
         .await;
     assert_eq!(a.field(), "invitation_message");
     // Deleting the folder makes its collaborations unusable.
-    api.post(&format!("folder/{team}/delete"), json!({}))
-        .await
-        .ok();
+    api.act("folder", team, "delete").await.ok();
     api.get(&format!("collab/{}/info", demo::TEAM_ALICE_COLLAB_ID))
         .await
         .fails(StatusCode::NOT_FOUND, "collab_related_folder_deleted");
@@ -1840,12 +1959,9 @@ async fn recent_items_blank_files_and_frequent_marks() {
     assert_eq!(again["name"], "111 (1).docx");
     let recent = api.get("file/recent_items?limit=1").await.ok();
     assert_eq!(names(&recent, "files"), ["111 (1).docx"]);
-    api.post(
-        &format!("file/{}/mark_as_used", demo::HELLO_FILE_ID),
-        json!({}),
-    )
-    .await
-    .ok();
+    api.act("file", demo::HELLO_FILE_ID, "mark_as_used")
+        .await
+        .ok();
     assert_eq!(
         api.get(&format!("file/{}/info_v2", demo::HELLO_FILE_ID))
             .await
@@ -1951,14 +2067,12 @@ async fn share_links_are_created_read_updated_and_revoked_with_the_documented_ch
         ),
         (Some("public"), Some(false))
     );
-    bob.post(&format!("share_link/{name}/revoke"), json!({}))
+    bob.act("share_link", &name, "revoke")
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
     let listed = api.get(&format!("file/{file}/share_links")).await.ok();
     assert_eq!(listed["total_count"], 1);
-    api.post(&format!("share_link/{name}/revoke"), json!({}))
-        .await
-        .ok();
+    api.act("share_link", &name, "revoke").await.ok();
     api.get(&format!("share_link/{name}/info"))
         .await
         .fails(StatusCode::NOT_FOUND, "share_link_not_found_or_deleted");
@@ -2015,46 +2129,26 @@ async fn uploads_beyond_the_users_space_are_refused_and_leave_the_url_usable() {
 async fn restoring_needs_a_live_parent_and_a_free_name() {
     let sim = sim().await;
     let api = Api::me(&sim).await;
-    api.post(
-        &format!("file/{}/delete", demo::OLD_NOTES_FILE_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(
-        &format!("folder/{}/delete", demo::ARCHIVE_FOLDER_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(
-        &format!("file/{}/restore_from_trash", demo::OLD_NOTES_FILE_ID),
-        json!({}),
-    )
-    .await
-    .fails(StatusCode::NOT_FOUND, "folder_parent_deleted");
-    api.post(
-        &format!("folder/{}/restore_from_trash", demo::ARCHIVE_FOLDER_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(
-        &format!("file/{}/restore_from_trash", demo::OLD_NOTES_FILE_ID),
-        json!({}),
-    )
-    .await
-    .ok();
-    api.post(&format!("file/{}/delete", demo::HELLO_FILE_ID), json!({}))
+    api.act("file", demo::OLD_NOTES_FILE_ID, "delete")
         .await
         .ok();
+    api.act("folder", demo::ARCHIVE_FOLDER_ID, "delete")
+        .await
+        .ok();
+    api.act("file", demo::OLD_NOTES_FILE_ID, "restore_from_trash")
+        .await
+        .fails(StatusCode::NOT_FOUND, "folder_parent_deleted");
+    api.act("folder", demo::ARCHIVE_FOLDER_ID, "restore_from_trash")
+        .await
+        .ok();
+    api.act("file", demo::OLD_NOTES_FILE_ID, "restore_from_trash")
+        .await
+        .ok();
+    api.act("file", demo::HELLO_FILE_ID, "delete").await.ok();
     api.upload(0, "hello.txt", b"replacement").await.ok();
-    api.post(
-        &format!("file/{}/restore_from_trash", demo::HELLO_FILE_ID),
-        json!({}),
-    )
-    .await
-    .fails(StatusCode::CONFLICT, "file_name_conflict");
+    api.act("file", demo::HELLO_FILE_ID, "restore_from_trash")
+        .await
+        .fails(StatusCode::CONFLICT, "file_name_conflict");
 }
 
 #[tokio::test]
@@ -2081,12 +2175,9 @@ async fn a_collaborator_may_leave_but_not_remove_others() {
     me.post(&format!("collab/{}/delete", bob_collab["id"]), json!({}))
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
-    me.post(
-        &format!("collab/{}/delete", demo::ALICE_SHARED_COLLAB_ID),
-        json!({}),
-    )
-    .await
-    .ok();
+    me.act("collab", demo::ALICE_SHARED_COLLAB_ID, "delete")
+        .await
+        .ok();
     assert_eq!(me.get("folder/collab_folders").await.ok()["total_count"], 0);
     me.get(&format!("folder/{}/children", demo::ALICE_SHARED_FOLDER_ID))
         .await

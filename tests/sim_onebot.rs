@@ -13,6 +13,8 @@ use md5::{Digest, Md5};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+mod sim_support;
+
 async fn sim() -> Sim {
     onebot::start(Options::default()).await.unwrap()
 }
@@ -61,6 +63,13 @@ async fn fails(sim: &Sim, action: &str, params: Value, retcode: i64) -> String {
     message
 }
 
+/// Several calls, each expected to fail with its retcode.
+async fn fails_each<const N: usize>(sim: &Sim, calls: [(&str, Value, i64); N]) {
+    for (action, params, retcode) in calls {
+        fails(sim, action, params, retcode).await;
+    }
+}
+
 fn b64(content: &[u8]) -> String {
     format!("base64://{}", B64.encode(content))
 }
@@ -104,18 +113,6 @@ async fn upload(sim: &Sim, name: &str, content: &[u8]) -> Value {
         json!({"group_id": demo::GROUP_ID, "file": b64(content), "name": name}),
     )
     .await
-}
-
-fn deterministic_bytes(len: usize) -> Vec<u8> {
-    let mut x: u32 = 0x1234_5678;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
 }
 
 // ---- transport: token, actions, envelope, parameter encodings ----
@@ -251,18 +248,20 @@ async fn missing_or_ill_typed_parameters_are_retcode_1400() {
         let message = fails(&sim, "get_group_root_files", params, RETCODE_BAD_REQUEST).await;
         assert!(message.contains("group_id"), "{message}");
     }
-    fails(
+    fails_each(
         &sim,
-        "get_group_files_by_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": 7}),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "delete_group_file",
-        json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID}),
-        RETCODE_BAD_REQUEST,
+        [
+            (
+                "get_group_files_by_folder",
+                json!({"group_id": demo::GROUP_ID, "folder_id": 7}),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "delete_group_file",
+                json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID}),
+                RETCODE_BAD_REQUEST,
+            ),
+        ],
     )
     .await;
 }
@@ -311,6 +310,27 @@ async fn a_malformed_body_is_400_an_unsupported_content_type_406_and_other_metho
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["status"], "failed", "{answer}");
+}
+
+#[tokio::test]
+async fn a_path_that_names_no_action_is_404_with_retcode_1404_in_the_envelope() {
+    let sim = sim().await;
+    for path in ["/a/b", "/ftn_handler", "/"] {
+        let response = http()
+            .post(format!("{}{path}", sim.base_url))
+            .bearer_auth(demo::ACCESS_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(
+            answer["retcode"], RETCODE_UNKNOWN_ACTION,
+            "{path}: {answer}"
+        );
+    }
 }
 
 // ---- account-level actions ----
@@ -515,32 +535,30 @@ async fn create_group_file_folder_refuses_a_nested_parent() {
 async fn folder_names_must_be_present_valid_and_unique() {
     let sim = sim().await;
     let create = |name: Value| json!({"group_id": demo::GROUP_ID, "name": name});
-    fails(
+    fails_each(
         &sim,
-        "create_group_file_folder",
-        json!({"group_id": demo::GROUP_ID}),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "create_group_file_folder",
-        create(json!("  ")),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "create_group_file_folder",
-        create(json!("a/b")),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "create_group_file_folder",
-        create(json!("x".repeat(256))),
-        RETCODE_FAILED,
+        [
+            (
+                "create_group_file_folder",
+                json!({"group_id": demo::GROUP_ID}),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "create_group_file_folder",
+                create(json!("  ")),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "create_group_file_folder",
+                create(json!("a/b")),
+                RETCODE_FAILED,
+            ),
+            (
+                "create_group_file_folder",
+                create(json!("x".repeat(256))),
+                RETCODE_FAILED,
+            ),
+        ],
     )
     .await;
     let message = fails(
@@ -581,25 +599,13 @@ async fn rename_group_folder_renames_and_refuses_unknown_or_taken_names() {
         json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID, "name": "Reports 2024"}),
     )
     .await;
-    fails(
+    fails_each(
         &sim,
-        "rename_group_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": demo::EMPTY_FOLDER_ID, "name": "Reports 2024"}),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "rename_group_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": "/nope", "name": "x"}),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "rename_group_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}),
-        RETCODE_BAD_REQUEST,
+        [
+            ("rename_group_folder", json!({"group_id": demo::GROUP_ID, "folder_id": demo::EMPTY_FOLDER_ID, "name": "Reports 2024"}), RETCODE_FAILED),
+            ("rename_group_folder", json!({"group_id": demo::GROUP_ID, "folder_id": "/nope", "name": "x"}), RETCODE_FAILED),
+            ("rename_group_folder", json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}), RETCODE_BAD_REQUEST),
+        ],
     )
     .await;
 }
@@ -635,18 +641,20 @@ async fn delete_group_folder_removes_the_folder_with_its_files() {
     assert_eq!(ids, [json!(demo::EMPTY_FOLDER_ID)]);
     let response = http().get(&url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    fails(
+    fails_each(
         &sim,
-        "delete_group_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "delete_group_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": "/"}),
-        RETCODE_FAILED,
+        [
+            (
+                "delete_group_folder",
+                json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}),
+                RETCODE_FAILED,
+            ),
+            (
+                "delete_group_folder",
+                json!({"group_id": demo::GROUP_ID, "folder_id": "/"}),
+                RETCODE_FAILED,
+            ),
+        ],
     )
     .await;
 }
@@ -673,18 +681,20 @@ async fn delete_group_file_needs_the_right_busid() {
     assert!(data.is_null());
     let files = root(&sim).await["files"].clone();
     assert_eq!(files.as_array().unwrap().len(), 1);
-    fails(
+    fails_each(
         &sim,
-        "delete_group_file",
-        json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "get_group_file_url",
-        json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
-        RETCODE_FAILED,
+        [
+            (
+                "delete_group_file",
+                json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
+                RETCODE_FAILED,
+            ),
+            (
+                "get_group_file_url",
+                json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
+                RETCODE_FAILED,
+            ),
+        ],
     )
     .await;
 }
@@ -708,18 +718,20 @@ async fn get_group_file_url_streams_the_bytes_and_counts_the_download() {
     );
     assert_eq!(response.bytes().await.unwrap(), demo::FILE_CONTENT);
     assert_eq!(root(&sim).await["files"][0]["download_times"], 1);
-    fails(
+    fails_each(
         &sim,
-        "get_group_file_url",
-        json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": 1}),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "get_group_file_url",
-        json!({"group_id": demo::GROUP_ID, "file_id": "/nope", "busid": demo::BUSID}),
-        RETCODE_FAILED,
+        [
+            (
+                "get_group_file_url",
+                json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": 1}),
+                RETCODE_FAILED,
+            ),
+            (
+                "get_group_file_url",
+                json!({"group_id": demo::GROUP_ID, "file_id": "/nope", "busid": demo::BUSID}),
+                RETCODE_FAILED,
+            ),
+        ],
     )
     .await;
 }
@@ -849,7 +861,7 @@ async fn upload_group_file_stores_base64_content_and_lists_it() {
 #[tokio::test]
 async fn a_large_upload_streams_to_disk_and_downloads_identically() {
     let sim = sim().await;
-    let content = deterministic_bytes(8 * 1024 * 1024 + 3);
+    let content = sim_support::pattern(8 * 1024 * 1024 + 3);
     let data = upload(&sim, "big.bin", &content).await;
     assert_eq!(data["md5"], md5_hex(&content));
     let url = file_url(&sim, data["file_id"].as_str().unwrap()).await;
@@ -878,7 +890,7 @@ async fn a_large_upload_streams_to_disk_and_downloads_identically() {
 #[tokio::test]
 async fn a_form_encoded_or_escaped_json_upload_is_decoded_too() {
     let sim = sim().await;
-    let content = deterministic_bytes(3000);
+    let content = sim_support::pattern(3000);
     let encoded = B64.encode(&content);
     let form_value: String = format!("base64://{encoded}")
         .bytes()
@@ -923,22 +935,23 @@ async fn a_form_encoded_or_escaped_json_upload_is_decoded_too() {
 }
 
 #[tokio::test]
-async fn upload_refuses_a_local_path_or_a_url_in_file() {
+async fn a_path_or_url_in_file_is_refused_outside_the_simulators_directory_and_loopback() {
     let sim = sim().await;
     for file in [
         "/etc/passwd",
         "C:\\secret.txt",
+        "relative.txt",
         "http://example.com/a.bin",
+        "http://10.0.0.1/a.bin",
         "file:///etc/passwd",
     ] {
-        let message = fails(
+        fails(
             &sim,
             "upload_group_file",
             json!({"group_id": demo::GROUP_ID, "file": file, "name": "x.txt"}),
             RETCODE_BAD_REQUEST,
         )
         .await;
-        assert!(message.contains("base64://"), "{message}");
         fails(
             &sim,
             "upload_private_file",
@@ -948,6 +961,41 @@ async fn upload_refuses_a_local_path_or_a_url_in_file() {
         .await;
     }
     assert_eq!(root(&sim).await["files"].as_array().unwrap().len(), 2);
+    let calls = sim_support::stats(&sim.base_url).await["calls"].clone();
+    assert_eq!(calls[onebot::PATH_COUNTER], 8, "{calls}");
+    assert_eq!(calls[onebot::URL_COUNTER], 4, "{calls}");
+}
+
+#[tokio::test]
+async fn a_path_inside_the_simulator_or_a_loopback_url_in_file_is_uploaded_and_counted() {
+    let sim = sim().await;
+    let local = sim.storage_dir().join("given.txt");
+    std::fs::write(&local, b"from a path").unwrap();
+    for file in [
+        local.display().to_string(),
+        format!("file://{}", local.display()),
+    ] {
+        let data = ok(
+            &sim,
+            "upload_group_file",
+            json!({"group_id": demo::GROUP_ID, "file": file, "name": "p.txt"}),
+        )
+        .await;
+        assert_eq!(data["md5"], md5_hex(b"from a path"));
+    }
+    let listed = root(&sim).await;
+    let url = file_url(&sim, listed["files"][0]["file_id"].as_str().unwrap()).await;
+    let original = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    let data = ok(
+        &sim,
+        "upload_group_file",
+        json!({"group_id": demo::GROUP_ID, "file": url, "name": "u.txt"}),
+    )
+    .await;
+    assert_eq!(data["md5"], md5_hex(&original));
+    let calls = sim_support::stats(&sim.base_url).await["calls"].clone();
+    assert_eq!(calls[onebot::PATH_COUNTER], 2, "{calls}");
+    assert_eq!(calls[onebot::URL_COUNTER], 1, "{calls}");
 }
 
 #[tokio::test]
@@ -963,53 +1011,45 @@ async fn upload_refuses_invalid_base64_empty_files_and_missing_parameters() {
     )
     .await;
     assert!(message.contains("base64"), "{message}");
-    fails(
+    fails_each(
         &sim,
-        "upload_group_file",
-        upload_params(json!("base64://"), json!("a")),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        upload_params(json!(12), json!("a")),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        json!({"group_id": demo::GROUP_ID, "name": "a"}),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        json!({"group_id": demo::GROUP_ID, "file": b64(b"x")}),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        upload_params(json!(b64(b"x")), json!("")),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        upload_params(json!(b64(b"x")), json!("a/b.txt")),
-        RETCODE_FAILED,
-    )
-    .await;
-    fails(
-        &sim,
-        "upload_group_file",
-        json!({"group_id": 42, "file": b64(b"x"), "name": "a"}),
-        RETCODE_FAILED,
+        [
+            (
+                "upload_group_file",
+                upload_params(json!("base64://"), json!("a")),
+                RETCODE_FAILED,
+            ),
+            (
+                "upload_group_file",
+                upload_params(json!(12), json!("a")),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "upload_group_file",
+                json!({"group_id": demo::GROUP_ID, "name": "a"}),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "upload_group_file",
+                json!({"group_id": demo::GROUP_ID, "file": b64(b"x")}),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "upload_group_file",
+                upload_params(json!(b64(b"x")), json!("")),
+                RETCODE_BAD_REQUEST,
+            ),
+            (
+                "upload_group_file",
+                upload_params(json!(b64(b"x")), json!("a/b.txt")),
+                RETCODE_FAILED,
+            ),
+            (
+                "upload_group_file",
+                json!({"group_id": 42, "file": b64(b"x"), "name": "a"}),
+                RETCODE_FAILED,
+            ),
+        ],
     )
     .await;
     assert_eq!(root(&sim).await["files"].as_array().unwrap().len(), 2);
@@ -1018,34 +1058,32 @@ async fn upload_refuses_invalid_base64_empty_files_and_missing_parameters() {
 }
 
 #[tokio::test]
-async fn the_folder_parameter_is_refused_as_shamrock_does_unless_go_cqhttp_mode_is_on() {
-    let sim = sim().await;
+async fn shamrock_ignores_the_folder_parameter_and_go_cqhttp_uploads_into_that_folder() {
     let params = json!({"group_id": demo::GROUP_ID, "file": b64(b"in a folder"), "name": "f.txt",
         "folder": demo::FOLDER_ID});
-    let message = fails(
-        &sim,
-        "upload_group_file",
-        params.clone(),
-        RETCODE_BAD_REQUEST,
-    )
-    .await;
-    assert!(message.contains("folder"), "{message}");
-    // The root is fine.
-    ok(
-        &sim,
-        "upload_group_file",
-        json!({"group_id": demo::GROUP_ID, "file": b64(b"root"), "name": "r.txt", "folder": "/"}),
-    )
-    .await;
+    let in_folder = json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID});
 
-    let sim = sim_with(|o| o.upload_folder = true).await;
+    let sim = sim().await;
+    let data = ok(&sim, "upload_group_file", params.clone()).await;
+    let listed = root(&sim).await;
+    assert!(
+        listed["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["file_id"] == data["file_id"]),
+        "{listed}"
+    );
+    let folder = ok(&sim, "get_group_files_by_folder", in_folder.clone()).await;
+    assert!(
+        !folder
+            .to_string()
+            .contains(data["file_id"].as_str().unwrap())
+    );
+
+    let sim = sim_with(|o| o.profile = onebot::Profile::GoCqhttp).await;
     let data = ok(&sim, "upload_group_file", params).await;
-    let listing = ok(
-        &sim,
-        "get_group_files_by_folder",
-        json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}),
-    )
-    .await;
+    let listing = ok(&sim, "get_group_files_by_folder", in_folder).await;
     assert_eq!(listing["files"][2]["file_id"], data["file_id"]);
     fails(
         &sim,
@@ -1166,19 +1204,15 @@ async fn revocation_makes_the_token_403_until_reset() {
         .await
         .unwrap();
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
-    http()
-        .post(format!("{}/__sim/reset", sim.base_url))
-        .send()
-        .await
-        .unwrap();
+    sim_support::reset(&sim.base_url).await;
     ok(&sim, "get_group_list", json!({})).await;
 }
 
 #[tokio::test]
 async fn a_revoke_tokens_fault_fails_the_call_itself() {
     let sim = sim().await;
-    add_fault(
-        &sim,
+    sim_support::add_fault(
+        &sim.base_url,
         json!({"path": "get_group_list", "type": "revoke_tokens"}),
     )
     .await;
@@ -1188,21 +1222,11 @@ async fn a_revoke_tokens_fault_fails_the_call_itself() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-async fn add_fault(sim: &Sim, spec: Value) {
-    let response = http()
-        .post(format!("{}/__sim/faults", sim.base_url))
-        .json(&spec)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-}
-
 #[tokio::test]
 async fn queued_faults_render_in_onebot_shapes() {
     let sim = sim().await;
-    add_fault(
-        &sim,
+    sim_support::add_fault(
+        &sim.base_url,
         json!({"path": "get_group_root_files", "type": "error", "code": "1200", "message": "boom"}),
     )
     .await;
@@ -1217,8 +1241,8 @@ async fn queued_faults_render_in_onebot_shapes() {
     assert_eq!(body["retcode"], 1200);
     assert_eq!(body["message"], "boom");
 
-    add_fault(
-        &sim,
+    sim_support::add_fault(
+        &sim.base_url,
         json!({"path": "get_group_root_files", "type": "rate_limit", "retry_after_secs": 3}),
     )
     .await;
@@ -1234,8 +1258,8 @@ async fn queued_faults_render_in_onebot_shapes() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["retcode"], RETCODE_FAILED);
 
-    add_fault(
-        &sim,
+    sim_support::add_fault(
+        &sim.base_url,
         json!({"path": "get_group_root_files", "type": "status", "status": 502}),
     )
     .await;
@@ -1248,8 +1272,8 @@ async fn queued_faults_render_in_onebot_shapes() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
 
-    add_fault(
-        &sim,
+    sim_support::add_fault(
+        &sim.base_url,
         json!({"path": "get_group_root_files", "type": "malformed"}),
     )
     .await;
@@ -1263,8 +1287,8 @@ async fn queued_faults_render_in_onebot_shapes() {
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.json::<Value>().await.is_err());
 
-    add_fault(
-        &sim,
+    sim_support::add_fault(
+        &sim.base_url,
         json!({"path": "get_group_root_files", "type": "latency", "ms": 300}),
     )
     .await;
@@ -1279,8 +1303,8 @@ async fn queued_faults_render_in_onebot_shapes() {
 async fn download_urls_are_subject_to_faults_too() {
     let sim = sim().await;
     let url = file_url(&sim, demo::FILE_ID).await;
-    add_fault(
-        &sim,
+    sim_support::add_fault(
+        &sim.base_url,
         json!({"path": "/ftn_handler/", "type": "status", "status": 503}),
     )
     .await;
@@ -1301,14 +1325,7 @@ async fn stats_count_every_served_action_and_download() {
     root(&sim).await;
     let url = file_url(&sim, demo::FILE_ID).await;
     http().get(&url).send().await.unwrap();
-    let stats: Value = http()
-        .get(format!("{}/__sim/stats", sim.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = sim_support::stats(&sim.base_url).await;
     assert_eq!(stats["calls"]["get_group_root_files"], 2);
     assert_eq!(stats["calls"]["get_group_file_url"], 1);
     assert_eq!(stats["calls"]["download"], 1);

@@ -10,6 +10,8 @@ use filegate::sandbox::wecom::{self, Options, demo};
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
+mod sim_support;
+
 struct Env {
     sim: wecom::Sim,
     http: reqwest::Client,
@@ -90,25 +92,13 @@ impl Env {
     }
 
     async fn sim_post(&self, path: &str, body: Value) {
-        let resp = self
-            .http
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "{path}");
+        let path = path.trim_start_matches("/__sim/");
+        let status = sim_support::control(&self.sim.base_url, path, body).await;
+        assert!(status.is_success(), "{path}");
     }
 
     async fn stats(&self) -> Value {
-        self.http
-            .get(self.url("/__sim/stats"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        sim_support::stats(&self.sim.base_url).await
     }
 
     async fn list(&self, spaceid: &str, fatherid: &str, sort_type: u32) -> Vec<Value> {
@@ -183,6 +173,28 @@ impl Env {
         (status, headers, resp.bytes().await.unwrap().to_vec())
     }
 
+    /// `file_upload_init` of `data` into the demo space's root; answers the upload key.
+    async fn upload_init(&self, name: &str, data: &[u8]) -> String {
+        let v = self
+            .ok(
+                "file_upload_init",
+                json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID,
+                       "file_name": name, "size": data.len(), "block_sha": block_sha(data)}),
+            )
+            .await;
+        v["upload_key"].as_str().unwrap().to_owned()
+    }
+
+    /// A token fetched now differs from the first one and is accepted.
+    async fn a_fresh_token_works(&self) {
+        let fresh = self.fetch_token().await;
+        assert_ne!(fresh, self.token);
+        let v = self
+            .call_with("space_info", Some(&fresh), demo_space())
+            .await;
+        assert_eq!(v["errcode"], 0, "{v}");
+    }
+
     async fn rest_capacity(&self) -> u64 {
         self.ok("mng_capacity", json!({})).await["rest_capacity_for_all"]
             .as_u64()
@@ -190,8 +202,14 @@ impl Env {
     }
 }
 
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+/// The body of `file_upload_part` number `index` (from 1).
+fn upload_part(key: &str, index: usize, bytes: &[u8]) -> Value {
+    json!({"upload_key": key, "index": index, "file_base64_content": B64.encode(bytes)})
+}
+
+/// The body naming the demo space.
+fn demo_space() -> Value {
+    json!({ "spaceid": demo::SPACE_ID })
 }
 
 fn ids(items: &[Value]) -> Vec<&str> {
@@ -252,7 +270,7 @@ async fn gettoken_rejects_a_wrong_corpid_or_secret_with_wecom_codes() {
 #[tokio::test]
 async fn calls_without_a_token_answer_41001_and_with_an_unknown_token_40014() {
     let e = env().await;
-    let body = json!({ "spaceid": demo::SPACE_ID });
+    let body = demo_space();
     let v = e.call_with("space_info", None, body.clone()).await;
     assert_eq!(v["errcode"], ec::MISSING_ACCESS_TOKEN);
     let v = e.call_with("space_info", Some(""), body.clone()).await;
@@ -273,24 +291,13 @@ async fn an_expired_token_answers_42001_and_gettoken_then_issues_a_new_one() {
         e.gettoken(demo::CORP_ID, demo::CORP_SECRET).await["expires_in"],
         1
     );
-    e.ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    e.ok("space_info", demo_space()).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
-        e.err("space_info", json!({ "spaceid": demo::SPACE_ID }))
-            .await,
+        e.err("space_info", demo_space()).await,
         ec::ACCESS_TOKEN_EXPIRED
     );
-    let fresh = e.fetch_token().await;
-    assert_ne!(fresh, e.token);
-    let v = e
-        .call_with(
-            "space_info",
-            Some(&fresh),
-            json!({ "spaceid": demo::SPACE_ID }),
-        )
-        .await;
-    assert_eq!(v["errcode"], 0);
+    e.a_fresh_token_works().await;
 }
 
 #[tokio::test]
@@ -298,20 +305,10 @@ async fn revoked_tokens_answer_40014_until_a_new_one_is_fetched() {
     let e = env().await;
     e.sim_post("/__sim/tokens/revoke", json!({})).await;
     assert_eq!(
-        e.err("space_info", json!({ "spaceid": demo::SPACE_ID }))
-            .await,
+        e.err("space_info", demo_space()).await,
         ec::INVALID_ACCESS_TOKEN
     );
-    let fresh = e.fetch_token().await;
-    assert_ne!(fresh, e.token);
-    let v = e
-        .call_with(
-            "space_info",
-            Some(&fresh),
-            json!({ "spaceid": demo::SPACE_ID }),
-        )
-        .await;
-    assert_eq!(v["errcode"], 0);
+    e.a_fresh_token_works().await;
 }
 
 #[tokio::test]
@@ -333,7 +330,7 @@ async fn the_per_token_call_budget_answers_45009_once_spent() {
         ..Options::default()
     })
     .await;
-    let body = json!({ "spaceid": demo::SPACE_ID });
+    let body = demo_space();
     for _ in 0..3 {
         e.ok("space_info", body.clone()).await;
     }
@@ -350,7 +347,7 @@ async fn an_injected_rate_limit_answers_45009_with_http_200() {
         json!({"path": "space_info", "type": "rate_limit"}),
     )
     .await;
-    let body = json!({ "spaceid": demo::SPACE_ID });
+    let body = demo_space();
     assert_eq!(
         e.err("space_info", body.clone()).await,
         ec::API_FREQ_OUT_OF_LIMIT
@@ -408,16 +405,14 @@ async fn status_malformed_and_latency_faults_reach_the_token_endpoint_too() {
     )
     .await;
     let started = std::time::Instant::now();
-    e.ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    e.ok("space_info", demo_space()).await;
     assert!(started.elapsed() >= Duration::from_millis(200));
 }
 
 #[tokio::test]
 async fn stats_count_every_function_served() {
     let e = env().await;
-    e.ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    e.ok("space_info", demo_space()).await;
     e.err("space_info", json!({ "spaceid": "nope" })).await;
     e.ok("mng_capacity", json!({})).await;
     let stats = e.stats().await;
@@ -428,10 +423,22 @@ async fn stats_count_every_function_served() {
 }
 
 #[tokio::test]
-async fn an_unknown_function_is_not_found() {
+async fn unknown_functions_and_paths_answer_48001_and_wrong_methods_4300x_in_the_envelope() {
     let e = env().await;
-    let resp = e.raw("file_teleport", Some(&e.token), "{}".into()).await;
-    assert_eq!(resp.status(), 404);
+    let v = e.call("file_teleport", json!({})).await;
+    assert_eq!(v["errcode"], 48001, "{v}");
+    for (request, errcode) in [
+        (e.http.get(e.url("/cgi-bin/nowhere")), 48001),
+        (e.http.post(e.url("/nowhere/at/all")), 48001),
+        (e.http.get(e.url("/cgi-bin/wedrive/file_list")), 43002),
+        (e.http.post(e.url("/cgi-bin/gettoken")), 43001),
+    ] {
+        let resp = request.send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["errcode"], errcode, "{v}");
+        assert!(v["errmsg"].is_string(), "{v}");
+    }
 }
 
 // ---------------------------------------------------------------- request validation
@@ -562,9 +569,7 @@ async fn space_rename_renames_and_space_dismiss_makes_the_space_and_its_files_un
         json!({"spaceid": demo::SPACE_ID, "space_name": "Renamed"}),
     )
     .await;
-    let info = e
-        .ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let info = e.ok("space_info", demo_space()).await;
     assert_eq!(info["space_info"]["space_name"], "Renamed");
     assert_eq!(
         e.err(
@@ -578,20 +583,14 @@ async fn space_rename_renames_and_space_dismiss_makes_the_space_and_its_files_un
         e.err("space_rename", json!({"space_name": "x"})).await,
         ec::INVALID_SPACEID
     );
-    e.ok("space_dismiss", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
-    assert_eq!(
-        e.err("space_info", json!({ "spaceid": demo::SPACE_ID }))
-            .await,
-        ec::SPACE_NOT_FOUND
-    );
+    e.ok("space_dismiss", demo_space()).await;
+    assert_eq!(e.err("space_info", demo_space()).await, ec::SPACE_NOT_FOUND);
     assert_eq!(
         e.err("file_info", json!({ "fileid": demo::FILE_ID })).await,
         ec::FILE_NOT_FOUND
     );
     assert_eq!(
-        e.err("space_dismiss", json!({ "spaceid": demo::SPACE_ID }))
-            .await,
+        e.err("space_dismiss", demo_space()).await,
         ec::SPACE_NOT_FOUND
     );
 }
@@ -634,9 +633,7 @@ async fn space_acl_add_allows_three_admins_counting_those_already_set() {
         .await,
         ec::SPACE_NOT_FOUND
     );
-    let info = e
-        .ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let info = e.ok("space_info", demo_space()).await;
     let admins: Vec<&str> = info["space_info"]["auth_list"]["auth_info"]
         .as_array()
         .unwrap()
@@ -651,9 +648,7 @@ async fn space_acl_add_allows_three_admins_counting_those_already_set() {
 async fn space_acl_del_removes_members_and_lists_department_users_as_quit() {
     let e = env().await;
     let del = |members: Value| json!({"spaceid": demo::SPACE_ID, "auth_info": members});
-    let info = e
-        .ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let info = e.ok("space_info", demo_space()).await;
     assert_eq!(
         info["space_info"]["auth_list"]["quit_userid"],
         json!([demo::QUIT_USER])
@@ -663,9 +658,7 @@ async fn space_acl_del_removes_members_and_lists_department_users_as_quit() {
         del(json!([{"type": 1, "userid": demo::MEMBER_USER}, {"type": 1, "userid": "wangwu"}])),
     )
     .await;
-    let info = e
-        .ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let info = e.ok("space_info", demo_space()).await;
     let list = &info["space_info"]["auth_list"];
     assert!(!list["auth_info"].to_string().contains(demo::MEMBER_USER));
     assert_eq!(list["quit_userid"], json!([demo::QUIT_USER, "wangwu"]));
@@ -691,9 +684,7 @@ async fn space_acl_del_removes_members_and_lists_department_users_as_quit() {
         del(json!([{"type": 2, "departmentid": demo::MEMBER_DEPARTMENT}])),
     )
     .await;
-    let info = e
-        .ok("space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let info = e.ok("space_info", demo_space()).await;
     assert_eq!(info["space_info"]["auth_list"]["quit_userid"], json!([]));
 }
 
@@ -714,20 +705,15 @@ async fn space_setting_works_only_on_spaces_this_app_created() {
                "default_file_scope": 1, "ban_share_external": true}),
     )
     .await;
-    let v = e
-        .ok("new_space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let v = e.ok("new_space_info", demo_space()).await;
     let s = &v["space_info"]["secure_setting"];
     assert_eq!(s["enable_watermark"], true);
     assert_eq!(s["enable_confidential_mode"], true);
     assert_eq!(s["default_file_scope"], 1);
     assert_eq!(s["enable_share_external"], false);
     // Absent fields keep their value.
-    e.ok("space_setting", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
-    let v = e
-        .ok("new_space_info", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    e.ok("space_setting", demo_space()).await;
+    let v = e.ok("new_space_info", demo_space()).await;
     assert_eq!(v["space_info"]["secure_setting"]["enable_watermark"], true);
     assert_eq!(
         e.err(
@@ -748,12 +734,8 @@ async fn space_setting_works_only_on_spaces_this_app_created() {
 #[tokio::test]
 async fn space_share_answers_a_stable_invite_link_that_opens() {
     let e = env().await;
-    let a = e
-        .ok("space_share", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
-    let b = e
-        .ok("space_share", json!({ "spaceid": demo::SPACE_ID }))
-        .await;
+    let a = e.ok("space_share", demo_space()).await;
+    let b = e.ok("space_share", demo_space()).await;
     let url = a["space_share_url"].as_str().unwrap();
     assert_eq!(url, b["space_share_url"].as_str().unwrap());
     let page = e.http.get(url).send().await.unwrap();
@@ -935,11 +917,7 @@ async fn without_demo_data_the_demo_ids_are_unknown() {
         ..Options::default()
     })
     .await;
-    assert_eq!(
-        e.err("space_info", json!({ "spaceid": demo::SPACE_ID }))
-            .await,
-        ec::SPACE_NOT_FOUND
-    );
+    assert_eq!(e.err("space_info", demo_space()).await, ec::SPACE_NOT_FOUND);
 }
 
 // ---------------------------------------------------------------- files
@@ -1326,7 +1304,7 @@ async fn a_download_url_keeps_working_after_the_file_is_deleted() {
 #[tokio::test]
 async fn file_upload_stores_base64_content_under_a_free_name() {
     let e = env().await;
-    let data = pattern(300_000);
+    let data = sim_support::pattern(300_000);
     let id = e
         .upload(demo::SPACE_ID, demo::FOLDER_ID, "data.bin", &data)
         .await;
@@ -1424,7 +1402,7 @@ async fn chunked(e: &Env, fatherid: &str, name: &str, data: &[u8]) -> String {
 #[tokio::test]
 async fn a_chunked_upload_of_several_blocks_stores_the_file() {
     let e = env().await;
-    let data = pattern(2 * BLOCK_SIZE as usize + 123_456);
+    let data = sim_support::pattern(2 * BLOCK_SIZE as usize + 123_456);
     let id = chunked(&e, demo::FOLDER_ID, "big.dat", &data).await;
     let info = e.info(&id).await;
     assert_eq!(info["file_size"], data.len());
@@ -1442,16 +1420,9 @@ async fn a_chunked_upload_of_several_blocks_stores_the_file() {
 #[tokio::test]
 async fn parts_may_arrive_in_any_order_and_be_sent_again() {
     let e = env().await;
-    let data = pattern(BLOCK_SIZE as usize + 10);
-    let v = e
-        .ok(
-            "file_upload_init",
-            json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID,
-             "file_name": "two.bin", "size": data.len(), "block_sha": block_sha(&data)}),
-        )
-        .await;
-    let key = v["upload_key"].as_str().unwrap();
-    let part = |i: usize, bytes: &[u8]| json!({"upload_key": key, "index": i, "file_base64_content": B64.encode(bytes)});
+    let data = sim_support::pattern(BLOCK_SIZE as usize + 10);
+    let key = e.upload_init("two.bin", &data).await;
+    let part = |i: usize, bytes: &[u8]| upload_part(&key, i, bytes);
     e.ok("file_upload_part", part(2, &data[BLOCK_SIZE as usize..]))
         .await;
     e.ok("file_upload_part", part(1, &vec![0u8; BLOCK_SIZE as usize]))
@@ -1470,7 +1441,7 @@ async fn parts_may_arrive_in_any_order_and_be_sent_again() {
 #[tokio::test]
 async fn file_upload_init_validates_size_and_block_sha() {
     let e = env().await;
-    let data = pattern(BLOCK_SIZE as usize + 1);
+    let data = sim_support::pattern(BLOCK_SIZE as usize + 1);
     let shas = block_sha(&data);
     let init = |size: u64, shas: Value| json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID, "file_name": "f.bin", "size": size, "block_sha": shas});
     assert_eq!(
@@ -1521,7 +1492,7 @@ async fn file_upload_init_validates_size_and_block_sha() {
 #[tokio::test]
 async fn file_upload_part_checks_the_key_the_index_and_the_block_length() {
     let e = env().await;
-    let data = pattern(BLOCK_SIZE as usize + 100);
+    let data = sim_support::pattern(BLOCK_SIZE as usize + 100);
     let v = e
         .ok(
             "file_upload_init",
@@ -1561,16 +1532,9 @@ async fn file_upload_part_checks_the_key_the_index_and_the_block_length() {
 #[tokio::test]
 async fn file_upload_finish_rejects_missing_parts_and_content_that_does_not_match_block_sha() {
     let e = env().await;
-    let data = pattern(BLOCK_SIZE as usize + 100);
-    let v = e
-        .ok(
-            "file_upload_init",
-            json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID,
-             "file_name": "f.bin", "size": data.len(), "block_sha": block_sha(&data)}),
-        )
-        .await;
-    let key = v["upload_key"].as_str().unwrap();
-    let part = |i: usize, bytes: &[u8]| json!({"upload_key": key, "index": i, "file_base64_content": B64.encode(bytes)});
+    let data = sim_support::pattern(BLOCK_SIZE as usize + 100);
+    let key = e.upload_init("f.bin", &data).await;
+    let part = |i: usize, bytes: &[u8]| upload_part(&key, i, bytes);
     e.ok("file_upload_part", part(1, &data[..BLOCK_SIZE as usize]))
         .await;
     assert_eq!(
@@ -1628,7 +1592,7 @@ async fn file_upload_init_hits_an_existing_file_with_the_same_size_and_block_sha
         .await;
     assert_eq!(e.download(id, None).await.2, data);
     // A multi-block upload finished earlier is hit too.
-    let big = pattern(BLOCK_SIZE as usize * 2);
+    let big = sim_support::pattern(BLOCK_SIZE as usize * 2);
     chunked(&e, demo::SPACE_ID, "big.bin", &big).await;
     let v = e
         .ok(
@@ -1910,7 +1874,12 @@ async fn mng_capacity_reflects_the_bytes_stored() {
     );
     assert!(v["total_capacity_for_vip"].is_u64() && v["rest_capacity_for_vip"].is_u64());
     let id = e
-        .upload(demo::SPACE_ID, demo::SPACE_ID, "k.bin", &pattern(1000))
+        .upload(
+            demo::SPACE_ID,
+            demo::SPACE_ID,
+            "k.bin",
+            &sim_support::pattern(1000),
+        )
         .await;
     assert_eq!(e.rest_capacity().await, total - demo_bytes - 1000);
     e.ok("file_delete", json!({ "fileid": [id] })).await;
@@ -1926,11 +1895,12 @@ async fn uploads_beyond_the_capacity_answer_640007() {
     })
     .await;
     let space = e.new_space().await;
-    e.upload(&space, &space, "a.bin", &pattern(600)).await;
+    e.upload(&space, &space, "a.bin", &sim_support::pattern(600))
+        .await;
     let body = json!({"spaceid": space, "fatherid": space, "file_name": "b.bin",
-                      "file_base64_content": B64.encode(pattern(600))});
+                      "file_base64_content": B64.encode(sim_support::pattern(600))});
     assert_eq!(e.err("file_upload", body).await, ec::CAPACITY_EXCEEDED);
-    let data = pattern(600);
+    let data = sim_support::pattern(600);
     let body = json!({"spaceid": space, "fatherid": space, "file_name": "c.bin", "size": 600, "block_sha": block_sha(&data)});
     assert_eq!(e.err("file_upload_init", body).await, ec::CAPACITY_EXCEEDED);
 }

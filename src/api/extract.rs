@@ -238,6 +238,18 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
             )
         })?;
         tracing::Span::current().record("connection", tracing::field::display(&name));
+        // 501 before any input check (route_operations): the operation decides first.
+        if let Some(route) = parts.extensions.get::<axum::extract::MatchedPath>()
+            && let Some(ops) = super::route_operations::of(&parts.method, route.as_str())
+        {
+            let caps = connection.drive.capabilities();
+            if !ops.iter().any(|op| caps.supports(*op)) {
+                return Err(ApiError::Unsupported {
+                    provider: connection.provider.as_str(),
+                    operation: ops[0],
+                });
+            }
+        }
         let act_as = match parts.headers.get(ACT_AS_HEADER) {
             None => None,
             Some(v) => {

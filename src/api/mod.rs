@@ -10,6 +10,7 @@ pub mod health;
 pub mod items;
 pub mod members;
 pub mod paths;
+pub mod route_operations;
 pub mod search;
 pub mod spaces;
 pub mod strict;

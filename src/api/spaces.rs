@@ -36,13 +36,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// WeCom has no call that lists spaces: its connections list the spaces this gateway created or
 /// was configured with (`known_spaces`). Fangcloud lists the personal, department and
 /// collaboration spaces; OneBot lists the bot's groups (and friends' private files). Paged with
-/// `limit` and `cursor`.
+/// `limit` and `cursor`. When some of the upstream calls that find spaces fail, the page lists
+/// what the others found and names each failed source with its problem in `partial`; only when
+/// all fail is the answer an error.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces", tag = "spaces", params(ConnPath, PageQuery),
-    responses((status = 200, body = Page<Space>), LocalProblems, UpstreamProblems))]
+    responses((status = 200, body = SpacePage), LocalProblems, UpstreamProblems))]
 async fn list_spaces(
     auth: Authorized<FilesRead>,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Page<Space>>> {
+) -> ApiResult<Json<SpacePage>> {
     let page = q.validate()?;
     Ok(Json(
         auth.drive(Operation::ListSpaces)?

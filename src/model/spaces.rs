@@ -35,6 +35,86 @@ pub struct Space {
     pub member_count: Option<u64>,
 }
 
+/// `GET …/spaces`: one page of spaces. Spaces are found through several upstream calls
+/// (Fangcloud: the user, the department tree, shared folders; OneBot: groups, friends); when
+/// some fail, the page holds what the others found and `partial` says which failed and why.
+/// Only when every source fails is the answer an error.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SpacePage {
+    pub items: Vec<Space>,
+    /// Pass as `cursor` to get the next page; null when there is none.
+    pub next_cursor: Option<String>,
+    /// The discovery sources that failed, each with its problem; absent when none did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial: Vec<PartialSource>,
+}
+
+/// A discovery source of `GET …/spaces` that failed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PartialSource {
+    /// What was being listed: `departments`, `collaborations`, `friends`…
+    pub source: String,
+    /// Why it failed, as the problem its own call would have answered.
+    pub problem: crate::error::Problem,
+}
+
+impl SpacePage {
+    /// A page with nothing missing.
+    pub fn complete(page: super::Page<Space>) -> Self {
+        Self {
+            items: page.items,
+            next_cursor: page.next_cursor,
+            partial: Vec::new(),
+        }
+    }
+}
+
+/// What several discovery sources gave: the spaces found, and the sources that failed.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub spaces: Vec<Space>,
+    pub failed: Vec<(&'static str, crate::error::ApiError)>,
+}
+
+impl Discovered {
+    /// Adds a source's spaces, or records its failure.
+    pub fn source(
+        &mut self,
+        name: &'static str,
+        found: Result<Vec<Space>, crate::error::ApiError>,
+    ) {
+        match found {
+            Ok(spaces) => self.spaces.extend(spaces),
+            Err(e) => self.failed.push((name, e)),
+        }
+    }
+
+    /// The requested page; the first failure when every source failed (`sources` counts
+    /// them, spaces found or not).
+    pub fn page(
+        mut self,
+        sources: usize,
+        page: &super::PageRequest,
+    ) -> Result<SpacePage, crate::error::ApiError> {
+        if self.failed.len() >= sources && !self.failed.is_empty() {
+            return Err(self.failed.remove(0).1);
+        }
+        let p = super::paginate(self.spaces, page)?;
+        Ok(SpacePage {
+            items: p.items,
+            next_cursor: p.next_cursor,
+            partial: self
+                .failed
+                .into_iter()
+                .map(|(source, e)| PartialSource {
+                    source: source.to_owned(),
+                    problem: e.to_problem(),
+                })
+                .collect(),
+        })
+    }
+}
+
 /// Body of `POST …/spaces`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

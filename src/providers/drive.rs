@@ -198,7 +198,8 @@ pub trait Adapter: Send + Sync + 'static {
 #[async_trait]
 #[allow(unused_variables)]
 pub trait Spaces: Adapter {
-    async fn list_spaces(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Space>> {
+    /// Each discovery source is tried; the page names those that failed in `partial`.
+    async fn list_spaces(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<SpacePage> {
         unsupported!(self, ListSpaces)
     }
     async fn create_space(&self, ctx: &Ctx, req: CreateSpace) -> ApiResult<Space> {

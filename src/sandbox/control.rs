@@ -25,6 +25,8 @@ pub trait Flavor: Send + Sync + 'static {
     /// A business error with the upstream's own code (WeCom `errcode`, Fangcloud `errors[].code`,
     /// OneBot `retcode`), in the upstream's envelope.
     fn error(&self, code: &str, message: &str) -> Response;
+    /// The upstream itself failing: this HTTP status (5xx) with its own error envelope.
+    fn server_error(&self, status: StatusCode) -> Response;
     /// The upstream's "too many requests" answer.
     fn rate_limited(&self, retry_after_secs: u64) -> Response;
     /// Forget every access token issued so far (the upstream revoked them early).
@@ -46,6 +48,12 @@ pub enum FaultKind {
         #[serde(default)]
         message: Option<String>,
     },
+    /// Answer with an upstream failure: HTTP `status` (default 500) carrying the upstream's
+    /// own error envelope (unlike `status`, whose plain text is a proxy's).
+    ServerError {
+        #[serde(default = "default_server_status")]
+        status: u16,
+    },
     /// Answer with the upstream's rate-limit response.
     RateLimit {
         #[serde(default = "default_retry_after")]
@@ -60,6 +68,10 @@ pub enum FaultKind {
 
 fn default_retry_after() -> u64 {
     1
+}
+
+fn default_server_status() -> u16 {
+    500
 }
 
 fn default_times() -> u32 {
@@ -208,6 +220,9 @@ pub async fn fault_layer(State(c): State<Arc<Control>>, req: Request, next: Next
         Some(FaultKind::Error { code, message }) => c
             .flavor
             .error(&code, message.as_deref().unwrap_or("simulated error")),
+        Some(FaultKind::ServerError { status }) => c.flavor.server_error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        ),
         Some(FaultKind::RateLimit { retry_after_secs }) => c.flavor.rate_limited(retry_after_secs),
         Some(FaultKind::Malformed) => (
             StatusCode::OK,
@@ -282,6 +297,9 @@ mod tests {
         }
         fn rate_limited(&self, _: u64) -> Response {
             StatusCode::TOO_MANY_REQUESTS.into_response()
+        }
+        fn server_error(&self, status: StatusCode) -> Response {
+            status.into_response()
         }
         fn revoke_tokens(&self) {}
     }

@@ -270,8 +270,19 @@ pub struct DepartmentBrief {
     pub user_count: Option<i64>,
     #[serde(default, deserialize_with = "opt_num")]
     pub parent_id: Option<i64>,
+    /// The document's field; the Java SDK's department model has
+    /// `children_departments_count` instead (upstream-docs/README.md: "Read either").
     #[serde(default)]
     pub has_children_departments: bool,
+    #[serde(default, deserialize_with = "opt_num")]
+    pub children_departments_count: Option<i64>,
+}
+
+impl DepartmentBrief {
+    /// Whether the department has sub-departments, by either field.
+    pub fn has_children(&self) -> bool {
+        self.has_children_departments || self.children_departments_count.is_some_and(|c| c > 0)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::FangcloudDrive;
 use super::client::*;
 use super::map::*;
-use super::resolve::*;
+use super::paging::sliced;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use crate::providers::*;
@@ -28,31 +28,31 @@ impl Directory for FangcloudDrive {
         let words = query.query.clone().unwrap_or_default();
         match kind {
             DirectoryKind::Users => {
-                let (page_id, capacity) = page_of(&query.page)?;
-                let q = [
-                    ("query_words", words),
-                    ("page_id", page_id.to_string()),
-                    ("page_capacity", capacity.to_string()),
-                ];
-                let a: UsersPage = match department {
-                    Some(d) => {
-                        self.client
-                            .get(
-                                ctx,
-                                "department/users",
-                                &format!("department/{d}/users"),
-                                &q,
-                            )
-                            .await?
-                    }
-                    None => {
-                        self.client
-                            .get(ctx, "user/search", "user/search", &q)
-                            .await?
-                    }
-                };
-                Ok(Page {
-                    items: a
+                // `page_id` only: the upstream chooses the page size (document).
+                let words = &words;
+                sliced(&query.page, |page_id| async move {
+                    let q = [
+                        ("query_words", words.clone()),
+                        ("page_id", page_id.to_string()),
+                    ];
+                    let a: UsersPage = match department {
+                        Some(d) => {
+                            self.client
+                                .get(
+                                    ctx,
+                                    "department/users",
+                                    &format!("department/{d}/users"),
+                                    &q,
+                                )
+                                .await?
+                        }
+                        None => {
+                            self.client
+                                .get(ctx, "user/search", "user/search", &q)
+                                .await?
+                        }
+                    };
+                    let users = a
                         .users
                         .iter()
                         .map(|u| DirectoryEntry {
@@ -69,9 +69,10 @@ impl Directory for FangcloudDrive {
                             parent_id: None,
                             member_count: None,
                         })
-                        .collect(),
-                    next_cursor: next_cursor(&a.paging, page_id, capacity),
+                        .collect();
+                    Ok((users, a.paging))
                 })
+                .await
             }
             DirectoryKind::Departments => {
                 let parent = department.unwrap_or(0);
@@ -109,22 +110,21 @@ impl Directory for FangcloudDrive {
                         "Fangcloud groups do not belong to departments",
                     ));
                 }
-                let (page_id, capacity) = page_of(&query.page)?;
-                let a: GroupsPage = self
-                    .client
-                    .get(
-                        ctx,
-                        "group/list",
-                        "group/list",
-                        &[
-                            ("query_words", words),
-                            ("page_id", page_id.to_string()),
-                            ("page_capacity", capacity.to_string()),
-                        ],
-                    )
-                    .await?;
-                Ok(Page {
-                    items: a
+                let words = &words;
+                sliced(&query.page, |page_id| async move {
+                    let a: GroupsPage = self
+                        .client
+                        .get(
+                            ctx,
+                            "group/list",
+                            "group/list",
+                            &[
+                                ("query_words", words.clone()),
+                                ("page_id", page_id.to_string()),
+                            ],
+                        )
+                        .await?;
+                    let groups = a
                         .groups
                         .iter()
                         .map(|g| DirectoryEntry {
@@ -137,9 +137,10 @@ impl Directory for FangcloudDrive {
                             parent_id: None,
                             member_count: g.user_count.map(|c| c.max(0) as u64),
                         })
-                        .collect(),
-                    next_cursor: next_cursor(&a.paging, page_id, capacity),
+                        .collect();
+                    Ok((groups, a.paging))
                 })
+                .await
             }
         }
     }

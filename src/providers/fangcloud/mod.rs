@@ -12,6 +12,7 @@ mod errors;
 mod items;
 mod map;
 mod members;
+mod paging;
 mod resolve;
 mod search;
 mod spaces;

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use super::FangcloudDrive;
 use super::client::*;
 use super::map::*;
+use super::paging::sliced;
 use super::resolve::*;
 use crate::error::ApiResult;
 use crate::model::*;
@@ -14,7 +15,6 @@ use crate::providers::*;
 impl Search for FangcloudDrive {
     async fn search(&self, ctx: &Ctx, space: &str, req: SearchRequest) -> ApiResult<Page<Item>> {
         let sp = self.space(ctx, space)?;
-        let (page_id, capacity) = page_of(&req.page)?;
         let (sort_by, direction) = search_sort(req.sort);
         let filter = match req.field.unwrap_or(SearchField::All) {
             SearchField::All => "all",
@@ -28,8 +28,6 @@ impl Search for FangcloudDrive {
             ("type", kind_filter(req.kind).to_owned()),
             ("sort_by", sort_by.to_owned()),
             ("sort_direction", direction.to_owned()),
-            ("page_id", page_id.to_string()),
-            ("page_capacity", capacity.to_string()),
             ("query_filter", filter.to_owned()),
             ("precise_search", req.exact.to_string()),
         ];
@@ -60,11 +58,24 @@ impl Search for FangcloudDrive {
                 format!("{},{}", side(req.modified_after), side(req.modified_before)),
             ));
         }
-        let l: Listing = self
-            .client
-            .get(ctx, "item/search", "item/search", &q)
-            .await?;
-        Ok(listing_page(&l, sp, page_id, capacity))
+        // Pages of 20 chosen by the upstream ("page_id … 每页默认20"), sliced into `limit`.
+        let q = &q;
+        sliced(&req.page, |page_id| async move {
+            let mut q = q.clone();
+            q.push(("page_id", page_id.to_string()));
+            let l: Listing = self
+                .client
+                .get(ctx, "item/search", "item/search", &q)
+                .await?;
+            let items = l
+                .folders
+                .iter()
+                .chain(l.files.iter())
+                .map(|w| item(w, sp))
+                .collect();
+            Ok((items, l.paging))
+        })
+        .await
     }
 
     async fn list_recent(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Item>> {

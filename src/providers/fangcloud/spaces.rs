@@ -17,56 +17,25 @@ const MAX_LISTED: usize = 1000;
 
 #[async_trait]
 impl Spaces for FangcloudDrive {
-    async fn list_spaces(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Space>> {
+    /// Three sources, each tried: the user (personal space), the department tree (the
+    /// department spaces the user can open) and the shared folders. A failing source leaves
+    /// the others' spaces listed and is named in `partial`.
+    async fn list_spaces(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<SpacePage> {
         let me = self.me(ctx)?;
-        let user = self.user_info(ctx).await?;
-        let mut spaces = vec![Space {
-            id: SpaceRef::Personal(me).id(),
-            name: format!("Personal files of {}", user.name),
-            kind: SpaceKind::Personal,
-            root_id: None,
-            created_at: None,
-            member_count: None,
-        }];
-        for d in self.departments(ctx).await? {
-            if self.can_open_department(ctx, d.id).await? {
-                spaces.push(Space {
-                    id: SpaceRef::Department(d.id).id(),
-                    name: d.name,
-                    kind: SpaceKind::Department,
-                    root_id: None,
-                    created_at: None,
-                    member_count: d.user_count.map(|c| c.max(0) as u64),
-                });
-            }
-        }
-        for f in self.collab_folders(ctx).await? {
-            spaces.push(Space {
-                id: SpaceRef::Collab(f.id).id(),
-                name: f.name,
-                kind: SpaceKind::Collaboration,
-                root_id: Some(ItemRef::Folder(f.id).id()),
-                created_at: time(f.created_at),
-                member_count: None,
-            });
-        }
-        paginate(spaces, &page)
+        let mut found = Discovered::default();
+        found.source(
+            "personal",
+            self.personal_space(ctx, me).await.map(|s| vec![s]),
+        );
+        found.source("departments", self.department_spaces(ctx).await);
+        found.source("collaborations", self.collab_spaces(ctx).await);
+        found.page(3, &page)
     }
 
     async fn get_space(&self, ctx: &Ctx, space: &str) -> ApiResult<Space> {
         let sp = self.space(ctx, space)?;
         Ok(match sp {
-            SpaceRef::Personal(_) => {
-                let u = self.user_info(ctx).await?;
-                Space {
-                    id: sp.id(),
-                    name: format!("Personal files of {}", u.name),
-                    kind: sp.kind(),
-                    root_id: None,
-                    created_at: None,
-                    member_count: None,
-                }
-            }
+            SpaceRef::Personal(me) => self.personal_space(ctx, me).await?,
             SpaceRef::Department(d) => {
                 let h: Holder = self
                     .client
@@ -133,6 +102,51 @@ impl Spaces for FangcloudDrive {
 }
 
 impl FangcloudDrive {
+    async fn personal_space(&self, ctx: &Ctx, me: i64) -> ApiResult<Space> {
+        let user = self.user_info(ctx).await?;
+        Ok(Space {
+            id: SpaceRef::Personal(me).id(),
+            name: format!("Personal files of {}", user.name),
+            kind: SpaceKind::Personal,
+            root_id: None,
+            created_at: None,
+            member_count: None,
+        })
+    }
+
+    async fn department_spaces(&self, ctx: &Ctx) -> ApiResult<Vec<Space>> {
+        let mut spaces = Vec::new();
+        for d in self.departments(ctx).await? {
+            if self.can_open_department(ctx, d.id).await? {
+                spaces.push(Space {
+                    id: SpaceRef::Department(d.id).id(),
+                    name: d.name,
+                    kind: SpaceKind::Department,
+                    root_id: None,
+                    created_at: None,
+                    member_count: d.user_count.map(|c| c.max(0) as u64),
+                });
+            }
+        }
+        Ok(spaces)
+    }
+
+    async fn collab_spaces(&self, ctx: &Ctx) -> ApiResult<Vec<Space>> {
+        Ok(self
+            .collab_folders(ctx)
+            .await?
+            .into_iter()
+            .map(|f| Space {
+                id: SpaceRef::Collab(f.id).id(),
+                name: f.name,
+                kind: SpaceKind::Collaboration,
+                root_id: Some(ItemRef::Folder(f.id).id()),
+                created_at: time(f.created_at),
+                member_count: None,
+            })
+            .collect())
+    }
+
     /// A department space's quota (`admin/department/{id}/info`, enterprise token).
     async fn department_quota(&self, ctx: &Ctx, d: i64) -> ApiResult<Quota> {
         let h: Holder = self
@@ -169,7 +183,7 @@ impl FangcloudDrive {
                 if out.len() >= MAX_LISTED || out.iter().any(|o| o.id == child.id) {
                     continue;
                 }
-                if child.has_children_departments {
+                if child.has_children() {
                     queue.insert(0, child.id);
                 }
                 out.push(child);

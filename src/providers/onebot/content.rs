@@ -96,6 +96,39 @@ impl Content for OnebotDrive {
 }
 
 impl OnebotDrive {
+    /// An upload into a folder that did not land there: the implementation ignored `folder`
+    /// (Shamrock does: "参数 folder在Shamrock不受支持") and put the file in the root. The stray
+    /// file is removed (best effort) and the caller told that folder uploads do not work on
+    /// this connection.
+    async fn folder_was_ignored(&self, group: i64, up: &WireUploaded) -> ApiError {
+        if !up.file_id.is_empty()
+            && let Ok(root) = self.listing(group, ROOT).await
+            && let Some(stray) = root.files.iter().find(|f| f.file_id == up.file_id)
+        {
+            let removed: ApiResult<Value> = self
+                .client
+                .call(
+                    "delete_group_file",
+                    &json!({ "group_id": group, "file_id": stray.file_id, "busid": stray.busid }),
+                )
+                .await;
+            if let Err(e) = removed {
+                tracing::warn!(
+                    code = e.code(),
+                    "could not remove a file uploaded to the root"
+                );
+            }
+        }
+        ApiError::BadRequest {
+            code: "upload_to_folder_not_supported",
+            detail: "this OneBot implementation ignored the folder parameter and uploaded to the \
+                     root (Shamrock does not support it); upload without a parent, or disable \
+                     upload_to_folders for this connection"
+                .into(),
+            field: Some("parent".into()),
+        }
+    }
+
     /// Sends `name` with the spooled bytes as `base64://…` in a JSON body streamed from disk:
     /// `{…params…,"file":"base64://<chunks>"}`. Only content the gateway encodes itself is
     /// ever sent as `file`, never a path or URL (README, OneBot section).
@@ -191,23 +224,29 @@ impl OnebotDrive {
         // Find the new file (the answer has only its id, and go-cqhttp answers nothing).
         let listed = self.listing(group, &folder).await?;
         let known: Vec<&str> = existing.files.iter().map(|f| f.file_id.as_str()).collect();
-        let new = listed
+        let is_new = |f: &WireFile| {
+            if up.file_id.is_empty() {
+                f.file_name == name && !known.contains(&f.file_id.as_str())
+            } else {
+                f.file_id == up.file_id
+            }
+        };
+        let found = listed
             .files
             .into_iter()
-            .filter(|f| {
-                if up.file_id.is_empty() {
-                    f.file_name == name && !known.contains(&f.file_id.as_str())
-                } else {
-                    f.file_id == up.file_id
-                }
-            })
-            .max_by_key(|f| f.upload_time)
-            .ok_or_else(|| {
-                UpstreamError::malformed(
+            .filter(|f| is_new(f))
+            .max_by_key(|f| f.upload_time);
+        let new = match found {
+            Some(f) => f,
+            None if folder != ROOT => return Err(self.folder_was_ignored(group, &up).await),
+            None => {
+                return Err(UpstreamError::malformed(
                     PROVIDER,
                     "upload_group_file succeeded but the file is not listed",
                 )
-            })?;
+                .into());
+            }
+        };
         // Replace: the new file is complete upstream before the old ones go.
         for (file_id, busid) in replaced {
             if file_id == new.file_id {

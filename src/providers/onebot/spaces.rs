@@ -13,15 +13,21 @@ use crate::providers::*;
 
 #[async_trait]
 impl Spaces for OnebotDrive {
-    async fn list_spaces(&self, _ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Space>> {
-        let mut spaces: Vec<Space> = self
-            .groups()
-            .await?
-            .into_iter()
-            .map(|g| group_space(&g))
-            .collect();
-        spaces.extend(self.friends().await?.iter().map(friend_space));
-        paginate(spaces, &page)
+    /// Groups (`get_group_list`) and friends (`get_friend_list`) are found apart: when one
+    /// call fails the other's spaces are still listed, with the failure in `partial`.
+    async fn list_spaces(&self, _ctx: &Ctx, page: PageRequest) -> ApiResult<SpacePage> {
+        let mut found = Discovered::default();
+        let groups = self.groups().await;
+        found.source(
+            "groups",
+            groups.map(|g| g.iter().map(group_space).collect()),
+        );
+        let friends = self.friends().await;
+        found.source(
+            "friends",
+            friends.map(|f| f.iter().map(friend_space).collect()),
+        );
+        found.page(2, &page)
     }
 
     async fn get_space(&self, _ctx: &Ctx, space: &str) -> ApiResult<Space> {

@@ -19,7 +19,8 @@ const MAX_SPACE_ADMINS: usize = 3;
 
 #[async_trait]
 impl Spaces for WecomDrive {
-    async fn list_spaces(&self, _ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Space>> {
+    /// One source (the spaces this gateway knows), so there is never a partial page.
+    async fn list_spaces(&self, _ctx: &Ctx, page: PageRequest) -> ApiResult<SpacePage> {
         self.sync_known_spaces().await?;
         let after: Option<String> = page.cursor.as_deref().map(cursor::decode).transpose()?;
         let rows = self
@@ -34,7 +35,7 @@ impl Spaces for WecomDrive {
         } else {
             None
         };
-        Ok(Page {
+        Ok(SpacePage::complete(Page {
             items: rows
                 .into_iter()
                 .map(|s| Space {
@@ -47,7 +48,7 @@ impl Spaces for WecomDrive {
                 })
                 .collect(),
             next_cursor,
-        })
+        }))
     }
 
     async fn create_space(&self, _ctx: &Ctx, req: CreateSpace) -> ApiResult<Space> {

@@ -45,6 +45,8 @@ pub const ENGINEERING_DEPARTMENT_ID: i64 = 65820;
 pub const SALES_DEPARTMENT_ID: i64 = 65821;
 /// A visible group with Alice and Bob.
 pub const GROUP_ID: i64 = 94444;
+/// A sub-department of Engineering with the app user in it: found only by walking the tree.
+pub const PLATFORM_DEPARTMENT_ID: i64 = 65822;
 
 /// Personal root: `Documents/` (`readme.txt`, `report.md`, `Archive/old-notes.txt`),
 /// `Team/` (`plan.md`, shared with Alice as editor and the group as viewer), `hello.txt`.
@@ -179,6 +181,19 @@ pub fn seed(store: &mut Store) -> std::io::Result<()> {
             space_total: 20 << 30,
             created_at: T0,
             order: 2,
+        },
+    );
+    store.departments.insert(
+        PLATFORM_DEPARTMENT_ID,
+        Department {
+            id: PLATFORM_DEPARTMENT_ID,
+            name: "Platform".into(),
+            parent_id: ENGINEERING_DEPARTMENT_ID,
+            director_id: None,
+            members: vec![USER_ID],
+            space_total: 10 << 30,
+            created_at: T0,
+            order: 1,
         },
     );
     store.groups.insert(

@@ -63,6 +63,14 @@ fn matches(u: &User, words: &str) -> bool {
         || u.pinyin.to_lowercase().contains(&w)
 }
 
+/// What the document lists for the user and group searches: no `page_capacity`.
+const SEARCH_PARAMS: [&str; 2] = ["query_words", "page_id"];
+/// Page size of the user searches (`user/search`, `department|group/{id}/users`): the
+/// document's sample answers say `"page_capacity": 500`.
+const USER_PAGE: usize = 500;
+/// Page size of `group/list` (the document's sample answer: 20).
+const GROUP_PAGE: usize = 20;
+
 /// `{users, total_count, page_id, page_capacity, page_count}`.
 fn user_page(
     store: &Store,
@@ -70,7 +78,19 @@ fn user_page(
     q: &Q,
     render: fn(&Store, &User) -> Value,
 ) -> ApiResult {
-    let (page_id, cap) = q.paging()?;
+    q.only(&SEARCH_PARAMS)?;
+    let (page_id, cap) = q.fixed_paging(USER_PAGE)?;
+    user_page_of(store, users, q, render, page_id, cap)
+}
+
+fn user_page_of(
+    store: &Store,
+    users: Vec<&User>,
+    q: &Q,
+    render: fn(&Store, &User) -> Value,
+    page_id: usize,
+    cap: usize,
+) -> ApiResult {
     let words = q.str("query_words").unwrap_or("").trim().to_owned();
     let mut users: Vec<&User> = users.into_iter().filter(|u| matches(u, &words)).collect();
     users.sort_by_key(|u| u.id);
@@ -150,11 +170,12 @@ pub async fn department(State(app): State<Arc<App>>, _me: Me, Path(id): Path<Str
     Ok(ok(store.department_json(d)))
 }
 
-fn children_of(store: &Store, id: i64) -> ApiResult {
+fn children_of(app: &App, id: i64) -> ApiResult {
+    let store = app.store();
     if id != 0 && !store.departments.contains_key(&id) {
         return Err(ApiError::new("department_not_found"));
     }
-    Ok(ok(store.department_children_json(id)))
+    Ok(ok(store.department_children_json(id, app.children_field)))
 }
 
 /// `GET department/{id}/children`.
@@ -164,7 +185,7 @@ pub async fn department_children(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = path_id("id", &id)?;
-    children_of(&app.store(), id)
+    children_of(&app, id)
 }
 
 /// `GET department/{id}/users?query_words&page_id`.
@@ -180,7 +201,8 @@ pub async fn department_users(
 }
 
 fn group_page(store: &Store, q: &Q, visible_to: Option<i64>) -> ApiResult {
-    let (page_id, cap) = q.paging()?;
+    q.only(&SEARCH_PARAMS)?;
+    let (page_id, cap) = q.fixed_paging(GROUP_PAGE)?;
     let words = q.str("query_words").unwrap_or("").trim().to_lowercase();
     let groups: Vec<_> = store
         .groups
@@ -216,15 +238,18 @@ pub async fn group_users(
 
 /// `GET admin/user/all?platform_id&page_id&page_capacity` (document's example call).
 pub async fn admin_users(State(app): State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
+    q.only(&["platform_id", "page_id", "page_capacity"])?;
     q.i64("platform_id")?;
+    let (page_id, cap) = q.paging()?;
     let store = app.store();
-    user_page(&store, store.enterprise_users(), &q, detailed)
+    user_page_of(&store, store.enterprise_users(), &q, detailed, page_id, cap)
 }
 
 /// `GET admin/user/get_user_info?identifier&type&platform_id`: `type` is
 /// `simple_phone_or_email` or `user_ticket` (a custom id, which needs `platform_id`; the
 /// document's own example omits `platform_id` for phone/email, so it is optional there).
 pub async fn admin_user_by_identifier(State(app): State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
+    q.only(&["identifier", "type", "platform_id"])?;
     let identifier = q.str_req("identifier")?.trim().to_owned();
     let t = q.str_req("type")?;
     let platform = q.i64("platform_id")?;
@@ -289,7 +314,7 @@ pub async fn admin_department_children(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = path_id("id", &id)?;
-    children_of(&app.store(), id)
+    children_of(&app, id)
 }
 
 /// `GET admin/department/{id}/users?query_words&page_id`.

@@ -39,6 +39,7 @@ pub async fn download_url(
     q: Q,
 ) -> ApiResult {
     let id = path_id("id", &id)?;
+    q.only(&["version", "valid_period"])?;
     let version = q.i64("version")?.unwrap_or(0);
     let period = q.i64("valid_period")?.unwrap_or(DEFAULT_VALID_PERIOD);
     if period < 1 {

@@ -190,6 +190,8 @@ pub fn message_for(code: &str) -> &'static str {
         "invalid_token" => "Invalid token",
         "group_not_found" => "群组不存在",
         "not_found" => "请求的接口不存在",
+        "method_not_allowed" => "请求方法不支持",
+        "internal_server_error" => "服务器内部错误",
         _ => "请求失败",
     }
 }

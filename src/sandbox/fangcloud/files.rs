@@ -135,6 +135,7 @@ pub async fn create_blank_file(State(app): State<Arc<App>>, me: Me, body: Body) 
 /// `GET file/recent_items?limit=` (limit required, >= 0): files the caller recently uploaded,
 /// changed or downloaded, newest first.
 pub async fn recent_items(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+    q.only(&["limit"])?;
     let limit = q.i64_req("limit")?;
     if limit < 0 {
         return Err(ApiError::invalid("limit", "必须大于或等于0"));

@@ -90,6 +90,15 @@ pub fn listing(
     v
 }
 
+/// The parameters the document lists for `personal_items` and `collab_folders`.
+const LISTING_PARAMS: [&str; 5] = [
+    "page_id",
+    "page_capacity",
+    "type",
+    "sort_by",
+    "sort_direction",
+];
+
 fn item_type(q: &Q) -> Result<&str, ApiError> {
     q.choice("type", &["file", "folder", "all"], "all")
 }
@@ -103,6 +112,15 @@ pub async fn children(
     q: Q,
 ) -> ApiResult {
     let id = path_id("id", &id)?;
+    q.only(&[
+        "folder_id",
+        "page_id",
+        "page_capacity",
+        "type",
+        "department_id",
+        "sort_by",
+        "sort_direction",
+    ])?;
     let (page_id, cap) = q.paging()?;
     let t = item_type(&q)?;
     let sort = Sort::from(&q, &[])?;
@@ -115,6 +133,7 @@ pub async fn children(
 
 /// `GET folder/personal_items`: the caller's personal root.
 pub async fn personal_items(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+    q.only(&LISTING_PARAMS)?;
     let (page_id, cap) = q.paging()?;
     let t = item_type(&q)?;
     let sort = Sort::from(&q, &[])?;
@@ -125,6 +144,14 @@ pub async fn personal_items(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiRes
 
 /// `GET folder/department_folders?department_id=`: a department space's root.
 pub async fn department_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+    q.only(&[
+        "department_id",
+        "page_id",
+        "page_capacity",
+        "type",
+        "sort_by",
+        "sort_direction",
+    ])?;
     let dept = q.i64_req("department_id")?;
     let (page_id, cap) = q.paging()?;
     let t = item_type(&q)?;
@@ -144,6 +171,7 @@ pub async fn department_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> Ap
 /// `GET folder/collab_folders`: live folders outside the caller's personal space that carry
 /// a collaboration reaching the caller (directly, or through a group or department).
 pub async fn collab_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+    q.only(&LISTING_PARAMS)?;
     let (page_id, cap) = q.paging()?;
     let sort = Sort::from(&q, &[])?;
     let store = app.store();
@@ -180,6 +208,9 @@ pub async fn collab_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiRes
 pub async fn info(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
+    if id == 0 {
+        return Ok(ok(store.personal_root_json(me.0)));
+    }
     store.require(me.0, Kind::Folder, id, |p| p.info)?;
     Ok(ok(store.folder_json(id, Some(me.0))))
 }

@@ -44,6 +44,8 @@ use ratelimit::RateLimiter;
 use state::Store;
 
 pub use envelope::status_for;
+pub use oauth::RefreshPolicy;
+pub use render::ChildrenField;
 
 /// How to run the simulator.
 #[derive(Debug, Clone)]
@@ -60,6 +62,10 @@ pub struct Options {
     pub rate_window: Duration,
     /// How long a pre-signed upload URL stays usable.
     pub presign_ttl: Duration,
+    /// What a refresh does to the tokens it replaces (undocumented; reusable by default).
+    pub refresh_policy: RefreshPolicy,
+    /// Which field of `department/{id}/children` tells of sub-departments.
+    pub children_field: ChildrenField,
 }
 
 impl Default for Options {
@@ -71,6 +77,8 @@ impl Default for Options {
             rate_limit: 600,
             rate_window: Duration::from_secs(60),
             presign_ttl: Duration::from_secs(3600),
+            refresh_policy: RefreshPolicy::default(),
+            children_field: ChildrenField::default(),
         }
     }
 }
@@ -92,6 +100,8 @@ pub(crate) struct App {
     pub enterprise_id: i64,
     pub token_ttl: Duration,
     pub presign_ttl: Duration,
+    pub refresh_policy: RefreshPolicy,
+    pub children_field: ChildrenField,
     pub store: Mutex<Store>,
     pub tokens: SharedTokens,
     pub limiter: RateLimiter,
@@ -127,6 +137,12 @@ impl Flavor for FangFlavor {
         ratelimit::limited_response(self.limit, retry_after_secs)
     }
 
+    fn server_error(&self, status: axum::http::StatusCode) -> Response {
+        ApiError::new("internal_server_error")
+            .with_status(status)
+            .into_response()
+    }
+
     fn revoke_tokens(&self) {
         self.tokens
             .lock()
@@ -158,6 +174,8 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
             enterprise_id: demo::ENTERPRISE_ID,
             token_ttl: opts.token_ttl,
             presign_ttl: opts.presign_ttl,
+            refresh_policy: opts.refresh_policy,
+            children_field: opts.children_field,
             store: Mutex::new(store),
             tokens,
             limiter: RateLimiter::new(opts.rate_limit, opts.rate_window),

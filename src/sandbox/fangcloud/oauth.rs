@@ -7,8 +7,12 @@
 //! `errors[]` envelope: 401 for bad client credentials, 400 `invalid_request` /
 //! `unsupported_grant_type` / `invalid_grant` otherwise. Parameters are read from the query
 //! string (as the document sends them) and from a form body (as the SDKs send `refresh_token`).
-//! Refresh tokens are single-use; refreshing also ends the access token they were issued with
-//! (Spring's `DefaultTokenServices` with `reuseRefreshToken=false`).
+//! What a refresh does to the tokens before it is not documented anywhere (README: "handle
+//! both"), so it is a simulator option, [`RefreshPolicy`]: by default a refresh token stays
+//! usable and earlier access tokens live on (the official SDKs keep one token copy per
+//! request family and break otherwise); `SingleUse` makes refresh tokens single-use and ends
+//! the access token they were issued with (Spring's `DefaultTokenServices` with
+//! `reuseRefreshToken=false`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -59,6 +63,17 @@ impl Tokens {
 }
 
 pub type SharedTokens = Arc<Mutex<Tokens>>;
+
+/// What `grant_type=refresh_token` does to the tokens it replaces.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RefreshPolicy {
+    /// The refresh token can be used again and earlier access tokens stay valid until they
+    /// expire.
+    #[default]
+    Reusable,
+    /// The refresh token works once, and using it ends the access token issued with it.
+    SingleUse,
+}
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (
@@ -278,11 +293,16 @@ pub async fn token(
             };
             let found = {
                 let mut tokens = app.tokens.lock().unwrap_or_else(|e| e.into_inner());
-                let found = tokens.refresh.remove(refresh);
-                if let Some((_, access)) = &found {
-                    tokens.access.remove(access);
+                match app.refresh_policy {
+                    RefreshPolicy::Reusable => tokens.refresh.get(refresh).cloned(),
+                    RefreshPolicy::SingleUse => {
+                        let found = tokens.refresh.remove(refresh);
+                        if let Some((_, access)) = &found {
+                            tokens.access.remove(access);
+                        }
+                        found
+                    }
                 }
-                found
             };
             match found {
                 Some((subject, _)) => issue(&app, subject),

@@ -73,12 +73,41 @@ impl Q {
         }
     }
 
-    /// `page_id` (>= 0, default 0) and `page_capacity` (>= 1, default 20), as documented.
-    pub fn paging(&self) -> Result<(usize, usize), ApiError> {
+    /// Refuses every parameter the document does not list for the call, naming the first one
+    /// (sorted, so the answer is stable): an upstream that follows the document ignores or
+    /// rejects such a parameter, and a client relying on it (`page_capacity` on a search) is
+    /// wrong against it. Answering 400 makes the test suite catch the next one.
+    pub fn only(&self, documented: &[&str]) -> Result<&Self, ApiError> {
+        let mut unknown: Vec<&String> = self
+            .0
+            .keys()
+            .filter(|k| !documented.contains(&k.as_str()))
+            .collect();
+        unknown.sort();
+        match unknown.first() {
+            Some(k) => Err(ApiError::invalid(k, "不支持的参数")),
+            None => Ok(self),
+        }
+    }
+
+    fn page_id(&self) -> Result<usize, ApiError> {
         let page_id = self.i64("page_id")?.unwrap_or(0);
         if page_id < 0 {
             return Err(ApiError::invalid("page_id", "必须大于或等于0"));
         }
+        Ok(page_id as usize)
+    }
+
+    /// `page_id` of a call whose page size is fixed (searches: "第几页,每页默认20" — the
+    /// document lists no `page_capacity` for them).
+    pub fn fixed_paging(&self, capacity: usize) -> Result<(usize, usize), ApiError> {
+        Ok((self.page_id()?, capacity))
+    }
+
+    /// `page_id` (>= 0, default 0) and `page_capacity` (>= 1, default 20), as documented for
+    /// listings.
+    pub fn paging(&self) -> Result<(usize, usize), ApiError> {
+        let page_id = self.page_id()? as i64;
         let cap = self.i64("page_capacity")?.unwrap_or(20);
         if cap < 1 {
             return Err(ApiError::invalid("page_capacity", "必须大于或等于1"));

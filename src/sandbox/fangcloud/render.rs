@@ -8,6 +8,16 @@ use super::tree::Life;
 /// The document's name of the personal root ("全部文件") as shown in `path`.
 pub const ROOT_NAME: &str = "全部文件";
 
+/// How `department/{id}/children` tells that a department has sub-departments: the
+/// document's `has_children_departments`, or the `children_departments_count` of the Java
+/// SDK's department model (upstream-docs/README.md: "Read either").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ChildrenField {
+    #[default]
+    HasChildrenDepartments,
+    ChildrenDepartmentsCount,
+}
+
 /// Document example `extension_category` is `document`; the other categories follow the web
 /// client's file-type groups (an assumption).
 pub fn extension_category(name: &str) -> &'static str {
@@ -135,6 +145,37 @@ impl Store {
             self.flags(&f.meta, user, freq, &mut v);
         }
         v
+    }
+
+    /// `folder/0/info`: the caller's personal root ("全部文件", id 0 — the parent id of every
+    /// top-level item and the `path` head everywhere else), which no folder record holds.
+    pub fn personal_root_json(&self, user: i64) -> Value {
+        let space = Space::Personal(user);
+        let (fs, fl) = self.live_children(space, 0);
+        let size: i64 = self
+            .files
+            .values()
+            .filter(|f| f.meta.space == space && self.is_live(&f.meta))
+            .map(|f| self.file_size(f))
+            .sum();
+        json!({
+            "item_count": fs.len() + fl.len(),
+            "type": "folder",
+            "id": 0,
+            "name": ROOT_NAME,
+            "size": size,
+            "created_at": 0,
+            "modified_at": 0,
+            "description": "",
+            "path": [],
+            "owned_by": self.mini_user(user),
+            "sequence_id": 0,
+            "space": Self::space_json(space),
+            "parent": Value::Null,
+            "in_trash": false,
+            "is_deleted": false,
+            "is_frequently_used": false,
+        })
     }
 
     /// A folder's full description (`info`, `create`, `update`, `copy`).
@@ -335,16 +376,30 @@ impl Store {
     }
 
     /// `department/{id}/children`: the department and its direct sub-departments. Id 0 is
-    /// the enterprise itself (top of the tree).
-    pub fn department_children_json(&self, id: i64) -> Value {
+    /// the enterprise itself (top of the tree). Each child says whether it has children in
+    /// the field `style` names (the document's boolean or the Java SDK's count).
+    pub fn department_children_json(&self, id: i64, style: ChildrenField) -> Value {
         let brief = |d: &Department| {
-            json!({
-                "has_children_departments": self.departments.values().any(|c| c.parent_id == d.id),
+            let below = self
+                .departments
+                .values()
+                .filter(|c| c.parent_id == d.id)
+                .count();
+            let mut v = json!({
                 "id": d.id,
                 "name": d.name,
                 "user_count": d.members.len(),
                 "parent_id": d.parent_id,
-            })
+            });
+            match style {
+                ChildrenField::HasChildrenDepartments => {
+                    v["has_children_departments"] = json!(below > 0);
+                }
+                ChildrenField::ChildrenDepartmentsCount => {
+                    v["children_departments_count"] = json!(below);
+                }
+            }
+            v
         };
         let children: Vec<Value> = self
             .departments

@@ -36,10 +36,18 @@ async fn count_calls(
     next.run(req).await
 }
 
-/// Unknown API paths (the document names no code for them).
+/// Unknown paths (the document names no code for them), in the API's `errors[]` envelope
+/// with a `request_id`: the official SDKs parse JSON on every error answer.
 async fn not_found() -> Response {
     ApiError::new("not_found")
         .with_status(axum::http::StatusCode::NOT_FOUND)
+        .into_response()
+}
+
+/// A known path called with another method, in the same envelope.
+async fn method_not_allowed() -> Response {
+    ApiError::new("method_not_allowed")
+        .with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
         .into_response()
 }
 
@@ -202,6 +210,7 @@ pub fn router(app: Arc<App>) -> Router {
     let control = app.control.clone();
     let count = middleware::from_fn_with_state(control.clone(), count_calls);
     let api = api_routes()
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .route_layer(count.clone())
         .with_state(app.clone())
@@ -216,6 +225,7 @@ pub fn router(app: Arc<App>) -> Router {
     let hosts = Router::new()
         .route("/upload/{a}/{b}", post(upload::receive_upload))
         .route("/download/{key}/{name}", get(download::serve))
+        .method_not_allowed_fallback(method_not_allowed)
         .route_layer(count)
         .layer(DefaultBodyLimit::disable())
         .with_state(app)

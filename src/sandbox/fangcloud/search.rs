@@ -1,6 +1,6 @@
 //! `GET item/search` (path from the official SDKs; parameters from the document):
 //! `query_words` (required), `type` file|folder|all, `sort_by` name|date|size|score,
-//! `sort_direction`, `page_id` (20 per page; `page_capacity` is also honoured),
+//! `sort_direction`, `page_id` (20 per page; any parameter the document does not list is refused),
 //! `search_in_folder`, `fields` (`permission` adds each item's `permissions`), `query_filter`
 //! file_name|content|creator|tag|all, `updated_time_range` "start,end" (either side may be
 //! empty, the comma may not), `department_id` (0 personal space, -1 shared with me, N a
@@ -180,6 +180,19 @@ impl Store {
 
 /// `GET item/search`.
 pub async fn search(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+    q.only(&[
+        "query_words",
+        "type",
+        "sort_by",
+        "sort_direction",
+        "page_id",
+        "search_in_folder",
+        "fields",
+        "query_filter",
+        "updated_time_range",
+        "department_id",
+        "precise_search",
+    ])?;
     let words = q.str_req("query_words")?.trim().to_owned();
     let item_type = q.choice("type", &["file", "folder", "all"], "all")?;
     let sort = Sort::from(&q, &["score"])?;
@@ -187,7 +200,8 @@ pub async fn search(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
         .str("sort_by")
         .filter(|s| !s.is_empty())
         .unwrap_or("score");
-    let (page_id, cap) = q.paging()?;
+    // "page_id … 第几页,每页默认20": the document lists no page_capacity.
+    let (page_id, cap) = q.fixed_paging(20)?;
     let filter = q
         .choice(
             "query_filter",

@@ -234,6 +234,7 @@ pub async fn revoke(State(app): State<Arc<App>>, me: Me, Path(name): Path<String
 
 fn list(app: &App, me: i64, kind: Kind, id: &str, q: &Q) -> ApiResult {
     let id = path_id("id", id)?;
+    q.only(&["page_id", "page_capacity", "owner_id"])?;
     let (page_id, cap) = q.paging()?;
     let owner = q.i64("owner_id")?;
     let store = app.store();

@@ -157,6 +157,7 @@ fn my_trash(store: &Store, me: i64, item_type: &str) -> (Vec<i64>, Vec<i64>) {
 /// `GET trash/list?page_id&page_capacity&type` (official PHP SDK): the trash, as a listing
 /// whose items also carry `deleted_at`/`deleted_by`.
 pub async fn list(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+    q.only(&["page_id", "page_capacity", "type"])?;
     let (page_id, cap) = q.paging()?;
     let t = q.choice("type", &["file", "folder", "item", "all"], "all")?;
     let store = app.store();

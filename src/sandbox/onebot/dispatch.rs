@@ -113,8 +113,8 @@ pub(crate) async fn action(
         "delete_group_folder" => folders::delete_group_folder(s, &params).await,
         "delete_group_file" => files::delete_group_file(s, &params).await,
         "get_group_file_url" => files::get_group_file_url(s, &params),
-        "upload_group_file" => upload::upload_group_file(s, &mut params),
-        "upload_private_file" => upload::upload_private_file(s, &mut params),
+        "upload_group_file" => upload::upload_group_file(s, &mut params).await,
+        "upload_private_file" => upload::upload_private_file(s, &mut params).await,
         _ => {
             return refuse(
                 StatusCode::NOT_FOUND,

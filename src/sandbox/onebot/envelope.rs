@@ -135,6 +135,18 @@ impl Flavor for OneBotFlavor {
         )
     }
 
+    /// The implementation failing: the HTTP status with a failed envelope carrying
+    /// go-cqhttp's generic failure retcode.
+    fn server_error(&self, status: StatusCode) -> Response {
+        envelope(
+            status,
+            RETCODE_FAILED,
+            Value::Null,
+            "internal server error",
+            Value::String(String::new()),
+        )
+    }
+
     /// No OneBot implementation documents a rate-limit answer (QQ's own throttling surfaces
     /// as an ordinary failed action). The simulator answers what a rate-limiting proxy in
     /// front of it would: HTTP 429 with `Retry-After`, and a failed envelope with

@@ -33,6 +33,7 @@ mod dispatch;
 mod download;
 mod envelope;
 mod file_arg;
+mod file_source;
 mod files;
 mod folders;
 mod form_stream;
@@ -47,7 +48,9 @@ pub use envelope::{
     RETCODE_BAD_REQUEST, RETCODE_FAILED, RETCODE_FORBIDDEN, RETCODE_OK, RETCODE_UNAUTHORIZED,
     RETCODE_UNKNOWN_ACTION,
 };
+pub use file_source::{PATH_COUNTER, URL_COUNTER};
 pub use folders::MAX_NAME_BYTES;
+pub use state::Profile;
 
 use envelope::OneBotFlavor;
 use state::Shared;
@@ -79,9 +82,9 @@ pub struct Options {
     pub total_space: u64,
     /// Lifetime of the URLs answered by `get_group_file_url`.
     pub file_url_ttl: Duration,
-    /// Accept go-cqhttp's `folder` parameter on `upload_group_file`. Off by default: the
-    /// document says Shamrock does not support it, and the simulator then refuses it.
-    pub upload_folder: bool,
+    /// Which implementation to behave as where they differ (`folder` on
+    /// `upload_group_file`: go-cqhttp honours it, Shamrock — the default — ignores it).
+    pub profile: Profile,
 }
 
 impl Default for Options {
@@ -95,7 +98,7 @@ impl Default for Options {
             file_count_limit: DEFAULT_FILE_COUNT_LIMIT,
             total_space: DEFAULT_TOTAL_SPACE,
             file_url_ttl: DEFAULT_FILE_URL_TTL,
-            upload_folder: false,
+            profile: Profile::default(),
         }
     }
 }
@@ -140,7 +143,7 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
             blob_dir: dir.path().to_path_buf(),
             max_body_bytes: opts.max_body_bytes,
             file_url_ttl: opts.file_url_ttl,
-            upload_folder: opts.upload_folder,
+            profile: opts.profile,
             control: control.clone(),
             data: std::sync::Mutex::new(data),
         });
@@ -165,10 +168,20 @@ fn router(shared: Arc<Shared>) -> Router {
     let upstream = Router::new()
         .route("/{action}", any(dispatch::action))
         .route("/ftn_handler/{key}/", get(download::download))
+        .fallback(unknown_path)
         .with_state(shared.clone())
         .layer(from_fn_with_state(control.clone(), control::fault_layer));
     let sim = control::router(control).layer(from_fn_with_state(shared.revoked.clone(), on_reset));
     upstream.merge(sim)
+}
+
+/// A path that names no action (`/a/b`): an unknown action, in the OneBot envelope.
+async fn unknown_path() -> Response {
+    envelope::refuse(
+        axum::http::StatusCode::NOT_FOUND,
+        RETCODE_UNKNOWN_ACTION,
+        "unknown action",
+    )
 }
 
 /// `POST /__sim/reset` also makes a revoked access token valid again (the shared control

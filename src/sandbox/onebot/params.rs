@@ -352,7 +352,7 @@ fn reject(e: ReadError) -> Response {
 }
 
 /// Writes decoded upload bytes to a temporary file, hashing them on the way.
-struct BlobWriter {
+pub(crate) struct BlobWriter {
     file: BufWriter<tokio::fs::File>,
     path: TempPath,
     size: u64,
@@ -361,7 +361,7 @@ struct BlobWriter {
 }
 
 impl BlobWriter {
-    fn create(dir: &Path) -> std::io::Result<Self> {
+    pub(crate) fn create(dir: &Path) -> std::io::Result<Self> {
         let (file, path) = NamedTempFile::new_in(dir)?.into_parts();
         Ok(Self {
             file: BufWriter::with_capacity(256 * 1024, tokio::fs::File::from_std(file)),
@@ -372,7 +372,7 @@ impl BlobWriter {
         })
     }
 
-    async fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
+    pub(crate) async fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
         if data.is_empty() {
             return Ok(());
         }
@@ -382,7 +382,7 @@ impl BlobWriter {
         self.file.write_all(data).await
     }
 
-    async fn finish(mut self) -> std::io::Result<Blob> {
+    pub(crate) async fn finish(mut self) -> std::io::Result<Blob> {
         self.file.flush().await?;
         Ok(Blob {
             path: self.path,

@@ -16,6 +16,19 @@ pub(crate) const ROOT: &str = "/";
 /// `busid` of permanent group files: 102 (QQ's value, seen in the upload sample's `bizid`).
 pub(crate) const GROUP_FILE_BUSID: i32 = 102;
 
+/// The OneBot implementation whose behaviour the simulator follows where implementations
+/// differ (README: the group-file actions are go-cqhttp extensions carried on by Shamrock,
+/// NapCat and Lagrange).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// The document's implementation: `upload_group_file` ignores `folder`
+    /// ("参数 folder在Shamrock不受支持"), the file lands in the root.
+    #[default]
+    Shamrock,
+    /// go-cqhttp: `upload_group_file` uploads into the `folder` given.
+    GoCqhttp,
+}
+
 /// Everything the handlers share.
 pub(crate) struct Shared {
     pub base_url: String,
@@ -27,8 +40,8 @@ pub(crate) struct Shared {
     pub blob_dir: PathBuf,
     pub max_body_bytes: usize,
     pub file_url_ttl: Duration,
-    /// Accept go-cqhttp's `folder` parameter on `upload_group_file` (false: Shamrock).
-    pub upload_folder: bool,
+    /// Which implementation the simulator behaves as where they differ.
+    pub profile: Profile,
     pub control: Arc<Control>,
     pub data: Mutex<Data>,
 }

@@ -6,20 +6,18 @@
 use serde_json::{Value, json};
 
 use super::envelope::Failure;
+use super::file_source;
 use super::folders::check_name;
 use super::params::{Blob, FileArg, Params};
-use super::state::{GROUP_FILE_BUSID, ROOT, Shared, StoredFile, new_id, now};
+use super::state::{GROUP_FILE_BUSID, Profile, ROOT, Shared, StoredFile, new_id, now};
 
-/// The `file` parameter as decoded base64 content. The document also allows an absolute local
-/// path or an http URL; this simulator REFUSES both (retcode 1400): a gateway must only ever
-/// send `base64://` content it produced itself (README), and tests rely on that refusal.
-fn base64_content(params: &mut Params) -> Result<Blob, Failure> {
+/// The `file` parameter's content: decoded `base64://…`, or what a local path or URL names
+/// (accepted as documented, but only inside the simulator's directory or from loopback, and
+/// counted: see [`file_source`]).
+async fn content(shared: &Shared, params: &mut Params) -> Result<Blob, Failure> {
     match params.take_file()? {
         FileArg::Base64(blob) => Ok(blob),
-        FileArg::Other(given) => Err(Failure::bad(format!(
-            "parameter `file` must be base64://… content: this simulator refuses local paths \
-             and URLs (got {given:?})"
-        ))),
+        FileArg::Other(given) => file_source::fetch(shared, &given).await,
     }
 }
 
@@ -45,25 +43,21 @@ fn answer(msg_id: i32, md5: &str, file_id: &str) -> Value {
     })
 }
 
-/// `upload_group_file` (`group_id`, `file`, `name`). The document says Shamrock does not
-/// support go-cqhttp's `folder` parameter ("参数 folder在Shamrock不受支持"): by default a
-/// `folder` other than the root is refused with retcode 1400 rather than silently ignored
-/// (the file would land in the root). With `Options::upload_folder` the simulator behaves as
-/// go-cqhttp and uploads into that folder. The file-count and space limits of the group apply.
-pub(crate) fn upload_group_file(shared: &Shared, params: &mut Params) -> Result<Value, Failure> {
+/// `upload_group_file` (`group_id`, `file`, `name`, `folder`). What happens to `folder`
+/// depends on the implementation [`Profile`]: go-cqhttp uploads into that folder, Shamrock
+/// ignores it ("参数 folder在Shamrock不受支持") and the file lands in the root. The file-count
+/// and space limits of the group apply.
+pub(crate) async fn upload_group_file(
+    shared: &Shared,
+    params: &mut Params,
+) -> Result<Value, Failure> {
     let group_id = params.require_int("group_id")?;
     let name = params.require_string("name")?.to_owned();
-    let folder = match params.string("folder")? {
-        None | Some("") => ROOT.to_owned(),
-        Some(f) if f == ROOT => ROOT.to_owned(),
-        Some(f) if shared.upload_folder => f.to_owned(),
-        Some(_) => {
-            return Err(Failure::bad(
-                "parameter `folder` is not supported by Shamrock (参数 folder在Shamrock不受支持)",
-            ));
-        }
+    let folder = match (params.string("folder")?, shared.profile) {
+        (Some(f), Profile::GoCqhttp) if !f.is_empty() => f.to_owned(),
+        _ => ROOT.to_owned(),
     };
-    let blob = base64_content(params)?;
+    let blob = content(shared, params).await?;
     check_name("file", &name)?;
     check_not_empty(&blob)?;
 
@@ -120,10 +114,13 @@ pub(crate) fn upload_group_file(shared: &Shared, params: &mut Params) -> Result<
 
 /// `upload_private_file` (`user_id`, `file`, `name`): sends the file to a friend. Nothing
 /// lists private files afterwards, so the content is discarded once hashed.
-pub(crate) fn upload_private_file(shared: &Shared, params: &mut Params) -> Result<Value, Failure> {
+pub(crate) async fn upload_private_file(
+    shared: &Shared,
+    params: &mut Params,
+) -> Result<Value, Failure> {
     let user_id = params.require_int("user_id")?;
     let name = params.require_string("name")?.to_owned();
-    let blob = base64_content(params)?;
+    let blob = content(shared, params).await?;
     check_name("file", &name)?;
     check_not_empty(&blob)?;
     let mut data = shared.lock();

@@ -103,6 +103,14 @@ impl Flavor for WeComFlavor {
         error_response(errcodes::API_FREQ_OUT_OF_LIMIT, "api freq out of limit")
     }
 
+    /// WeCom's "system busy" (-1, the code its documents tell callers to retry) behind the
+    /// failing HTTP status, as its front ends answer when the backend is down.
+    fn server_error(&self, status: StatusCode) -> Response {
+        let mut response = error_response(errcodes::SYSTEM_BUSY, "system busy");
+        *response.status_mut() = status;
+        response
+    }
+
     fn revoke_tokens(&self) {
         self.tokens
             .lock()

@@ -37,7 +37,6 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -180,12 +179,46 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
     })
 }
 
+/// WeCom's global codes for a call with the wrong method (43001 需要GET请求, 43002 需要POST请求)
+/// and for an API the app cannot call (48001 api 接口无权限调用) — what the simulator answers
+/// for unknown functions and paths (the document names no code for them). Like every WeCom
+/// answer they are HTTP 200 with `errcode`/`errmsg`.
+const REQUIRE_GET: i64 = 43001;
+const REQUIRE_POST: i64 = 43002;
+const API_FORBIDDEN: i64 = 48001;
+
+fn unknown_api() -> Response {
+    ApiError::new(API_FORBIDDEN, "api forbidden").into_response()
+}
+
+async fn unknown_path() -> Response {
+    unknown_api()
+}
+
+async fn require_get() -> Response {
+    ApiError::new(REQUIRE_GET, "require GET method").into_response()
+}
+
+async fn require_post() -> Response {
+    ApiError::new(REQUIRE_POST, "require POST method").into_response()
+}
+
 fn router(app: Arc<App>) -> Router {
     let control = app.control.clone();
     let upstream = Router::new()
-        .route("/cgi-bin/gettoken", get(token::gettoken))
-        .route("/cgi-bin/wedrive/{function}", post(dispatch))
-        .route("/wedrive/download/{key}", get(download::serve))
+        .route(
+            "/cgi-bin/gettoken",
+            get(token::gettoken).fallback(require_get),
+        )
+        .route(
+            "/cgi-bin/wedrive/{function}",
+            post(dispatch).fallback(require_post),
+        )
+        .route(
+            "/wedrive/download/{key}",
+            get(download::serve).fallback(require_get),
+        )
+        .fallback(unknown_path)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
             control.clone(),
@@ -201,7 +234,7 @@ fn router(app: Arc<App>) -> Router {
 
 /// `POST /cgi-bin/wedrive/<function>?access_token=…`: counts the call, checks the token (before
 /// reading the body, as WeCom does), parses the JSON body and runs the function. An unknown
-/// function is a plain 404 (the simulator's choice).
+/// function answers 48001 in WeCom's envelope (see [`API_FORBIDDEN`]).
 async fn dispatch(
     State(app): State<Arc<App>>,
     Path(function): Path<String>,
@@ -209,7 +242,7 @@ async fn dispatch(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     if !FUNCTIONS.contains(&function.as_str()) {
-        return StatusCode::NOT_FOUND.into_response();
+        return unknown_api();
     }
     app.control.count_call(&function);
     let token = query.ok().and_then(|q| q.0.get("access_token").cloned());
@@ -255,7 +288,7 @@ async fn dispatch(
         "file_secure_setting" => sharing::file_secure_setting(app, body),
         "mng_pro_info" => capacity::mng_pro_info(app, body),
         "mng_capacity" => capacity::mng_capacity(app, body),
-        _ => return StatusCode::NOT_FOUND.into_response(),
+        _ => return unknown_api(),
     };
     respond(result)
 }

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::env::{CONN, collab, department, env, personal};
 use crate::common::{problem, sim_calls, sim_stats};
-use filegate::sandbox::fangcloud::demo;
+use filegate::sandbox::fangcloud::{self, demo};
 
 #[tokio::test]
 async fn the_connection_publishes_its_capabilities_and_act_as_support() {
@@ -64,19 +64,21 @@ async fn spaces_are_the_personal_files_the_users_departments_and_shared_folders(
         [
             personal(demo::USER_ID),
             department(demo::ENGINEERING_DEPARTMENT_ID),
+            department(demo::PLATFORM_DEPARTMENT_ID),
             collab(demo::ALICE_SHARED_FOLDER_ID)
         ],
-        "Sales is not one of the app user's departments: {list}"
+        "Sales is not one of the app user's departments; Platform is below Engineering: {list}"
     );
     assert_eq!(spaces[0]["kind"], "personal");
     assert_eq!(spaces[0]["name"], "Personal files of Filegate App");
     assert_eq!(spaces[1]["kind"], "department");
     assert_eq!(spaces[1]["name"], "Engineering");
     assert_eq!(spaces[1]["member_count"], 2);
-    assert_eq!(spaces[2]["kind"], "collaboration");
-    assert_eq!(spaces[2]["name"], "Alice Shared");
+    assert_eq!(spaces[2]["name"], "Platform");
+    assert_eq!(spaces[3]["kind"], "collaboration");
+    assert_eq!(spaces[3]["name"], "Alice Shared");
     assert_eq!(
-        spaces[2]["root_id"],
+        spaces[3]["root_id"],
         super::env::folder(demo::ALICE_SHARED_FOLDER_ID)
     );
     // Paged with an offset cursor.
@@ -86,7 +88,7 @@ async fn spaces_are_the_personal_files_the_users_departments_and_shared_folders(
     let p = e
         .json(e.get(&e.url(&format!("/spaces?limit=2&cursor={next}"))))
         .await;
-    assert_eq!(p["items"][0]["name"], "Alice Shared");
+    assert_eq!(p["items"][1]["name"], "Alice Shared");
     assert!(p["next_cursor"].is_null());
 
     for (space, name) in [
@@ -231,4 +233,79 @@ async fn the_sandbox_serves_a_working_fangcloud_demo_connection() {
         super::env::names(&items),
         ["Documents", "Team", "hello.txt"]
     );
+}
+
+/// The ids of a page of spaces, in order.
+fn space_ids(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_department_walk_reads_the_java_sdks_children_departments_count_too() {
+    let e = super::env::env_with(
+        fangcloud::Options {
+            children_field: fangcloud::ChildrenField::ChildrenDepartmentsCount,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await;
+    let list = e.json(e.get(&e.url("/spaces"))).await;
+    let ids = space_ids(&list);
+    assert!(
+        ids.contains(&department(demo::PLATFORM_DEPARTMENT_ID).as_str()),
+        "the sub-department is found through the count: {list}"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_department_walk_leaves_the_other_spaces_listed_with_partial_set() {
+    let e = env().await;
+    crate::common::sim_fault(
+        e.sim(),
+        json!({"path": "department/0/children", "type": "server_error", "status": 503}),
+    )
+    .await;
+    let list = e.json(e.get(&e.url("/spaces"))).await;
+    let ids = space_ids(&list);
+    assert_eq!(
+        ids,
+        [
+            personal(demo::USER_ID),
+            collab(demo::ALICE_SHARED_FOLDER_ID)
+        ],
+        "{list}"
+    );
+    let partial = list["partial"].as_array().expect("partial is set");
+    assert_eq!(partial.len(), 1, "{list}");
+    assert_eq!(partial[0]["source"], "departments");
+    assert_eq!(partial[0]["problem"]["status"], 502);
+    assert!(partial[0]["problem"]["code"].is_string());
+    // Nothing failing: no partial member at all.
+    let list = e.json(e.get(&e.url("/spaces"))).await;
+    assert!(list.get("partial").is_none(), "{list}");
+}
+
+#[tokio::test]
+async fn when_every_space_source_fails_the_listing_is_an_error() {
+    let e = env().await;
+    for path in [
+        "user/info",
+        "department/0/children",
+        "folder/collab_folders",
+    ] {
+        crate::common::sim_fault(
+            e.sim(),
+            json!({"path": path, "type": "server_error", "status": 500}),
+        )
+        .await;
+    }
+    let res = e.get(&e.url("/spaces")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    assert!(problem(res).await["code"].is_string());
 }

@@ -172,3 +172,45 @@ async fn an_unreachable_upstream_is_a_502() {
     assert_eq!(res.status(), 502);
     assert_eq!(problem(res).await["code"], "upstream_unavailable");
 }
+
+/// Whether a refresh token survives its use is undocumented (README: "handle both"): the
+/// gateway always refreshes with the newest refresh token it was given, so two expiries in a
+/// row are renewed without a new assertion under either simulator policy.
+async fn refreshes_in_a_row_need_no_new_assertion(conn: &str, policy: fangcloud::RefreshPolicy) {
+    let e = env_named(
+        conn,
+        fangcloud::Options {
+            refresh_policy: policy,
+            token_ttl: Duration::from_secs(2),
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await;
+    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(2600)).await;
+        let res = e.get(&e.murl("/items")).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{policy:?}");
+    }
+    assert_eq!(grants(&e, "refresh_token").await, 2, "{policy:?}");
+    assert_eq!(grants(&e, "jwt_simple").await, 1, "{policy:?}");
+}
+
+#[tokio::test]
+async fn with_reusable_refresh_tokens_the_gateway_refreshes_without_new_assertions() {
+    refreshes_in_a_row_need_no_new_assertion(
+        "fc-refresh-reusable",
+        fangcloud::RefreshPolicy::Reusable,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn with_single_use_refresh_tokens_the_gateway_refreshes_with_the_newest_one() {
+    refreshes_in_a_row_need_no_new_assertion(
+        "fc-refresh-single-use",
+        fangcloud::RefreshPolicy::SingleUse,
+    )
+    .await;
+}

@@ -256,3 +256,42 @@ async fn recent_items_are_what_the_user_touched_across_spaces() {
     assert_eq!(r["items"].as_array().unwrap().len(), 1);
     assert!(r["next_cursor"].is_null());
 }
+
+#[tokio::test]
+async fn search_pages_of_twenty_are_sliced_into_the_callers_limit_without_page_capacity() {
+    let e = env().await;
+    let me = e.me();
+    for i in 0..25 {
+        let res = e
+            .upload(&me, &format!("name=bulk-{i:02}.txt"), b"x".to_vec())
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    // The simulator refuses page_capacity on item/search (the document lists none), so
+    // every page here was read as the upstream pages it: 20 items, sliced.
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    let mut url = e.murl("/search?q=bulk-&kind=file&sort=name_asc&limit=10");
+    loop {
+        let r = e.json(e.get(&url)).await;
+        sizes.push(r["items"].as_array().unwrap().len());
+        seen.extend(names(&r));
+        match r["next_cursor"].as_str() {
+            Some(c) => {
+                url = e.murl(&format!(
+                    "/search?q=bulk-&kind=file&sort=name_asc&limit=10&cursor={c}"
+                ))
+            }
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [10, 10, 5]);
+    let expected: Vec<String> = (0..25).map(|i| format!("bulk-{i:02}.txt")).collect();
+    assert_eq!(seen, expected, "every item once, in order");
+    // A limit above the upstream's page reads two upstream pages for one answer.
+    let r = e
+        .json(e.get(&e.murl("/search?q=bulk-&kind=file&limit=22")))
+        .await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 22);
+    assert!(r["next_cursor"].is_string());
+}

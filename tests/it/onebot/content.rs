@@ -47,6 +47,7 @@ async fn an_upload_goes_up_as_base64_in_one_call_and_counts_in_the_quota() {
     assert_eq!(item["md5"], hex::encode(Md5::digest(&data)));
     assert!(item["parent_id"].is_null());
     assert_eq!(sim_calls(e.sim(), "upload_group_file").await, 1);
+    assert_no_path_or_url_was_sent(&e).await;
 
     let res = download(&e, item["id"].as_str().unwrap()).await;
     assert_eq!(res.bytes().await.unwrap().to_vec(), data);
@@ -214,7 +215,7 @@ async fn uploads_go_to_the_root_unless_the_connection_enables_folder_uploads() {
     // go-cqhttp: the `folder` parameter works.
     let e = env_with(
         onebot::Options {
-            upload_folder: true,
+            profile: onebot::Profile::GoCqhttp,
             ..Default::default()
         },
         |c| onebot_config(c).upload_to_folders = true,
@@ -244,17 +245,21 @@ async fn uploads_go_to_the_root_unless_the_connection_enables_folder_uploads() {
     let got = download(&e, r["item"]["id"].as_str().unwrap()).await;
     assert_eq!(got.bytes().await.unwrap().as_ref(), b"inside");
 
-    // Enabled in the gateway but refused by a Shamrock-like implementation: the caller's
-    // choice of a folder is what failed.
+    // Enabled in the gateway but ignored by a Shamrock-like implementation, which puts the
+    // file in the root: the caller's choice of a folder is what failed, and no stray file
+    // stays behind in the root.
     let e = env_with(onebot::Options::default(), |c| {
         onebot_config(c).upload_to_folders = true
     })
     .await;
+    let before = e.names(&e.surl("/items")).await;
     let res = upload(&e, "in-folder.txt", b"x".to_vec(), &parent).await;
     assert_eq!(res.status(), 400);
     let p = problem(res).await;
     assert_eq!(p["code"], "upload_to_folder_not_supported");
-    assert_eq!(p["upstream"]["code"], "1400");
+    assert_eq!(p["field"], "parent");
+    assert_eq!(sim_calls(e.sim(), "upload_group_file").await, 1);
+    assert_eq!(e.names(&e.surl("/items")).await, before);
 }
 
 #[tokio::test]
@@ -385,6 +390,14 @@ async fn a_private_file_is_sent_to_a_friend() {
         1,
         "nothing was sent to a stranger"
     );
+    assert_no_path_or_url_was_sent(&e).await;
+}
+
+/// The gateway's `file` is always base64 content it produced (README): the simulator, which
+/// accepts local paths and URLs as the implementations do, counted none.
+async fn assert_no_path_or_url_was_sent(e: &Env) {
+    assert_eq!(sim_calls(e.sim(), onebot::PATH_COUNTER).await, 0);
+    assert_eq!(sim_calls(e.sim(), onebot::URL_COUNTER).await, 0);
 }
 
 #[tokio::test]

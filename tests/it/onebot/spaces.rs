@@ -356,3 +356,36 @@ async fn the_sandbox_serves_a_working_onebot_demo_connection() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), demo::FILE_CONTENT);
 }
+
+#[tokio::test]
+async fn a_failing_friend_list_leaves_the_groups_listed_with_partial_set() {
+    let e = env().await;
+    crate::common::sim_fault(
+        &e.sim.base_url,
+        json!({"path": "get_friend_list", "type": "error", "code": "100", "times": 5}),
+    )
+    .await;
+    let res = e.get(&e.url("/spaces")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let page: Value = res.json().await.unwrap();
+    let ids: Vec<&Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["id"])
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            &json!(group_space(demo::GROUP_ID)),
+            &json!(group_space(demo::OTHER_GROUP_ID))
+        ],
+        "{page}"
+    );
+    assert_eq!(page["partial"][0]["source"], "friends", "{page}");
+    assert_eq!(
+        page["partial"][0]["problem"]["upstream"]["code"], "100",
+        "{page}"
+    );
+    assert_eq!(page["partial"].as_array().unwrap().len(), 1);
+}
