@@ -85,6 +85,10 @@ pub fn process_collector() -> &'static metrics_process::Collector {
 /// family without a description shows up in review (and in the test that reads `/metrics`).
 fn describe() {
     describe_counter!(
+        "filegate_connections_refused_total",
+        "Connections closed at accept because `limits.max_connections` were open."
+    );
+    describe_counter!(
         "filegate_http_requests_total",
         "HTTP requests answered, by method, route template and status."
     );

@@ -54,9 +54,19 @@ pub(super) fn overlay(mut base: Value, vars: &[&(String, String)]) -> Result<Val
     }
     paths.sort_by_key(|p| sort_key(&p.0));
     for (path, var, value) in paths {
-        set(&mut base, &path, Value::String(value.clone())).map_err(|m| invalid(var.clone(), m))?;
+        set(&mut base, &path, env_value(value)).map_err(|m| invalid(var.clone(), m))?;
     }
     Ok(base)
+}
+
+/// A variable's value: a JSON list (`["127.0.0.1/32"]`) for list keys, else the string.
+fn env_value(value: &str) -> Value {
+    if value.trim_start().starts_with('[') {
+        if let Ok(v @ Value::Array(_)) = serde_json::from_str::<Value>(value) {
+            return v;
+        }
+    }
+    Value::String(value.to_owned())
 }
 
 fn sort_key(path: &[String]) -> Vec<(u8, usize, String)> {

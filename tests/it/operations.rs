@@ -51,8 +51,8 @@ async fn metrics_count_requests_upstream_calls_and_token_fetches() {
     for needle in [
         "filegate_http_requests_total{method=\"GET\",route=\"/v1/connections/{conn}/spaces/{space}/items\",status=\"200\"}",
         "filegate_http_request_seconds_bucket",
-        "filegate_upstream_requests_total{provider=\"wecom\",operation=\"file_list\",outcome=\"ok\"}",
-        "filegate_upstream_requests_total{provider=\"wecom\",operation=\"gettoken\",outcome=\"ok\"}",
+        "filegate_upstream_requests_total{connection=\"wd\",provider=\"wecom\",operation=\"file_list\",outcome=\"ok\"}",
+        "filegate_upstream_requests_total{connection=\"wd\",provider=\"wecom\",operation=\"gettoken\",outcome=\"ok\"}",
         "filegate_token_fetches_total{connection=\"wd\",outcome=\"ok\"}",
     ] {
         assert!(m.contains(needle), "missing {needle}");
@@ -325,7 +325,7 @@ async fn json_logs_carry_the_request_context_and_never_a_token() {
     }
     let request_line = logs
         .lines()
-        .find(|l| l.contains("log-check-1") && l.contains("finished processing request"))
+        .find(|l| l.contains("log-check-1") && l.contains("request finished"))
         .expect("the request is logged");
     let v: Value = serde_json::from_str(request_line).unwrap();
     let span = &v["span"];
