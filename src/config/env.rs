@@ -61,10 +61,10 @@ pub(super) fn overlay(mut base: Value, vars: &[&(String, String)]) -> Result<Val
 
 /// A variable's value: a JSON list (`["127.0.0.1/32"]`) for list keys, else the string.
 fn env_value(value: &str) -> Value {
-    if value.trim_start().starts_with('[') {
-        if let Ok(v @ Value::Array(_)) = serde_json::from_str::<Value>(value) {
-            return v;
-        }
+    if value.trim_start().starts_with('[')
+        && let Ok(v @ Value::Array(_)) = serde_json::from_str::<Value>(value)
+    {
+        return v;
     }
     Value::String(value.to_owned())
 }
