@@ -11,6 +11,10 @@ use tokio::net::TcpStream;
 use crate::common::{self, Gateway, gateway_with, problem, token, token_for};
 use crate::wecom::env::{self as wenv};
 
+/// The tests that open thousands of sockets run one at a time: together (and beside the rest
+/// of the suite) they would exhaust the test process's descriptors, which is not what they test.
+static MANY_SOCKETS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn fd_headroom() {
     // The test holds both ends of every connection; make sure the process may.
     filegate::listener::raise_fd_limit();
@@ -62,6 +66,7 @@ async fn read_to_close(s: &mut TcpStream, within: Duration) -> Vec<u8> {
 
 #[tokio::test]
 async fn idle_and_slow_header_connections_leave_health_and_metadata_answering() {
+    let _one_at_a_time = MANY_SOCKETS.lock().await;
     fd_headroom();
     // Default max_connections; timeouts long enough that nothing is closed meanwhile.
     let g = gateway_with(|c, _| {
@@ -223,6 +228,7 @@ fn upload_path(e: &wenv::Env, name: &str) -> String {
 
 #[tokio::test]
 async fn stalled_uploads_end_in_408_while_other_callers_are_served() {
+    let _one_at_a_time = MANY_SOCKETS.lock().await;
     fd_headroom();
     let idle = Duration::from_secs(2);
     let e = wenv::env_with(Default::default(), |c: &mut Config| {
