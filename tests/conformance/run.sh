@@ -10,6 +10,9 @@
 # upstream on a free loopback port, and runs pytest, whose last line reads
 # `N passed[, N failed]`. Exits non-zero when any test fails or a simulator does not start.
 set -euo pipefail
+# FILEGATE_BIN is this script's own setting: keep it out of the gateway's environment, whose
+# strict check refuses unknown FILEGATE_ variables.
+export -n FILEGATE_BIN 2>/dev/null || true
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 venv=${CONFORMANCE_VENV:-$root/target/conformance-venv}
