@@ -41,7 +41,7 @@ from filegate_client.models import (
     ItemKind,
     Operation,
     PageItem,
-    PageSpace,
+    SpacePage,
     Problem,
     SpaceKind,
     UpdateItem,
@@ -159,7 +159,7 @@ def scenario(client: AuthenticatedClient, conn: str) -> dict[str, bool]:
     operations = set(caps.operations)
     print(f"[{conn}] provider {info.provider.value}, {len(operations)} operations, range downloads: {caps.range_downloads}")
 
-    spaces = expect(list_spaces.sync_detailed(conn, client=client), HTTPStatus.OK, PageSpace, "list_spaces")
+    spaces = expect(list_spaces.sync_detailed(conn, client=client), HTTPStatus.OK, SpacePage, "list_spaces")
     writable = [s for s in spaces.items if s.kind in WRITABLE_ROOT_KINDS]
     check(bool(writable), f"no space of kind {[k.value for k in WRITABLE_ROOT_KINDS]} among {len(spaces.items)}")
     space = writable[0]
