@@ -81,15 +81,19 @@ pub fn token_for(sub: &str, scopes: &str, connections: &str) -> String {
 pub const ALL_SCOPES: &str =
     "files:read files:write sharing:write spaces:admin directory:read users:act_as";
 
+/// A response header as text ("" when absent or not text).
+pub fn header(res: &reqwest::Response, name: &str) -> String {
+    res.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Reads a problem answer, checking the content type and the members every problem has.
 pub async fn problem(res: reqwest::Response) -> serde_json::Value {
     let status = res.status().as_u16();
-    let ct = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let ct = header(&res, "content-type");
     let request_id = res
         .headers()
         .get("x-request-id")

@@ -8,7 +8,7 @@ use std::time::Duration;
 use filegate::sandbox::wecom::demo;
 use serde_json::{Value, json};
 
-use crate::common::{ALL_SCOPES, sim_fault, token};
+use crate::common::{ALL_SCOPES, header, sim_fault, token};
 use crate::wecom::env::{Env, env, env_with};
 
 /// A reqwest client that advertises and decodes exactly one encoding (or none).
@@ -38,12 +38,7 @@ async fn decoded_json(req: reqwest::RequestBuilder, encoding: &str) -> (u16, Str
     };
     let res = req.send().await.expect("request");
     let status = res.status().as_u16();
-    let ct = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let ct = header(&res, "content-type");
     let raw = res
         .bytes()
         .await
