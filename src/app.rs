@@ -354,7 +354,7 @@ impl Drop for Running {
 /// Builds the gateway and serves it on `addr` in the background.
 pub async fn spawn(config: Config, addr: SocketAddr) -> Result<Running, StartError> {
     let (app, state) = build(config).await?;
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = crate::listener::bind(addr)?;
     let addr = listener.local_addr()?;
     state.staging().spawn_sweeper();
     let limits = state.config().limits.clone();

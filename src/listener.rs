@@ -49,6 +49,24 @@ const RESERVED_FDS: u64 = 256;
 /// How long an idle connection that was asked to close may take before it is dropped.
 const IDLE_CLOSE_BOUND: Duration = Duration::from_secs(1);
 
+/// Accept-queue length asked of the kernel (capped by `net.core.somaxconn`). tokio's
+/// `TcpListener::bind` asks for 1024; a burst of new connections beyond what the accept loop
+/// drains in time overflows it, and with SYN cookies the kernel later resets connections the
+/// client believed established.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` with [`LISTEN_BACKLOG`] (address reuse on, as `TcpListener::bind` has).
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit (as Go and nginx do: the soft limit is
 /// often a historical 1024) and returns the soft limit now in force.
 pub fn raise_fd_limit() -> Option<u64> {

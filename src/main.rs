@@ -204,8 +204,7 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             state.staging().spawn_sweeper();
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
+            let listener = filegate::listener::bind(addr)
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             tracing::info!(%addr, store = state.store().backend(), connections = state.registry().all().count(), "filegate listening");
             let limits = state.config().limits.clone();
