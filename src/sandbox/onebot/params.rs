@@ -133,6 +133,7 @@ pub(crate) async fn read(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max_body_bytes as u64) {
+        linger(&mut body.into_data_stream()).await;
         return Err(too_large(max_body_bytes));
     }
     let read = stream_body(body, &mut scanner, blob_dir, max_body_bytes).await;
@@ -225,14 +226,11 @@ async fn stream_body(
     }
     .await;
     if let Err(e) = outcome {
-        if matches!(e, ReadError::Scan(_) | ReadError::Unsupported) {
-            // Read the rest (bounded) so the client gets the answer instead of a reset.
-            while let Some(Ok(chunk)) = stream.next().await {
-                total = total.saturating_add(chunk.len());
-                if total > max_body_bytes {
-                    break;
-                }
-            }
+        if matches!(
+            e,
+            ReadError::Scan(_) | ReadError::Unsupported | ReadError::TooLarge(_)
+        ) {
+            linger(&mut stream).await;
         }
         return Err(e);
     }
@@ -240,6 +238,26 @@ async fn stream_body(
         *scanner = Scanner::Empty;
     }
     Ok(writer)
+}
+
+/// Most a refused body is read for before the connection is dropped anyway.
+const LINGER_BYTES: usize = 64 << 20;
+const LINGER_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reads and discards what is left of a refused body, bounded in bytes and time, as nginx's
+/// lingering close does in front of a real implementation: closing with unread bytes makes the
+/// kernel send a reset, and the client would see a broken connection instead of the refusal.
+async fn linger(stream: &mut axum::body::BodyDataStream) {
+    let read = async {
+        let mut total = 0usize;
+        while let Some(Ok(chunk)) = stream.next().await {
+            total = total.saturating_add(chunk.len());
+            if total > LINGER_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER_TIME, read).await;
 }
 
 /// Moves decoded file bytes from the sink to the (lazily created) temporary file.
