@@ -338,3 +338,100 @@ async fn upload_caps_refuse_with_retry_after_and_spare_other_callers() {
     )
     .await;
 }
+
+/// One HTTP/2 frame: type, flags, stream id and payload (RFC 9113 §4.1).
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
+    let mut f = vec![len[1], len[2], len[3], kind, flags];
+    f.extend_from_slice(&stream.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// Reads one frame: (type, flags, stream, payload).
+async fn read_h2_frame(s: &mut TcpStream) -> (u8, u8, u32, Vec<u8>) {
+    let mut head = [0u8; 9];
+    s.read_exact(&mut head).await.expect("frame header");
+    let len = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
+    let stream = u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & 0x7fff_ffff;
+    let mut payload = vec![0u8; len];
+    s.read_exact(&mut payload).await.expect("frame payload");
+    (head[3], head[4], stream, payload)
+}
+
+const H2_SETTINGS: u8 = 0x4;
+const H2_HEADERS: u8 = 0x1;
+const H2_RST_STREAM: u8 = 0x3;
+const H2_REFUSED_STREAM: u32 = 0x7;
+
+/// The server's own enforcement, seen with raw frames (an HTTP/2 client library would queue
+/// the extra stream itself and never send it): with `h2_max_concurrent_streams = 2`, the
+/// SETTINGS frame says 2, two open streams are answered, and a third is refused with
+/// RST_STREAM(REFUSED_STREAM) while the connection stays usable.
+#[tokio::test]
+async fn http2_streams_beyond_the_limit_are_refused() {
+    let g = gateway_with(|c, _| c.limits.h2_max_concurrent_streams = 2).await;
+    let mut s = TcpStream::connect(g.running.addr).await.unwrap();
+    s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        .await
+        .unwrap();
+    s.write_all(&h2_frame(H2_SETTINGS, 0, 0, &[]))
+        .await
+        .unwrap();
+    let advertised = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let (kind, flags, _, payload) = read_h2_frame(&mut s).await;
+            if kind == H2_SETTINGS && flags & 0x1 == 0 {
+                // Identifier 0x3 is SETTINGS_MAX_CONCURRENT_STREAMS (RFC 9113 §6.5.2).
+                return payload
+                    .chunks(6)
+                    .find(|p| p[..2] == [0, 3])
+                    .map(|p| u32::from_be_bytes([p[2], p[3], p[4], p[5]]));
+            }
+        }
+    })
+    .await
+    .expect("the server's SETTINGS");
+    assert_eq!(advertised, Some(2));
+    // The limit applies once acknowledged.
+    s.write_all(&h2_frame(H2_SETTINGS, 0x1, 0, &[]))
+        .await
+        .unwrap();
+    // HPACK: GET, http, literal :path /healthz, literal :authority x; END_HEADERS but not
+    // END_STREAM, so each stream stays open on the client's side.
+    let mut block = vec![0x82, 0x86, 0x04, 8];
+    block.extend_from_slice(b"/healthz");
+    block.extend_from_slice(&[0x01, 1, b'x']);
+    for stream in [1u32, 3, 5] {
+        s.write_all(&h2_frame(H2_HEADERS, 0x4, stream, &block))
+            .await
+            .unwrap();
+    }
+    let (mut answered, mut refused) = (Vec::new(), Vec::new());
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while answered.len() < 2 || refused.is_empty() {
+            let (kind, _, stream, payload) = read_h2_frame(&mut s).await;
+            match kind {
+                H2_HEADERS => answered.push(stream),
+                H2_RST_STREAM => {
+                    let code = u32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]]);
+                    refused.push((stream, code));
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("answered {answered:?}, refused {refused:?}"));
+    answered.sort_unstable();
+    assert_eq!(answered, [1, 3]);
+    assert_eq!(refused, [(5, H2_REFUSED_STREAM)]);
+    // A client that keeps to the limit is served on the same gateway.
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let res = h2.get(g.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.version(), reqwest::Version::HTTP_2);
+    assert_eq!(res.status(), 200);
+}
