@@ -42,7 +42,12 @@ pub struct ListItemsQuery {
 /// List a folder.
 ///
 /// Files and folders in one listing, paged with `limit` and `cursor`; `parent` absent lists the
-/// space's root. `sort` must be one of the connection's `capabilities.sort_orders`.
+/// space's root. `sort` must be one of the connection's `capabilities.sort_orders`. `kind` is
+/// applied before paging, so a page is empty only when it is the last one; `kind=file` keeps
+/// files with bytes only (online documents are listed without `kind`). A cursor is bound to
+/// the `parent`, `sort` and `kind` it was made with: another value with it is a 400
+/// `invalid_cursor`. Paging follows the upstream's own (offsets on WeCom and OneBot, pages on
+/// Fangcloud): items added or removed between pages may shift the listing.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items", tag = "items", params(SpacePath, ListItemsQuery),
     responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn list_items(
@@ -63,13 +68,27 @@ async fn list_items(
             field: Some("sort".into()),
         });
     }
+    let parent = q.parent.filter(|s| !s.is_empty());
+    let binding = cursor::Binding::of(
+        "items",
+        &[
+            ("space", Some(p.space.clone())),
+            ("parent", parent.clone()),
+            ("sort", q.sort.map(|s| format!("{s:?}"))),
+            ("kind", q.kind.map(|k| format!("{k:?}"))),
+        ],
+    );
+    let mut page = page_request(q.limit, q.cursor)?;
+    page.cursor = binding.open(page.cursor)?;
     let req = ListItems {
-        parent: q.parent.filter(|s| !s.is_empty()),
+        parent,
         sort: q.sort,
         kind: q.kind.unwrap_or_default(),
-        page: page_request(q.limit, q.cursor)?,
+        page,
     };
-    Ok(Json(drive.list_items(&auth.ctx, &p.space, req).await?))
+    Ok(Json(
+        binding.seal(drive.list_items(&auth.ctx, &p.space, req).await?),
+    ))
 }
 
 /// Read an item.

@@ -51,7 +51,9 @@ pub struct SearchQuery {
 ///
 /// Matches `q` against names (and content, creator or tags where the provider can, see
 /// `field`), optionally below `parent`, of one kind, or modified within a time window. Paged
-/// with `limit` and `cursor`.
+/// with `limit` and `cursor`; a cursor is bound to the search's parameters (`q`, `parent`,
+/// `kind`, `sort`, `field`, the time window, `exact`): another value with it is a 400
+/// `invalid_cursor`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/search", tag = "search", params(SpacePath, SearchQuery),
     responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn search(
@@ -77,21 +79,40 @@ async fn search(
             "modified_after is later than modified_before",
         ));
     }
+    let parent = q.parent.filter(|s| !s.is_empty());
+    let binding = cursor::Binding::of(
+        "search",
+        &[
+            ("space", Some(p.space.clone())),
+            ("q", Some(query.clone())),
+            ("parent", parent.clone()),
+            ("kind", q.kind.map(|k| format!("{k:?}"))),
+            ("sort", q.sort.map(|s| format!("{s:?}"))),
+            ("field", q.field.map(|f| format!("{f:?}"))),
+            ("modified_after", q.modified_after.map(|t| t.to_rfc3339())),
+            ("modified_before", q.modified_before.map(|t| t.to_rfc3339())),
+            ("exact", q.exact.map(|x| x.to_string())),
+        ],
+    );
+    let mut page = page_request(q.limit, q.cursor)?;
+    page.cursor = binding.open(page.cursor)?;
     let req = SearchRequest {
         query,
         kind: q.kind.unwrap_or_default(),
-        parent: q.parent.filter(|s| !s.is_empty()),
+        parent,
         sort: q.sort,
         field: q.field,
         modified_after: q.modified_after,
         modified_before: q.modified_before,
         exact: q.exact.unwrap_or(false),
-        page: page_request(q.limit, q.cursor)?,
+        page,
     };
     Ok(Json(
-        auth.drive(Operation::Search)?
-            .search(&auth.ctx, &p.space, req)
-            .await?,
+        binding.seal(
+            auth.drive(Operation::Search)?
+                .search(&auth.ctx, &p.space, req)
+                .await?,
+        ),
     ))
 }
 

@@ -28,11 +28,15 @@ async fn list_trash(
     ApiPath(p): ApiPath<SpacePath>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
-    let page = q.validate()?;
+    let binding = cursor::Binding::of("trash", &[("space", Some(p.space.clone()))]);
+    let mut page = q.validate()?;
+    page.cursor = binding.open(page.cursor)?;
     Ok(Json(
-        auth.drive(Operation::ListTrash)?
-            .list_trash(&auth.ctx, &p.space, page)
-            .await?,
+        binding.seal(
+            auth.drive(Operation::ListTrash)?
+                .list_trash(&auth.ctx, &p.space, page)
+                .await?,
+        ),
     ))
 }
 

@@ -20,7 +20,8 @@ pub enum ItemKind {
     Slides,
 }
 
-/// A file or folder.
+/// A file or folder. Listings, searches and single reads carry the same fields; what the
+/// provider does not report is `null`, never absent.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(examples(json!({
     "id": "AWlmBGZpbGUFMTAwMDE", "space_id": "AXNmCHBlcnNvbmFsBDIwMDE", "parent_id": "AWlmBmZvbGRlcgMzMDA",
@@ -40,24 +41,16 @@ pub struct Item {
     pub size: Option<u64>,
     pub created_at: Option<DateTime<Utc>>,
     pub modified_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha1: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub md5: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A web link, for online documents.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Principal>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<Principal>,
     /// Number of children (folders), when the upstream reports it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_count: Option<u64>,
     /// When the item was moved to the trash (trash listings).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
@@ -74,7 +67,8 @@ pub enum SortOrder {
     ModifiedDesc,
 }
 
-/// Which items a listing returns.
+/// Which items a listing returns: `file` keeps files with bytes (not online documents),
+/// `folder` keeps folders; both are applied before paging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum KindFilter {

@@ -17,7 +17,8 @@ pub enum SpaceKind {
     Private,
 }
 
-/// A top-level container of items.
+/// A top-level container of items. A listing and a single read carry the same fields; what
+/// the provider cannot know is `null`, never absent.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(examples(json!({
     "id": "AXN3BHMuMTI", "name": "Design team", "kind": "team", "root_id": "AWl3BHMuMTIEcm9vdA",
@@ -27,11 +28,12 @@ pub struct Space {
     pub id: String,
     pub name: String,
     pub kind: SpaceKind,
-    /// The item id of the space's root folder, for use as `parent`.
+    /// The item id of the space's root folder, for use as `parent`; null where the upstream's
+    /// root has no id of its own (OneBot: a group's root is its own action).
     pub root_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Null when the upstream does not report it.
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Null when the upstream does not report it (in a listing as in a single read).
     pub member_count: Option<u64>,
 }
 

@@ -74,12 +74,13 @@ pub const EVERY_SORT_ORDER: [SortOrder; 6] = [
     SortOrder::ModifiedDesc,
 ];
 
-/// Whether a listing's `kind` filter keeps `item` (for upstreams that cannot filter).
+/// Whether a listing's `kind` filter keeps `item` (for upstreams that cannot filter):
+/// `file` means a file with bytes, not an online document.
 pub fn kind_admits(kind: KindFilter, item: &Item) -> bool {
     match kind {
         KindFilter::All => true,
         KindFilter::Folder => item.kind == ItemKind::Folder,
-        KindFilter::File => item.kind != ItemKind::Folder,
+        KindFilter::File => item.kind == ItemKind::File,
     }
 }
 

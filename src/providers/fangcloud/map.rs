@@ -63,6 +63,13 @@ impl SpaceRef {
         }
     }
 
+    /// The unified id of the space's root folder: the collaboration folder, or folder 0 (the
+    /// upstream's personal and department roots: "parent_id传0时有效,不填则在个人空间根目录创建,填写则在部门空间根目录创建", folder/create), which
+    /// [`folder_arg`] reads back as this space's root.
+    pub fn root_id(self) -> String {
+        ItemRef::Folder(self.root().0).id()
+    }
+
     /// Whether an item the upstream described in full (`info_v2`, `info`, trash info) lies in
     /// this space. Items carry `space: {type: personal}` or `{type: department, id}` and
     /// `owned_by` (a personal item belongs to its space's user); a collaboration space holds
@@ -106,13 +113,24 @@ impl ItemRef {
         let invalid = || ApiError::InvalidId(format!("'{id}' is not a valid item id"));
         let [tag, n] = ids::decode_n::<2>(IdKind::Item, P, id)?;
         let n: i64 = n.parse().map_err(|_| invalid())?;
-        if n <= 0 {
+        // Folder 0 is a space's root (`root_id`), usable as `parent` only (see `Self::item`).
+        if n < 0 || (n == 0 && tag != "folder") {
             return Err(invalid());
         }
         match tag.as_str() {
             "file" => Ok(Self::File(n)),
             "folder" => Ok(Self::Folder(n)),
             _ => Err(invalid()),
+        }
+    }
+
+    /// An id naming an item of its own: not the personal or department root (folder 0).
+    pub fn item(id: &str) -> ApiResult<Self> {
+        match Self::parse(id)? {
+            Self::Folder(0) => Err(ApiError::InvalidId(format!(
+                "'{id}' is the root of a space (its root_id): use it as parent, not as an item"
+            ))),
+            it => Ok(it),
         }
     }
 
@@ -140,6 +158,8 @@ pub fn folder_arg(
     match parent {
         None | Some("root") => Ok(space.root()),
         Some(p) => match ItemRef::parse(p)? {
+            // Folder 0 is the root of the personal or department space it is used in.
+            ItemRef::Folder(0) if !matches!(space, SpaceRef::Collab(_)) => Ok(space.root()),
             ItemRef::Folder(f) => Ok((f, None)),
             ItemRef::File(_) => Err(ApiError::BadRequest {
                 code: "not_a_folder",

@@ -102,7 +102,7 @@ impl FangcloudDrive {
         check: impl FnOnce(SpaceRef, ItemRef) -> ApiResult<T> + Send,
     ) -> ApiResult<(Target, T)> {
         let sp = self.space(ctx, space)?;
-        let it = ItemRef::parse(id)?;
+        let it = ItemRef::item(id)?;
         let checked = check(sp, it)?;
         let w = self.item_in(ctx, sp, it).await?;
         Ok((Target { sp, it, w }, checked))
@@ -116,7 +116,7 @@ impl FangcloudDrive {
     /// The same preamble for an item in the trash.
     pub(super) async fn trashed(&self, ctx: &Ctx, space: &str, id: &str) -> ApiResult<Target> {
         let sp = self.space(ctx, space)?;
-        let it = ItemRef::parse(id)?;
+        let it = ItemRef::item(id)?;
         let w = self.trashed_in(ctx, sp, it).await?;
         Ok(Target { sp, it, w })
     }

@@ -45,7 +45,7 @@ impl Spaces for FangcloudDrive {
                     id: sp.id(),
                     name: h.name,
                     kind: sp.kind(),
-                    root_id: None,
+                    root_id: Some(sp.root_id()),
                     created_at: None,
                     member_count: h.user_count.map(|c| c.max(0) as u64),
                 }
@@ -56,7 +56,7 @@ impl Spaces for FangcloudDrive {
                     id: sp.id(),
                     name: w.name,
                     kind: sp.kind(),
-                    root_id: Some(ItemRef::Folder(f).id()),
+                    root_id: Some(sp.root_id()),
                     created_at: time(w.created_at),
                     member_count: None,
                 }
@@ -108,7 +108,7 @@ impl FangcloudDrive {
             id: SpaceRef::Personal(me).id(),
             name: format!("Personal files of {}", user.name),
             kind: SpaceKind::Personal,
-            root_id: None,
+            root_id: Some(SpaceRef::Personal(me).root_id()),
             created_at: None,
             member_count: None,
         })
@@ -122,7 +122,7 @@ impl FangcloudDrive {
                     id: SpaceRef::Department(d.id).id(),
                     name: d.name,
                     kind: SpaceKind::Department,
-                    root_id: None,
+                    root_id: Some(SpaceRef::Department(d.id).root_id()),
                     created_at: None,
                     member_count: d.user_count.map(|c| c.max(0) as u64),
                 });
@@ -140,7 +140,7 @@ impl FangcloudDrive {
                 id: SpaceRef::Collab(f.id).id(),
                 name: f.name,
                 kind: SpaceKind::Collaboration,
-                root_id: Some(ItemRef::Folder(f.id).id()),
+                root_id: Some(SpaceRef::Collab(f.id).root_id()),
                 created_at: time(f.created_at),
                 member_count: None,
             })

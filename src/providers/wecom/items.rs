@@ -17,39 +17,60 @@ impl Items for WecomDrive {
     async fn list_items(&self, _ctx: &Ctx, space: &str, req: ListItems) -> ApiResult<Page<Item>> {
         let spaceid = parse_space(space)?;
         let fatherid = father(&spaceid, req.parent.as_deref())?;
-        let start: u32 = req
+        let mut pos: u32 = req
             .page
             .cursor
             .as_deref()
             .map(cursor::decode)
             .transpose()?
             .unwrap_or(0);
-        let a: FileListAnswer = self
-            .client
-            .call(
-                "file_list",
-                &json!({
-                    "spaceid": spaceid,
-                    "fatherid": fatherid,
-                    "sort_type": sort_type(req.sort),
-                    "start": start,
-                    "limit": req.page.limit,
-                }),
-            )
-            .await?;
-        // WeDrive cannot filter by kind: filter the page (pages may then be short).
-        let items = a
-            .file_list
-            .item
-            .into_iter()
-            .filter(|f| f.file_status != 2)
-            .map(item)
-            .filter(|i| kind_admits(req.kind, i))
-            .collect();
-        Ok(Page {
-            items,
-            next_cursor: a.has_more.then(|| cursor::encode(&a.next_start)),
-        })
+        // WeDrive cannot filter by kind, and deleted entries (`file_status` 2) may be listed:
+        // the filter is applied here, before paging, reading upstream batches until the page is
+        // full and one more admitted item is seen, so that a page is never empty while
+        // `next_cursor` is set. `start` is an offset into the sorted listing ("首次填0, 后续填上
+        // 一次请求返回的next_start", upstream-docs/wecom-wedrive.txt, file_list), so the cursor is
+        // the offset of the first item not returned. Offsets shift when the folder changes
+        // between pages (the upstream has no snapshot).
+        let want = req.page.limit as usize;
+        let batch = (req.page.limit + 1).min(MAX_PAGE_LIMIT);
+        let mut items = Vec::with_capacity(want.min(100));
+        loop {
+            let a: FileListAnswer = self
+                .client
+                .call(
+                    "file_list",
+                    &json!({
+                        "spaceid": spaceid,
+                        "fatherid": fatherid,
+                        "sort_type": sort_type(req.sort),
+                        "start": pos,
+                        "limit": batch,
+                    }),
+                )
+                .await?;
+            let returned = a.file_list.item.len();
+            for (i, f) in a.file_list.item.into_iter().enumerate() {
+                if f.file_status == 2 {
+                    continue;
+                }
+                let it = item(f);
+                if !kind_admits(req.kind, &it) {
+                    continue;
+                }
+                if items.len() == want {
+                    let at = pos.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+                    return Ok(Page {
+                        items,
+                        next_cursor: Some(cursor::encode(&at)),
+                    });
+                }
+                items.push(it);
+            }
+            if !a.has_more || returned == 0 || a.next_start <= pos {
+                return Ok(Page::last(items));
+            }
+            pos = a.next_start;
+        }
     }
 
     async fn get_item(&self, _ctx: &Ctx, space: &str, id: &str) -> ApiResult<Item> {

@@ -42,7 +42,7 @@ impl Spaces for WecomDrive {
                     id: space_id(&s.space_id),
                     name: s.name,
                     kind: SpaceKind::Team,
-                    root_id: None,
+                    root_id: Some(item_id(&s.space_id)),
                     created_at: map::time(s.created_at),
                     member_count: None,
                 })
@@ -71,7 +71,7 @@ impl Spaces for WecomDrive {
             id: space_id(&a.spaceid),
             name: req.name,
             kind: SpaceKind::Team,
-            root_id: None,
+            root_id: Some(item_id(&a.spaceid)),
             created_at: Some(chrono::Utc::now()),
             // The app creates the space but is not one of its listed members.
             member_count: Some(members.len() as u64),
@@ -87,7 +87,9 @@ impl Spaces for WecomDrive {
             id: space_id(&info.spaceid),
             name: info.space_name,
             kind: SpaceKind::Team,
-            root_id: None,
+            // The root's `fatherid` is the space id (wecom-wedrive.txt, file_list: "根目录时为空间
+            // spaceid"), so that is its item id.
+            root_id: Some(item_id(&info.spaceid)),
             created_at: None,
             member_count: Some(info.auth_list.auth_info.len() as u64),
         })

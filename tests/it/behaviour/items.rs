@@ -39,9 +39,66 @@ behaviour! {
         let files = e.json(e.get(&e.at("/items?kind=file"))).await;
         let files = files["items"].as_array().unwrap();
         assert!(!files.is_empty());
-        assert!(files.iter().all(|i| i["kind"] != "folder"), "{files:?}");
-        let all = e.names(&e.at("/items")).await;
-        assert_eq!(all.len(), folders.len() + files.len());
+        assert!(files.iter().all(|i| i["kind"] == "file"), "no online documents: {files:?}");
+        let all = e.json(e.get(&e.at("/items"))).await;
+        let all = all["items"].as_array().unwrap();
+        let count = |k: &str| all.iter().filter(|i| i["kind"] == k).count();
+        assert_eq!(count("folder"), folders.len());
+        assert_eq!(count("file"), files.len());
+    }
+}
+
+behaviour! {
+    async fn filtered_walks_see_every_item_once_and_no_page_is_empty_before_the_end<S>() {
+        let e = S::env().await;
+        for kind in ["file", "folder"] {
+            let whole = e.names(&e.at(&format!("/items?kind={kind}"))).await;
+            let first = e.at(&format!("/items?kind={kind}&limit=1"));
+            let mut url = first.clone();
+            let mut seen = Vec::new();
+            loop {
+                let page = e.json(e.get(&url)).await;
+                let items = page["items"].as_array().unwrap();
+                if let Some(c) = page["next_cursor"].as_str() {
+                    assert!(!items.is_empty(), "an empty page before the end: {page}");
+                    url = format!("{first}&cursor={c}");
+                } else {
+                    seen.extend(items.iter().map(|i| i["name"].as_str().unwrap().to_owned()));
+                    break;
+                }
+                seen.extend(items.iter().map(|i| i["name"].as_str().unwrap().to_owned()));
+            }
+            assert_eq!(seen, whole, "{kind}");
+        }
+    }
+}
+
+behaviour! {
+    async fn a_cursor_reused_with_other_listing_parameters_is_400_invalid_cursor<S>() {
+        let e = S::env().await;
+        let page = e.json(e.get(&e.at("/items?limit=1&sort=name_asc"))).await;
+        let c = page["next_cursor"].as_str().expect("a second page").to_owned();
+        // The same parameters take it.
+        e.json(e.get(&e.at(&format!("/items?limit=1&sort=name_asc&cursor={c}")))).await;
+        e.json(e.get(&e.at(&format!("/items?limit=5&sort=name_asc&cursor={c}")))).await;
+        let folder = S::folder();
+        for other in [
+            "sort=name_desc".to_owned(),
+            "sort=name_asc&kind=file".to_owned(),
+            format!("sort=name_asc&parent={folder}"),
+            String::new(),
+        ] {
+            let p = e
+                .refused(
+                    e.get(&e.at(&format!("/items?limit=1&{other}&cursor={c}"))),
+                    400,
+                    "invalid_cursor",
+                )
+                .await;
+            assert_eq!(p["field"], "cursor", "{other}: {p}");
+        }
+        // A bare adapter cursor (the old `Mg` = offset 2) is not a gateway cursor.
+        e.refused(e.get(&e.at("/items?cursor=Mg")), 400, "invalid_cursor").await;
     }
 }
 
@@ -107,5 +164,81 @@ behaviour! {
             problem(res).await;
         }
         assert_eq!(upstream_calls(&e).await, before, "nothing reached the upstream");
+    }
+}
+
+const SPACE_FIELDS: [&str; 6] = [
+    "id",
+    "name",
+    "kind",
+    "root_id",
+    "created_at",
+    "member_count",
+];
+const ITEM_FIELDS: [&str; 16] = [
+    "id",
+    "space_id",
+    "parent_id",
+    "name",
+    "kind",
+    "size",
+    "created_at",
+    "modified_at",
+    "sha1",
+    "md5",
+    "description",
+    "web_url",
+    "owner",
+    "modified_by",
+    "child_count",
+    "deleted_at",
+];
+/// Fields only a single read carries (what the caller may do with that one space or item).
+const SINGLE_READ_ONLY: &[&str] = &[];
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+behaviour! {
+    async fn spaces_and_items_have_one_shape_in_listings_and_single_reads<S>() {
+        let e = S::env().await;
+        let provider = e.json(e.get(&e.url(""))).await["provider"].as_str().unwrap().to_owned();
+        let spaces = e.json(e.get(&e.url("/spaces"))).await;
+        for listed in spaces["items"].as_array().unwrap() {
+            for f in SPACE_FIELDS {
+                assert!(listed.get(f).is_some(), "{f} absent (null when unknown): {listed}");
+            }
+            let id = listed["id"].as_str().unwrap();
+            let one = e.json(e.get(&e.url(&format!("/spaces/{id}")))).await;
+            let mut listed_keys = keys(listed);
+            listed_keys.extend(SINGLE_READ_ONLY.iter().map(|k| (*k).to_owned()));
+            listed_keys.sort();
+            assert_eq!(listed_keys, keys(&one), "{listed} vs {one}");
+            assert_eq!(listed["root_id"], one["root_id"]);
+        }
+        let space = e.json(e.get(&e.at(""))).await;
+        match space["root_id"].as_str() {
+            Some(root) => {
+                let under = e.names(&e.at(&format!("/items?parent={root}"))).await;
+                assert_eq!(under, e.names(&e.at("/items")).await, "root_id lists the root");
+            }
+            // A QQ group's root is its own upstream action, with no folder id.
+            None => assert_eq!(provider, "onebot", "{space}"),
+        }
+        let listing = e.json(e.get(&e.at("/items"))).await;
+        for listed in listing["items"].as_array().unwrap() {
+            for f in ITEM_FIELDS {
+                assert!(listed.get(f).is_some(), "{f} absent (null when unknown): {listed}");
+            }
+            let id = listed["id"].as_str().unwrap();
+            let one = e.json(e.get(&e.at(&format!("/items/{id}")))).await;
+            let mut listed_keys = keys(listed);
+            listed_keys.extend(SINGLE_READ_ONLY.iter().map(|k| (*k).to_owned()));
+            listed_keys.sort();
+            assert_eq!(listed_keys, keys(&one), "{listed} vs {one}");
+        }
     }
 }

@@ -318,3 +318,62 @@ async fn acting_as_another_user_is_refused_on_wecom() {
     )
     .await;
 }
+
+/// WeDrive cannot filter by kind: the gateway filters before paging, so a client's
+/// `while items:` loop over `kind=file` sees every file once, online documents and folders
+/// interleaved in the upstream listing notwithstanding.
+#[tokio::test]
+async fn a_while_items_loop_over_a_filtered_folder_sees_every_file_exactly_once() {
+    let e = env().await;
+    let made: Value = e
+        .json(e.post(&e.surl("/folders")).json(&json!({"name": "mixed"})))
+        .await;
+    let parent = made["id"].as_str().unwrap().to_owned();
+    let mut files = Vec::new();
+    for (i, kind) in [
+        "folder", "file", "document", "folder", "folder", "document", "file",
+    ]
+    .iter()
+    .cycle()
+    .take(21)
+    .enumerate()
+    {
+        let name = format!("{i:02}-{kind}");
+        let req = match *kind {
+            "folder" => e
+                .post(&e.surl("/folders"))
+                .json(&json!({"name": name, "parent": parent})),
+            "document" => e
+                .post(&e.surl("/documents"))
+                .json(&json!({"name": name, "parent": parent, "kind": "document"})),
+            _ => {
+                files.push(format!("{name}.txt"));
+                e.post(&e.surl(&format!("/files?name={name}.txt&parent={parent}")))
+                    .body(format!("content {i}"))
+            }
+        };
+        e.json(req).await;
+    }
+    for limit in [1, 2, 3, 5] {
+        let first = e.surl(&format!(
+            "/items?parent={parent}&kind=file&sort=name_asc&limit={limit}"
+        ));
+        let mut seen = Vec::new();
+        let mut page = e.json(e.get(&first)).await;
+        while !page["items"].as_array().unwrap().is_empty() {
+            for i in page["items"].as_array().unwrap() {
+                assert_eq!(i["kind"], "file", "{i}");
+                seen.push(i["name"].as_str().unwrap().to_owned());
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => page = e.json(e.get(&format!("{first}&cursor={c}"))).await,
+                None => break,
+            }
+        }
+        assert_eq!(seen, files, "limit={limit}");
+    }
+    let folders = e
+        .json(e.get(&e.surl(&format!("/items?parent={parent}&kind=folder&limit=4"))))
+        .await;
+    assert_eq!(folders["items"].as_array().unwrap().len(), 4);
+}
