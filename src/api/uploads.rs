@@ -146,12 +146,12 @@ async fn put_part(
 /// The gateway sends the assembled file upstream. Missing parts are a 409 `upload_incomplete`.
 /// If the upstream refuses, the session stays and `complete` may be retried.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/complete", tag = "uploads", params(UploadPath),
-    responses((status = 201, body = UploadResult), TooLarge, LocalProblems, UpstreamProblems))]
+    responses((status = 201, body = UploadResult, headers(("Location" = String, description = "The new file's path, `/v1/connections/{conn}/spaces/{space}/items/{item}`"))), TooLarge, LocalProblems, UpstreamProblems))]
 async fn complete_upload(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<UploadPath>,
-) -> ApiResult<(StatusCode, Json<UploadResult>)> {
+) -> ApiResult<axum::response::Response> {
     let drive = auth.drive(Operation::UploadFile)?;
     let staging = state.staging();
     let s = staging
@@ -166,5 +166,12 @@ async fn complete_upload(
     };
     let result = drive.upload_file(&auth.ctx, &p.space, req).await?;
     staging.discard(&s).await?;
-    Ok((StatusCode::CREATED, Json(result)))
+    Ok(super::conditional::created(
+        super::conditional::item_location(
+            &auth.connection.name,
+            &result.item.space_id,
+            &result.item.id,
+        ),
+        result,
+    ))
 }

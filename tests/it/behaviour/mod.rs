@@ -7,6 +7,9 @@
 mod content;
 mod items;
 mod unsupported;
+mod uploads;
+mod validation;
+mod validators;
 
 use filegate::sandbox::{fangcloud, onebot, wecom};
 use serde_json::Value;
