@@ -16,6 +16,7 @@ use super::validate;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
+use crate::providers::Allowed;
 use crate::providers::{ByteRange, Download, DownloadOutcome, Drive, UploadFile};
 use crate::spool::{self, Spooled};
 
@@ -103,7 +104,12 @@ async fn upload_file(
     };
     Ok((
         StatusCode::CREATED,
-        Json(drive.upload_file(&auth.ctx, &p.space, req).await?),
+        Json(
+            drive
+                .upload_file(&auth.ctx, &p.space, req)
+                .await?
+                .allowed(drive),
+        ),
     ))
 }
 

@@ -13,6 +13,7 @@ use super::validate;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
+use crate::providers::Allowed;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -87,7 +88,12 @@ async fn list_items(
         page,
     };
     Ok(Json(
-        binding.seal(drive.list_items(&auth.ctx, &p.space, req).await?),
+        binding.seal(
+            drive
+                .list_items(&auth.ctx, &p.space, req)
+                .await?
+                .allowed(drive),
+        ),
     ))
 }
 
@@ -104,7 +110,8 @@ async fn get_item(
     Ok(Json(
         auth.drive(Operation::GetItem)?
             .get_item(&auth.ctx, &p.space, &p.item)
-            .await?,
+            .await?
+            .allowed(auth.connection.drive.as_ref()),
     ))
 }
 
@@ -140,7 +147,10 @@ async fn update_item(
     }
     let drive = drive.ok_or_else(|| ApiError::internal("no operation selected"))?;
     Ok(Json(
-        drive.update_item(&auth.ctx, &p.space, &p.item, req).await?,
+        drive
+            .update_item(&auth.ctx, &p.space, &p.item, req)
+            .await?
+            .allowed(drive),
     ))
 }
 
@@ -173,7 +183,12 @@ async fn copy_item(
     let drive = auth.drive(Operation::CopyItem)?;
     Ok((
         StatusCode::CREATED,
-        Json(drive.copy_item(&auth.ctx, &p.space, &p.item, req).await?),
+        Json(
+            drive
+                .copy_item(&auth.ctx, &p.space, &p.item, req)
+                .await?
+                .allowed(drive),
+        ),
     ))
 }
 
@@ -192,7 +207,12 @@ async fn create_folder(
     let drive = auth.drive(Operation::CreateFolder)?;
     Ok((
         StatusCode::CREATED,
-        Json(drive.create_folder(&auth.ctx, &p.space, req).await?),
+        Json(
+            drive
+                .create_folder(&auth.ctx, &p.space, req)
+                .await?
+                .allowed(drive),
+        ),
     ))
 }
 
@@ -210,6 +230,11 @@ async fn create_document(
     let drive = auth.drive(Operation::CreateDocument)?;
     Ok((
         StatusCode::CREATED,
-        Json(drive.create_document(&auth.ctx, &p.space, req).await?),
+        Json(
+            drive
+                .create_document(&auth.ctx, &p.space, req)
+                .await?
+                .allowed(drive),
+        ),
     ))
 }

@@ -13,6 +13,7 @@ use super::validate;
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::*;
+use crate::providers::Allowed;
 
 /// Members just added.
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,7 +50,8 @@ async fn list_spaces(
     Ok(Json(
         auth.drive(Operation::ListSpaces)?
             .list_spaces(&auth.ctx, page)
-            .await?,
+            .await?
+            .allowed(auth.connection.drive.as_ref()),
     ))
 }
 
@@ -67,7 +69,7 @@ async fn create_space(
     let drive = auth.drive(Operation::CreateSpace)?;
     Ok((
         StatusCode::CREATED,
-        Json(drive.create_space(&auth.ctx, req).await?),
+        Json(drive.create_space(&auth.ctx, req).await?.allowed(drive)),
     ))
 }
 
@@ -84,7 +86,8 @@ async fn get_space(
     Ok(Json(
         auth.drive(Operation::GetSpace)?
             .get_space(&auth.ctx, &p.space)
-            .await?,
+            .await?
+            .allowed(auth.connection.drive.as_ref()),
     ))
 }
 
@@ -103,7 +106,8 @@ async fn rename_space(
     Ok(Json(
         auth.drive(Operation::RenameSpace)?
             .rename_space(&auth.ctx, &p.space, req)
-            .await?,
+            .await?
+            .allowed(auth.connection.drive.as_ref()),
     ))
 }
 

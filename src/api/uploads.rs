@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::forwarded::ClientOrigin;
 use crate::model::*;
+use crate::providers::Allowed;
 use crate::providers::UploadFile;
 use crate::uploads::{NewUpload, UploadSessionInfo, on_conflict};
 
@@ -164,7 +165,10 @@ async fn complete_upload(
         on_conflict: on_conflict(&s),
         content,
     };
-    let result = drive.upload_file(&auth.ctx, &p.space, req).await?;
+    let result = drive
+        .upload_file(&auth.ctx, &p.space, req)
+        .await?
+        .allowed(drive);
     staging.discard(&s).await?;
     Ok((StatusCode::CREATED, Json(result)))
 }

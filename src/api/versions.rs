@@ -13,6 +13,7 @@ use super::paths::{Binary, ItemPath, LocalProblems, TooLarge, UpstreamProblems, 
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::*;
+use crate::providers::Allowed;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -58,7 +59,8 @@ async fn upload_version(
         Json(
             drive
                 .upload_version(&auth.ctx, &p.space, &p.item, content)
-                .await?,
+                .await?
+                .allowed(drive),
         ),
     ))
 }
@@ -93,7 +95,8 @@ async fn promote_version(
     Ok(Json(
         drive
             .promote_version(&auth.ctx, &p.space, &p.item, &p.version)
-            .await?,
+            .await?
+            .allowed(drive),
     ))
 }
 

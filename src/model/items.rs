@@ -52,6 +52,10 @@ pub struct Item {
     pub child_count: Option<u64>,
     /// When the item was moved to the trash (trash listings).
     pub deleted_at: Option<DateTime<Utc>>,
+    /// What the caller may do with this item, from the connection's `capabilities`
+    /// (`operations` narrowed by `item_kinds` and `space_kinds`).
+    #[serde(default)]
+    pub allowed_operations: Vec<super::Operation>,
 }
 
 /// Sort orders of item listings.

@@ -265,6 +265,7 @@ pub fn item(w: &WireItem, space: SpaceRef) -> Item {
             None
         },
         deleted_at: time(w.deleted_at),
+        allowed_operations: Vec::new(),
     }
 }
 

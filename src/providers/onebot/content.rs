@@ -320,6 +320,7 @@ impl OnebotDrive {
                 modified_by: None,
                 child_count: None,
                 deleted_at: None,
+                allowed_operations: Vec::new(),
             },
             instant: false,
             method: "base64".into(),

@@ -75,6 +75,7 @@ pub fn item(f: WireFile) -> Item {
         modified_by: None,
         child_count: None,
         deleted_at: None,
+        allowed_operations: Vec::new(),
     }
 }
 
