@@ -193,13 +193,22 @@ const ITEM_FIELDS: [&str; 16] = [
     "child_count",
     "deleted_at",
 ];
-/// Fields only a single read carries (what the caller may do with that one space or item).
-const SINGLE_READ_ONLY: &[&str] = &[];
-
 fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
     k.sort();
     k
+}
+
+/// `listed` (an entry of a listing) carries every one of `fields`, and exactly the keys of
+/// `one`, the single read of the same space or item.
+fn assert_one_shape(listed: &Value, one: &Value, fields: &[&str]) {
+    for f in fields {
+        assert!(
+            listed.get(f).is_some(),
+            "{f} absent (null when unknown): {listed}"
+        );
+    }
+    assert_eq!(keys(listed), keys(one), "{listed} vs {one}");
 }
 
 behaviour! {
@@ -208,15 +217,9 @@ behaviour! {
         let provider = e.json(e.get(&e.url(""))).await["provider"].as_str().unwrap().to_owned();
         let spaces = e.json(e.get(&e.url("/spaces"))).await;
         for listed in spaces["items"].as_array().unwrap() {
-            for f in SPACE_FIELDS {
-                assert!(listed.get(f).is_some(), "{f} absent (null when unknown): {listed}");
-            }
             let id = listed["id"].as_str().unwrap();
             let one = e.json(e.get(&e.url(&format!("/spaces/{id}")))).await;
-            let mut listed_keys = keys(listed);
-            listed_keys.extend(SINGLE_READ_ONLY.iter().map(|k| (*k).to_owned()));
-            listed_keys.sort();
-            assert_eq!(listed_keys, keys(&one), "{listed} vs {one}");
+            assert_one_shape(listed, &one, &SPACE_FIELDS);
             assert_eq!(listed["root_id"], one["root_id"]);
         }
         let space = e.json(e.get(&e.at(""))).await;
@@ -230,15 +233,9 @@ behaviour! {
         }
         let listing = e.json(e.get(&e.at("/items"))).await;
         for listed in listing["items"].as_array().unwrap() {
-            for f in ITEM_FIELDS {
-                assert!(listed.get(f).is_some(), "{f} absent (null when unknown): {listed}");
-            }
             let id = listed["id"].as_str().unwrap();
             let one = e.json(e.get(&e.at(&format!("/items/{id}")))).await;
-            let mut listed_keys = keys(listed);
-            listed_keys.extend(SINGLE_READ_ONLY.iter().map(|k| (*k).to_owned()));
-            listed_keys.sort();
-            assert_eq!(listed_keys, keys(&one), "{listed} vs {one}");
+            assert_one_shape(listed, &one, &ITEM_FIELDS);
         }
     }
 }
