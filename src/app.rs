@@ -102,7 +102,7 @@ pub async fn build_with_store(
 ) -> Result<(Router, AppState), StartError> {
     let verifier = Verifier::from_config(&config.auth).map_err(StartError::Config)?;
     let tokens = TokenManager::new(store.clone(), config.tokens.refresh_ahead);
-    let http = UpstreamHttp::new(&config.limits).map_err(StartError::Config)?;
+    let http = UpstreamHttp::new(&config.limits, &config.upstream).map_err(StartError::Config)?;
     let deps = Deps {
         http,
         tokens: tokens.clone(),

@@ -3,7 +3,7 @@
 //! variable that holds each secret (`secret_env = "ACME_WECOM_SECRET"`), read at start-up and
 //! kept in [`SecretString`] so that no `Debug` or log line can print it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -54,6 +54,7 @@ pub struct Config {
     pub log: LogConfig,
     pub cors: CorsConfig,
     pub proxy: ProxyConfig,
+    pub upstream: UpstreamConfig,
     pub connections: Vec<ConnectionConfig>,
 }
 
@@ -68,6 +69,7 @@ impl Default for Config {
             log: LogConfig::default(),
             cors: CorsConfig::default(),
             proxy: ProxyConfig::default(),
+            upstream: UpstreamConfig::default(),
             connections: Vec::new(),
         }
     }
@@ -224,6 +226,116 @@ impl Default for Limits {
             max_concurrent_uploads: 256,
             max_uploads_per_subject: 16,
             shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Resilience of the calls to each connection's upstream (docs/ARCHITECTURE.md, "Upstream
+/// resilience"): retries of idempotent calls, the circuit breaker, the rate-limit governor.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UpstreamConfig {
+    pub retry: RetryConfig,
+    pub breaker: BreakerConfig,
+    pub rate_limit: RateLimitConfig,
+}
+
+/// The rate-limit governor (src/providers/governor.rs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimitConfig {
+    /// Calls per minute to a WeCom connection. WeCom's documented frequency limit is 10 000
+    /// calls per minute per enterprise and API (企业微信 接口调用频率限制; the error is 45009,
+    /// upstream-docs/README.md); the governor counts all of a connection's calls together.
+    pub wecom_calls_per_minute: u32,
+    /// Calls per minute to a OneBot connection; 0 = none (OneBot 11 and Shamrock document no
+    /// limit).
+    pub onebot_calls_per_minute: u32,
+    /// Per-connection overrides of the two above, by connection name (0 = none).
+    pub connections: BTreeMap<String, u32>,
+    /// Calls allowed at once on top of the steady rate; 0 = a second's worth.
+    pub burst: u32,
+    /// This replica's share of each budget (several replicas: 1/N each, or as balanced);
+    /// Fangcloud's reported per-token budget is not shared out (each replica sees the upstream's
+    /// own count in `X-Rate-Limit-Remaining`).
+    pub replica_share: f64,
+    /// How long a caller over budget waits for its turn; beyond, 429 `rate_limited`.
+    #[serde(with = "humantime_serde")]
+    pub max_wait: Duration,
+    /// After an upstream rate-limit refusal without `Retry-After` (WeCom 45009): no call to
+    /// that connection for this long (WeCom's limits are per minute).
+    #[serde(with = "humantime_serde")]
+    pub pause_on_refusal: Duration,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            wecom_calls_per_minute: 10_000,
+            onebot_calls_per_minute: 0,
+            connections: BTreeMap::new(),
+            burst: 0,
+            replica_share: 1.0,
+            max_wait: Duration::from_secs(1),
+            pause_on_refusal: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Retries of idempotent upstream calls (reads), and of any call the upstream provably never
+/// received (connection refused).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RetryConfig {
+    /// Retries after the first attempt (0 turns retrying off).
+    pub max_retries: u32,
+    /// First backoff; each next one doubles, with full jitter, up to `max_backoff`.
+    #[serde(with = "humantime_serde")]
+    pub min_backoff: Duration,
+    #[serde(with = "humantime_serde")]
+    pub max_backoff: Duration,
+    /// Retries may be at most this percentage of all upstream calls of a connection (Envoy's
+    /// retry-budget default, 20 %: at most 1.25 calls per request).
+    pub budget_percent: u32,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            min_backoff: Duration::from_millis(25),
+            max_backoff: Duration::from_millis(250),
+            budget_percent: 20,
+        }
+    }
+}
+
+/// The per-connection circuit breaker: a failure is a transport error, a timeout or an HTTP
+/// 5xx from the upstream (not a refusal in its envelope, not a 4xx, not a 429).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BreakerConfig {
+    /// Opens after this many failed calls in a row (0 turns the breaker off).
+    pub consecutive_failures: u32,
+    /// Also opens when at least this share of the last `window` calls failed (0 = off).
+    pub failure_ratio: f64,
+    /// Calls the ratio is measured over (and the fewest before it applies).
+    pub window: u32,
+    /// How long it stays open before letting probe calls through (half-open).
+    #[serde(with = "humantime_serde")]
+    pub open_for: Duration,
+    /// Probe calls let through at once while half-open; one success closes it again.
+    pub half_open_probes: u32,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        Self {
+            consecutive_failures: 5,
+            failure_ratio: 0.5,
+            window: 20,
+            open_for: Duration::from_secs(10),
+            half_open_probes: 1,
         }
     }
 }
@@ -591,6 +703,38 @@ impl Config {
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid("log.format", "must be text or json"));
+        }
+        let (r, b) = (&self.upstream.retry, &self.upstream.breaker);
+        if r.budget_percent >= 100 {
+            return Err(invalid(
+                "upstream.retry.budget_percent",
+                "must be below 100",
+            ));
+        }
+        if r.min_backoff > r.max_backoff {
+            return Err(invalid(
+                "upstream.retry.min_backoff",
+                "must not exceed upstream.retry.max_backoff",
+            ));
+        }
+        if !(0.0..=1.0).contains(&b.failure_ratio) {
+            return Err(invalid(
+                "upstream.breaker.failure_ratio",
+                "must be between 0 and 1",
+            ));
+        }
+        let share = self.upstream.rate_limit.replica_share;
+        if !(share > 0.0 && share <= 1.0) {
+            return Err(invalid(
+                "upstream.rate_limit.replica_share",
+                "must be above 0 and at most 1",
+            ));
+        }
+        if b.half_open_probes == 0 {
+            return Err(invalid(
+                "upstream.breaker.half_open_probes",
+                "must be at least 1",
+            ));
         }
         let mut names = BTreeSet::new();
         for (i, c) in self.connections.iter().enumerate() {

@@ -133,6 +133,10 @@ pub enum UpstreamKind {
     /// config): the operator's problem, not the caller's.
     CredentialsRejected,
     Unavailable,
+    /// The connection's circuit breaker is open: the upstream was not called.
+    CircuitOpen,
+    /// The rate-limit governor kept the call back: the upstream was not called.
+    Throttled,
     Malformed,
     Timeout,
 }
@@ -152,6 +156,8 @@ impl UpstreamKind {
             | Self::Unavailable
             | Self::Malformed => StatusCode::BAD_GATEWAY,
             Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::CircuitOpen => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -170,6 +176,8 @@ pub struct UpstreamError {
     pub field: Option<String>,
     /// Seconds, when the upstream said how long to wait.
     pub retry_after: Option<u64>,
+    /// [`UpstreamKind::Throttled`]: the calls per minute the governor allows (`RateLimit-Limit`).
+    pub rate_limit: Option<u32>,
 }
 
 impl UpstreamError {
@@ -188,6 +196,7 @@ impl UpstreamError {
             message: message.into(),
             field: None,
             retry_after: None,
+            rate_limit: None,
         }
     }
 
@@ -383,11 +392,14 @@ impl ApiError {
             Self::Upstream(u) => {
                 p.detail = upstream_detail(u);
                 p.field = u.field.clone();
-                p.upstream = Some(UpstreamProblem {
-                    provider: u.provider.to_owned(),
-                    code: u.upstream_code.clone(),
-                    message: u.message.clone(),
-                });
+                // The gateway refused on the upstream's behalf: the upstream said nothing.
+                if !matches!(u.kind, UpstreamKind::CircuitOpen | UpstreamKind::Throttled) {
+                    p.upstream = Some(UpstreamProblem {
+                        provider: u.provider.to_owned(),
+                        code: u.upstream_code.clone(),
+                        message: u.message.clone(),
+                    });
+                }
             }
             _ => {}
         }
@@ -415,6 +427,7 @@ fn upstream_detail(u: &UpstreamError) -> String {
         UpstreamKind::Unavailable => format!("{} is unavailable: {}", u.provider, u.message),
         UpstreamKind::Malformed => format!("{} answered in an unexpected shape", u.provider),
         UpstreamKind::Timeout => format!("{} did not answer in time", u.provider),
+        UpstreamKind::CircuitOpen | UpstreamKind::Throttled => u.message.clone(),
         _ => format!("{} refused the request: {}", u.provider, u.message),
     }
 }
@@ -447,6 +460,26 @@ impl IntoResponse for ApiError {
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
+        if let Self::Upstream(u) = &self
+            && u.kind == UpstreamKind::Throttled
+        {
+            // draft-ietf-httpapi-ratelimit-headers: the policy, nothing left, and when.
+            let reset = u.retry_after.unwrap_or(1);
+            let h = res.headers_mut();
+            for (name, value) in [
+                ("ratelimit-limit", u.rate_limit.unwrap_or(0).to_string()),
+                ("ratelimit-remaining", "0".to_owned()),
+                ("ratelimit-reset", reset.to_string()),
+                (
+                    "ratelimit-policy",
+                    format!("{};w=60", u.rate_limit.unwrap_or(0)),
+                ),
+            ] {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    h.insert(name, v);
+                }
+            }
+        }
         if let Self::RangeNotSatisfiable { size } = &self {
             let total = size.map_or("*".to_owned(), |s| s.to_string());
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{total}")) {
@@ -467,9 +500,16 @@ impl IntoResponse for ApiError {
 impl ApiError {
     fn retry_after(&self) -> Option<u64> {
         match self {
-            Self::Upstream(u) if u.kind == UpstreamKind::RateLimited => {
-                Some(u.retry_after.unwrap_or(1))
-            }
+            Self::Upstream(u) => match u.kind {
+                UpstreamKind::RateLimited => Some(u.retry_after.unwrap_or(1)),
+                UpstreamKind::CircuitOpen | UpstreamKind::Throttled => u.retry_after,
+                // The upstream failed (5xx, unreachable, too slow): worth another try soon,
+                // and sooner than the breaker's `open_for` if it opens meanwhile.
+                UpstreamKind::Unavailable | UpstreamKind::Timeout => {
+                    Some(u.retry_after.unwrap_or(1))
+                }
+                _ => None,
+            },
             _ => None,
         }
     }

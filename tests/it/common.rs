@@ -135,6 +135,18 @@ pub async fn sim_calls(sim_base: &str, function: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Requests that reached the simulator at a path ending in `suffix`, faulted or not: the
+/// upstream attempts the gateway made.
+pub async fn sim_requests(sim_base: &str, suffix: &str) -> u64 {
+    sim_stats(sim_base)
+        .await
+        .requests
+        .iter()
+        .filter(|(path, _)| path.ends_with(suffix))
+        .map(|(_, n)| n)
+        .sum()
+}
+
 /// Queues a fault in the simulator (see `filegate::sandbox::control::FaultSpec`).
 pub async fn sim_fault(sim_base: &str, spec: serde_json::Value) {
     let res = client()
