@@ -92,7 +92,26 @@ pub enum StartError {
 
 /// Opens the store (running migrations), builds the adapters and the router.
 pub async fn build(config: Config) -> Result<(Router, AppState), StartError> {
-    let store = crate::store::open(&config.store.url, config.store.max_connections).await?;
+    let cipher = config
+        .tokens
+        .cipher()
+        .map_err(|e| StartError::Config(e.to_string()))?;
+    if cipher.is_plaintext() {
+        if crate::store::is_sqlite(&config.store.url) {
+            tracing::warn!(
+                key_env = %config.tokens.key_env,
+                "NO TOKEN KEY: upstream access and refresh tokens are stored in PLAIN TEXT in the SQLite store; set {} to 32 random bytes in base64 (openssl rand -base64 32)",
+                config.tokens.key_env
+            );
+        } else {
+            return Err(StartError::Config(format!(
+                "tokens.key_env: environment variable {} is not set; with PostgreSQL upstream tokens must be encrypted at rest (32 random bytes in base64: openssl rand -base64 32)",
+                config.tokens.key_env
+            )));
+        }
+    }
+    let store =
+        crate::store::open_with(&config.store.url, config.store.max_connections, cipher).await?;
     build_with_store(config, store).await
 }
 

@@ -4,6 +4,7 @@
 //! sessions. Both implementations run their migrations (`migrations/{sqlite,postgres}`) when
 //! opened and are exercised by the same test suite against real databases.
 
+pub mod crypto;
 mod postgres;
 mod queries;
 mod sqlite;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use crypto::TokenCipher;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -23,6 +25,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("store: unsupported url (expected sqlite: or postgres://)")]
     UnsupportedUrl,
+    /// A stored token could not be opened (key not configured, wrong key, altered row).
+    #[error("store: {0}")]
+    Crypto(String),
 }
 
 /// An upstream token as persisted. Times are Unix seconds.
@@ -119,13 +124,30 @@ pub trait Store: Send + Sync + 'static {
     async fn expired_uploads(&self, now: i64) -> Result<Vec<String>, StoreError>;
 }
 
-/// Opens the store named by `url` and runs its migrations.
+/// Opens the store named by `url` and runs its migrations; tokens are stored in plain text.
 pub async fn open(url: &str, max_connections: u32) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url, max_connections).await?))
+    open_with(url, max_connections, TokenCipher::plaintext()).await
+}
+
+/// Opens the store named by `url`, sealing upstream tokens with `cipher` (src/store/crypto.rs).
+pub async fn open_with(
+    url: &str,
+    max_connections: u32,
+    cipher: TokenCipher,
+) -> Result<Arc<dyn Store>, StoreError> {
+    if is_sqlite(url) {
+        Ok(Arc::new(
+            SqliteStore::open(url, max_connections, cipher).await?,
+        ))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::open(url, max_connections).await?))
+        Ok(Arc::new(
+            PostgresStore::open(url, max_connections, cipher).await?,
+        ))
     } else {
         Err(StoreError::UnsupportedUrl)
     }
+}
+
+pub fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
 }

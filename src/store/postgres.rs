@@ -13,10 +13,15 @@ token_sql!(Postgres);
 
 pub struct PostgresStore {
     pool: PgPool,
+    cipher: super::TokenCipher,
 }
 
 impl PostgresStore {
-    pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+    pub async fn open(
+        url: &str,
+        max_connections: u32,
+        cipher: super::TokenCipher,
+    ) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
@@ -25,7 +30,7 @@ impl PostgresStore {
         // Replicas starting together must not run the migrations twice at once; sqlx takes an
         // advisory lock around them.
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, cipher })
     }
 }
 
@@ -50,6 +55,7 @@ store_impl!(PostgresStore, {
         Ok(Box::new(PgTokenLock {
             tx,
             key: key.clone(),
+            cipher: self.cipher.clone(),
         }))
     }
 });
@@ -57,16 +63,17 @@ store_impl!(PostgresStore, {
 struct PgTokenLock {
     tx: Transaction<'static, Postgres>,
     key: TokenKey,
+    cipher: super::TokenCipher,
 }
 
 #[async_trait]
 impl TokenLock for PgTokenLock {
     async fn load(&mut self) -> Result<Option<StoredToken>, StoreError> {
-        load_token(&mut *self.tx, &self.key).await
+        load_token(&mut *self.tx, &self.key, &self.cipher).await
     }
 
     async fn save(&mut self, token: &StoredToken) -> Result<(), StoreError> {
-        save_token(&mut *self.tx, &self.key, token).await
+        save_token(&mut *self.tx, &self.key, token, &self.cipher).await
     }
 
     async fn release(self: Box<Self>) -> Result<(), StoreError> {

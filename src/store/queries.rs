@@ -12,18 +12,36 @@ macro_rules! store_impl {
         $($specific)*
 
         async fn load_token(&self, key: &TokenKey) -> Result<Option<StoredToken>, StoreError> {
-            load_token(&self.pool, key).await
+            load_token(&self.pool, key, &self.cipher).await
         }
 
         async fn save_token(&self, key: &TokenKey, token: &StoredToken) -> Result<(), StoreError> {
-            save_token(&self.pool, key, token).await
+            save_token(&self.pool, key, token, &self.cipher).await
         }
 
         async fn delete_token(&self, key: &TokenKey, access_token: &str) -> Result<(), StoreError> {
+            // Sealed values differ at every write (fresh nonce): open the row to compare, then
+            // delete it only if it is still the very row that was opened.
+            let row: Option<(String, Option<String>)> = sqlx::query_as(
+                "SELECT access_token, key_id FROM upstream_tokens WHERE connection = $1 AND subject = $2",
+            )
+            .bind(&key.connection)
+            .bind(&key.subject)
+            .fetch_optional(&self.pool)
+            .await?;
+            let Some((stored, key_id)) = row else {
+                return Ok(());
+            };
+            // A row no configured key opens is no use to anyone: it goes too.
+            if let Ok(plain) = self.cipher.open(key, "access_token", key_id.as_deref(), &stored)
+                && plain != access_token
+            {
+                return Ok(());
+            }
             sqlx::query("DELETE FROM upstream_tokens WHERE connection = $1 AND subject = $2 AND access_token = $3")
                 .bind(&key.connection)
                 .bind(&key.subject)
-                .bind(access_token)
+                .bind(&stored)
                 .execute(&self.pool)
                 .await?;
             Ok(())
@@ -163,43 +181,66 @@ macro_rules! store_impl {
 /// transaction.
 macro_rules! token_sql {
     ($db:ty) => {
-        async fn load_token<'e, E>(exec: E, key: &TokenKey) -> Result<Option<StoredToken>, StoreError>
+        async fn load_token<'e, E>(
+            exec: E,
+            key: &TokenKey,
+            cipher: &super::TokenCipher,
+        ) -> Result<Option<StoredToken>, StoreError>
         where
             E: sqlx::Executor<'e, Database = $db>,
         {
-            let row: Option<(String, Option<String>, i64, i64)> = sqlx::query_as(
-                "SELECT access_token, refresh_token, expires_at, obtained_at FROM upstream_tokens
+            let row: Option<(String, Option<String>, i64, i64, Option<String>)> = sqlx::query_as(
+                "SELECT access_token, refresh_token, expires_at, obtained_at, key_id FROM upstream_tokens
                  WHERE connection = $1 AND subject = $2",
             )
             .bind(&key.connection)
             .bind(&key.subject)
             .fetch_optional(exec)
             .await?;
-            Ok(row.map(|(access_token, refresh_token, expires_at, obtained_at)| StoredToken {
-                access_token,
-                refresh_token,
+            let Some((access_token, refresh_token, expires_at, obtained_at, key_id)) = row else {
+                return Ok(None);
+            };
+            let id = key_id.as_deref();
+            Ok(Some(StoredToken {
+                access_token: cipher.open(key, "access_token", id, &access_token)?,
+                refresh_token: refresh_token
+                    .map(|r| cipher.open(key, "refresh_token", id, &r))
+                    .transpose()?,
                 expires_at,
                 obtained_at,
             }))
         }
 
-        async fn save_token<'e, E>(exec: E, key: &TokenKey, t: &StoredToken) -> Result<(), StoreError>
+        async fn save_token<'e, E>(
+            exec: E,
+            key: &TokenKey,
+            t: &StoredToken,
+            cipher: &super::TokenCipher,
+        ) -> Result<(), StoreError>
         where
             E: sqlx::Executor<'e, Database = $db>,
         {
+            let access = cipher.seal(key, "access_token", &t.access_token)?;
+            let refresh = t
+                .refresh_token
+                .as_deref()
+                .map(|r| cipher.seal(key, "refresh_token", r))
+                .transpose()?;
             sqlx::query(
-                "INSERT INTO upstream_tokens (connection, subject, access_token, refresh_token, expires_at, obtained_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO upstream_tokens (connection, subject, access_token, refresh_token, expires_at, obtained_at, key_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (connection, subject) DO UPDATE SET
                    access_token = excluded.access_token, refresh_token = excluded.refresh_token,
-                   expires_at = excluded.expires_at, obtained_at = excluded.obtained_at",
+                   expires_at = excluded.expires_at, obtained_at = excluded.obtained_at,
+                   key_id = excluded.key_id",
             )
             .bind(&key.connection)
             .bind(&key.subject)
-            .bind(&t.access_token)
-            .bind(&t.refresh_token)
+            .bind(&access)
+            .bind(&refresh)
             .bind(t.expires_at)
             .bind(t.obtained_at)
+            .bind(cipher.key_id())
             .execute(exec)
             .await?;
             Ok(())

@@ -14,10 +14,15 @@ token_sql!(Sqlite);
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    cipher: super::TokenCipher,
 }
 
 impl SqliteStore {
-    pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+    pub async fn open(
+        url: &str,
+        max_connections: u32,
+        cipher: super::TokenCipher,
+    ) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -29,7 +34,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, cipher })
     }
 }
 
@@ -49,6 +54,7 @@ store_impl!(SqliteStore, {
         Ok(Box::new(SqliteTokenLock {
             pool: self.pool.clone(),
             key: key.clone(),
+            cipher: self.cipher.clone(),
         }))
     }
 });
@@ -56,16 +62,17 @@ store_impl!(SqliteStore, {
 struct SqliteTokenLock {
     pool: SqlitePool,
     key: TokenKey,
+    cipher: super::TokenCipher,
 }
 
 #[async_trait]
 impl TokenLock for SqliteTokenLock {
     async fn load(&mut self) -> Result<Option<StoredToken>, StoreError> {
-        load_token(&self.pool, &self.key).await
+        load_token(&self.pool, &self.key, &self.cipher).await
     }
 
     async fn save(&mut self, token: &StoredToken) -> Result<(), StoreError> {
-        save_token(&self.pool, &self.key, token).await
+        save_token(&self.pool, &self.key, token, &self.cipher).await
     }
 
     async fn release(self: Box<Self>) -> Result<(), StoreError> {

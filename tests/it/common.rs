@@ -28,8 +28,13 @@ pub fn config(dir: &tempfile::TempDir) -> Config {
     c.auth.hs256_secret = Some(SecretString::from(SECRET));
     c.store.url = format!("sqlite://{}", dir.path().join("filegate.db").display());
     c.limits.spool_dir = Some(dir.path().join("spool"));
+    // Upstream tokens sealed at rest, as in production (tests/it/token_keys.rs covers the rest).
+    c.tokens.key = Some(SecretString::from(TOKEN_KEY));
     c
 }
+
+/// The test gateways' token key (32 bytes of 0x2a, base64).
+pub const TOKEN_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 
 pub async fn gateway_with(f: impl FnOnce(&mut Config, &tempfile::TempDir)) -> Gateway {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -21,5 +21,6 @@ mod operability;
 mod operations;
 mod process;
 mod store;
+mod token_keys;
 mod tokens;
 pub mod wecom;
