@@ -225,7 +225,13 @@ impl RateGovernor {
                     Some(local) if now < b.reset_at => local.min(remaining),
                     _ => remaining,
                 });
-                b.reset_at = reset_at.max(b.reset_at);
+                // A refusal (nothing left) states the window as the upstream sees it now;
+                // otherwise keep the later end, as answers may arrive out of order.
+                b.reset_at = if remaining == 0 {
+                    reset_at
+                } else {
+                    reset_at.max(b.reset_at)
+                };
                 b.limit = limit.and_then(|l| u32::try_from(l).ok()).unwrap_or(b.limit);
             }
         }

@@ -104,10 +104,11 @@ async fn upstream_5xx_garbage_and_unknown_actions_are_502_without_the_upstream_b
     e.refused(e.get(&e.surl("/items")), 502, "upstream_action_unsupported")
         .await;
 
-    // The file server behind get_group_file_url failing mid-way is the upstream's problem too.
+    // The file server behind get_group_file_url failing mid-way is the upstream's problem too
+    // (three times: the download is a read, and a read is retried up to twice).
     sim_fault(
         e.sim(),
-        json!({"path": "ftn_handler", "type": "status", "status": 500}),
+        json!({"path": "ftn_handler", "type": "status", "status": 500, "times": 3}),
     )
     .await;
     let res = e
