@@ -247,13 +247,14 @@ pub struct RateLimitConfig {
     /// Calls per minute to a WeCom connection. WeCom's documented frequency limit is 10 000
     /// calls per minute per enterprise and API (企业微信 接口调用频率限制; the error is 45009,
     /// upstream-docs/README.md); the governor counts all of a connection's calls together.
+    /// 9 000 with the default burst keeps any 60 s under 9 900.
     pub wecom_calls_per_minute: u32,
     /// Calls per minute to a OneBot connection; 0 = none (OneBot 11 and Shamrock document no
     /// limit).
     pub onebot_calls_per_minute: u32,
     /// Per-connection overrides of the two above, by connection name (0 = none).
     pub connections: BTreeMap<String, u32>,
-    /// Calls allowed at once on top of the steady rate; 0 = a second's worth.
+    /// Calls allowed at once on top of the steady rate; 0 = a tenth of a minute's budget.
     pub burst: u32,
     /// This replica's share of each budget (several replicas: 1/N each, or as balanced);
     /// Fangcloud's reported per-token budget is not shared out (each replica sees the upstream's
@@ -271,7 +272,7 @@ pub struct RateLimitConfig {
 impl Default for RateLimitConfig {
     fn default() -> Self {
         Self {
-            wecom_calls_per_minute: 10_000,
+            wecom_calls_per_minute: 9_000,
             onebot_calls_per_minute: 0,
             connections: BTreeMap::new(),
             burst: 0,

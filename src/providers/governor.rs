@@ -70,10 +70,12 @@ impl RateGovernor {
         let share = cfg.replica_share.clamp(0.0, 1.0);
         let per_minute = (f64::from(configured) * share).floor() as u32;
         let limiter = NonZeroU32::new(per_minute).map(|n| {
+            // A tenth of the minute's budget by default: a cold cache or a page of parallel
+            // calls goes out at once, and in any 60 s the calls stay under 1.1 x the rate.
             let burst = if cfg.burst > 0 {
                 cfg.burst
             } else {
-                per_minute.div_ceil(60)
+                per_minute.div_ceil(10)
             };
             let burst = NonZeroU32::new(burst.min(per_minute)).unwrap_or(NonZeroU32::MIN);
             RateLimiter::direct(Quota::per_minute(n).allow_burst(burst))

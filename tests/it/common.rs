@@ -154,22 +154,26 @@ pub async fn sim_requests(sim_base: &str, suffix: &str) -> u64 {
 
 /// Queues a fault in the simulator (see `filegate::sandbox::control::FaultSpec`).
 pub async fn sim_fault(sim_base: &str, spec: serde_json::Value) {
-    let res = client()
-        .post(format!("{sim_base}/__sim/faults"))
-        .json(&spec)
-        .send()
-        .await
-        .expect("sim fault");
-    assert!(res.status().is_success());
+    sim_control(
+        client()
+            .post(format!("{sim_base}/__sim/faults"))
+            .json(&spec),
+    )
+    .await;
+}
+
+/// Drops every queued fault: the upstream is healthy again, however many retries ran.
+pub async fn sim_clear_faults(sim_base: &str) {
+    sim_control(client().delete(format!("{sim_base}/__sim/faults"))).await;
 }
 
 pub async fn sim_revoke(sim_base: &str) {
-    let res = client()
-        .post(format!("{sim_base}/__sim/tokens/revoke"))
-        .send()
-        .await
-        .expect("sim revoke");
-    assert!(res.status().is_success());
+    sim_control(client().post(format!("{sim_base}/__sim/tokens/revoke"))).await;
+}
+
+async fn sim_control(req: reqwest::RequestBuilder) {
+    let res = req.send().await.expect("simulator control call");
+    assert!(res.status().is_success(), "{}", res.status());
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so large payloads need no fixtures.

@@ -268,7 +268,7 @@ async fn a_failing_department_walk_leaves_the_other_spaces_listed_with_partial_s
     let e = env().await;
     crate::common::sim_fault(
         e.sim(),
-        json!({"path": "department/0/children", "type": "server_error", "status": 503}),
+        json!({"path": "department/0/children", "type": "server_error", "status": 503, "times": 10}),
     )
     .await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
@@ -287,6 +287,7 @@ async fn a_failing_department_walk_leaves_the_other_spaces_listed_with_partial_s
     assert_eq!(partial[0]["problem"]["status"], 502);
     assert!(partial[0]["problem"]["code"].is_string());
     // Nothing failing: no partial member at all.
+    crate::common::sim_clear_faults(e.sim()).await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
     assert!(list.get("partial").is_none(), "{list}");
 }
@@ -301,7 +302,7 @@ async fn when_every_space_source_fails_the_listing_is_an_error() {
     ] {
         crate::common::sim_fault(
             e.sim(),
-            json!({"path": path, "type": "server_error", "status": 500}),
+            json!({"path": path, "type": "server_error", "status": 500, "times": 10}),
         )
         .await;
     }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::env::{env, env_with};
+use super::env::{env, env_named, env_with};
 use crate::common::{header, problem, sim_fault, sim_requests};
 use filegate::sandbox::wecom;
 
@@ -96,7 +96,7 @@ fn breaker_config(c: &mut filegate::config::Config, open_for: Duration) {
 
 #[tokio::test]
 async fn a_dead_upstream_opens_the_breaker_which_answers_503_without_calling_it() {
-    let e = env_with(wecom::Options::default(), |c| {
+    let e = env_named("wd-dead", wecom::Options::default(), |c| {
         breaker_config(c, Duration::from_secs(600))
     })
     .await;
@@ -155,7 +155,7 @@ async fn a_dead_upstream_opens_the_breaker_which_answers_503_without_calling_it(
             .unwrap();
     assert!(metrics.contains("# HELP filegate_upstream_breaker_state"));
     assert!(
-        metrics.contains("filegate_upstream_breaker_state{connection=\"wd\"} 2"),
+        metrics.contains("filegate_upstream_breaker_state{connection=\"wd-dead\"} 2"),
         "{metrics}"
     );
 }
@@ -249,7 +249,7 @@ async fn the_governor_keeps_a_burst_of_500_under_the_configured_rate_with_no_ups
     }
     eprintln!("governor burst: {ok} served, {throttled} refused by the gateway, 0 upstream 429s");
     assert_eq!(ok + throttled, 500);
-    assert!(ok >= 1 && ok <= 20, "{ok} served within burst + rate");
+    assert!((1..=20).contains(&ok), "{ok} served within burst + rate");
     assert_eq!(
         sim_requests(e.sim(), "/file_list").await,
         ok,
