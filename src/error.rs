@@ -292,6 +292,18 @@ pub enum ApiError {
     NotFound { code: &'static str, detail: String },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// 409 with `Retry-After`: the same operation is running (a `complete` of this upload, a
+    /// request with this `Idempotency-Key`); retrying later gives its answer.
+    #[error("{detail}")]
+    InProgress { code: &'static str, detail: String },
+    /// 422: the request is well-formed but cannot be processed as sent (an `Idempotency-Key`
+    /// reused with a different request).
+    #[error("{detail}")]
+    Unprocessable {
+        code: &'static str,
+        detail: String,
+        field: Option<String>,
+    },
     /// `limit` is 0 when the layer that refused did not say.
     #[error("{}", too_large(*.limit))]
     PayloadTooLarge { limit: u64 },
@@ -356,7 +368,8 @@ impl ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::InProgress { .. } => StatusCode::CONFLICT,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unsupported { .. } | Self::UnsupportedFor { .. } => StatusCode::NOT_IMPLEMENTED,
@@ -373,7 +386,9 @@ impl ApiError {
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
             | Self::NotFound { code, .. }
-            | Self::Conflict { code, .. } => code,
+            | Self::Conflict { code, .. }
+            | Self::InProgress { code, .. }
+            | Self::Unprocessable { code, .. } => code,
             Self::InvalidId(_) => "invalid_id",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -388,7 +403,9 @@ impl ApiError {
     pub fn to_problem(&self) -> Problem {
         let mut p = Problem::new(self.status(), self.code(), self.to_string());
         match self {
-            Self::BadRequest { field, .. } => p.field = field.clone(),
+            Self::BadRequest { field, .. } | Self::Unprocessable { field, .. } => {
+                p.field = field.clone()
+            }
             Self::Upstream(u) => {
                 p.detail = upstream_detail(u);
                 p.field = u.field.clone();
@@ -510,6 +527,7 @@ impl ApiError {
                 }
                 _ => None,
             },
+            Self::InProgress { .. } => Some(1),
             _ => None,
         }
     }

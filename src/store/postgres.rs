@@ -7,7 +7,10 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::queries::{store_impl, token_sql};
-use super::{KnownSpace, Store, StoreError, StoredToken, TokenKey, TokenLock, UploadSession};
+use super::{
+    IdempotencyClaim, KnownSpace, NameLock, Store, StoreError, StoredAnswer, StoredToken, TokenKey,
+    TokenLock, UploadSession,
+};
 
 token_sql!(Postgres);
 
@@ -44,6 +47,16 @@ store_impl!(PostgresStore, {
         Ok(())
     }
 
+    /// The same advisory lock, held by a transaction that rolls back when the lock is dropped.
+    async fn lock_name(&self, name: &str) -> Result<Option<Box<dyn NameLock>>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        Ok(Some(Box::new(PgNameLock(Some(tx)))))
+    }
+
     /// A transaction-scoped advisory lock per key: a second replica wanting the same token waits
     /// here, then re-reads and finds the first replica's token instead of fetching again.
     async fn lock_token(&self, key: &TokenKey) -> Result<Box<dyn TokenLock>, StoreError> {
@@ -59,6 +72,26 @@ store_impl!(PostgresStore, {
         }))
     }
 });
+
+struct PgNameLock(Option<Transaction<'static, Postgres>>);
+
+impl NameLock for PgNameLock {}
+
+impl Drop for PgNameLock {
+    /// Ends the transaction now (releasing the lock) rather than when its pooled connection is
+    /// next used.
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(async move {
+                if let Err(e) = tx.rollback().await {
+                    tracing::warn!(error = %e, "cannot release a name lock");
+                }
+            });
+        }
+    }
+}
 
 struct PgTokenLock {
     tx: Transaction<'static, Postgres>,

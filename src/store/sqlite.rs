@@ -8,7 +8,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Sqlite, SqlitePool};
 
 use super::queries::{store_impl, token_sql};
-use super::{KnownSpace, Store, StoreError, StoredToken, TokenKey, TokenLock, UploadSession};
+use super::{
+    IdempotencyClaim, KnownSpace, NameLock, Store, StoreError, StoredAnswer, StoredToken, TokenKey,
+    TokenLock, UploadSession,
+};
 
 token_sql!(Sqlite);
 
@@ -46,6 +49,10 @@ store_impl!(SqliteStore, {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn lock_name(&self, _name: &str) -> Result<Option<Box<dyn NameLock>>, StoreError> {
+        Ok(None)
     }
 
     /// SQLite serves one instance, whose token manager already lets one fetch run per key, so

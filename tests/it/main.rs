@@ -12,6 +12,7 @@ mod encoding;
 mod env;
 mod fangcloud;
 mod frontdoor;
+mod idempotency;
 mod jwt_claims;
 mod names;
 mod nginx;
