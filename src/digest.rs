@@ -33,11 +33,13 @@ impl Expected {
         with_md5: bool,
     ) -> ApiResult<Self> {
         let mut out = Self::default();
+        let field = match dictionary_header {
+            "repr-digest" => "Repr-Digest",
+            _ => "Content-Digest",
+        };
         if let Some(v) = headers.get(dictionary_header) {
-            let text = v
-                .to_str()
-                .map_err(|_| malformed(dictionary_header, "is not ASCII"))?;
-            out.sha256 = parse_dictionary(text, dictionary_header)?.map(|d| (dictionary_header, d));
+            let text = v.to_str().map_err(|_| malformed(field, "is not ASCII"))?;
+            out.sha256 = parse_dictionary(text, field)?.map(|d| (field, d));
         }
         if with_md5 && let Some(v) = headers.get("content-md5") {
             let d = v

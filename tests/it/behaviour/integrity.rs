@@ -13,7 +13,12 @@ use crate::env::Env;
 const PART: usize = 1024 * 1024;
 
 async fn env<S: super::Subject>() -> Env<S> {
-    S::env_with(|c| c.limits.upload_part_bytes = PART as u64).await
+    S::env_with(|c| {
+        c.limits.upload_part_bytes = PART as u64;
+        // The tests send 64 requests at once: above the default transfer admission.
+        c.limits.max_concurrent_uploads = 128;
+    })
+    .await
 }
 
 fn part(data: &[u8], n: usize) -> Vec<u8> {
