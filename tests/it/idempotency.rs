@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::common::{ALL_SCOPES, Proc, free_port, problem, sim_calls, token, token_for, wait_for};
 use crate::pg::PgCluster;
-use crate::wecom::env::{CONN, env};
+use crate::wecom::env::{CONN, env, env_with};
 use filegate::sandbox::wecom::{self, demo};
 
 /// (status, Location, body) of one answer.
@@ -102,7 +102,11 @@ fn upload_path() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_key_sixty_four_concurrent_posts_one_upload_on_sqlite() {
-    let e = env().await;
+    // 64 uploads at once: above the default transfer admission.
+    let e = env_with(wecom::Options::default(), |c| {
+        c.limits.max_concurrent_uploads = 128
+    })
+    .await;
     let before = sim_calls(e.sim(), "file_upload").await;
     let base = e.gw.running.base_url.clone();
     let path = upload_path();
@@ -191,6 +195,7 @@ url = "{db}"
 
 [limits]
 spool_dir = "{spool}"
+max_concurrent_uploads = 128
 
 [[connections]]
 name = "{CONN}"
