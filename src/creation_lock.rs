@@ -67,7 +67,7 @@ impl CreationLocks {
         let local = self.slot(&key).lock_owned().await;
         let remote = self
             .store
-            .lock_name(&format!("filegate:create:{key}"))
+            .lock_name(&remote_name(&key))
             .await
             .map_err(ApiError::internal)?;
         Ok(CreationGuard {
@@ -85,6 +85,13 @@ fn key(connection: &str, space: &str, parent: Option<&str>, name: &str) -> Strin
     )
 }
 
+/// The key as the store's lock takes it: PostgreSQL text cannot hold the NUL separators, and a
+/// digest keeps long names short.
+fn remote_name(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("filegate:create:{}", hex::encode(Sha256::digest(key)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +103,7 @@ mod tests {
             key("c", "s", Some(""), "report.pdf")
         );
         assert_ne!(key("c", "s", Some("a"), "b"), key("c", "s", Some("ab"), ""));
+        let remote = remote_name(&key("c", "s", None, "x"));
+        assert!(!remote.contains('\0') && remote.len() < 100, "{remote}");
     }
 }

@@ -60,15 +60,15 @@ impl Expected {
 
     /// Checks what was computed; a mismatch is a 400 `digest_mismatch` naming the header.
     pub fn verify(&self, hasher: &Hasher) -> ApiResult<()> {
-        if let (Some((field, want)), Some(got)) = (&self.sha256, &hasher.sha256) {
-            if got.clone().finalize().as_slice() != want.as_slice() {
-                return Err(mismatch(field));
-            }
+        if let (Some((field, want)), Some(got)) = (&self.sha256, &hasher.sha256)
+            && got.clone().finalize().as_slice() != want.as_slice()
+        {
+            return Err(mismatch(field));
         }
-        if let (Some((field, want)), Some(got)) = (&self.md5, &hasher.md5) {
-            if got.clone().finalize().as_slice() != want.as_slice() {
-                return Err(mismatch(field));
-            }
+        if let (Some((field, want)), Some(got)) = (&self.md5, &hasher.md5)
+            && got.clone().finalize().as_slice() != want.as_slice()
+        {
+            return Err(mismatch(field));
         }
         Ok(())
     }

@@ -37,7 +37,7 @@ use crate::store::{Store, UploadSession};
 #[schema(examples(json!({
     "id": "AXV3IDdmM2E5YzFlNGI", "name": "video.mp4", "parent_id": null, "size": 20971520,
     "part_size": 8388608, "part_count": 3, "parts_received": [1, 3],
-    "expires_at": "2026-05-07T08:00:00Z"
+    "expires_at": "2026-05-07T08:00:00Z", "state": "open"
 })))]
 pub struct UploadSessionInfo {
     pub id: String,
@@ -51,6 +51,23 @@ pub struct UploadSessionInfo {
     /// Part numbers received so far (from 1).
     pub parts_received: Vec<u32>,
     pub expires_at: DateTime<Utc>,
+    pub state: UploadState,
+    /// The answer `complete` gave, once `state` is `completed` (later `complete` calls
+    /// answer it again): a client that lost that answer finds its file here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<UploadResult>,
+}
+
+/// Where a resumable upload stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadState {
+    /// Taking parts.
+    Open,
+    /// One `complete` is sending the file upstream; parts are refused meanwhile.
+    Completing,
+    /// Done; the file exists upstream.
+    Completed,
 }
 
 /// Body of `POST …/uploads`.
@@ -451,6 +468,11 @@ impl Staging {
 }
 
 fn info(s: &UploadSession, parts_received: Vec<u32>) -> UploadSessionInfo {
+    let state = match s.state.as_str() {
+        "completing" => UploadState::Completing,
+        "completed" => UploadState::Completed,
+        _ => UploadState::Open,
+    };
     let size = u64::try_from(s.size).unwrap_or(0);
     let part_size = u64::try_from(s.part_size).unwrap_or(1);
     UploadSessionInfo {
@@ -462,6 +484,8 @@ fn info(s: &UploadSession, parts_received: Vec<u32>) -> UploadSessionInfo {
         part_count: part_count(size, part_size),
         parts_received,
         expires_at: DateTime::from_timestamp(s.expires_at, 0).unwrap_or_default(),
+        state,
+        result: completed(s).ok().flatten(),
     }
 }
 

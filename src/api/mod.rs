@@ -234,7 +234,11 @@ fn finish_operation(path: &str, method: &str, op: &mut Op) {
             "The request did not complete within the gateway's timeout (`gateway_timeout`) or the upstream's (`upstream_timeout`).",
         );
     }
-    for (status, response) in responses.iter_mut() {
+    // Before the headers every answer gets: its 409/422 are answers too.
+    if method == "post" && path.starts_with("/v1/connections/") {
+        idempotent(op);
+    }
+    for (status, response) in op.responses.responses.iter_mut() {
         let RefOr::T(response) = response else {
             continue;
         };
@@ -287,9 +291,6 @@ fn finish_operation(path: &str, method: &str, op: &mut Op) {
             }
             _ => {}
         }
-    }
-    if method == "post" && path.starts_with("/v1/connections/") {
-        idempotent(op);
     }
     let params = op.parameters.get_or_insert_with(Vec::new);
     // A path parameter is always required (utoipa drops `required` with `schema_with`).

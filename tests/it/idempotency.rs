@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::common::{ALL_SCOPES, Proc, free_port, problem, sim_calls, token, token_for, wait_for};
 use crate::pg::PgCluster;
-use crate::wecom::env::{CONN, env, env_with};
+use crate::wecom::env::{CONN, Env, env, env_with};
 use filegate::sandbox::wecom::{self, demo};
 
 /// (status, Location, body) of one answer.
@@ -104,7 +104,8 @@ fn upload_path() -> String {
 async fn one_key_sixty_four_concurrent_posts_one_upload_on_sqlite() {
     // 64 uploads at once: above the default transfer admission.
     let e = env_with(wecom::Options::default(), |c| {
-        c.limits.max_concurrent_uploads = 128
+        c.limits.max_concurrent_uploads = 128;
+        c.limits.max_uploads_per_subject = 128;
     })
     .await;
     let before = sim_calls(e.sim(), "file_upload").await;
@@ -158,16 +159,17 @@ async fn creating_posts_replay_their_location_and_refuse_bad_keys() {
         assert_eq!(p["field"], "Idempotency-Key");
     }
     // A problem answer is kept too, with its code; the upstream is asked once.
+    let before = sim_calls(e.sim(), "file_create").await;
     let folder = |key: &str| {
         e.post(&e.surl("/folders"))
             .header("idempotency-key", key)
-            .json(&json!({"name": demo::FOLDER_NAME}))
+            .json(&json!({"name": "x", "parent": Env::item("no-such-folder")}))
     };
-    e.refused(folder("f-1"), 409, "name_conflict").await;
-    let (replayed, was) = send(folder("f-1")).await;
-    assert_eq!(replayed.0, 409);
-    assert_eq!(replayed.2["code"], "name_conflict");
-    assert!(was);
+    let first = e.refused(folder("f-1"), 404, "parent_not_found").await;
+    let ((status, _, body), was) = send(folder("f-1")).await;
+    assert_eq!((status, &body["code"]), (404, &first["code"]), "{body}");
+    assert!(was, "the problem is the replayed answer");
+    assert_eq!(sim_calls(e.sim(), "file_create").await, before + 1);
     // Without a token the key is not looked at.
     let res =
         e.gw.http
@@ -196,6 +198,7 @@ url = "{db}"
 [limits]
 spool_dir = "{spool}"
 max_concurrent_uploads = 128
+max_uploads_per_subject = 128
 
 [[connections]]
 name = "{CONN}"
@@ -218,6 +221,7 @@ known_spaces = ["{space}"]
             .arg("--config")
             .arg(&config)
             .env("FILEGATE_JWT_SECRET", crate::common::SECRET)
+            .env("FILEGATE_TOKEN_KEY", crate::common::TOKEN_KEY)
             .env("TEST_WECOM_SECRET", demo::CORP_SECRET)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

@@ -17,6 +17,7 @@ async fn env<S: super::Subject>() -> Env<S> {
         c.limits.upload_part_bytes = PART as u64;
         // The tests send 64 requests at once: above the default transfer admission.
         c.limits.max_concurrent_uploads = 128;
+        c.limits.max_uploads_per_subject = 128;
     })
     .await
 }
@@ -242,8 +243,14 @@ behaviour! {
         if statuses.iter().all(|s| *s == 501) {
             return;
         }
-        assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
         assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+        // Where the upstream refuses a taken folder name, one creation wins; where it renames
+        // the newcomer (WeDrive's file_create: "race-dir(1)"), every one is created. Either
+        // way one folder has the name.
+        let created = statuses.iter().filter(|s| **s == 201).count();
+        if statuses.contains(&409) {
+            assert_eq!(created, 1, "{statuses:?}");
+        }
         assert_eq!(count_named(&e, "race-dir").await, 1);
     }
 }

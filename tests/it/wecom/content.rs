@@ -189,7 +189,10 @@ async fn a_resumable_upload_takes_parts_in_any_order() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 404, "a completed session is gone");
+    assert_eq!(res.status(), 200);
+    let done: Value = res.json().await.unwrap();
+    assert_eq!(done["state"], "completed", "{done}");
+    assert_eq!(done["result"], r, "a completed session keeps its answer");
 
     // Abort discards; another caller cannot see someone else's session.
     let s: Value = e
