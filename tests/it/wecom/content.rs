@@ -80,11 +80,9 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
     let res = upload(&e, "a*b", b"x".to_vec(), "").await;
     assert_eq!(problem(res).await["code"], "invalid_name");
     let res = e.post(&e.surl("/files")).body("x").send().await.unwrap();
-    assert_eq!(
-        problem(res).await["code"],
-        "invalid_query",
-        "name is required"
-    );
+    let p = problem(res).await;
+    assert_eq!(p["code"], "invalid_request", "name is required");
+    assert_eq!(p["field"], "name");
     let res = upload(&e, "x.txt", b"x".to_vec(), "&parent=garbage").await;
     assert_eq!(problem(res).await["code"], "invalid_id");
     assert_eq!(sim_calls(e.sim(), "file_upload").await, 0);
