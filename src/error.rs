@@ -436,6 +436,9 @@ fn too_large(limit: u64) -> String {
     }
 }
 
+/// The problem's `detail` for an upstream refusal: English written by the gateway from its own
+/// code, never the upstream's text (which may be Chinese, or name internal ids such as
+/// `busid 102`); that stays in `upstream.message`.
 fn upstream_detail(u: &UpstreamError) -> String {
     match u.kind {
         UpstreamKind::RateLimited => format!(
@@ -446,12 +449,55 @@ fn upstream_detail(u: &UpstreamError) -> String {
             "{} rejected the gateway's own credentials for this connection; the operator must fix the connection's configuration",
             u.provider
         ),
-        UpstreamKind::Unavailable => format!("{} is unavailable: {}", u.provider, u.message),
+        // Transport failures are described by the gateway itself (`UpstreamError::transport`).
+        UpstreamKind::Unavailable if u.upstream_code == "transport" => {
+            format!("{} is unavailable: {}", u.provider, u.message)
+        }
+        UpstreamKind::Unavailable if u.code != "upstream_unavailable" => {
+            format!("{} is unavailable: {}", u.provider, describe(u.code))
+        }
+        UpstreamKind::Unavailable => format!("{} is unavailable; retry later", u.provider),
         UpstreamKind::Malformed => format!("{} answered in an unexpected shape", u.provider),
         UpstreamKind::Timeout => format!("{} did not answer in time", u.provider),
+        // The gateway's own words (the breaker and the governor).
         UpstreamKind::CircuitOpen | UpstreamKind::Throttled => u.message.clone(),
-        _ => format!("{} refused the request: {}", u.provider, u.message),
+        _ => format!(
+            "{} refused the request: {} (the upstream's own words are in upstream.message)",
+            u.provider,
+            describe(u.code)
+        ),
     }
+}
+
+/// What a gateway code means, in English; codes without a sentence of their own read as words.
+fn describe(code: &str) -> String {
+    let known = match code {
+        "item_not_found" => "no such item, or the connection cannot see it",
+        "parent_not_found" => "the parent folder does not exist",
+        "parent_deleted" => "the parent folder is in the trash",
+        "space_not_found" => "no such space, or the connection cannot see it",
+        "name_conflict" => "an item with that name already exists in the folder",
+        "invalid_name" => "the name breaks the provider's naming rules",
+        "invalid_name_length" => "the name is too long for the provider",
+        "permission_denied" => "the connection's account may not do this",
+        "member_not_found" => "no such member",
+        "member_exists" => "that member is already there",
+        "not_downloadable" => "this item has no bytes to download",
+        "payload_too_large" => "the file is larger than the provider accepts",
+        "share_link_not_found" => "no such share link, or it was revoked",
+        "share_link_expired" => "the share link has expired",
+        "password_required" => "the share link needs a password",
+        "password_incorrect" => "the share link's password is wrong",
+        "invalid_role" | "role_not_available" => "the provider cannot grant that role here",
+        "upstream_action_unsupported" => "the upstream implementation lacks the needed action",
+        "upstream_rejected_request" => "the upstream rejected the request's parameters",
+        "upstream_rejected_upload" => "the upstream rejected the upload",
+        "upstream_payload_too_large" => {
+            "the upstream refused the request body as too large; lower the connection's max_upload_bytes"
+        }
+        _ => return code.replace('_', " "),
+    };
+    known.to_owned()
 }
 
 impl From<UpstreamError> for ApiError {

@@ -151,3 +151,34 @@ mod tests {
         assert_eq!(normalize("...").unwrap(), "...");
     }
 }
+
+/// `stem (n).ext`: the n-th alternative to a taken name, the one pattern every provider uses
+/// for on_conflict=rename (the gateway picks it before calling where the upstream would number
+/// differently, WeCom's `x(1).txt`). The stem is shortened until `fits` accepts the name.
+pub fn numbered(name: &str, n: u32, fits: impl Fn(&str) -> bool) -> String {
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => name.split_at(i),
+        _ => (name, ""),
+    };
+    let tail = format!(" ({n}){ext}");
+    let mut stem = stem.to_owned();
+    loop {
+        let candidate = format!("{stem}{tail}");
+        if fits(&candidate) || stem.pop().is_none() {
+            return candidate;
+        }
+    }
+}
+
+#[cfg(test)]
+mod numbered_tests {
+    #[test]
+    fn alternatives_number_before_the_extension_and_fit() {
+        assert_eq!(super::numbered("readme.txt", 1, |_| true), "readme (1).txt");
+        assert_eq!(super::numbered(".env", 2, |_| true), ".env (2)");
+        assert_eq!(
+            super::numbered("abcdef.md", 3, |n| n.len() <= 10),
+            "abc (3).md"
+        );
+    }
+}

@@ -19,6 +19,7 @@ use super::validate;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
+use crate::providers::Allowed;
 use crate::providers::{ByteRange, Download, DownloadOutcome, Drive, UploadFile};
 use crate::spool::{self, Spooled};
 
@@ -387,7 +388,10 @@ async fn upload_file(
         on_conflict,
         content: up.content,
     };
-    let r = drive.upload_file(&auth.ctx, &p.space, req).await?;
+    let r = drive
+        .upload_file(&auth.ctx, &p.space, req)
+        .await?
+        .allowed(drive);
     Ok(created(
         item_location(&p.conn, &r.item.space_id, &r.item.id),
         r,

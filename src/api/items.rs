@@ -19,6 +19,7 @@ use super::validate;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
+use crate::providers::Allowed;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -93,7 +94,12 @@ async fn list_items(
         page,
     };
     Ok(Json(
-        binding.seal(drive.list_items(&auth.ctx, &p.space, req).await?),
+        binding.seal(
+            drive
+                .list_items(&auth.ctx, &p.space, req)
+                .await?
+                .allowed(drive),
+        ),
     ))
 }
 
@@ -112,7 +118,8 @@ async fn get_item(
     let item = auth
         .drive(Operation::GetItem)?
         .get_item(&auth.ctx, &p.space, &p.item)
-        .await?;
+        .await?
+        .allowed(auth.connection.drive.as_ref());
     if conditional::not_modified(&headers, &item) {
         return Ok(conditional::not_modified_response(&item));
     }
@@ -155,7 +162,10 @@ async fn update_item(
     let drive = drive.ok_or_else(|| ApiError::internal("no operation selected"))?;
     conditional::check_if_match(&headers, drive, &auth.ctx, &p.space, &p.item).await?;
     Ok(conditional::item_response(
-        drive.update_item(&auth.ctx, &p.space, &p.item, req).await?,
+        drive
+            .update_item(&auth.ctx, &p.space, &p.item, req)
+            .await?
+            .allowed(drive),
     ))
 }
 
@@ -188,7 +198,10 @@ async fn copy_item(
     ApiJson(req): ApiJson<CopyItem>,
 ) -> ApiResult<Response> {
     let drive = auth.drive(Operation::CopyItem)?;
-    let item = drive.copy_item(&auth.ctx, &p.space, &p.item, req).await?;
+    let item = drive
+        .copy_item(&auth.ctx, &p.space, &p.item, req)
+        .await?
+        .allowed(drive);
     Ok(created_item(&p.conn, item))
 }
 
@@ -220,7 +233,10 @@ async fn create_folder(
             &req.name,
         )
         .await?;
-    let item = drive.create_folder(&auth.ctx, &p.space, req).await?;
+    let item = drive
+        .create_folder(&auth.ctx, &p.space, req)
+        .await?
+        .allowed(drive);
     Ok(created_item(&p.conn, item))
 }
 
@@ -246,6 +262,9 @@ async fn create_document(
             &req.name,
         )
         .await?;
-    let item = drive.create_document(&auth.ctx, &p.space, req).await?;
+    let item = drive
+        .create_document(&auth.ctx, &p.space, req)
+        .await?
+        .allowed(drive);
     Ok(created_item(&p.conn, item))
 }

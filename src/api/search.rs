@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::model::rules::MAX_SEARCH_CHARS;
 use crate::model::*;
+use crate::providers::Allowed;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -111,7 +112,8 @@ async fn search(
         binding.seal(
             auth.drive(Operation::Search)?
                 .search(&auth.ctx, &p.space, req)
-                .await?,
+                .await?
+                .allowed(auth.connection.drive.as_ref()),
         ),
     ))
 }
@@ -130,6 +132,7 @@ async fn list_recent(
     Ok(Json(
         auth.drive(Operation::ListRecent)?
             .list_recent(&auth.ctx, page)
-            .await?,
+            .await?
+            .allowed(auth.connection.drive.as_ref()),
     ))
 }

@@ -16,6 +16,7 @@ use super::validate;
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::*;
+use crate::providers::Allowed;
 
 /// Members just added.
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,7 +53,8 @@ async fn list_spaces(
     Ok(Json(
         auth.drive(Operation::ListSpaces)?
             .list_spaces(&auth.ctx, page)
-            .await?,
+            .await?
+            .allowed(auth.connection.drive.as_ref()),
     ))
 }
 
@@ -68,7 +70,7 @@ async fn create_space(
 ) -> ApiResult<Response> {
     req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateSpace)?;
-    let space = drive.create_space(&auth.ctx, req).await?;
+    let space = drive.create_space(&auth.ctx, req).await?.allowed(drive);
     Ok(created(
         location(&[&auth.connection.name, "spaces", &space.id]),
         space,
@@ -88,7 +90,8 @@ async fn get_space(
     Ok(Json(
         auth.drive(Operation::GetSpace)?
             .get_space(&auth.ctx, &p.space)
-            .await?,
+            .await?
+            .allowed(auth.connection.drive.as_ref()),
     ))
 }
 
@@ -107,7 +110,8 @@ async fn rename_space(
     Ok(Json(
         auth.drive(Operation::RenameSpace)?
             .rename_space(&auth.ctx, &p.space, req)
-            .await?,
+            .await?
+            .allowed(auth.connection.drive.as_ref()),
     ))
 }
 

@@ -10,6 +10,7 @@ use super::paths::{ItemPath, LocalProblems, SpacePath, UpstreamProblems};
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::*;
+use crate::providers::Allowed;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -35,7 +36,8 @@ async fn list_trash(
         binding.seal(
             auth.drive(Operation::ListTrash)?
                 .list_trash(&auth.ctx, &p.space, page)
-                .await?,
+                .await?
+                .allowed(auth.connection.drive.as_ref()),
         ),
     ))
 }
@@ -52,7 +54,8 @@ async fn restore_item(
     Ok(Json(
         auth.drive(Operation::RestoreItem)?
             .restore_item(&auth.ctx, &p.space, &p.item)
-            .await?,
+            .await?
+            .allowed(auth.connection.drive.as_ref()),
     ))
 }
 

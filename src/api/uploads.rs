@@ -19,6 +19,7 @@ use crate::digest::Expected;
 use crate::error::{ApiError, ApiResult};
 use crate::forwarded::ClientOrigin;
 use crate::model::*;
+use crate::providers::Allowed;
 use crate::providers::UploadFile;
 use crate::uploads::{NewUpload, UploadSessionInfo, on_conflict};
 
@@ -79,8 +80,9 @@ async fn create_upload(
 
 /// Read a resumable upload's state.
 ///
-/// Which parts have arrived, the part size and when the session expires. Only the token subject
-/// that created it can see it.
+/// Which parts have arrived, the part size, when the session expires and its `state`; once
+/// `completed`, the `result` that `complete` answered. Only the token subject that created it
+/// can see it.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}", tag = "uploads", params(UploadPath),
     responses((status = 200, body = UploadSessionInfo), LocalProblems))]
 async fn get_upload(
@@ -92,7 +94,11 @@ async fn get_upload(
         .staging()
         .get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub)
         .await?;
-    Ok(Json(state.staging().info(&s).await?))
+    let mut info = state.staging().info(&s).await?;
+    info.result = info
+        .result
+        .map(|r| r.allowed(auth.connection.drive.as_ref()));
+    Ok(Json(info))
 }
 
 /// Abort a resumable upload.
@@ -218,7 +224,8 @@ async fn complete_upload(
                 .upload_file(&ctx, &p.space, req(&session, content))
                 .await
         })
-        .await?;
+        .await?
+        .allowed(auth.connection.drive.as_ref());
     Ok(super::conditional::created(
         super::conditional::item_location(
             &auth.connection.name,

@@ -18,6 +18,7 @@ use super::paths::{
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
+use crate::providers::Allowed;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -77,7 +78,8 @@ async fn upload_version(
     conditional::check_if_match(&headers, drive, &auth.ctx, &p.space, &p.item).await?;
     let r = drive
         .upload_version(&auth.ctx, &p.space, &p.item, up.content)
-        .await?;
+        .await?
+        .allowed(drive);
     Ok(created(
         item_location(&p.conn, &r.item.space_id, &r.item.id),
         r,
@@ -114,7 +116,8 @@ async fn promote_version(
     Ok(Json(
         drive
             .promote_version(&auth.ctx, &p.space, &p.item, &p.version)
-            .await?,
+            .await?
+            .allowed(drive),
     ))
 }
 

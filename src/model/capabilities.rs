@@ -1,7 +1,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Role;
+use std::collections::BTreeMap;
+
+use super::{ItemKind, Role, SpaceKind};
 
 /// Every operation of the unified API that a provider may or may not support.
 ///
@@ -94,6 +96,82 @@ pub struct Capabilities {
     pub acts_as_users: bool,
     /// Per-operation caveats ("folders only"…).
     pub notes: Vec<OperationNote>,
+    /// Operations on an item that apply to some item kinds only (`download_file: ["file"]`,
+    /// OneBot `rename_item: ["folder"]`); an operation not named here applies to every kind.
+    /// Used on another kind it answers 501 `unsupported_operation` (or 400 where the provider
+    /// refuses the kind itself); items' `allowed_operations` leave it out.
+    #[serde(default)]
+    pub item_kinds: BTreeMap<Operation, Vec<ItemKind>>,
+    /// Space kinds that support fewer operations than `operations`, with those they do
+    /// support (OneBot `private`: get_space and upload_file); a kind not named here supports
+    /// all of `operations`. Spaces' `allowed_operations` follow it.
+    #[serde(default)]
+    pub space_kinds: BTreeMap<SpaceKind, Vec<Operation>>,
+}
+
+/// Operations that act on one space (its routes, and making items in it).
+pub const SPACE_OPERATIONS: &[Operation] = &[
+    Operation::GetSpace,
+    Operation::RenameSpace,
+    Operation::DeleteSpace,
+    Operation::GetQuota,
+    Operation::GetSpaceSettings,
+    Operation::UpdateSpaceSettings,
+    Operation::CreateSpaceInviteLink,
+    Operation::ListSpaceMembers,
+    Operation::AddSpaceMembers,
+    Operation::UpdateSpaceMember,
+    Operation::RemoveSpaceMembers,
+    Operation::ListItems,
+    Operation::CreateFolder,
+    Operation::CreateDocument,
+    Operation::UploadFile,
+    Operation::ListTrash,
+    Operation::Search,
+];
+
+/// Operations that act on one live item (`…/items/{item}` routes).
+pub const ITEM_OPERATIONS: &[Operation] = &[
+    Operation::GetItem,
+    Operation::RenameItem,
+    Operation::MoveItem,
+    Operation::UpdateDescription,
+    Operation::CopyItem,
+    Operation::DeleteItem,
+    Operation::DownloadFile,
+    Operation::ListVersions,
+    Operation::GetVersion,
+    Operation::UploadVersion,
+    Operation::PromoteVersion,
+    Operation::DeleteVersion,
+    Operation::ListComments,
+    Operation::AddComment,
+    Operation::DeleteComment,
+    Operation::ListItemMembers,
+    Operation::AddItemMembers,
+    Operation::UpdateItemMember,
+    Operation::RemoveItemMembers,
+    Operation::GetSharing,
+    Operation::UpdateSharing,
+    Operation::CreateShareLink,
+    Operation::GetItemSecurity,
+    Operation::UpdateItemSecurity,
+];
+
+/// What every provider has in common: bytes and their versions belong to files, not to
+/// folders or online documents.
+pub fn file_only_operations() -> BTreeMap<Operation, Vec<ItemKind>> {
+    [
+        Operation::DownloadFile,
+        Operation::ListVersions,
+        Operation::GetVersion,
+        Operation::UploadVersion,
+        Operation::PromoteVersion,
+        Operation::DeleteVersion,
+    ]
+    .into_iter()
+    .map(|op| (op, vec![ItemKind::File]))
+    .collect()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -105,5 +183,32 @@ pub struct OperationNote {
 impl Capabilities {
     pub fn supports(&self, op: Operation) -> bool {
         self.operations.contains(&op)
+    }
+
+    /// Whether `op` is supported on a space of `kind`.
+    pub fn supports_in(&self, op: Operation, kind: Option<SpaceKind>) -> bool {
+        self.supports(op)
+            && kind
+                .and_then(|k| self.space_kinds.get(&k))
+                .is_none_or(|ops| ops.contains(&op))
+    }
+
+    /// The operations a space of `kind` allows.
+    pub fn for_space(&self, kind: SpaceKind) -> Vec<Operation> {
+        SPACE_OPERATIONS
+            .iter()
+            .copied()
+            .filter(|op| self.supports_in(*op, Some(kind)))
+            .collect()
+    }
+
+    /// The operations an item of `kind` allows, in a space of `space` (when known).
+    pub fn for_item(&self, kind: ItemKind, space: Option<SpaceKind>) -> Vec<Operation> {
+        ITEM_OPERATIONS
+            .iter()
+            .copied()
+            .filter(|op| self.supports_in(*op, space))
+            .filter(|op| self.item_kinds.get(op).is_none_or(|k| k.contains(&kind)))
+            .collect()
     }
 }

@@ -67,6 +67,10 @@ pub struct Item {
     #[serde(default)]
     #[schema(example = "\"5f1c0a9e2b7d4c31\"")]
     pub etag: Option<String>,
+    /// What the caller may do with this item, from the connection's `capabilities`
+    /// (`operations` narrowed by `item_kinds` and `space_kinds`).
+    #[serde(default)]
+    pub allowed_operations: Vec<super::Operation>,
 }
 
 /// The media type of a file named `name`, guessed from its extension.

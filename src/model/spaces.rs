@@ -6,7 +6,7 @@ use super::NewMember;
 
 /// What kind of space: a WeCom space, a Fangcloud personal/department/collaboration space, a
 /// QQ group, or a QQ friend's private files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SpaceKind {
     Team,
@@ -35,6 +35,10 @@ pub struct Space {
     pub created_at: Option<DateTime<Utc>>,
     /// Null when the upstream does not report it (in a listing as in a single read).
     pub member_count: Option<u64>,
+    /// What the caller may do with this space, from the connection's `capabilities`
+    /// (`operations` narrowed by `space_kinds`): no call is needed to learn it cannot.
+    #[serde(default)]
+    pub allowed_operations: Vec<super::Operation>,
 }
 
 /// `GET …/spaces`: one page of spaces. Spaces are found through several upstream calls

@@ -84,6 +84,47 @@ pub fn kind_admits(kind: KindFilter, item: &Item) -> bool {
     }
 }
 
+/// Answers that carry items or spaces, whose `allowed_operations` the handler fills in
+/// before answering (`.allowed(drive)`), the same way on every route.
+pub trait Allowed: Sized {
+    fn allowed(self, d: &dyn Drive) -> Self;
+}
+
+impl Allowed for Item {
+    fn allowed(mut self, d: &dyn Drive) -> Self {
+        allow_items(d, std::iter::once(&mut self));
+        self
+    }
+}
+
+impl Allowed for Page<Item> {
+    fn allowed(mut self, d: &dyn Drive) -> Self {
+        allow_items(d, self.items.iter_mut());
+        self
+    }
+}
+
+impl Allowed for UploadResult {
+    fn allowed(mut self, d: &dyn Drive) -> Self {
+        allow_items(d, std::iter::once(&mut self.item));
+        self
+    }
+}
+
+impl Allowed for Space {
+    fn allowed(mut self, d: &dyn Drive) -> Self {
+        allow_spaces(d, std::iter::once(&mut self));
+        self
+    }
+}
+
+impl Allowed for SpacePage {
+    fn allowed(mut self, d: &dyn Drive) -> Self {
+        allow_spaces(d, self.items.iter_mut());
+        self
+    }
+}
+
 /// A requested byte range (`Range: bytes=start-end`, end inclusive; suffix ranges resolved by
 /// the adapter once it knows the size).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +230,30 @@ pub trait Adapter: Send + Sync + 'static {
     fn capabilities(&self) -> &Capabilities;
     /// Health of the connection's main upstream token, from the cache (no upstream call).
     fn token_health(&self) -> TokenHealth;
+    /// The kind of the space an id names, read from the id alone (no upstream call); `None`
+    /// when the id does not say.
+    fn space_kind(&self, space: &str) -> Option<SpaceKind> {
+        let _ = space;
+        None
+    }
+}
+
+/// Fills items' `allowed_operations` from the connection's capabilities (no upstream call).
+pub fn allow_items<'a>(d: &(impl Adapter + ?Sized), items: impl IntoIterator<Item = &'a mut Item>) {
+    for i in items {
+        let space = d.space_kind(&i.space_id);
+        i.allowed_operations = d.capabilities().for_item(i.kind, space);
+    }
+}
+
+/// Fills spaces' `allowed_operations` from the connection's capabilities.
+pub fn allow_spaces<'a>(
+    d: &(impl Adapter + ?Sized),
+    spaces: impl IntoIterator<Item = &'a mut Space>,
+) {
+    for s in spaces {
+        s.allowed_operations = d.capabilities().for_space(s.kind);
+    }
 }
 
 /// Spaces, their settings and their members (`api/spaces.rs`).

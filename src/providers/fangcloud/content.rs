@@ -166,10 +166,7 @@ impl FangcloudDrive {
 
 /// `name (n).ext` (the upstream's own naming of copies, document copy example).
 fn numbered(name: &str, n: u32) -> String {
-    match name.rfind('.') {
-        Some(i) if i > 0 => format!("{} ({n}){}", &name[..i], &name[i..]),
-        _ => format!("{name} ({n})"),
-    }
+    crate::names::numbered(name, n, |_| true)
 }
 
 #[cfg(test)]

@@ -267,6 +267,7 @@ pub fn item(w: &WireItem, space: SpaceRef) -> Item {
         deleted_at: time(w.deleted_at),
         mime_type: None,
         etag: None,
+        allowed_operations: Vec::new(),
     }
     .derived()
 }

@@ -104,6 +104,17 @@ fn capabilities() -> Capabilities {
             note(CreateShareLink, "scope public (default) or organization; role viewer (default) or previewer (download disabled); password of at most 33 letters and digits; expires_at is rounded to its day (Beijing time)"),
             note(ListDirectoryDepartments, "the upstream has no department search: q filters the direct children of `department` (default: the top level)"),
         ],
+        item_kinds: {
+            let mut k = file_only_operations();
+            for op in [ListComments, AddComment, DeleteComment] {
+                k.insert(op, vec![ItemKind::File]);
+            }
+            for op in [ListItemMembers, AddItemMembers, UpdateItemMember, RemoveItemMembers] {
+                k.insert(op, vec![ItemKind::Folder]);
+            }
+            k
+        },
+        space_kinds: Default::default(),
     }
 }
 
@@ -137,6 +148,10 @@ impl FangcloudDrive {
 impl Adapter for FangcloudDrive {
     fn provider(&self) -> Provider {
         Provider::Fangcloud
+    }
+
+    fn space_kind(&self, space: &str) -> Option<SpaceKind> {
+        SpaceRef::parse(space).ok().map(SpaceRef::kind)
     }
 
     fn capabilities(&self) -> &Capabilities {

@@ -48,6 +48,7 @@ impl Spaces for FangcloudDrive {
                     root_id: Some(sp.root_id()),
                     created_at: None,
                     member_count: h.user_count.map(|c| c.max(0) as u64),
+                    allowed_operations: Vec::new(),
                 }
             }
             SpaceRef::Collab(f) => {
@@ -59,6 +60,7 @@ impl Spaces for FangcloudDrive {
                     root_id: Some(sp.root_id()),
                     created_at: time(w.created_at),
                     member_count: None,
+                    allowed_operations: Vec::new(),
                 }
             }
         })
@@ -111,6 +113,7 @@ impl FangcloudDrive {
             root_id: Some(SpaceRef::Personal(me).root_id()),
             created_at: None,
             member_count: None,
+            allowed_operations: Vec::new(),
         })
     }
 
@@ -125,6 +128,7 @@ impl FangcloudDrive {
                     root_id: Some(SpaceRef::Department(d.id).root_id()),
                     created_at: None,
                     member_count: d.user_count.map(|c| c.max(0) as u64),
+                    allowed_operations: Vec::new(),
                 });
             }
         }
@@ -143,6 +147,7 @@ impl FangcloudDrive {
                 root_id: Some(SpaceRef::Collab(f.id).root_id()),
                 created_at: time(f.created_at),
                 member_count: None,
+                allowed_operations: Vec::new(),
             })
             .collect())
     }

@@ -344,6 +344,7 @@ impl OnebotDrive {
                 deleted_at: None,
                 mime_type: None,
                 etag: None,
+                allowed_operations: Vec::new(),
             }
             .derived(),
             instant: false,

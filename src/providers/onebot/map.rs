@@ -188,6 +188,7 @@ pub fn file_item(space: &str, group: i64, folder: &str, f: WireFile) -> Item {
         deleted_at: None,
         mime_type: None,
         etag: None,
+        allowed_operations: Vec::new(),
     }
     .derived()
 }
@@ -216,6 +217,7 @@ pub fn folder_item(space: &str, group: i64, f: WireFolder) -> Item {
         deleted_at: None,
         mime_type: None,
         etag: None,
+        allowed_operations: Vec::new(),
     }
     .derived()
 }
@@ -300,14 +302,7 @@ pub fn sort_items(items: &mut [Item], sort: SortOrder) {
 /// `stem (n).ext` for the n-th alternative to a taken name (on_conflict=rename), kept within
 /// the byte limit by shortening the stem.
 pub fn numbered_name(name: &str, n: u32) -> String {
-    let (stem, ext) = match name.rfind('.') {
-        Some(i) if i > 0 => name.split_at(i),
-        _ => (name, ""),
-    };
-    let tail = format!(" ({n}){ext}");
-    let mut stem = stem.to_owned();
-    while stem.len() + tail.len() > MAX_NAME_BYTES && stem.pop().is_some() {}
-    format!("{stem}{tail}")
+    crate::names::numbered(name, n, |c| c.len() <= MAX_NAME_BYTES)
 }
 
 #[cfg(test)]

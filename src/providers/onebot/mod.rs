@@ -88,6 +88,14 @@ fn capabilities(cfg: &OnebotConfig) -> Capabilities {
                 note: "files only; streamed from the URL get_group_file_url gives (Range passed on); redirect=true answers 302 to that URL, which carries no gateway secret".into(),
             },
         ],
+        item_kinds: {
+            let mut k = file_only_operations();
+            // OneBot has rename_group_folder but no action to rename a file.
+            k.insert(RenameItem, vec![ItemKind::Folder]);
+            k
+        },
+        // A friend's space can only be sent files (upload_private_file).
+        space_kinds: [(SpaceKind::Private, vec![GetSpace, UploadFile])].into(),
     }
 }
 
@@ -109,6 +117,13 @@ impl OnebotDrive {
 impl Adapter for OnebotDrive {
     fn provider(&self) -> Provider {
         Provider::Onebot
+    }
+
+    fn space_kind(&self, space: &str) -> Option<SpaceKind> {
+        match parse_space(space).ok()? {
+            SpaceRef::Group(_) => Some(SpaceKind::Group),
+            SpaceRef::User(_) => Some(SpaceKind::Private),
+        }
     }
 
     fn capabilities(&self) -> &Capabilities {

@@ -88,6 +88,7 @@ pub(super) fn group_space(g: &WireGroup) -> Space {
         root_id: None,
         created_at: None,
         member_count: u64::try_from(g.member_count).ok().filter(|n| *n > 0),
+        allowed_operations: Vec::new(),
     }
 }
 
@@ -108,5 +109,6 @@ pub(super) fn friend_space(f: &WireFriend) -> Space {
         root_id: None,
         created_at: None,
         member_count: None,
+        allowed_operations: Vec::new(),
     }
 }

@@ -32,8 +32,12 @@ impl Content for WecomDrive {
                 "WeDrive does not accept empty files",
             ));
         }
+        let mut req = req;
         let existing = match req.on_conflict {
-            OnConflict::Rename => None,
+            OnConflict::Rename => {
+                req.name = self.free_name(&spaceid, &fatherid, &req.name).await?;
+                None
+            }
             OnConflict::Fail | OnConflict::Replace => {
                 self.find_by_name(&spaceid, &fatherid, &req.name).await?
             }

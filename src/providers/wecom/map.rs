@@ -77,6 +77,7 @@ pub fn item(f: WireFile) -> Item {
         deleted_at: None,
         mime_type: None,
         etag: None,
+        allowed_operations: Vec::new(),
     }
     .derived()
 }

@@ -101,6 +101,8 @@ fn capabilities() -> Capabilities {
                 note: "manager (auth 7) only for users, at most 3 per space".into(),
             },
         ],
+        item_kinds: file_only_operations(),
+        space_kinds: Default::default(),
     }
 }
 

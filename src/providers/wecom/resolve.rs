@@ -61,6 +61,60 @@ impl WecomDrive {
         Ok(f)
     }
 
+    /// One page of `fatherid`'s children, as large as file_list gives, for the name lookups.
+    async fn names_page(
+        &self,
+        spaceid: &str,
+        fatherid: &str,
+        start: u32,
+    ) -> ApiResult<FileListAnswer> {
+        self.client
+            .call(
+                "file_list",
+                &json!({"spaceid": spaceid, "fatherid": fatherid, "sort_type": 1, "start": start, "limit": 1000}),
+            )
+            .await
+    }
+
+    /// For on_conflict=rename: the first `name (n).ext` not taken under `fatherid` (walks all
+    /// pages once). The gateway chooses it because WeDrive would number `name(n).ext`.
+    pub(super) async fn free_name(
+        &self,
+        spaceid: &str,
+        fatherid: &str,
+        name: &str,
+    ) -> ApiResult<String> {
+        let mut taken = Vec::new();
+        let mut start = 0;
+        loop {
+            let page = self.names_page(spaceid, fatherid, start).await?;
+            let more = page.has_more && page.next_start > start;
+            start = page.next_start;
+            taken.extend(
+                page.file_list
+                    .item
+                    .into_iter()
+                    .filter(|f| f.file_status != 2)
+                    .map(|f| f.file_name),
+            );
+            if !more {
+                break;
+            }
+        }
+        let is_taken = |n: &str| taken.iter().any(|t| crate::names::same(t, n));
+        if !is_taken(name) {
+            return Ok(name.to_owned());
+        }
+        (1..=1000)
+            .map(|n| {
+                crate::names::numbered(name, n, |c| {
+                    super::map::name_units(c) <= super::map::MAX_NAME_UNITS
+                })
+            })
+            .find(|c| !is_taken(c))
+            .ok_or_else(|| name_conflict(name))
+    }
+
     /// A live item named `name` directly under `fatherid`, if any (walks all pages).
     pub(super) async fn find_by_name(
         &self,
@@ -70,13 +124,7 @@ impl WecomDrive {
     ) -> ApiResult<Option<WireFile>> {
         let mut start = 0;
         loop {
-            let page: FileListAnswer = self
-                .client
-                .call(
-                    "file_list",
-                    &json!({"spaceid": spaceid, "fatherid": fatherid, "sort_type": 1, "start": start, "limit": 1000}),
-                )
-                .await?;
+            let page = self.names_page(spaceid, fatherid, start).await?;
             if let Some(f) = page
                 .file_list
                 .item

@@ -45,6 +45,7 @@ impl Spaces for WecomDrive {
                     root_id: Some(item_id(&s.space_id)),
                     created_at: map::time(s.created_at),
                     member_count: None,
+                    allowed_operations: Vec::new(),
                 })
                 .collect(),
             next_cursor,
@@ -75,6 +76,7 @@ impl Spaces for WecomDrive {
             created_at: Some(chrono::Utc::now()),
             // The app creates the space but is not one of its listed members.
             member_count: Some(members.len() as u64),
+            allowed_operations: Vec::new(),
         })
     }
 
@@ -92,6 +94,7 @@ impl Spaces for WecomDrive {
             root_id: Some(item_id(&info.spaceid)),
             created_at: None,
             member_count: Some(info.auth_list.auth_info.len() as u64),
+            allowed_operations: Vec::new(),
         })
     }
 

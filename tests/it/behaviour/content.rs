@@ -123,7 +123,12 @@ behaviour! {
         let res = upload(&e, S::FILE_NAME, b"kept both".to_vec(), "&on_conflict=rename").await;
         assert_eq!(res.status(), 201);
         let r: Value = res.json().await.unwrap();
-        assert_ne!(r["item"]["name"], S::FILE_NAME);
+        // One pattern on every provider: `stem (n).ext`.
+        let (stem, ext) = S::FILE_NAME.rsplit_once('.').unwrap();
+        assert_eq!(r["item"]["name"], format!("{stem} (1).{ext}"));
+        let res = upload(&e, S::FILE_NAME, b"and again".to_vec(), "&on_conflict=rename").await;
+        let r: Value = res.json().await.unwrap();
+        assert_eq!(r["item"]["name"], format!("{stem} (2).{ext}"));
 
         let res = upload(&e, S::FILE_NAME, b"replaced".to_vec(), "&on_conflict=replace").await;
         assert_eq!(res.status(), 201);

@@ -240,3 +240,19 @@ behaviour! {
         }
     }
 }
+
+behaviour! {
+    async fn an_upstream_refusal_is_explained_in_the_gateways_english<S>() {
+        let e = S::env().await;
+        let p = e
+            .refused(e.get(&e.at(&format!("/items/{}", S::missing_file()))), 404, "item_not_found")
+            .await;
+        let detail = p["detail"].as_str().unwrap();
+        assert!(detail.is_ascii(), "{p}");
+        if let Some(u) = p["upstream"].as_object() {
+            // The upstream's own words are kept apart, not pasted into detail.
+            let message = u["message"].as_str().unwrap();
+            assert!(message.is_empty() || !detail.contains(message), "{p}");
+        }
+    }
+}

@@ -389,3 +389,43 @@ async fn a_failing_friend_list_leaves_the_groups_listed_with_partial_set() {
     );
     assert_eq!(page["partial"].as_array().unwrap().len(), 1);
 }
+
+/// Capabilities per target: files cannot be renamed (folders can), a friend's space takes
+/// uploads only, and each GET says so in `allowed_operations`.
+#[tokio::test]
+async fn capabilities_say_which_item_and_space_kinds_each_operation_applies_to() {
+    let e = env().await;
+    let c: Value = e.json(e.get(&e.url(""))).await;
+    assert_eq!(
+        c["capabilities"]["item_kinds"]["rename_item"],
+        json!(["folder"])
+    );
+    assert_eq!(
+        c["capabilities"]["item_kinds"]["download_file"],
+        json!(["file"])
+    );
+    assert_eq!(
+        c["capabilities"]["space_kinds"]["private"],
+        json!(["get_space", "upload_file"])
+    );
+    let friend = e
+        .json(e.get(&e.url(&format!("/spaces/{}", friend_space(demo::FRIEND_ID)))))
+        .await;
+    assert_eq!(
+        friend["allowed_operations"],
+        json!(["get_space", "upload_file"])
+    );
+    let group = group_space(demo::GROUP_ID);
+    let file = e
+        .json(e.get(&e.url(&format!("/spaces/{group}/items/{}", welcome()))))
+        .await;
+    let ops = file["allowed_operations"].as_array().unwrap();
+    assert!(!ops.contains(&json!("rename_item")), "{file}");
+    assert!(ops.contains(&json!("download_file")), "{file}");
+    let folder = e
+        .json(e.get(&e.url(&format!("/spaces/{group}/items/{}", reports()))))
+        .await;
+    let ops = folder["allowed_operations"].as_array().unwrap();
+    assert!(ops.contains(&json!("rename_item")), "{folder}");
+    assert!(!ops.contains(&json!("download_file")), "{folder}");
+}
