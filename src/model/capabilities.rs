@@ -57,6 +57,8 @@ pub enum Operation {
     GetSharing,
     UpdateSharing,
     CreateShareLink,
+    ListShareLinks,
+    RevokeShareLink,
     GetItemSecurity,
     UpdateItemSecurity,
     ListDirectoryUsers,

@@ -82,6 +82,20 @@ fn trials(file: &str, folder: &str) -> Vec<Trial> {
             true,
         ),
         t(
+            "list_share_links",
+            "GET",
+            format!("/items/{file}/share_links"),
+            None,
+            true,
+        ),
+        t(
+            "revoke_share_link",
+            "DELETE",
+            format!("/items/{file}/share_links/{file}"),
+            None,
+            true,
+        ),
+        t(
             "get_item_security",
             "GET",
             format!("/items/{file}/security"),
