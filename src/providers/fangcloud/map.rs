@@ -553,6 +553,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn share_link_ids_name_one_items_link_and_only_names_of_letters_and_digits() {
+        let f = ItemRef::File(7);
+        let id = share_link_id(f, "b2f2dd5e8dbd7b3b1b8c");
+        assert_eq!(parse_share_link(&id, f).unwrap(), "b2f2dd5e8dbd7b3b1b8c");
+        for other in [ItemRef::File(8), ItemRef::Folder(7)] {
+            assert_eq!(
+                parse_share_link(&id, other).unwrap_err().code(),
+                "invalid_id"
+            );
+        }
+        for name in ["", "a/b", "../x", "a?b=1", &"a".repeat(65)] {
+            let id = share_link_id(f, name);
+            assert_eq!(
+                parse_share_link(&id, f).unwrap_err().code(),
+                "invalid_id",
+                "{name}"
+            );
+        }
+        assert!(parse_share_link(&f.id(), f).is_err());
+    }
+
+    #[test]
     fn a_file_and_a_folder_with_the_same_number_have_different_ids() {
         let f = ItemRef::File(501_000_000_001);
         let d = ItemRef::Folder(501_000_000_001);

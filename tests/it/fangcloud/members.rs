@@ -309,7 +309,18 @@ async fn share_links_are_listed_with_their_settings_and_revoked_by_id() {
     // reach no upstream.
     let readme = file(demo::README_FILE_ID);
     let calls = sim_calls(e.sim(), "share_link/revoke").await;
+    // A well-formed id whose link name is a path: never forwarded.
+    let forged = filegate::model::ids::encode(
+        filegate::model::ids::IdKind::ShareLink,
+        filegate::model::Provider::Fangcloud,
+        &[
+            "file",
+            &demo::HELLO_FILE_ID.to_string(),
+            "x/../../file/1/delete",
+        ],
+    );
     for bad in [
+        e.murl(&format!("/items/{hello}/share_links/{forged}")),
         e.murl(&format!("/items/{hello}/share_links/not-an-id")),
         e.murl(&format!("/items/{hello}/share_links/{hello}")),
         e.murl(&format!(
