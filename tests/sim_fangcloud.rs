@@ -2225,3 +2225,70 @@ async fn blank_files_check_their_arguments() {
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
 }
+
+#[tokio::test]
+async fn share_links_are_listed_per_file_and_folder_in_pages_and_gone_once_revoked() {
+    let sim = sim().await;
+    let api = Api::me(&sim).await;
+    let file = demo::HELLO_FILE_ID;
+    let folder = demo::DOCUMENTS_FOLDER_ID;
+    let mut names = Vec::new();
+    for _ in 0..3 {
+        let l = api
+            .post(
+                "share_link/create",
+                json!({"file_id": file, "access": "public"}),
+            )
+            .await
+            .ok();
+        names.push(l["unique_name"].as_str().unwrap().to_owned());
+    }
+    let f = api
+        .post(
+            "share_link/create",
+            json!({"folder_id": folder, "access": "company"}),
+        )
+        .await
+        .ok();
+    assert_eq!(f["item"]["type"], "folder");
+    // A file and a folder with the same number are different objects: each lists its own.
+    let folders = api.get(&format!("folder/{folder}/share_links")).await.ok();
+    assert_eq!(folders["total_count"], 1);
+    assert_eq!(folders["share_links"][0]["unique_name"], f["unique_name"]);
+    let mut seen = Vec::new();
+    for page_id in 0..2 {
+        let p = api
+            .get(&format!(
+                "file/{file}/share_links?page_id={page_id}&page_capacity=2"
+            ))
+            .await
+            .ok();
+        assert_eq!(
+            (p["total_count"].as_i64(), p["page_count"].as_i64()),
+            (Some(3), Some(2))
+        );
+        for l in p["share_links"].as_array().unwrap() {
+            assert_eq!(l["item"]["id"], file);
+            seen.push(l["unique_name"].as_str().unwrap().to_owned());
+        }
+    }
+    seen.sort();
+    names.sort();
+    assert_eq!(seen, names);
+    api.act("share_link", &names[0], "revoke").await.ok();
+    let listed = api.get(&format!("file/{file}/share_links")).await.ok();
+    assert_eq!(listed["total_count"], 2);
+    assert!(
+        listed["share_links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["unique_name"] != names[0].as_str())
+    );
+    api.act("share_link", &names[0], "revoke")
+        .await
+        .fails(StatusCode::NOT_FOUND, "share_link_not_found_or_deleted");
+    api.get(&format!("share_link/{}/info", names[0]))
+        .await
+        .fails(StatusCode::NOT_FOUND, "share_link_not_found_or_deleted");
+}

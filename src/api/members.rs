@@ -11,7 +11,7 @@ use super::conditional::{created, location};
 use super::extract::{
     ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, OptionalJson, PageQuery, SharingWrite,
 };
-use super::paths::{ItemMemberPath, ItemPath, LocalProblems, UpstreamProblems};
+use super::paths::{ItemMemberPath, ItemPath, LocalProblems, ShareLinkPath, UpstreamProblems};
 use super::spaces::MemberList;
 use super::validate;
 use crate::app::AppState;
@@ -28,6 +28,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_item_member, remove_item_member))
         .routes(routes!(get_sharing, update_sharing))
         .routes(routes!(create_share_link))
+        .routes(routes!(list_share_links))
+        .routes(routes!(revoke_share_link))
         .routes(routes!(get_item_security, update_item_security))
 }
 
@@ -189,6 +191,41 @@ async fn create_share_link(
             .create_share_link(&auth.ctx, &p.space, &p.item, req)
             .await?,
     ))
+}
+
+/// List an item's share links.
+///
+/// Each with its `id`, `scope`, `role`, `expires_at` and `has_password`, where the upstream
+/// gives its links ids (see `capabilities.operations`). Paged with `limit` and `cursor`.
+#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/share_links", tag = "sharing", params(ItemPath, PageQuery),
+    responses((status = 200, body = Page<ShareLink>), LocalProblems, UpstreamProblems))]
+async fn list_share_links(
+    auth: Authorized<FilesRead>,
+    ApiPath(p): ApiPath<ItemPath>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<ShareLink>>> {
+    let page = q.validate()?;
+    Ok(Json(
+        auth.drive(Operation::ListShareLinks)?
+            .list_share_links(&auth.ctx, &p.space, &p.item, page)
+            .await?,
+    ))
+}
+
+/// Revoke a share link.
+///
+/// `{link}` is the `id` of one of the item's share links; the link stops working. A link
+/// already revoked is 404 `share_link_not_found`. Needs `sharing:write`.
+#[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/share_links/{link}", tag = "sharing",
+    params(ShareLinkPath), responses((status = 204, description = "Revoked"), LocalProblems, UpstreamProblems))]
+async fn revoke_share_link(
+    auth: Authorized<SharingWrite>,
+    ApiPath(p): ApiPath<ShareLinkPath>,
+) -> ApiResult<StatusCode> {
+    auth.drive(Operation::RevokeShareLink)?
+        .revoke_share_link(&auth.ctx, &p.space, &p.item, &p.link)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Read an item's security settings.

@@ -84,6 +84,19 @@ pub struct CommentPath {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
+pub struct ShareLinkPath {
+    pub conn: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
+    pub space: String,
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
+    pub item: String,
+    /// Opaque share link id (`id` of a share link).
+    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
+    pub link: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct UploadPath {
     pub conn: String,
     #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]

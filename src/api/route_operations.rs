@@ -65,6 +65,8 @@ pub fn of(method: &Method, route: &str) -> Option<&'static [Operation]> {
         ("GET", "/spaces/{space}/items/{item}/sharing") => &[GetSharing],
         ("PUT", "/spaces/{space}/items/{item}/sharing") => &[UpdateSharing],
         ("POST", "/spaces/{space}/items/{item}/share_link") => &[CreateShareLink],
+        ("GET", "/spaces/{space}/items/{item}/share_links") => &[ListShareLinks],
+        ("DELETE", "/spaces/{space}/items/{item}/share_links/{link}") => &[RevokeShareLink],
         ("GET", "/spaces/{space}/items/{item}/security") => &[GetItemSecurity],
         ("PUT", "/spaces/{space}/items/{item}/security") => &[UpdateItemSecurity],
         ("GET", "/directory/users") => &[ListDirectoryUsers],

@@ -59,6 +59,8 @@ pub enum Operation {
     GetSharing,
     UpdateSharing,
     CreateShareLink,
+    ListShareLinks,
+    RevokeShareLink,
     GetItemSecurity,
     UpdateItemSecurity,
     ListDirectoryUsers,
@@ -154,6 +156,8 @@ pub const ITEM_OPERATIONS: &[Operation] = &[
     Operation::GetSharing,
     Operation::UpdateSharing,
     Operation::CreateShareLink,
+    Operation::ListShareLinks,
+    Operation::RevokeShareLink,
     Operation::GetItemSecurity,
     Operation::UpdateItemSecurity,
 ];

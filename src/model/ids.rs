@@ -3,7 +3,7 @@
 //! An id carries everything the upstream needs to find the object again (Fangcloud's
 //! file-vs-folder type, OneBot's group id + busid + file id…), so the gateway keeps no id table.
 //! Layout before base64url (no padding): one version byte, one kind byte (`s`pace, `i`tem,
-//! `u`pload, `v`ersion, `m`ember…), the provider tag, then length-prefixed UTF-8 fields.
+//! `u`pload, `v`ersion, `c`omment, share `l`ink…), the provider tag, then length-prefixed UTF-8 fields.
 //! Anything that does not decode exactly is a 400 `invalid_id`, never a panic.
 
 use base64::Engine;
@@ -24,6 +24,7 @@ pub enum IdKind {
     Upload,
     Version,
     Comment,
+    ShareLink,
 }
 
 impl IdKind {
@@ -34,6 +35,7 @@ impl IdKind {
             Self::Upload => b'u',
             Self::Version => b'v',
             Self::Comment => b'c',
+            Self::ShareLink => b'l',
         }
     }
 
@@ -44,6 +46,7 @@ impl IdKind {
             Self::Upload => "upload",
             Self::Version => "version",
             Self::Comment => "comment",
+            Self::ShareLink => "share link",
         }
     }
 }

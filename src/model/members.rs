@@ -145,13 +145,44 @@ pub struct Sharing {
     pub role: Option<Role>,
 }
 
-/// A share or invitation link.
+/// A share or invitation link. What the provider does not report is `null`, never absent.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(examples(json!({"url": "https://drive.example.com/share/7f3a9c", "expires_at": "2026-06-30T15:59:59Z"})))]
+#[schema(examples(json!({
+    "id": "AWxmBGZpbGUFMTAwMDEUYjJmMmRkNWU4ZGJkN2IzYjFiOGM", "url": "https://drive.example.com/share/7f3a9c",
+    "scope": "organization", "role": "viewer", "expires_at": "2026-06-30T15:59:59Z", "has_password": true
+})))]
 pub struct ShareLink {
+    /// Opaque id of the link, for `DELETE …/items/{item}/share_links/{link}`; null where the
+    /// upstream gives its links no id (WeCom share links, invitation links).
+    #[serde(default)]
+    pub id: Option<String>,
     pub url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Who can open the item through this link; null where the provider does not say.
+    #[serde(default)]
+    pub scope: Option<ShareScope>,
+    /// What people reached through the link may do; null where the provider does not say.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// When the link stops working; null when it does not expire or the provider does not say.
+    #[serde(default)]
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether opening the link asks for a password; null where the provider cannot know.
+    #[serde(default)]
+    pub has_password: Option<bool>,
+}
+
+impl ShareLink {
+    /// A link of which the upstream reports only its URL.
+    pub fn url_only(url: String) -> Self {
+        Self {
+            id: None,
+            url,
+            scope: None,
+            role: None,
+            expires_at: None,
+            has_password: None,
+        }
+    }
 }
 
 /// Options of `POST …/share_link`, where the upstream has any.

@@ -564,6 +564,26 @@ pub trait Members: Adapter {
     ) -> ApiResult<ShareLink> {
         unsupported!(self, CreateShareLink)
     }
+    /// The item's share links that have ids, each as `create_share_link` answers it.
+    async fn list_share_links(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        page: PageRequest,
+    ) -> ApiResult<Page<ShareLink>> {
+        unsupported!(self, ListShareLinks)
+    }
+    /// Revokes the link `link` (an id from `list_share_links`/`create_share_link`) of `item`.
+    async fn revoke_share_link(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        item: &str,
+        link: &str,
+    ) -> ApiResult<()> {
+        unsupported!(self, RevokeShareLink)
+    }
     async fn get_item_security(
         &self,
         ctx: &Ctx,

@@ -329,11 +329,30 @@ pub struct GroupsPage {
     pub paging: Paging,
 }
 
+/// A share link as `share_link/create` and `file|folder/{id}/share_links` answer it.
 #[derive(Debug, Deserialize)]
 pub struct ShareLinkAnswer {
+    #[serde(default)]
+    pub unique_name: Option<String>,
     pub share_link: String,
+    /// `public` or `company`.
+    #[serde(default)]
+    pub access: Option<String>,
+    #[serde(default)]
+    pub password_protected: Option<bool>,
+    #[serde(default)]
+    pub disable_download: Option<bool>,
+    /// The last day the link works, `yyyy-MM-dd`.
     #[serde(default)]
     pub due_time: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShareLinksPage {
+    #[serde(default)]
+    pub share_links: Vec<ShareLinkAnswer>,
+    #[serde(flatten)]
+    pub paging: Paging,
 }
 
 // ---------------------------------------------------------------- tokens

@@ -205,6 +205,31 @@ pub fn parse_comment(id: &str, file: i64) -> ApiResult<i64> {
     c.parse().map_err(|_| invalid())
 }
 
+/// Share links are named by their `unique_name` (`share_link/{unique_name}/info|revoke`,
+/// upstream-docs/README.md); the id binds it to the item it shares.
+pub fn share_link_id(it: ItemRef, unique_name: &str) -> String {
+    ids::encode(
+        IdKind::ShareLink,
+        P,
+        &[it.kind(), &it.number().to_string(), unique_name],
+    )
+}
+
+/// The `unique_name` of a share link id of `it`. Ids are not signed, so the name goes into an
+/// upstream path only if it is 1-64 letters and digits (the upstream's names are), never as
+/// the caller wrote it otherwise; a link of another item is an `invalid_id`.
+pub fn parse_share_link(id: &str, it: ItemRef) -> ApiResult<String> {
+    let invalid = || ApiError::InvalidId(format!("'{id}' is not a share link of this item"));
+    let [kind, n, name] = ids::decode_n::<3>(IdKind::ShareLink, P, id)?;
+    if kind != it.kind() || n.parse::<i64>().ok() != Some(it.number()) {
+        return Err(invalid());
+    }
+    if name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(invalid());
+    }
+    Ok(name)
+}
+
 pub fn time(secs: Option<i64>) -> Option<DateTime<Utc>> {
     secs.filter(|s| *s > 0)
         .and_then(|s| DateTime::from_timestamp(s, 0))
@@ -527,6 +552,28 @@ pub fn kind_filter(k: KindFilter) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn share_link_ids_name_one_items_link_and_only_names_of_letters_and_digits() {
+        let f = ItemRef::File(7);
+        let id = share_link_id(f, "b2f2dd5e8dbd7b3b1b8c");
+        assert_eq!(parse_share_link(&id, f).unwrap(), "b2f2dd5e8dbd7b3b1b8c");
+        for other in [ItemRef::File(8), ItemRef::Folder(7)] {
+            assert_eq!(
+                parse_share_link(&id, other).unwrap_err().code(),
+                "invalid_id"
+            );
+        }
+        for name in ["", "a/b", "../x", "a?b=1", &"a".repeat(65)] {
+            let id = share_link_id(f, name);
+            assert_eq!(
+                parse_share_link(&id, f).unwrap_err().code(),
+                "invalid_id",
+                "{name}"
+            );
+        }
+        assert!(parse_share_link(&f.id(), f).is_err());
+    }
 
     #[test]
     fn a_file_and_a_folder_with_the_same_number_have_different_ids() {

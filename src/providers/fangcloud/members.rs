@@ -1,4 +1,5 @@
-//! Folder collaborations (`collab/*`) and share links (`share_link/create`).
+//! Folder collaborations (`collab/*`) and share links (`share_link/create`,
+//! `file|folder/{id}/share_links`, `share_link/{unique_name}/revoke`).
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -7,6 +8,7 @@ use super::FangcloudDrive;
 use super::client::*;
 use super::errors;
 use super::map::*;
+use super::paging::sliced;
 use super::resolve::*;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
@@ -62,9 +64,7 @@ fn link_terms(req: &ShareLinkRequest) -> ApiResult<LinkTerms> {
             field: Some("password".into()),
         });
     }
-    // `due_time` is the last day the link works (yyyy-MM-dd); Fangcloud keeps Beijing time.
-    let beijing =
-        chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| ApiError::internal("UTC+8"))?;
+    let beijing = beijing()?;
     let due = req
         .expires_at
         .map(|t| t.with_timezone(&beijing).date_naive());
@@ -83,6 +83,41 @@ fn link_terms(req: &ShareLinkRequest) -> ApiResult<LinkTerms> {
         due,
         beijing,
     })
+}
+
+/// `due_time` is the last day the link works (yyyy-MM-dd); Fangcloud keeps Beijing time.
+fn beijing() -> ApiResult<chrono::FixedOffset> {
+    chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| ApiError::internal("UTC+8"))
+}
+
+/// A link of `it` as the upstream reports it: `access` public/company is the scope,
+/// `disable_download` makes it a previewer link, `due_time` ends with its day (Beijing time).
+fn share_link(a: ShareLinkAnswer, it: ItemRef, beijing: chrono::FixedOffset) -> ShareLink {
+    let expires_at = a
+        .due_time
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .and_then(|t| t.and_local_timezone(beijing).single())
+        .map(|t| t.with_timezone(&chrono::Utc));
+    ShareLink {
+        id: a
+            .unique_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .map(|n| share_link_id(it, n)),
+        url: a.share_link,
+        scope: match a.access.as_deref() {
+            Some("public") => Some(ShareScope::Public),
+            Some("company") => Some(ShareScope::Organization),
+            _ => None,
+        },
+        role: a
+            .disable_download
+            .map(|off| if off { Role::Previewer } else { Role::Viewer }),
+        expires_at,
+        has_password: a.password_protected,
+    }
 }
 
 #[async_trait]
@@ -268,17 +303,63 @@ impl Members for FangcloudDrive {
             .client
             .post(ctx, "share_link/create", "share_link/create", &body)
             .await?;
-        let expires_at = a
-            .due_time
-            .as_deref()
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .and_then(|d| d.and_hms_opt(23, 59, 59))
-            .and_then(|t| t.and_local_timezone(beijing).single())
-            .map(|t| t.with_timezone(&chrono::Utc));
-        Ok(ShareLink {
-            url: a.share_link,
-            expires_at,
+        Ok(share_link(a, t.it, beijing))
+    }
+
+    async fn list_share_links(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        id: &str,
+        page: PageRequest,
+    ) -> ApiResult<Page<ShareLink>> {
+        let t = self.target(ctx, space, id).await?;
+        let beijing = beijing()?;
+        let path = format!("{}/{}/share_links", t.it.kind(), t.it.number());
+        let call = match t.it {
+            ItemRef::File(_) => "file/share_links",
+            ItemRef::Folder(_) => "folder/share_links",
+        };
+        let path = &path;
+        // `page_id` only, as the SDKs send it; the upstream chooses the page size and
+        // `sliced` cuts its pages to the caller's `limit`.
+        sliced(&page, |page_id| async move {
+            let a: ShareLinksPage = self
+                .client
+                .get(ctx, call, path, &[("page_id", page_id.to_string())])
+                .await?;
+            let links = a
+                .share_links
+                .into_iter()
+                .map(|l| share_link(l, t.it, beijing))
+                .collect();
+            Ok((links, a.paging))
         })
+        .await
+    }
+
+    async fn revoke_share_link(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        id: &str,
+        link: &str,
+    ) -> ApiResult<()> {
+        let (_, name) = self
+            .target_with(ctx, space, id, |_, it| parse_share_link(link, it))
+            .await?;
+        // A link already revoked answers share_link_not_found_or_deleted (document, 错误码),
+        // 404 share_link_not_found.
+        let _: Value = self
+            .client
+            .post(
+                ctx,
+                "share_link/revoke",
+                &format!("share_link/{name}/revoke"),
+                &json!({}),
+            )
+            .await?;
+        Ok(())
     }
 }
 

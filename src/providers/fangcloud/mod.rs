@@ -75,6 +75,8 @@ fn capabilities() -> Capabilities {
             UpdateItemMember,
             RemoveItemMembers,
             CreateShareLink,
+            ListShareLinks,
+            RevokeShareLink,
             ListDirectoryUsers,
             ListDirectoryDepartments,
             ListDirectoryGroups,
@@ -102,6 +104,8 @@ fn capabilities() -> Capabilities {
             note(ListItemMembers, "folders only: Fangcloud collaborations are on folders; the owner is listed with role owner"),
             note(AddItemMembers, "folders only; one member uses collab/invite, several collab/batch_invite (all or nothing)"),
             note(CreateShareLink, "scope public (default) or organization; role viewer (default) or previewer (download disabled); password of at most 33 letters and digits; expires_at is rounded to its day (Beijing time)"),
+            note(ListShareLinks, "every link of the item, also those other users created (file|folder/{id}/share_links)"),
+            note(RevokeShareLink, "the link's creator or a manager of the item (share_link/{unique_name}/revoke)"),
             note(ListDirectoryDepartments, "the upstream has no department search: q filters the direct children of `department` (default: the top level)"),
         ],
         item_kinds: {

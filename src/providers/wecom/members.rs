@@ -151,10 +151,10 @@ impl Members for WecomDrive {
             .client
             .call("file_share", &json!({ "fileid": fileid }))
             .await?;
-        Ok(ShareLink {
-            url: a.share_url,
-            expires_at: None,
-        })
+        // file_share answers only `share_url` (wecom-wedrive.txt, 获取分享链接): no id, and the
+        // document has no call to list or revoke links, so WeDrive links are not resources
+        // here (list and revoke answer 501). Who may open it is `GET …/sharing`.
+        Ok(ShareLink::url_only(a.share_url))
     }
 
     async fn get_item_security(

@@ -93,6 +93,10 @@ fn capabilities() -> Capabilities {
                 note: "capacity is corporation-wide (mng_capacity), not per space".into(),
             },
             OperationNote {
+                operation: CreateShareLink,
+                note: "no options; the link has no id and cannot be listed or revoked (set who may open it with PUT …/sharing)".into(),
+            },
+            OperationNote {
                 operation: DownloadFile,
                 note: "files only (not folders or online documents); always streamed, the upstream URL needs a cookie".into(),
             },

@@ -195,10 +195,7 @@ impl Spaces for WecomDrive {
             .client
             .call("space_share", &json!({ "spaceid": spaceid }))
             .await?;
-        Ok(ShareLink {
-            url: a.space_share_url,
-            expires_at: None,
-        })
+        Ok(ShareLink::url_only(a.space_share_url))
     }
 
     async fn list_space_members(

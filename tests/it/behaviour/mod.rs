@@ -7,6 +7,7 @@
 mod content;
 mod integrity;
 mod items;
+mod share_links;
 mod unsupported;
 mod uploads;
 mod validation;

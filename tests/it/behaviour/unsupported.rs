@@ -82,6 +82,20 @@ fn trials(file: &str, folder: &str) -> Vec<Trial> {
             true,
         ),
         t(
+            "list_share_links",
+            "GET",
+            format!("/items/{file}/share_links"),
+            None,
+            true,
+        ),
+        t(
+            "revoke_share_link",
+            "DELETE",
+            format!("/items/{file}/share_links/{file}"),
+            None,
+            true,
+        ),
+        t(
             "get_item_security",
             "GET",
             format!("/items/{file}/security"),
@@ -201,6 +215,8 @@ fn attempt(operation: &str, target: Option<&str>) -> (&'static str, String, Opti
         "update_sharing" => ("PUT", item("/sharing"), j(json!({}))),
         "create_share_link" => ("POST", item("/share_link"), j(json!({}))),
         "list_share_links" => ("GET", item("/share_links"), None),
+        // Any link id: a refusal of it (400, 404) is not a 501.
+        "revoke_share_link" => ("DELETE", item("/share_links/none"), None),
         "get_item_security" => ("GET", item("/security"), None),
         "update_item_security" => ("PUT", item("/security"), j(json!({}))),
         other => panic!("no trial for {other}"),
@@ -216,7 +232,11 @@ async fn refused_with_501<S: super::Subject>(
     allowed: &[Value],
 ) -> Vec<String> {
     let mut ops: Vec<&str> = allowed.iter().map(|o| o.as_str().unwrap()).collect();
-    ops.sort_by_key(|o| o.starts_with("delete_") || o.starts_with("remove_"));
+    ops.sort_by_key(|o| {
+        ["delete_", "remove_", "revoke_"]
+            .iter()
+            .any(|p| o.starts_with(p))
+    });
     let mut refused = Vec::new();
     for op in ops {
         let (method, path, body) = attempt(op, target);

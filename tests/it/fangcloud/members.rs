@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::env::{env, file, folder};
-use crate::common::{problem, sim_calls};
+use crate::common::{problem, sim_calls, token};
 use filegate::sandbox::fangcloud::demo;
 
 fn who(m: &Value) -> (String, String, String, String) {
@@ -174,6 +174,16 @@ async fn member_requests_fangcloud_cannot_express_are_refused_first() {
     .await;
 }
 
+/// Every option a Fangcloud share link takes.
+fn all_link_options() -> Value {
+    json!({
+        "scope": "organization",
+        "role": "previewer",
+        "password": "abc123",
+        "expires_at": "2099-06-30T12:00:00Z"
+    })
+}
+
 #[tokio::test]
 async fn share_links_carry_scope_role_password_and_expiry() {
     let e = env().await;
@@ -184,14 +194,7 @@ async fn share_links_carry_scope_role_password_and_expiry() {
     let l: Value = res.json().await.unwrap();
     assert!(l["url"].as_str().unwrap().contains("/share/"), "{l}");
     assert!(l["expires_at"].is_null());
-    let l = e
-        .json(e.post(&url).json(&json!({
-            "scope": "organization",
-            "role": "previewer",
-            "password": "abc123",
-            "expires_at": "2099-06-30T12:00:00Z"
-        })))
-        .await;
+    let l = e.json(e.post(&url).json(&all_link_options())).await;
     assert_eq!(
         l["expires_at"], "2099-06-30T15:59:59Z",
         "end of that day, Beijing time"
@@ -233,4 +236,130 @@ async fn a_null_share_link_body_means_no_options() {
     assert_eq!(res.status(), 400);
     assert_eq!(problem(res).await["code"], "invalid_request");
     assert_eq!(sim_calls(e.sim(), "share_link/create").await, 1);
+}
+
+/// Share links are resources: listed with their ids and settings, revoked by id.
+#[tokio::test]
+async fn share_links_are_listed_with_their_settings_and_revoked_by_id() {
+    let e = env().await;
+    let hello = file(demo::HELLO_FILE_ID);
+    let create = e.murl(&format!("/items/{hello}/share_link"));
+    let list = e.murl(&format!("/items/{hello}/share_links"));
+    let open = e.json(e.post(&create)).await;
+    let guarded = e.json(e.post(&create).json(&all_link_options())).await;
+    for l in [&open, &guarded] {
+        assert!(l["id"].as_str().is_some_and(|id| !id.is_empty()), "{l}");
+    }
+    assert_ne!(open["id"], guarded["id"]);
+    assert_eq!(
+        (&open["scope"], &open["role"], &open["has_password"]),
+        (&json!("public"), &json!("viewer"), &json!(false))
+    );
+    assert!(open["expires_at"].is_null());
+
+    let page = e.json(e.get(&list)).await;
+    let mut items = page["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2, "{page}");
+    assert!(page["next_cursor"].is_null());
+    items.sort_by_key(|l| l["has_password"].as_bool());
+    assert_eq!(items, [open.clone(), guarded.clone()], "listed as created");
+    assert_eq!(
+        (
+            &guarded["scope"],
+            &guarded["role"],
+            &guarded["has_password"],
+            &guarded["expires_at"]
+        ),
+        (
+            &json!("organization"),
+            &json!("previewer"),
+            &json!(true),
+            &json!("2099-06-30T15:59:59Z")
+        )
+    );
+    // Paged to the caller's limit.
+    let first = e.json(e.get(&format!("{list}?limit=1"))).await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = e
+        .json(e.get(&format!("{list}?limit=1&cursor={cursor}")))
+        .await;
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+
+    // Revoking needs sharing:write.
+    let gone = guarded["id"].as_str().unwrap();
+    let url = format!("{list}/{gone}");
+    let res =
+        e.gw.http
+            .delete(&url)
+            .bearer_auth(token("files:read", "*"))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = e.delete(&url).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(sim_calls(e.sim(), "share_link/revoke").await, 1);
+    let page = e.json(e.get(&list)).await;
+    assert_eq!(page["items"], json!([open]));
+    e.refused(e.delete(&url), 404, "share_link_not_found").await;
+
+    // Ids are the gateway's: malformed ones, and a link id on another item, are 400 and
+    // reach no upstream.
+    let readme = file(demo::README_FILE_ID);
+    let calls = sim_calls(e.sim(), "share_link/revoke").await;
+    // A well-formed id whose link name is a path: never forwarded.
+    let forged = filegate::model::ids::encode(
+        filegate::model::ids::IdKind::ShareLink,
+        filegate::model::Provider::Fangcloud,
+        &[
+            "file",
+            &demo::HELLO_FILE_ID.to_string(),
+            "x/../../file/1/delete",
+        ],
+    );
+    for bad in [
+        e.murl(&format!("/items/{hello}/share_links/{forged}")),
+        e.murl(&format!("/items/{hello}/share_links/not-an-id")),
+        e.murl(&format!("/items/{hello}/share_links/{hello}")),
+        e.murl(&format!(
+            "/items/{readme}/share_links/{}",
+            open["id"].as_str().unwrap()
+        )),
+    ] {
+        e.refused(e.delete(&bad), 400, "invalid_id").await;
+    }
+    assert_eq!(sim_calls(e.sim(), "share_link/revoke").await, calls);
+}
+
+/// A folder's links are its own: the folder with the same number as a file lists none of the
+/// file's.
+#[tokio::test]
+async fn a_folders_share_links_are_listed_apart_from_a_files() {
+    let e = env().await;
+    let hello = file(demo::HELLO_FILE_ID);
+    let docs = folder(demo::DOCUMENTS_FOLDER_ID);
+    e.json(e.post(&e.murl(&format!("/items/{hello}/share_link"))))
+        .await;
+    let l = e
+        .json(e.post(&e.murl(&format!("/items/{docs}/share_link"))))
+        .await;
+    let page = e
+        .json(e.get(&e.murl(&format!("/items/{docs}/share_links"))))
+        .await;
+    assert_eq!(page["items"], json!([l]));
+    let res = e
+        .delete(&e.murl(&format!(
+            "/items/{docs}/share_links/{}",
+            l["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let page = e
+        .json(e.get(&e.murl(&format!("/items/{docs}/share_links"))))
+        .await;
+    assert_eq!(page["items"], json!([]));
 }
