@@ -1356,12 +1356,7 @@ async fn downloads_honour_ranges_versions_and_expiry() {
         .unwrap()
         .to_owned();
     let http = reqwest::Client::new();
-    let r = http
-        .get(&url)
-        .header("Range", "bytes=2-7")
-        .send()
-        .await
-        .unwrap();
+    let r = sim_support::get_range(&url, "bytes=2-7").await;
     assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(
         r.headers()["content-range"],
@@ -1371,22 +1366,12 @@ async fn downloads_honour_ranges_versions_and_expiry() {
         r.bytes().await.unwrap().as_ref(),
         &demo::REPORT_V2_CONTENT[2..8]
     );
-    let r = http
-        .get(&url)
-        .header("Range", "bytes=-6")
-        .send()
-        .await
-        .unwrap();
+    let r = sim_support::get_range(&url, "bytes=-6").await;
     assert_eq!(
         r.bytes().await.unwrap().as_ref(),
         &demo::REPORT_V2_CONTENT[demo::REPORT_V2_CONTENT.len() - 6..]
     );
-    let r = http
-        .get(&url)
-        .header("Range", "bytes=500-")
-        .send()
-        .await
-        .unwrap();
+    let r = sim_support::get_range(&url, "bytes=500-").await;
     assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
     let r = http.get(&url).send().await.unwrap();
     assert_eq!(r.headers()["accept-ranges"], "bytes");

@@ -742,12 +742,7 @@ async fn download_urls_answer_range_requests_with_206() {
         ("bytes=3-100000", 3, size - 1),
     ];
     for (range, a, b) in cases {
-        let response = http()
-            .get(&url)
-            .header("range", range)
-            .send()
-            .await
-            .unwrap();
+        let response = sim_support::get_range(&url, range).await;
         assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT, "{range}");
         assert_eq!(
             response.headers()["content-range"],
@@ -755,12 +750,7 @@ async fn download_urls_answer_range_requests_with_206() {
         );
         assert_eq!(response.bytes().await.unwrap(), content[a..=b], "{range}");
     }
-    let response = http()
-        .get(&url)
-        .header("range", format!("bytes={size}-"))
-        .send()
-        .await
-        .unwrap();
+    let response = sim_support::get_range(&url, format!("bytes={size}-")).await;
     assert_eq!(response.status(), StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(
         response.headers()["content-range"],
@@ -851,12 +841,8 @@ async fn a_large_upload_streams_to_disk_and_downloads_identically() {
     let body = sim_support::get_bytes(&url).await;
     assert_eq!(body.len(), content.len());
     assert!(body == content);
-    let tail = http()
-        .get(&url)
-        .header("range", "bytes=8388000-")
-        .send()
+    let tail = sim_support::get_range(&url, "bytes=8388000-")
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap();

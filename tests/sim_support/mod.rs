@@ -75,3 +75,13 @@ pub fn texts(items: &[Value], field: &str) -> Vec<String> {
         .map(|i| i[field].as_str().expect("a text field").to_owned())
         .collect()
 }
+
+/// `GET url` with a `range` header (`bytes=3-100`…): answers the raw response.
+pub async fn get_range(url: &str, range: impl AsRef<str>) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(url)
+        .header("range", range.as_ref())
+        .send()
+        .await
+        .expect("the simulator answers")
+}
