@@ -1793,8 +1793,7 @@ async fn a_previewer_cannot_download_and_reset_ends_access() {
 // ---------------------------------------------------------------- the rest
 
 #[tokio::test]
-async fn recent_items_list_the_newest_first_blank_files_take_a_free_name_and_marks_make_files_frequent()
- {
+async fn blank_files_take_a_free_name_show_in_recent_items_and_a_mark_makes_a_file_frequent() {
     let (_sim, api) = me().await;
     assert_eq!(
         api.get_ok("file/recent_items?limit=5").await["total_count"],
