@@ -363,11 +363,12 @@ async fn an_injected_error_answers_its_errcode_in_the_wecom_envelope() {
     )
     .await;
     let body = json!({ "fileid": demo::FILE_ID });
-    e.assert_errcodes([
-        ("file_info", body.clone(), ec::SYSTEM_BUSY),
-        ("file_info", body.clone(), ec::SYSTEM_BUSY),
-    ])
-    .await;
+    for (body, errcode) in [
+        (body.clone(), ec::SYSTEM_BUSY),
+        (body.clone(), ec::SYSTEM_BUSY),
+    ] {
+        e.assert_errcode("file_info", body, errcode).await;
+    }
     e.ok("file_info", body).await;
 }
 
@@ -572,19 +573,15 @@ async fn space_rename_renames_and_space_dismiss_makes_the_space_and_its_files_un
     .await;
     let info = e.ok("space_info", demo_space()).await;
     assert_eq!(info["space_info"]["space_name"], "Renamed");
-    e.assert_errcodes([
+    for (body, errcode) in [
         (
-            "space_rename",
             json!({"spaceid": demo::SPACE_ID, "space_name": ""}),
             ec::INVALID_SPACE_NAME,
         ),
-        (
-            "space_rename",
-            json!({"space_name": "x"}),
-            ec::INVALID_SPACEID,
-        ),
-    ])
-    .await;
+        (json!({"space_name": "x"}), ec::INVALID_SPACEID),
+    ] {
+        e.assert_errcode("space_rename", body, errcode).await;
+    }
     e.ok("space_dismiss", demo_space()).await;
     e.assert_errcodes([
         ("space_info", demo_space(), ec::SPACE_NOT_FOUND),
@@ -622,13 +619,15 @@ async fn space_acl_add_allows_three_admins_counting_those_already_set() {
     .await;
     e.ok("space_acl_add", add(json!([{"type": 1, "userid": "zhouba", "auth": 4}, {"type": 1, "userid": "wujiu", "auth": 7}])))
         .await;
-    e.assert_errcodes([
-        ("space_acl_add", add(json!([])), ec::INVALID_PARAMETER),
-        ("space_acl_add",
-        json!({"spaceid": "s.unknown", "auth_info": [{"type": 1, "userid": "lisi", "auth": 1}]}),
-        ec::SPACE_NOT_FOUND),
-    ])
-    .await;
+    for (body, errcode) in [
+        (add(json!([])), ec::INVALID_PARAMETER),
+        (
+            json!({"spaceid": "s.unknown", "auth_info": [{"type": 1, "userid": "lisi", "auth": 1}]}),
+            ec::SPACE_NOT_FOUND,
+        ),
+    ] {
+        e.assert_errcode("space_acl_add", body, errcode).await;
+    }
     let info = e.ok("space_info", demo_space()).await;
     let admins: Vec<&str> = info["space_info"]["auth_list"]["auth_info"]
         .as_array()
@@ -658,19 +657,18 @@ async fn space_acl_del_removes_members_and_lists_department_users_as_quit() {
     let list = &info["space_info"]["auth_list"];
     assert!(!list["auth_info"].to_string().contains(demo::MEMBER_USER));
     assert_eq!(list["quit_userid"], json!([demo::QUIT_USER, "wangwu"]));
-    e.assert_errcodes([
+    for (body, errcode) in [
         (
-            "space_acl_del",
             del(json!([{"type": 1, "userid": "zhouba"}])),
             ec::MEMBER_NOT_IN_SPACE,
         ),
         (
-            "space_acl_del",
             del(json!([{"type": 2, "departmentid": 4}])),
             ec::MEMBER_NOT_IN_SPACE,
         ),
-    ])
-    .await;
+    ] {
+        e.assert_errcode("space_acl_del", body, errcode).await;
+    }
     // Removing the department ends the quit list of its users.
     e.ok(
         "space_acl_del",
@@ -877,26 +875,18 @@ async fn file_list_rejects_unknown_spaces_and_bad_fatherids() {
         e.err("file_list", list("", demo::SPACE_ID)).await,
         ec::INVALID_SPACEID
     );
-    e.assert_errcodes([
-        ("file_list", list("s.nope", "s.nope"), ec::SPACE_NOT_FOUND),
-        ("file_list", list(demo::SPACE_ID, ""), ec::INVALID_FATHERID),
+    for (body, errcode) in [
+        (list("s.nope", "s.nope"), ec::SPACE_NOT_FOUND),
+        (list(demo::SPACE_ID, ""), ec::INVALID_FATHERID),
+        (list(demo::SPACE_ID, demo::FILE_ID), ec::INVALID_FATHERID),
+        (list(demo::SPACE_ID, "x_f.1"), ec::INVALID_FATHERID),
         (
-            "file_list",
-            list(demo::SPACE_ID, demo::FILE_ID),
-            ec::INVALID_FATHERID,
-        ),
-        (
-            "file_list",
-            list(demo::SPACE_ID, "x_f.1"),
-            ec::INVALID_FATHERID,
-        ),
-        (
-            "file_list",
             list(demo::USER_SPACE_ID, demo::FOLDER_ID),
             ec::INVALID_FATHERID,
         ),
-    ])
-    .await;
+    ] {
+        e.assert_errcode("file_list", body, errcode).await;
+    }
 }
 
 #[tokio::test]
@@ -954,18 +944,18 @@ async fn file_create_makes_folders_and_documents_with_conflict_names() {
     assert_eq!(info["file_type"], 3);
     assert_eq!(info["fatherid"], folder_id);
     let create = |t: u32, name: &str| json!({"spaceid": s, "fatherid": s, "file_type": t, "file_name": name});
-    e.assert_errcodes([
-        ("file_create", create(2, "file"), ec::INVALID_PARAMETER),
-        ("file_create", create(5, "form"), ec::INVALID_PARAMETER),
-        ("file_create", create(1, ""), ec::INVALID_FILE_NAME),
-        ("file_create", create(1, "a/b"), ec::INVALID_FILE_NAME),
+    for (body, errcode) in [
+        (create(2, "file"), ec::INVALID_PARAMETER),
+        (create(5, "form"), ec::INVALID_PARAMETER),
+        (create(1, ""), ec::INVALID_FILE_NAME),
+        (create(1, "a/b"), ec::INVALID_FILE_NAME),
         (
-            "file_create",
             json!({"spaceid": s, "fatherid": demo::FILE_ID, "file_type": 1, "file_name": "x"}),
             ec::INVALID_FATHERID,
         ),
-    ])
-    .await;
+    ] {
+        e.assert_errcode("file_create", body, errcode).await;
+    }
 }
 
 #[tokio::test]
@@ -1068,24 +1058,22 @@ async fn file_move_with_replace_overwrites_and_without_it_renames() {
         e.info(demo::BINARY_FILE_ID).await["spaceid"],
         demo::USER_SPACE_ID
     );
-    e.assert_errcodes([
+    for (body, errcode) in [
         (
-            "file_move",
             json!({"fatherid": demo::FOLDER_ID, "fileid": []}),
             ec::INVALID_FILEID,
         ),
         (
-            "file_move",
             json!({"fatherid": demo::FOLDER_ID, "fileid": ["nope"]}),
             ec::FILE_NOT_FOUND,
         ),
         (
-            "file_move",
             json!({"fatherid": "", "fileid": [demo::FILE_ID]}),
             ec::INVALID_FATHERID,
         ),
-    ])
-    .await;
+    ] {
+        e.assert_errcode("file_move", body, errcode).await;
+    }
 }
 
 #[tokio::test]
@@ -1218,20 +1206,16 @@ async fn folders_and_documents_cannot_be_downloaded() {
         )
         .await;
     }
-    e.assert_errcodes([
-        ("file_download", json!({}), ec::INVALID_FILEID),
+    for (body, errcode) in [
+        (json!({}), ec::INVALID_FILEID),
+        (json!({"selected_ticket": "t"}), ec::INVALID_SELECTED_TICKET),
         (
-            "file_download",
-            json!({"selected_ticket": "t"}),
-            ec::INVALID_SELECTED_TICKET,
-        ),
-        (
-            "file_download",
             json!({"selected_ticket": "t", "fileid": demo::FILE_ID}),
             ec::INVALID_PARAMETER,
         ),
-    ])
-    .await;
+    ] {
+        e.assert_errcode("file_download", body, errcode).await;
+    }
 }
 
 #[tokio::test]
@@ -1295,39 +1279,16 @@ async fn file_upload_validates_target_name_and_content() {
         }
         body
     };
-    e.assert_errcodes([
-        (
-            "file_upload",
-            up(json!({"file_base64_content": ""})),
-            ec::INVALID_BASE64,
-        ),
-        (
-            "file_upload",
-            up(json!({"file_base64_content": "%%%"})),
-            ec::INVALID_BASE64,
-        ),
-        (
-            "file_upload",
-            up(json!({"file_name": ""})),
-            ec::INVALID_FILE_NAME,
-        ),
-        (
-            "file_upload",
-            up(json!({"spaceid": ""})),
-            ec::INVALID_SPACEID,
-        ),
-        (
-            "file_upload",
-            up(json!({"fatherid": ""})),
-            ec::INVALID_FATHERID,
-        ),
-        (
-            "file_upload",
-            up(json!({"selected_ticket": "t"})),
-            ec::INVALID_PARAMETER,
-        ),
-    ])
-    .await;
+    for (extra, errcode) in [
+        (json!({"file_base64_content": ""}), ec::INVALID_BASE64),
+        (json!({"file_base64_content": "%%%"}), ec::INVALID_BASE64),
+        (json!({"file_name": ""}), ec::INVALID_FILE_NAME),
+        (json!({"spaceid": ""}), ec::INVALID_SPACEID),
+        (json!({"fatherid": ""}), ec::INVALID_FATHERID),
+        (json!({"selected_ticket": "t"}), ec::INVALID_PARAMETER),
+    ] {
+        e.assert_errcode("file_upload", up(extra), errcode).await;
+    }
     let ticket_only =
         json!({"selected_ticket": "t", "file_name": "a.txt", "file_base64_content": "aGk="});
     e.assert_errcode("file_upload", ticket_only, ec::INVALID_SELECTED_TICKET)
@@ -1423,29 +1384,20 @@ async fn file_upload_init_validates_size_and_block_sha() {
     let many: Vec<String> = (0..over.div_ceil(BLOCK_SIZE))
         .map(|_| "a".repeat(40))
         .collect();
-    e.assert_errcodes([
+    for (body, errcode) in [
+        (init(over, json!(many)), ec::INVALID_FILE_SIZE),
         (
-            "file_upload_init",
-            init(over, json!(many)),
-            ec::INVALID_FILE_SIZE,
-        ),
-        (
-            "file_upload_init",
             init(data.len() as u64, json!([shas[0]])),
             ec::INVALID_PARAMETER,
         ),
         (
-            "file_upload_init",
             init(data.len() as u64, json!([shas[0], "not-hex"])),
             ec::INVALID_PARAMETER,
         ),
-        (
-            "file_upload_init",
-            init(data.len() as u64, json!("x")),
-            ec::JSON_MISMATCH,
-        ),
-    ])
-    .await;
+        (init(data.len() as u64, json!("x")), ec::JSON_MISMATCH),
+    ] {
+        e.assert_errcode("file_upload_init", body, errcode).await;
+    }
     let mut body = init(data.len() as u64, json!(shas));
     body["file_name"] = json!("a|b");
     e.assert_errcode("file_upload_init", body, ec::INVALID_FILE_NAME)
@@ -1473,15 +1425,12 @@ async fn file_upload_part_checks_the_key_the_index_and_the_block_length() {
         .await;
     let key = v["upload_key"].as_str().unwrap();
     let part = |key: &str, i: i64, bytes: &[u8]| json!({"upload_key": key, "index": i, "file_base64_content": B64.encode(bytes)});
-    e.assert_errcodes([
-        ("file_upload_part", part("", 1, b"x"), ec::INVALID_PARAMETER),
-        (
-            "file_upload_part",
-            part("nope", 1, b"x"),
-            ec::INVALID_PARAMETER,
-        ),
-    ])
-    .await;
+    for (body, errcode) in [
+        (part("", 1, b"x"), ec::INVALID_PARAMETER),
+        (part("nope", 1, b"x"), ec::INVALID_PARAMETER),
+    ] {
+        e.assert_errcode("file_upload_part", body, errcode).await;
+    }
     for i in [0, 3, -1] {
         assert_eq!(
             e.err("file_upload_part", part(key, i, &data[..100])).await,
@@ -1628,19 +1577,18 @@ async fn file_acl_add_and_del_show_in_get_file_permission() {
     e.assert_errcode("file_acl_del", del, ec::MEMBER_NOT_IN_SPACE)
         .await;
     let add = |m: Value| json!({"fileid": demo::JSON_FILE_ID, "auth_info": [m]});
-    e.assert_errcodes([
+    for (body, errcode) in [
         (
-            "file_acl_add",
             add(json!({"type": 1, "userid": "lisi", "auth": 7})),
             ec::INVALID_AUTH,
         ),
         (
-            "file_acl_add",
             add(json!({"type": 1, "userid": "ghost", "auth": 1})),
             ec::INVALID_USERID,
         ),
-    ])
-    .await;
+    ] {
+        e.assert_errcode("file_acl_add", body, errcode).await;
+    }
     // `type` is deprecated: the id present decides.
     e.ok("file_acl_add", add(json!({"userid": "lisi", "auth": 1})))
         .await;
@@ -1723,29 +1671,14 @@ async fn file_setting_sets_the_share_range_within_the_documented_rules() {
         .await["share_range"]
         .clone();
     assert_eq!(r["enable_corp_internal"], false);
-    e.assert_errcodes([
-        (
-            "file_setting",
-            set(demo::FILE_ID, 6, None),
-            ec::INVALID_AUTH_SCOPE,
-        ),
-        (
-            "file_setting",
-            set(demo::FILE_ID, 0, None),
-            ec::INVALID_AUTH_SCOPE,
-        ),
-        (
-            "file_setting",
-            set(demo::FILE_ID, 2, Some(7)),
-            ec::INVALID_AUTH,
-        ),
-        (
-            "file_setting",
-            set(demo::DOC_ID, 2, Some(4)),
-            ec::INVALID_AUTH,
-        ),
-    ])
-    .await;
+    for (body, errcode) in [
+        (set(demo::FILE_ID, 6, None), ec::INVALID_AUTH_SCOPE),
+        (set(demo::FILE_ID, 0, None), ec::INVALID_AUTH_SCOPE),
+        (set(demo::FILE_ID, 2, Some(7)), ec::INVALID_AUTH),
+        (set(demo::DOC_ID, 2, Some(4)), ec::INVALID_AUTH),
+    ] {
+        e.assert_errcode("file_setting", body, errcode).await;
+    }
     e.ok("file_setting", set(demo::DOC_ID, 2, Some(1))).await;
     // Approval scopes need a space admin; external scopes are off once the space bans them.
     let space = e.new_space().await;
@@ -1823,19 +1756,18 @@ async fn file_secure_setting_sets_watermarks_on_documents_only() {
         .await["watermark"]
         .clone();
     assert_eq!(w["show_visitor_name"], true);
-    e.assert_errcodes([
+    for (body, errcode) in [
         (
-            "file_secure_setting",
             json!({"fileid": demo::FILE_ID, "watermark": {"text": "x"}}),
             ec::WATERMARK_NOT_SUPPORTED,
         ),
         (
-            "file_secure_setting",
             json!({"fileid": demo::DOC_ID, "watermark": {"margin_type": 3}}),
             ec::INVALID_PARAMETER,
         ),
-    ])
-    .await;
+    ] {
+        e.assert_errcode("file_secure_setting", body, errcode).await;
+    }
 }
 
 // ---------------------------------------------------------------- capacity
@@ -1895,15 +1827,12 @@ async fn mng_pro_info_answers_for_a_corp_user_only() {
     for key in ["total_vip_acct_num", "use_vip_acct_num", "pro_expire_time"] {
         assert!(v[key].is_u64(), "{key}");
     }
-    e.assert_errcodes([
-        (
-            "mng_pro_info",
-            json!({ "userid": "ghost" }),
-            ec::INVALID_USERID,
-        ),
-        ("mng_pro_info", json!({}), ec::INVALID_USERID),
-    ])
-    .await;
+    for (body, errcode) in [
+        (json!({ "userid": "ghost" }), ec::INVALID_USERID),
+        (json!({}), ec::INVALID_USERID),
+    ] {
+        e.assert_errcode("mng_pro_info", body, errcode).await;
+    }
 }
 
 #[tokio::test]
