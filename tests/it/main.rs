@@ -7,6 +7,7 @@ mod pg;
 
 mod auth;
 mod behaviour;
+mod calls;
 mod check_order;
 mod encoding;
 mod env;

@@ -1,5 +1,6 @@
 //! Uploads through pre-signed URLs and streamed downloads.
 
+use crate::calls::send;
 use serde_json::{Value, json};
 
 use super::env::{collab, department, env, env_with, file, folder};
@@ -17,7 +18,7 @@ async fn download(
     if let Some(r) = range {
         req = req.header("range", r);
     }
-    req.send().await.unwrap()
+    send(req).await
 }
 
 /// The round trip and ranges are `behaviour::content`; here: the presigned protocol's calls.
@@ -42,14 +43,11 @@ async fn an_upload_goes_through_one_presigned_url_and_one_multipart_post() {
 #[tokio::test]
 async fn a_redirect_download_points_at_the_presigned_url() {
     let e = env().await;
-    let res = e
-        .get(&e.murl(&format!(
-            "/items/{}/content?redirect=true",
-            file(demo::HELLO_FILE_ID)
-        )))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.murl(&format!(
+        "/items/{}/content?redirect=true",
+        file(demo::HELLO_FILE_ID)
+    ))))
+    .await;
     assert_eq!(res.status(), 302);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(
@@ -163,13 +161,12 @@ async fn uploads_land_in_folders_of_every_space_but_not_a_department_root() {
 async fn a_full_space_is_507_before_the_bytes_are_sent() {
     let e = env().await;
     // Bob's personal space holds 1 MiB.
-    let res = e
-        .post(&e.surl(&super::env::personal(demo::BOB_ID), "/files?name=big.bin"))
-        .header("x-filegate-as-user", demo::BOB_ID.to_string())
-        .body(bytes(2 * 1024 * 1024, 1))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl(&super::env::personal(demo::BOB_ID), "/files?name=big.bin"))
+            .header("x-filegate-as-user", demo::BOB_ID.to_string())
+            .body(bytes(2 * 1024 * 1024, 1)),
+    )
+    .await;
     assert_eq!(res.status(), 507);
     let p = problem(res).await;
     assert_eq!(p["code"], "insufficient_storage");
@@ -195,26 +192,24 @@ async fn an_oversize_upload_is_413_and_never_reaches_the_upstream() {
 async fn a_resumable_upload_completes_through_the_presigned_protocol() {
     let e = env().await;
     let data = bytes(2 * 1024 * 1024 + 3, 9);
-    let res = e
-        .post(&e.murl("/uploads"))
-        .json(&json!({"name": "resumed.bin", "size": data.len()}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl("/uploads"))
+            .json(&json!({"name": "resumed.bin", "size": data.len()})),
+    )
+    .await;
     let status = res.status();
     let s: Value = res.json().await.unwrap();
     assert_eq!(status, 201, "{s}");
     let id = s["id"].as_str().unwrap();
     let part = s["part_size"].as_u64().unwrap() as usize;
     for (i, chunk) in data.chunks(part).enumerate() {
-        let res =
+        let res = send(
             e.gw.http
                 .put(e.murl(&format!("/uploads/{id}/parts/{}", i + 1)))
                 .bearer_auth(&e.token)
-                .body(chunk.to_vec())
-                .send()
-                .await
-                .unwrap();
+                .body(chunk.to_vec()),
+        )
+        .await;
         assert!(res.status().is_success(), "{}", res.status());
     }
     let done = e

@@ -1,5 +1,6 @@
 //! Upstream failures, rate limits and their headers.
 
+use crate::calls::{send, status_of};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -16,7 +17,7 @@ async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
         json!({"path": "children", "type": "error", "code": "permission_denied", "message": "权限不足"}),
     )
     .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 403);
     let p = problem(res).await;
     assert_eq!(p["code"], "permission_denied");
@@ -44,7 +45,7 @@ async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
             json!({"path": "children", "type": "error", "code": code}),
         )
         .await;
-        let res = e.get(&e.murl("/items")).send().await.unwrap();
+        let res = send(e.get(&e.murl("/items"))).await;
         assert_eq!(res.status(), status, "{code}");
         assert_eq!(problem(res).await["code"], mapped, "{code}");
     }
@@ -60,7 +61,7 @@ async fn every_answer_passes_the_upstream_budget_on_as_ratelimit_headers() {
         |_| {},
     )
     .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["ratelimit-limit"], "50");
     assert_eq!(res.headers()["ratelimit-remaining"], "49");
@@ -72,18 +73,10 @@ async fn every_answer_passes_the_upstream_budget_on_as_ratelimit_headers() {
     assert!(reset <= 60);
     // Two calls (info, then children of that folder): the tighter budget is reported.
     let docs = super::env::folder(demo::DOCUMENTS_FOLDER_ID);
-    let res = e
-        .get(&e.murl(&format!("/items?parent={docs}")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.murl(&format!("/items?parent={docs}")))).await;
     assert_eq!(res.headers()["ratelimit-remaining"], "47");
     // Also on problems.
-    let res = e
-        .get(&e.murl(&format!("/items/{}", file(1))))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.murl(&format!("/items/{}", file(1))))).await;
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["ratelimit-remaining"], "46");
 }
@@ -96,12 +89,7 @@ async fn a_rate_limited_write_is_429_with_retry_after_and_never_retried() {
         json!({"path": "folder/create", "type": "rate_limit", "retry_after_secs": 1}),
     )
     .await;
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "n"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.murl("/folders")).json(&json!({"name": "n"}))).await;
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "1");
     assert_eq!(res.headers()["ratelimit-remaining"], "0");
@@ -113,12 +101,7 @@ async fn a_rate_limited_write_is_429_with_retry_after_and_never_retried() {
         0,
         "not sent again"
     );
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "n"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.murl("/folders")).json(&json!({"name": "n"}))).await;
     assert_eq!(res.status(), 201);
 }
 
@@ -131,7 +114,7 @@ async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
     )
     .await;
     let started = Instant::now();
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(sim_calls(e.sim(), "folder/children").await, 1);
@@ -142,7 +125,7 @@ async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
     )
     .await;
     let started = Instant::now();
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 429);
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(res.headers()["retry-after"], "30");
@@ -153,7 +136,7 @@ async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
         json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1, "times": 2}),
     )
     .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "1");
 }
@@ -170,14 +153,7 @@ async fn a_real_per_token_budget_runs_out_as_429() {
     .await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(
-            e.get(&e.murl("/items"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
-        );
+        statuses.push(status_of(e.get(&e.murl("/items"))).await.as_u16());
     }
     assert_eq!(&statuses[..3], &[200, 200, 200]);
     assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
@@ -191,7 +167,7 @@ async fn upstream_5xx_and_garbage_are_502() {
         json!({"path": "children", "type": "status", "status": 503}),
     )
     .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 502);
     let p = problem(res).await;
     assert_eq!(p["code"], "upstream_unavailable");
@@ -216,7 +192,7 @@ async fn a_slow_upstream_is_a_504() {
     })
     .await;
     // Warm the token first so that the slow call is the API call.
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     sim_fault(
         e.sim(),
         json!({"path": "children", "type": "latency", "ms": 2000}),

@@ -1,5 +1,6 @@
 //! Spaces: personal, department and collaboration; quotas; capabilities.
 
+use crate::calls::{json_of, send};
 use serde_json::{Value, json};
 
 use super::env::{CONN, collab, department, env, personal};
@@ -44,7 +45,7 @@ async fn the_connection_publishes_its_capabilities_and_act_as_support() {
         "unsupported_operation",
     )
     .await;
-    let res = e.get(&e.murl("/items/x/sharing")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items/x/sharing"))).await;
     assert_eq!(res.status(), 501);
     e.json(e.get(&e.url("/spaces"))).await;
     let c = e.json(e.get(&e.url(""))).await;
@@ -163,7 +164,7 @@ async fn bad_space_ids_are_refused_before_any_upstream_call() {
         ),
         super::env::file(1),
     ] {
-        let res = e.get(&e.surl(&bad, "/items")).send().await.unwrap();
+        let res = send(e.get(&e.surl(&bad, "/items"))).await;
         assert_eq!(res.status(), 400, "{bad}");
         assert_eq!(problem(res).await["code"], "invalid_id");
     }
@@ -176,11 +177,7 @@ async fn bad_space_ids_are_refused_before_any_upstream_call() {
     .await;
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 0);
     // A department the user is not in: the upstream refuses.
-    let res = e
-        .get(&e.surl(&department(demo::SALES_DEPARTMENT_ID), "/items"))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.surl(&department(demo::SALES_DEPARTMENT_ID), "/items"))).await;
     assert_eq!(res.status(), 403);
     let p: Value = problem(res).await;
     assert_eq!(p["code"], "permission_denied");
@@ -207,28 +204,20 @@ async fn the_sandbox_serves_a_working_fangcloud_demo_connection() {
     .unwrap();
     let http = crate::common::client();
     let base = &sandbox.gateway.base_url;
-    let list: Value = http
-        .get(format!("{base}/v1/connections/fangcloud-demo/spaces"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json_of(
+        http.get(format!("{base}/v1/connections/fangcloud-demo/spaces"))
+            .bearer_auth(&token),
+    )
+    .await;
     assert_eq!(list["items"][0]["id"], personal(demo::USER_ID), "{list}");
-    let items: Value = http
-        .get(format!(
+    let items: Value = json_of(
+        http.get(format!(
             "{base}/v1/connections/fangcloud-demo/spaces/{}/items",
             personal(demo::USER_ID)
         ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .bearer_auth(&token),
+    )
+    .await;
     assert_eq!(
         super::env::names(&items),
         ["Documents", "Team", "hello.txt"]
@@ -305,7 +294,7 @@ async fn when_every_space_source_fails_the_listing_is_an_error() {
         )
         .await;
     }
-    let res = e.get(&e.url("/spaces")).send().await.unwrap();
+    let res = send(e.get(&e.url("/spaces"))).await;
     assert_eq!(res.status(), 502);
     assert!(problem(res).await["code"].is_string());
 }

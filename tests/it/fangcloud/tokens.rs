@@ -1,5 +1,6 @@
 //! Upstream tokens end to end: jwt_simple, refresh_token, eviction and retry.
 
+use crate::calls::{send, status_of, text_of};
 use std::time::Duration;
 
 use serde_json::json;
@@ -10,15 +11,7 @@ use filegate::sandbox::fangcloud::{self, demo};
 
 /// The gateway's count of Fangcloud token grants of one kind for one connection.
 async fn grants(e: &super::env::Env, grant: &str) -> u64 {
-    let text =
-        e.gw.http
-            .get(e.gw.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+    let text = text_of(e.gw.http.get(e.gw.url("/metrics"))).await;
     text.lines()
         .find(|l| {
             l.starts_with("filegate_fangcloud_token_grants_total{")
@@ -49,13 +42,13 @@ async fn concurrent_requests_on_a_cold_cache_fetch_one_user_token() {
 #[tokio::test]
 async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error() {
     let e = env().await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     sim_fault(
         e.sim(),
         json!({"path": "children", "type": "revoke_tokens"}),
     )
     .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
     assert_eq!(
@@ -69,17 +62,16 @@ async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error
         json!({"path": "folder/create", "type": "revoke_tokens"}),
     )
     .await;
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "after revoke"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl("/folders"))
+            .json(&json!({"name": "after revoke"})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 3);
     // Revoked between calls: same.
     sim_revoke(e.sim()).await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 4);
 }
 
@@ -91,13 +83,13 @@ async fn a_token_rejected_twice_gives_up_after_one_retry() {
         json!({"path": "children", "type": "error", "code": "invalid_token", "times": 3}),
     )
     .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 502);
     let p = problem(res).await;
     assert_eq!(p["code"], "upstream_token_rejected");
     assert_eq!(p["upstream"]["code"], "invalid_token");
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
 }
 
 #[tokio::test]
@@ -111,10 +103,10 @@ async fn an_expired_token_is_renewed_with_its_refresh_token_before_any_new_asser
         |_| {},
     )
     .await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     assert_eq!(grants(&e, "jwt_simple").await, 1);
     tokio::time::sleep(Duration::from_millis(2600)).await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
     assert_eq!(grants(&e, "refresh_token").await, 1);
     assert_eq!(
@@ -125,7 +117,7 @@ async fn an_expired_token_is_renewed_with_its_refresh_token_before_any_new_asser
     // Revoked tokens take their refresh tokens with them: the refresh is refused and a new
     // assertion signed.
     sim_revoke(e.sim()).await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     assert_eq!(grants(&e, "jwt_simple").await, 2);
 }
 
@@ -139,13 +131,12 @@ async fn wrong_client_credentials_are_a_502_not_the_callers_fault() {
         c.connections = vec![connection(CONN, &base, "wrong-secret")]
     })
     .await;
-    let res = gw
-        .http
-        .get(gw.url(&format!("/v1/connections/{CONN}/spaces")))
-        .bearer_auth(token("files:read", CONN))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        gw.http
+            .get(gw.url(&format!("/v1/connections/{CONN}/spaces")))
+            .bearer_auth(token("files:read", CONN)),
+    )
+    .await;
     assert_eq!(res.status(), 502);
     let p = problem(res).await;
     assert_eq!(p["code"], "upstream_credentials_rejected");
@@ -162,13 +153,12 @@ async fn an_unreachable_upstream_is_a_502() {
     drop(sim);
     let gw = crate::common::gateway_with(|c, _| c.connections = vec![connection(CONN, &base, "x")])
         .await;
-    let res = gw
-        .http
-        .get(gw.url(&format!("/v1/connections/{CONN}/spaces")))
-        .bearer_auth(token("files:read", CONN))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        gw.http
+            .get(gw.url(&format!("/v1/connections/{CONN}/spaces")))
+            .bearer_auth(token("files:read", CONN)),
+    )
+    .await;
     assert_eq!(res.status(), 502);
     assert_eq!(problem(res).await["code"], "upstream_unavailable");
 }
@@ -187,10 +177,10 @@ async fn refreshes_in_a_row_need_no_new_assertion(conn: &str, policy: fangcloud:
         |_| {},
     )
     .await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     for _ in 0..2 {
         tokio::time::sleep(Duration::from_millis(2600)).await;
-        let res = e.get(&e.murl("/items")).send().await.unwrap();
+        let res = send(e.get(&e.murl("/items"))).await;
         assert_eq!(res.status(), 200, "{policy:?}");
     }
     assert_eq!(grants(&e, "refresh_token").await, 2, "{policy:?}");

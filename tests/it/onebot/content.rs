@@ -1,5 +1,6 @@
 //! Uploads (base64, streamed from the spool) and downloads (streamed, ranges, redirects).
 
+use crate::calls::{json_of, send};
 use md5::{Digest as _, Md5};
 use serde_json::{Value, json};
 
@@ -15,11 +16,11 @@ async fn upload_to(
     body: Vec<u8>,
     extra: &str,
 ) -> reqwest::Response {
-    e.post(&format!("{url}/files?name={}{extra}", urlencode(name)))
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    send(
+        e.post(&format!("{url}/files?name={}{extra}", urlencode(name)))
+            .body(body),
+    )
+    .await
 }
 
 async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Response {
@@ -27,10 +28,7 @@ async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Res
 }
 
 async fn download(e: &Env, id: &str) -> reqwest::Response {
-    e.get(&e.surl(&format!("/items/{id}/content")))
-        .send()
-        .await
-        .unwrap()
+    send(e.get(&e.surl(&format!("/items/{id}/content")))).await
 }
 
 /// The round trip itself is `behaviour::content`; here: one base64 call up, one URL and one
@@ -56,14 +54,7 @@ async fn an_upload_goes_up_as_base64_in_one_call_and_counts_in_the_quota() {
 
     let listed = e.names(&e.surl("/items?kind=file")).await;
     assert!(listed.contains(&"报告.bin".to_owned()));
-    let q: Value = e
-        .get(&e.surl("/quota"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let q: Value = json_of(e.get(&e.surl("/quota"))).await;
     assert_eq!(q["file_count"], 5);
 }
 
@@ -91,12 +82,11 @@ async fn a_range_past_the_end_is_416_before_any_url_is_asked_for() {
     let e = env().await;
     let content = demo::FILE_CONTENT;
     let urls = sim_calls(e.sim(), "get_group_file_url").await;
-    let res = e
-        .get(&e.surl(&format!("/items/{}/content", welcome())))
-        .header("range", format!("bytes={}-", content.len()))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.get(&e.surl(&format!("/items/{}/content", welcome())))
+            .header("range", format!("bytes={}-", content.len())),
+    )
+    .await;
     assert_eq!(res.status(), 416);
     assert_eq!(
         res.headers()["content-range"],
@@ -120,11 +110,7 @@ async fn folders_and_unknown_files_never_ask_for_a_url() {
 #[tokio::test]
 async fn redirect_true_answers_a_redirect_to_the_implementations_file_url() {
     let e = env().await;
-    let res = e
-        .get(&e.surl(&format!("/items/{}/content?redirect=true", welcome())))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.surl(&format!("/items/{}/content?redirect=true", welcome())))).await;
     assert!(res.status().is_redirection(), "{}", res.status());
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(
@@ -221,14 +207,7 @@ async fn uploads_go_to_the_root_unless_the_connection_enables_folder_uploads() {
         |c| onebot_config(c).upload_to_folders = true,
     )
     .await;
-    let c: Value = e
-        .get(&e.url(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = json_of(e.get(&e.url(""))).await;
     assert!(
         c["capabilities"]
             .to_string()
@@ -268,14 +247,7 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
         onebot_config(c).max_upload_bytes = 1024 * 1024
     })
     .await;
-    let c: Value = e
-        .get(&e.url(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = json_of(e.get(&e.url(""))).await;
     assert_eq!(c["capabilities"]["max_upload_bytes"], 1024 * 1024);
     let res = upload(&e, "empty.txt", Vec::new(), "").await;
     assert_eq!(res.status(), 400);
@@ -286,12 +258,11 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
     let stream = futures::stream::iter(
         (0..20).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 100_000]))),
     );
-    let res = e
-        .post(&e.surl("/files?name=stream.bin"))
-        .body(reqwest::Body::wrap_stream(stream))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/files?name=stream.bin"))
+            .body(reqwest::Body::wrap_stream(stream)),
+    )
+    .await;
     assert_eq!(
         res.status(),
         413,
@@ -365,11 +336,7 @@ async fn a_private_file_is_sent_to_a_friend() {
         super::env::friend_space(demo::FRIEND_ID)
     );
     assert_eq!(sim_calls(e.sim(), "upload_private_file").await, 1);
-    let res = e
-        .get(&e.furl(&format!("/items/{}", r["item"]["id"].as_str().unwrap())))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.furl(&format!("/items/{}", r["item"]["id"].as_str().unwrap())))).await;
     assert_eq!(res.status(), 501, "private files cannot be read back");
 
     let stranger = e.url(&format!("/spaces/{}", super::env::friend_space(42)));
@@ -407,31 +374,22 @@ async fn a_resumable_upload_completes_as_one_base64_upload() {
     })
     .await;
     let data = bytes(2 * 1024 * 1024 + 100, 5);
-    let s: Value = e
-        .post(&e.surl("/uploads"))
-        .json(&json!({"name": "resumed.bin", "size": data.len()}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = json_of(
+        e.post(&e.surl("/uploads"))
+            .json(&json!({"name": "resumed.bin", "size": data.len()})),
+    )
+    .await;
     let id = s["id"].as_str().unwrap();
     for n in 1..=3usize {
         let part = data[(n - 1) * 1024 * 1024..(n * 1024 * 1024).min(data.len())].to_vec();
-        let res = e
-            .put(&e.surl(&format!("/uploads/{id}/parts/{n}")))
-            .body(part)
-            .send()
-            .await
-            .unwrap();
+        let res = send(
+            e.put(&e.surl(&format!("/uploads/{id}/parts/{n}")))
+                .body(part),
+        )
+        .await;
         assert_eq!(res.status(), 200);
     }
-    let res = e
-        .post(&e.surl(&format!("/uploads/{id}/complete")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.surl(&format!("/uploads/{id}/complete")))).await;
     assert_eq!(res.status(), 201);
     let r: Value = res.json().await.unwrap();
     assert_eq!(r["method"], "base64");

@@ -1,3 +1,4 @@
+use crate::calls::{json_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{Env, env, env_with};
@@ -5,18 +6,15 @@ use crate::common::{bytes, problem, sim_calls, urlencode};
 use filegate::sandbox::wecom::{self, demo};
 
 async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Response {
-    e.post(&e.surl(&format!("/files?name={}{extra}", urlencode(name))))
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    send(
+        e.post(&e.surl(&format!("/files?name={}{extra}", urlencode(name))))
+            .body(body),
+    )
+    .await
 }
 
 async fn download(e: &Env, id: &str) -> reqwest::Response {
-    e.get(&e.surl(&format!("/items/{id}/content")))
-        .send()
-        .await
-        .unwrap()
+    send(e.get(&e.surl(&format!("/items/{id}/content")))).await
 }
 
 #[tokio::test]
@@ -67,19 +65,18 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
     let stream = futures::stream::iter(
         (0..20).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 100_000]))),
     );
-    let res = e
-        .post(&e.surl("/files?name=stream.bin"))
-        .body(reqwest::Body::wrap_stream(stream))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/files?name=stream.bin"))
+            .body(reqwest::Body::wrap_stream(stream)),
+    )
+    .await;
     assert_eq!(res.status(), 413);
     problem(res).await;
     let res = upload(&e, &"长".repeat(128), b"x".to_vec(), "").await;
     assert_eq!(problem(res).await["code"], "name_too_long");
     let res = upload(&e, "a*b", b"x".to_vec(), "").await;
     assert_eq!(problem(res).await["code"], "invalid_name");
-    let res = e.post(&e.surl("/files")).body("x").send().await.unwrap();
+    let res = send(e.post(&e.surl("/files")).body("x")).await;
     assert_eq!(
         problem(res).await["code"],
         "invalid_query",
@@ -113,24 +110,22 @@ async fn a_resumable_upload_takes_parts_in_any_order() {
     })
     .await;
     let data = bytes(2 * 1024 * 1024 + 100, 5);
-    let res = e
-        .post(&e.surl("/uploads"))
-        .json(&json!({"name": "resumed.bin", "size": data.len()}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/uploads"))
+            .json(&json!({"name": "resumed.bin", "size": data.len()})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let s: Value = res.json().await.unwrap();
     assert_eq!(s["part_count"], 3);
     let id = s["id"].as_str().unwrap();
     let part = |n: usize| data[(n - 1) * 1024 * 1024..(n * 1024 * 1024).min(data.len())].to_vec();
     for n in [3, 1] {
-        let res = e
-            .put(&e.surl(&format!("/uploads/{id}/parts/{n}")))
-            .body(part(n))
-            .send()
-            .await
-            .unwrap();
+        let res = send(
+            e.put(&e.surl(&format!("/uploads/{id}/parts/{n}")))
+                .body(part(n)),
+        )
+        .await;
         assert_eq!(res.status(), 200);
     }
     e.refused(
@@ -139,39 +134,26 @@ async fn a_resumable_upload_takes_parts_in_any_order() {
         "upload_incomplete",
     )
     .await;
-    let res = e
-        .put(&e.surl(&format!("/uploads/{id}/parts/2")))
-        .body(vec![0u8; 10])
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.put(&e.surl(&format!("/uploads/{id}/parts/2")))
+            .body(vec![0u8; 10]),
+    )
+    .await;
     assert_eq!(problem(res).await["code"], "part_size_mismatch");
-    let res = e
-        .put(&e.surl(&format!("/uploads/{id}/parts/9")))
-        .body(vec![0u8; 10])
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.put(&e.surl(&format!("/uploads/{id}/parts/9")))
+            .body(vec![0u8; 10]),
+    )
+    .await;
     assert_eq!(res.status(), 400);
-    e.put(&e.surl(&format!("/uploads/{id}/parts/2")))
-        .body(part(2))
-        .send()
-        .await
-        .unwrap();
-    let s: Value = e
-        .get(&e.surl(&format!("/uploads/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    send(
+        e.put(&e.surl(&format!("/uploads/{id}/parts/2")))
+            .body(part(2)),
+    )
+    .await;
+    let s: Value = json_of(e.get(&e.surl(&format!("/uploads/{id}")))).await;
     assert_eq!(s["parts_received"], json!([1, 2, 3]));
-    let res = e
-        .post(&e.surl(&format!("/uploads/{id}/complete")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.surl(&format!("/uploads/{id}/complete")))).await;
     assert_eq!(res.status(), 201);
     let r: Value = res.json().await.unwrap();
     assert_eq!(
@@ -184,54 +166,36 @@ async fn a_resumable_upload_takes_parts_in_any_order() {
         .await
         .unwrap();
     assert!(got.as_ref() == data.as_slice());
-    let res = e
-        .get(&e.surl(&format!("/uploads/{id}")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.surl(&format!("/uploads/{id}")))).await;
     assert_eq!(res.status(), 404, "a completed session is gone");
 
     // Abort discards; another caller cannot see someone else's session.
-    let s: Value = e
-        .post(&e.surl("/uploads"))
-        .json(&json!({"name": "x.bin", "size": 10}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = json_of(
+        e.post(&e.surl("/uploads"))
+            .json(&json!({"name": "x.bin", "size": 10})),
+    )
+    .await;
     let id = s["id"].as_str().unwrap();
     let other = crate::common::token_for("mallory", "files:write", super::env::CONN);
-    let res =
+    let res = send(
         e.gw.http
             .get(e.surl(&format!("/uploads/{id}")))
-            .bearer_auth(other)
-            .send()
-            .await
-            .unwrap();
+            .bearer_auth(other),
+    )
+    .await;
     assert_eq!(res.status(), 404);
     assert_eq!(
-        e.delete(&e.surl(&format!("/uploads/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.delete(&e.surl(&format!("/uploads/{id}")))).await,
         204
     );
     assert_eq!(
-        e.get(&e.surl(&format!("/uploads/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.get(&e.surl(&format!("/uploads/{id}")))).await,
         404
     );
-    let res = e
-        .post(&e.surl("/uploads"))
-        .json(&json!({"name": "huge", "size": 30u64 << 30}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/uploads"))
+            .json(&json!({"name": "huge", "size": 30u64 << 30})),
+    )
+    .await;
     assert_eq!(res.status(), 413);
 }

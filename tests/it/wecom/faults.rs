@@ -1,5 +1,6 @@
 //! Upstream failures become clear problems.
 
+use crate::calls::{send, status_of};
 use serde_json::json;
 
 use super::env::{env, env_with};
@@ -14,7 +15,7 @@ async fn an_upstream_errcode_becomes_a_mapped_problem_with_the_upstream_block() 
         json!({"path": "file_list", "type": "error", "code": "640004", "message": "no permission"}),
     )
     .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 403);
     let p = problem(res).await;
     assert_eq!(p["code"], "permission_denied");
@@ -53,7 +54,7 @@ async fn the_frequency_limit_is_a_429_with_retry_after() {
         json!({"path": "file_list", "type": "rate_limit", "times": 2}),
     )
     .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "60");
     let p = problem(res).await;
@@ -61,8 +62,8 @@ async fn the_frequency_limit_is_a_429_with_retry_after() {
     assert_eq!(p["upstream"]["code"], "45009");
     // The gateway did not retry blindly: the second queued refusal is still there for the
     // next call, and only then does the upstream answer.
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 429);
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 429);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     assert_eq!(sim_calls(e.sim(), "file_list").await, 1);
 }
 
@@ -78,14 +79,7 @@ async fn a_real_per_token_budget_also_answers_429() {
     .await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(
-            e.get(&e.surl("/items"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
-        );
+        statuses.push(status_of(e.get(&e.surl("/items"))).await.as_u16());
     }
     assert_eq!(&statuses[..3], &[200, 200, 200]);
     assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
@@ -99,7 +93,7 @@ async fn upstream_5xx_and_garbage_are_502() {
         json!({"path": "file_list", "type": "status", "status": 503}),
     )
     .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 502);
     let p = problem(res).await;
     assert_eq!(p["code"], "upstream_unavailable");
@@ -150,13 +144,12 @@ async fn wrong_gateway_credentials_are_a_502_not_the_callers_fault() {
         c.connections = vec![super::env::connection(&base, "wrong-secret")]
     })
     .await;
-    let res = gw
-        .http
-        .get(gw.url("/v1/connections/wd/spaces"))
-        .bearer_auth(crate::common::token("files:read", "wd"))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        gw.http
+            .get(gw.url("/v1/connections/wd/spaces"))
+            .bearer_auth(crate::common::token("files:read", "wd")),
+    )
+    .await;
     assert_eq!(res.status(), 502);
     let p = problem(res).await;
     assert_eq!(p["code"], "upstream_credentials_rejected");
@@ -172,13 +165,12 @@ async fn an_unreachable_upstream_is_a_502() {
         c.connections = vec![super::env::connection(&base, "x")]
     })
     .await;
-    let res = gw
-        .http
-        .get(gw.url("/v1/connections/wd/spaces"))
-        .bearer_auth(crate::common::token("files:read", "wd"))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        gw.http
+            .get(gw.url("/v1/connections/wd/spaces"))
+            .bearer_auth(crate::common::token("files:read", "wd")),
+    )
+    .await;
     assert_eq!(res.status(), 502);
     assert_eq!(problem(res).await["code"], "upstream_unavailable");
 }

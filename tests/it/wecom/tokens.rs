@@ -1,5 +1,6 @@
 //! The token manager end to end: through the gateway, against the simulator's gettoken.
 
+use crate::calls::{send, status_of};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -33,13 +34,13 @@ async fn five_hundred_concurrent_requests_on_a_cold_cache_fetch_one_token() {
 #[tokio::test]
 async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error() {
     let e = env().await;
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     sim_fault(
         e.sim(),
         json!({"path": "file_list", "type": "revoke_tokens"}),
     )
     .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
     assert_eq!(
@@ -49,7 +50,7 @@ async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error
     );
     // Revoked between calls: same.
     sim_revoke(e.sim()).await;
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 3);
 }
 
@@ -61,7 +62,7 @@ async fn a_token_rejected_twice_gives_up_after_one_retry() {
         json!({"path": "file_list", "type": "error", "code": "40014", "times": 3}),
     )
     .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 502);
     assert_eq!(
         crate::common::problem(res).await["code"],
@@ -70,7 +71,7 @@ async fn a_token_rejected_twice_gives_up_after_one_retry() {
     // One call and one retry with a fresh token consumed two of the three refusals.
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
     assert_eq!(
-        e.get(&e.surl("/items")).send().await.unwrap().status(),
+        status_of(e.get(&e.surl("/items"))).await,
         200,
         "third refusal, then a retry that works"
     );
@@ -87,9 +88,9 @@ async fn an_expired_token_is_replaced_before_use() {
         |_| {},
     )
     .await;
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     tokio::time::sleep(Duration::from_millis(2600)).await;
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
 }
 

@@ -1,0 +1,30 @@
+//! Shorthands for the black-box tests: send a request and take the one part of the answer a
+//! test looks at. Each fails the test if the request cannot be sent or its body read.
+
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+
+/// The answer to `req`.
+pub async fn send(req: RequestBuilder) -> Response {
+    req.send().await.expect("request")
+}
+
+/// The status of the answer to `req`.
+pub async fn status_of(req: RequestBuilder) -> StatusCode {
+    send(req).await.status()
+}
+
+/// The answer's JSON body, whatever its status.
+pub async fn json_of<T: DeserializeOwned>(req: RequestBuilder) -> T {
+    send(req).await.json().await.expect("json body")
+}
+
+/// The answer's body, whatever its status.
+pub async fn bytes_of(req: RequestBuilder) -> bytes::Bytes {
+    send(req).await.bytes().await.expect("body")
+}
+
+/// The answer's body as text, whatever its status.
+pub async fn text_of(req: RequestBuilder) -> String {
+    send(req).await.text().await.expect("body")
+}
