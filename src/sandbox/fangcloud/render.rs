@@ -137,6 +137,14 @@ impl Store {
     }
 
     /// A file's full description (`info_v2`, `update`, `copy`, uploads).
+    /// [`Self::file_json`] or [`Self::folder_json`], by `kind`.
+    pub fn item_json(&self, kind: Kind, id: i64, user: Option<i64>) -> Value {
+        match kind {
+            Kind::File => self.file_json(id, user),
+            Kind::Folder => self.folder_json(id, user),
+        }
+    }
+
     pub fn file_json(&self, id: i64, user: Option<i64>) -> Value {
         let mut v = self.file_brief(id);
         if let Some(f) = self.files.get(&id) {

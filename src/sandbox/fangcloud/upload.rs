@@ -119,7 +119,7 @@ fn file_size(body: &Body) -> Result<Option<i64>, ApiError> {
 }
 
 /// `POST file/upload_v2` `{parent_id, name, upload_type: "api", is_covered?, file_size?}`.
-pub async fn upload_v2(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn upload_v2(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let parent = body.i64_req("parent_id")?;
     let name = body.str("name")?.ok_or_else(|| ApiError::missing("name"))?;
     body.upload_type()?;
@@ -134,7 +134,7 @@ pub async fn upload_v2(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiRe
 
 /// `POST file/upload_by_path` `{target_folder_path, name, upload_type, is_covered?}`: the
 /// folders of the path (below the personal root) are created as needed.
-pub async fn upload_by_path(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn upload_by_path(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let path = body.str_req("target_folder_path")?;
     let name = body.str("name")?.ok_or_else(|| ApiError::missing("name"))?;
     body.upload_type()?;
@@ -154,9 +154,9 @@ pub async fn upload_by_path(State(app): State<Arc<App>>, me: Me, body: Body) -> 
 
 /// `POST file/{id}/new_version_v2` `{name, upload_type, remark?, sha1?, file_size?}`.
 pub async fn new_version_v2(
-    State(app): State<Arc<App>>,
+    app: State<Arc<App>>,
     me: Me,
-    Path(id): Path<String>,
+    id: Path<String>,
     body: Body,
 ) -> ApiResult {
     let id = path_id("id", &id)?;
@@ -298,7 +298,7 @@ fn commit(store: &mut Store, presign: &Presign, content: Content) -> Result<i64,
 
 /// `POST /upload/{a}/{b}` on the upload host.
 pub async fn receive_upload(
-    State(app): State<Arc<App>>,
+    app: State<Arc<App>>,
     Path((a, b)): Path<(String, String)>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {

@@ -25,7 +25,7 @@ fn version_of(store: &Store, file: i64, version: i64) -> Result<(), ApiError> {
 }
 
 /// `GET file/{id}/versions`.
-pub async fn list(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn list(app: State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     store.require(me.0, Kind::File, id, |p| p.preview)?;
@@ -42,7 +42,7 @@ pub async fn list(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -
 
 /// `GET file/{id}/version/{version_id}/info`.
 pub async fn info(
-    State(app): State<Arc<App>>,
+    app: State<Arc<App>>,
     me: Me,
     Path((id, vid)): Path<(String, String)>,
 ) -> ApiResult {
@@ -58,7 +58,7 @@ pub async fn info(
 /// `POST file/{id}/version/{version_id}/promote`: that version becomes the current one; the
 /// answer is the file.
 pub async fn promote(
-    State(app): State<Arc<App>>,
+    app: State<Arc<App>>,
     me: Me,
     Path((id, vid)): Path<(String, String)>,
 ) -> ApiResult {
@@ -82,7 +82,7 @@ pub async fn promote(
 /// `POST file/{id}/version/{version_id}/delete`: the current version cannot be deleted
 /// (the document names no code for it: `request_data_invalid` on `version_id`).
 pub async fn delete(
-    State(app): State<Arc<App>>,
+    app: State<Arc<App>>,
     me: Me,
     Path((id, vid)): Path<(String, String)>,
 ) -> ApiResult {
