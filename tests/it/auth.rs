@@ -1,6 +1,6 @@
 //! Caller authentication and authorisation over HTTP: every failure is a 401/403 problem.
 
-use crate::calls::{json_of, send, text_of};
+use crate::calls::{json_of, problem_of, send, text_of};
 use std::path::PathBuf;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
@@ -213,22 +213,15 @@ async fn audience_and_issuer_are_checked_when_configured() {
 async fn missing_scope_and_ungranted_connections_are_403_and_unknown_connections_404() {
     let g = gateway().await;
     let url = g.url("/v1/connections/acme/spaces");
-    let res = send(g.http.get(&url).bearer_auth(token("sharing:write", "*"))).await;
-    assert_eq!(res.status(), 403);
-    assert_eq!(problem(res).await["code"], "insufficient_scope");
-
-    let res = send(
-        g.http
-            .get(&url)
-            .bearer_auth(token("files:read", "other,third")),
-    )
-    .await;
-    assert_eq!(res.status(), 403);
-    assert_eq!(problem(res).await["code"], "connection_not_granted");
-
-    let res = send(g.http.get(&url).bearer_auth(token("files:read", "acme"))).await;
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "connection_not_found");
+    for (scopes, connections, status, code) in [
+        ("sharing:write", "*", 403, "insufficient_scope"),
+        ("files:read", "other,third", 403, "connection_not_granted"),
+        ("files:read", "acme", 404, "connection_not_found"),
+    ] {
+        let req = g.http.get(&url).bearer_auth(token(scopes, connections));
+        let p = problem_of(req, status).await;
+        assert_eq!(p["code"], code, "{scopes} for {connections}");
+    }
 
     // A token with no connections claim grants nothing.
     let res = send(g.http.get(&url).bearer_auth(token("files:read", ""))).await;
@@ -273,9 +266,10 @@ async fn unknown_routes_and_wrong_methods_are_problems_with_the_request_id() {
     assert_eq!(p["code"], "route_not_found");
     assert_eq!(p["request_id"], "abc-123");
 
-    let res = send(g.http.delete(g.url("/v1/connections"))).await;
-    assert_eq!(res.status(), 405);
-    assert_eq!(problem(res).await["code"], "method_not_allowed");
+    assert_eq!(
+        problem_of(g.http.delete(g.url("/v1/connections")), 405).await["code"],
+        "method_not_allowed"
+    );
 
     // A request id that is not a short printable token is replaced, never echoed.
     let res = send(

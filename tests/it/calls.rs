@@ -28,3 +28,10 @@ pub async fn bytes_of(req: RequestBuilder) -> bytes::Bytes {
 pub async fn text_of(req: RequestBuilder) -> String {
     send(req).await.text().await.expect("body")
 }
+
+/// The problem answering `req`, which must have `status`.
+pub async fn problem_of(req: RequestBuilder, status: u16) -> serde_json::Value {
+    let res = send(req).await;
+    assert_eq!(res.status(), status);
+    crate::common::problem(res).await
+}

@@ -12,6 +12,7 @@ mod check_order;
 mod encoding;
 mod env;
 mod fangcloud;
+mod faults;
 mod frontdoor;
 mod jwt_claims;
 mod names;

@@ -1,7 +1,7 @@
 //! Acting as another Fangcloud user with `X-Filegate-As-User` (scope `users:act_as`).
 
 use super::env::{CONN, collab, department, env, names, personal};
-use crate::calls::send;
+use crate::calls::{problem_of, send};
 use crate::common::{problem, sim_stats, token};
 use filegate::sandbox::fangcloud::demo;
 
@@ -66,15 +66,11 @@ async fn acting_as_needs_the_scope_and_a_real_user_id() {
     assert_eq!(res.status(), 403);
     assert_eq!(problem(res).await["code"], "insufficient_scope");
 
-    let res = send(e.get(&e.url("/spaces")).header(AS, "alice")).await;
-    assert_eq!(res.status(), 400);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.url("/spaces")).header(AS, "alice"), 400).await;
     assert_eq!(p["field"], AS);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 0);
 
-    let res = send(e.get(&e.url("/spaces")).header(AS, "424242")).await;
-    assert_eq!(res.status(), 400);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.url("/spaces")).header(AS, "424242"), 400).await;
     assert_eq!(p["code"], "act_as_user_not_found");
     assert_eq!(p["field"], AS);
     // A user of another enterprise cannot be acted as either.

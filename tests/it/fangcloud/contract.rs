@@ -2,7 +2,7 @@
 //! at any depth), and the documented limits are the limits, each answered with a 400 problem
 //! naming its `field` before any upstream call.
 
-use crate::calls::send;
+use crate::calls::{problem_of, send};
 use serde_json::{Value, json};
 
 use super::env::{env, file, folder};
@@ -35,16 +35,19 @@ async fn an_array_is_refused_where_an_object_is_expected() {
     let e = env().await;
     let hello = file(demo::HELLO_FILE_ID);
     let link = e.murl(&format!("/items/{hello}/share_link"));
-    let res = send(e.post(&link).json(&json!([null, null]))).await;
-    assert_eq!(res.status(), 400);
-    let p = problem(res).await;
+    let p = problem_of(e.post(&link).json(&json!([null, null])), 400).await;
     assert_eq!(p["code"], "invalid_request", "{p}");
     assert!(p["detail"].as_str().unwrap().contains("sequence"), "{p}");
     assert_eq!(sim_calls(e.sim(), "share_link/create").await, 0);
 
-    let res = send(e.post(&e.murl("/folders")).json(&json!(["new folder"]))).await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_request");
+    assert_eq!(
+        problem_of(
+            e.post(&e.murl("/folders")).json(&json!(["new folder"])),
+            400
+        )
+        .await["code"],
+        "invalid_request"
+    );
 
     // Nested: a member given as an array of its fields.
     let team = folder(demo::TEAM_FOLDER_ID);
@@ -127,9 +130,14 @@ async fn documented_limits_are_enforced_at_their_edges() {
 
     let users = "/v1/connections/{conn}/directory/users";
     let dq_max = max(&param_schema(&doc, users, "q"), "maxLength");
-    let res = send(e.get(&e.url(&format!("/directory/users?q={}", "b".repeat(dq_max + 1))))).await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["field"], "q");
+    assert_eq!(
+        problem_of(
+            e.get(&e.url(&format!("/directory/users?q={}", "b".repeat(dq_max + 1)))),
+            400
+        )
+        .await["field"],
+        "q"
+    );
 
     let name = &doc["components"]["schemas"]["CreateFolder"]["properties"]["name"];
     let name_max = max(name, "maxLength");

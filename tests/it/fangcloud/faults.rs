@@ -1,36 +1,29 @@
 //! Upstream failures, rate limits and their headers.
 
-use crate::calls::{send, status_of};
+use crate::calls::{problem_of, send, status_of};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use super::env::{env, env_with, file};
-use crate::common::{problem, sim_calls, sim_fault};
+use crate::common::{problem, sim_calls};
+use crate::faults;
 use filegate::sandbox::fangcloud::{self, demo};
 
 #[tokio::test]
 async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "error", "code": "permission_denied", "message": "权限不足"}),
-    )
+    e.fault(json!({"path": "children", "type": "error", "code": "permission_denied", "message": "权限不足"}))
     .await;
-    let res = send(e.get(&e.murl("/items"))).await;
-    assert_eq!(res.status(), 403);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.murl("/items")), 403).await;
     assert_eq!(p["code"], "permission_denied");
     assert_eq!(p["upstream"]["provider"], "fangcloud");
     assert_eq!(p["upstream"]["code"], "permission_denied");
     assert_eq!(p["upstream"]["message"], "权限不足");
 
     // The simulator answers the space limits with 403; the gateway goes by the code.
-    sim_fault(
-        e.sim(),
-        json!({"path": "upload_v2", "type": "error", "code": "exceed_enterprise_space_limit"}),
-    )
-    .await;
+    e.fault(json!({"path": "upload_v2", "type": "error", "code": "exceed_enterprise_space_limit"}))
+        .await;
     let res = e.upload(&e.me(), "name=x.bin", b"x".to_vec()).await;
     assert_eq!(res.status(), 507);
     assert_eq!(problem(res).await["code"], "insufficient_storage");
@@ -40,11 +33,8 @@ async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
         ("enterprise_is_expired", 403, "enterprise_expired"),
         ("something_undocumented", 502, "upstream_error"),
     ] {
-        sim_fault(
-            e.sim(),
-            json!({"path": "children", "type": "error", "code": code}),
-        )
-        .await;
+        e.fault(json!({"path": "children", "type": "error", "code": code}))
+            .await;
         let res = send(e.get(&e.murl("/items"))).await;
         assert_eq!(res.status(), status, "{code}");
         assert_eq!(problem(res).await["code"], mapped, "{code}");
@@ -84,11 +74,8 @@ async fn every_answer_passes_the_upstream_budget_on_as_ratelimit_headers() {
 #[tokio::test]
 async fn a_rate_limited_write_is_429_with_retry_after_and_never_retried() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "folder/create", "type": "rate_limit", "retry_after_secs": 1}),
-    )
-    .await;
+    e.fault(json!({"path": "folder/create", "type": "rate_limit", "retry_after_secs": 1}))
+        .await;
     let res = send(e.post(&e.murl("/folders")).json(&json!({"name": "n"}))).await;
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "1");
@@ -108,22 +95,16 @@ async fn a_rate_limited_write_is_429_with_retry_after_and_never_retried() {
 #[tokio::test]
 async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1}),
-    )
-    .await;
+    e.fault(json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1}))
+        .await;
     let started = Instant::now();
     let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(sim_calls(e.sim(), "folder/children").await, 1);
 
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "rate_limit", "retry_after_secs": 30}),
-    )
-    .await;
+    e.fault(json!({"path": "children", "type": "rate_limit", "retry_after_secs": 30}))
+        .await;
     let started = Instant::now();
     let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 429);
@@ -131,11 +112,8 @@ async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
     assert_eq!(res.headers()["retry-after"], "30");
 
     // Refused twice in a row: one wait, then the caller hears of it.
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1, "times": 2}),
-    )
-    .await;
+    e.fault(json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1, "times": 2}))
+        .await;
     let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "1");
@@ -151,36 +129,17 @@ async fn a_real_per_token_budget_runs_out_as_429() {
         |_| {},
     )
     .await;
-    let mut statuses = Vec::new();
-    for _ in 0..5 {
-        statuses.push(status_of(e.get(&e.murl("/items"))).await.as_u16());
-    }
-    assert_eq!(&statuses[..3], &[200, 200, 200]);
-    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+    faults::a_budget_of_three_runs_out_as_429(&e, &e.murl("/items")).await;
 }
 
 #[tokio::test]
 async fn upstream_5xx_and_garbage_are_502() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "status", "status": 503}),
-    )
-    .await;
-    let res = send(e.get(&e.murl("/items"))).await;
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
-    assert_eq!(p["code"], "upstream_unavailable");
-    assert!(!p.to_string().contains("simulated upstream failure"));
-    sim_fault(e.sim(), json!({"path": "children", "type": "malformed"})).await;
-    e.refused(e.get(&e.murl("/items")), 502, "upstream_malformed")
-        .await;
+    faults::upstream_503_is_a_502(&e, "children", &e.murl("/items")).await;
+    faults::garbage_is_a_502(&e, "children", &e.murl("/items")).await;
     // The upload host failing after the presign: nothing half-done is reported as success.
-    sim_fault(
-        e.sim(),
-        json!({"path": "/upload/", "type": "status", "status": 500}),
-    )
-    .await;
+    e.fault(json!({"path": "/upload/", "type": "status", "status": 500}))
+        .await;
     let res = e.upload(&e.me(), "name=x.bin", b"x".to_vec()).await;
     assert_eq!(res.status(), 502);
 }
@@ -193,11 +152,5 @@ async fn a_slow_upstream_is_a_504() {
     .await;
     // Warm the token first so that the slow call is the API call.
     assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "latency", "ms": 2000}),
-    )
-    .await;
-    e.refused(e.get(&e.murl("/items")), 504, "upstream_timeout")
-        .await;
+    faults::a_late_answer_is_a_504(&e, "children", &e.murl("/items"), "upstream_timeout").await;
 }

@@ -1,6 +1,6 @@
 //! Listing, reading, creating, renaming, moving, copying, deleting, trash.
 
-use crate::calls::{json_of, send, status_of};
+use crate::calls::{json_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{collab, department, env, file, folder, names};
@@ -107,9 +107,7 @@ async fn a_file_and_a_folder_with_the_same_number_are_different_items() {
 #[tokio::test]
 async fn unknown_malformed_and_foreign_item_ids_are_clear_errors() {
     let e = env().await;
-    let res = send(e.get(&e.murl(&format!("/items/{}", file(999))))).await;
-    assert_eq!(res.status(), 404);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.murl(&format!("/items/{}", file(999)))), 404).await;
     assert_eq!(p["code"], "item_not_found");
     assert_eq!(p["upstream"]["code"], "file_not_found");
     let res = send(e.get(&e.murl(&format!("/items/{}", folder(999))))).await;
@@ -122,9 +120,14 @@ async fn unknown_malformed_and_foreign_item_ids_are_clear_errors() {
     )
     .await;
     // A trashed file reads as deleted.
-    let res = send(e.get(&e.murl(&format!("/items/{}", file(demo::TRASHED_FILE_ID))))).await;
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["upstream"]["code"], "file_deleted");
+    assert_eq!(
+        problem_of(
+            e.get(&e.murl(&format!("/items/{}", file(demo::TRASHED_FILE_ID)))),
+            404
+        )
+        .await["upstream"]["code"],
+        "file_deleted"
+    );
 }
 
 #[tokio::test]
@@ -144,9 +147,11 @@ async fn folders_are_created_at_roots_and_below_with_name_rules_checked_first() 
     let y: Value = res.json().await.unwrap();
     assert_eq!(y["parent_id"], plans["id"]);
     // Name taken.
-    let res = send(e.post(&e.murl("/folders")).json(&json!({"name": "Plans"}))).await;
-    assert_eq!(res.status(), 409);
-    let p = problem(res).await;
+    let p = problem_of(
+        e.post(&e.murl("/folders")).json(&json!({"name": "Plans"})),
+        409,
+    )
+    .await;
     assert_eq!(p["code"], "name_conflict");
     assert_eq!(p["upstream"]["code"], "folder_name_conflict");
     // In the department space's root.
@@ -276,9 +281,14 @@ async fn items_are_renamed_described_and_moved_within_their_space() {
         .await;
     assert_eq!(r["description"].as_str().unwrap().len(), 300);
     // File descriptions are at most 140 characters: refused before the call.
-    let res = send(e.patch(&url).json(&json!({"description": "d".repeat(141)}))).await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["field"], "description");
+    assert_eq!(
+        problem_of(
+            e.patch(&url).json(&json!({"description": "d".repeat(141)})),
+            400
+        )
+        .await["field"],
+        "description"
+    );
     // Name conflicts.
     e.refused(
         e.patch(&e.murl(&format!("/items/{}", file(demo::README_FILE_ID))))

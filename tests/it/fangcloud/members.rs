@@ -1,6 +1,6 @@
 //! Folder collaborations as item members, and share links.
 
-use crate::calls::{send, status_of};
+use crate::calls::{problem_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{env, file, folder};
@@ -223,8 +223,9 @@ async fn a_null_share_link_body_means_no_options() {
     let l: Value = res.json().await.unwrap();
     assert!(l["url"].as_str().unwrap().contains("/share/"), "{l}");
     assert_eq!(sim_calls(e.sim(), "share_link/create").await, 1);
-    let res = send(e.post(&url).json(&json!([null]))).await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_request");
+    assert_eq!(
+        problem_of(e.post(&url).json(&json!([null])), 400).await["code"],
+        "invalid_request"
+    );
     assert_eq!(sim_calls(e.sim(), "share_link/create").await, 1);
 }

@@ -255,11 +255,8 @@ async fn the_department_walk_reads_the_java_sdks_children_departments_count_too(
 #[tokio::test]
 async fn a_failing_department_walk_leaves_the_other_spaces_listed_with_partial_set() {
     let e = env().await;
-    crate::common::sim_fault(
-        e.sim(),
-        json!({"path": "department/0/children", "type": "server_error", "status": 503}),
-    )
-    .await;
+    e.fault(json!({"path": "department/0/children", "type": "server_error", "status": 503}))
+        .await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
     let ids = space_ids(&list);
     assert_eq!(
@@ -288,11 +285,8 @@ async fn when_every_space_source_fails_the_listing_is_an_error() {
         "department/0/children",
         "folder/collab_folders",
     ] {
-        crate::common::sim_fault(
-            e.sim(),
-            json!({"path": path, "type": "server_error", "status": 500}),
-        )
-        .await;
+        e.fault(json!({"path": path, "type": "server_error", "status": 500}))
+            .await;
     }
     let res = send(e.get(&e.url("/spaces"))).await;
     assert_eq!(res.status(), 502);

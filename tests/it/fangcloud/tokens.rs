@@ -1,12 +1,12 @@
 //! Upstream tokens end to end: jwt_simple, refresh_token, eviction and retry.
 
-use crate::calls::{send, status_of, text_of};
+use crate::calls::{problem_of, send, status_of, text_of};
 use std::time::Duration;
 
 use serde_json::json;
 
 use super::env::{CONN, connection, env, env_named};
-use crate::common::{problem, sim_calls, sim_fault, sim_revoke, sim_stats, token};
+use crate::common::{problem, sim_calls, sim_revoke, sim_stats, token};
 use filegate::sandbox::fangcloud::{self, demo};
 
 /// The gateway's count of Fangcloud token grants of one kind for one connection.
@@ -43,11 +43,8 @@ async fn concurrent_requests_on_a_cold_cache_fetch_one_user_token() {
 async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error() {
     let e = env().await;
     assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "revoke_tokens"}),
-    )
-    .await;
+    e.fault(json!({"path": "children", "type": "revoke_tokens"}))
+        .await;
     let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
@@ -57,11 +54,8 @@ async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error
         "the refused call was retried once"
     );
     // A write refused for its token is safe to send again: the upstream did nothing.
-    sim_fault(
-        e.sim(),
-        json!({"path": "folder/create", "type": "revoke_tokens"}),
-    )
-    .await;
+    e.fault(json!({"path": "folder/create", "type": "revoke_tokens"}))
+        .await;
     let res = send(
         e.post(&e.murl("/folders"))
             .json(&json!({"name": "after revoke"})),
@@ -78,14 +72,9 @@ async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error
 #[tokio::test]
 async fn a_token_rejected_twice_gives_up_after_one_retry() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "error", "code": "invalid_token", "times": 3}),
-    )
-    .await;
-    let res = send(e.get(&e.murl("/items"))).await;
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
+    e.fault(json!({"path": "children", "type": "error", "code": "invalid_token", "times": 3}))
+        .await;
+    let p = problem_of(e.get(&e.murl("/items")), 502).await;
     assert_eq!(p["code"], "upstream_token_rejected");
     assert_eq!(p["upstream"]["code"], "invalid_token");
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);

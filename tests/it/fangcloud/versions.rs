@@ -1,10 +1,10 @@
 //! Versions, comments, search and recent items.
 
-use crate::calls::{bytes_of, send, status_of};
+use crate::calls::{bytes_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{collab, department, env, file, folder, names};
-use crate::common::{problem, sim_calls};
+use crate::common::sim_calls;
 use filegate::sandbox::fangcloud::demo;
 
 #[tokio::test]
@@ -29,9 +29,11 @@ async fn versions_are_listed_read_promoted_uploaded_and_deleted() {
     assert_eq!(one["item_id"], report);
 
     // The current version cannot go: the upstream's parameter error names its field.
-    let res = send(e.delete(&e.murl(&format!("/items/{report}/versions/{current}")))).await;
-    assert_eq!(res.status(), 400);
-    let p = problem(res).await;
+    let p = problem_of(
+        e.delete(&e.murl(&format!("/items/{report}/versions/{current}"))),
+        400,
+    )
+    .await;
     assert_eq!(p["code"], "invalid_request");
     assert_eq!(p["field"], "version_id");
     assert_eq!(p["upstream"]["code"], "request_data_invalid");

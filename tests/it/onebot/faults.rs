@@ -1,11 +1,12 @@
 //! Upstream failures become clear problems: retcodes, HTTP statuses, rate limits, timeouts,
 //! and the gateway's own access token being refused.
 
-use crate::calls::{json_of, send, status_of};
+use crate::calls::{json_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{connection, env, env_with, welcome};
-use crate::common::{problem, sim_calls, sim_fault, sim_revoke};
+use crate::common::{problem, sim_calls, sim_revoke};
+use crate::faults;
 use filegate::sandbox::onebot::{self, demo};
 
 #[tokio::test]
@@ -39,10 +40,7 @@ async fn failed_retcodes_become_mapped_problems_with_the_upstream_block() {
         ("100", "FILE_SYSTEM_API_ERROR", 502, "upstream_error"),
         ("-7", "who knows", 502, "upstream_error"),
     ] {
-        sim_fault(
-            e.sim(),
-            json!({"path": "get_group_root_files", "type": "error", "code": code, "message": message}),
-        )
+        e.fault(json!({"path": "get_group_root_files", "type": "error", "code": code, "message": message}))
         .await;
         let res = send(e.get(&e.surl("/items"))).await;
         assert_eq!(res.status(), status, "{code} {message}");
@@ -58,11 +56,8 @@ async fn failed_retcodes_become_mapped_problems_with_the_upstream_block() {
 #[tokio::test]
 async fn the_implementations_rate_limit_is_a_429_with_its_retry_after() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_root_files", "type": "rate_limit", "retry_after_secs": 7}),
-    )
-    .await;
+    e.fault(json!({"path": "get_group_root_files", "type": "rate_limit", "retry_after_secs": 7}))
+        .await;
     let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "7");
@@ -75,42 +70,19 @@ async fn the_implementations_rate_limit_is_a_429_with_its_retry_after() {
 #[tokio::test]
 async fn upstream_5xx_garbage_and_unknown_actions_are_502_without_the_upstream_body() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_root_files", "type": "status", "status": 503}),
-    )
-    .await;
-    let res = send(e.get(&e.surl("/items"))).await;
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
-    assert_eq!(p["code"], "upstream_unavailable");
-    assert!(!p.to_string().contains("simulated upstream failure"));
-
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_root_files", "type": "malformed"}),
-    )
-    .await;
-    let res = send(e.get(&e.surl("/items"))).await;
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
-    assert_eq!(p["code"], "upstream_malformed");
+    let root = "get_group_root_files";
+    faults::upstream_503_is_a_502(&e, root, &e.surl("/items")).await;
+    let p = faults::garbage_is_a_502(&e, root, &e.surl("/items")).await;
     assert!(!p.to_string().contains("<html>"));
 
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_root_files", "type": "status", "status": 404}),
-    )
-    .await;
+    e.fault(json!({"path": "get_group_root_files", "type": "status", "status": 404}))
+        .await;
     e.refused(e.get(&e.surl("/items")), 502, "upstream_action_unsupported")
         .await;
 
     // The file server behind get_group_file_url failing mid-way is the upstream's problem too.
-    sim_fault(
-        e.sim(),
-        json!({"path": "ftn_handler", "type": "status", "status": 500}),
-    )
-    .await;
+    e.fault(json!({"path": "ftn_handler", "type": "status", "status": 500}))
+        .await;
     let res = send(e.get(&e.surl(&format!("/items/{}/content", welcome())))).await;
     assert_eq!(res.status(), 502);
     problem(res).await;
@@ -124,21 +96,16 @@ async fn a_slow_upstream_is_a_504() {
     .await;
     // Both discovery calls slow: nothing was found, so the listing is the timeout.
     for path in ["get_group_list", "get_friend_list"] {
-        sim_fault(
-            e.sim(),
-            json!({"path": path, "type": "latency", "ms": 2000}),
-        )
-        .await;
+        e.fault(json!({"path": path, "type": "latency", "ms": 2000}))
+            .await;
     }
-    let res = send(e.get(&e.url("/spaces"))).await;
-    assert_eq!(res.status(), 504);
-    assert_eq!(problem(res).await["code"], "upstream_timeout");
+    assert_eq!(
+        problem_of(e.get(&e.url("/spaces")), 504).await["code"],
+        "upstream_timeout"
+    );
     // Only the groups slow: the friends are listed, the timeout named in `partial`.
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_list", "type": "latency", "ms": 2000}),
-    )
-    .await;
+    e.fault(json!({"path": "get_group_list", "type": "latency", "ms": 2000}))
+        .await;
     let page: Value = json_of(e.get(&e.url("/spaces"))).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
     assert_eq!(page["partial"][0]["source"], "groups");
@@ -162,9 +129,7 @@ async fn a_wrong_or_missing_access_token_is_the_gateways_problem_not_the_callers
     })
     .await;
     assert_eq!(token_state(&wrong).await, "static");
-    let res = send(wrong.get(&wrong.surl("/items"))).await;
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
+    let p = problem_of(wrong.get(&wrong.surl("/items")), 502).await;
     assert_eq!(p["code"], "upstream_credentials_rejected");
     assert_eq!(p["upstream"]["code"], "403");
     assert!(p["detail"].as_str().unwrap().contains("operator"), "{p}");
@@ -180,9 +145,7 @@ async fn a_wrong_or_missing_access_token_is_the_gateways_problem_not_the_callers
     })
     .await;
     assert_eq!(token_state(&none).await, "not_configured");
-    let res = send(none.get(&none.url("/spaces"))).await;
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
+    let p = problem_of(none.get(&none.url("/spaces")), 502).await;
     assert_eq!(p["code"], "upstream_credentials_rejected");
     assert_eq!(p["upstream"]["code"], "401");
 
@@ -208,11 +171,8 @@ async fn a_wrong_or_missing_access_token_is_the_gateways_problem_not_the_callers
 async fn a_token_revoked_mid_call_is_a_502_until_the_implementation_accepts_it_again() {
     let e = env().await;
     assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_root_files", "type": "revoke_tokens"}),
-    )
-    .await;
+    e.fault(json!({"path": "get_group_root_files", "type": "revoke_tokens"}))
+        .await;
     e.refused(
         e.get(&e.surl("/items")),
         502,

@@ -1,6 +1,6 @@
 //! Listings, items, folders: create, rename, delete.
 
-use crate::calls::{json_of, send};
+use crate::calls::{json_of, problem_of, send};
 use serde_json::{Value, json};
 
 use super::env::{Env, env, file_item, folder_item, group_space, reports, welcome};
@@ -326,9 +326,7 @@ async fn deleting_removes_a_file_or_a_folder_with_its_files() {
     assert_eq!(res.status(), 204);
     let res = send(e.get(&e.surl(&format!("/items/{}", welcome())))).await;
     assert_eq!(res.status(), 404);
-    let res = send(e.delete(&e.surl(&format!("/items/{}", welcome())))).await;
-    assert_eq!(res.status(), 404);
-    let p = problem(res).await;
+    let p = problem_of(e.delete(&e.surl(&format!("/items/{}", welcome()))), 404).await;
     assert_eq!(p["code"], "item_not_found");
     assert_eq!(p["upstream"]["code"], "100");
 

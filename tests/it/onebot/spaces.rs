@@ -1,6 +1,6 @@
 //! The connection, its spaces (groups and friends), quota, and what OneBot cannot do.
 
-use crate::calls::{json_of, send};
+use crate::calls::{json_of, problem_of, send};
 use serde_json::{Value, json};
 
 use super::env::{CONN, env, friend_space, group_space, reports, welcome};
@@ -139,9 +139,11 @@ async fn a_groups_quota_is_its_file_system_info() {
     assert_eq!(q["used_bytes"], used);
     assert_eq!(q["total_bytes"], 10u64 * 1024 * 1024 * 1024);
     assert_eq!(q["available_bytes"], 10u64 * 1024 * 1024 * 1024 - used);
-    let res = send(e.get(&e.url(&format!("/spaces/{}/quota", group_space(42))))).await;
-    assert_eq!(res.status(), 404);
-    let p = problem(res).await;
+    let p = problem_of(
+        e.get(&e.url(&format!("/spaces/{}/quota", group_space(42)))),
+        404,
+    )
+    .await;
     assert_eq!(p["code"], "space_not_found");
     assert_eq!(p["upstream"]["provider"], "onebot");
     assert_eq!(p["upstream"]["code"], "100");
@@ -162,9 +164,7 @@ async fn a_friends_private_space_supports_upload_only() {
         e.post(&e.furl("/folders")).json(&json!({"name": "x"})),
     ];
     for req in checks {
-        let res = send(req).await;
-        assert_eq!(res.status(), 501);
-        let p = problem(res).await;
+        let p = problem_of(req, 501).await;
         assert_eq!(p["code"], "unsupported_operation");
         assert!(
             p["detail"]

@@ -1,23 +1,21 @@
 //! Upstream failures become clear problems.
 
-use crate::calls::{send, status_of};
-use serde_json::json;
+use crate::calls::{problem_of, send, status_of};
+use serde_json::{Value, json};
 
 use super::env::{env, env_with};
-use crate::common::{problem, sim_calls, sim_fault};
+use crate::common::{problem, sim_calls};
+use crate::faults;
 use filegate::sandbox::wecom;
 
 #[tokio::test]
 async fn an_upstream_errcode_becomes_a_mapped_problem_with_the_upstream_block() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
+    e.fault(
         json!({"path": "file_list", "type": "error", "code": "640004", "message": "no permission"}),
     )
     .await;
-    let res = send(e.get(&e.surl("/items"))).await;
-    assert_eq!(res.status(), 403);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.surl("/items")), 403).await;
     assert_eq!(p["code"], "permission_denied");
     assert_eq!(p["upstream"]["provider"], "wecom");
     assert_eq!(p["upstream"]["code"], "640004");
@@ -29,19 +27,13 @@ async fn an_upstream_errcode_becomes_a_mapped_problem_with_the_upstream_block() 
         "{p}"
     );
 
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "error", "code": "-1"}),
-    )
-    .await;
+    e.fault(json!({"path": "file_list", "type": "error", "code": "-1"}))
+        .await;
     e.refused(e.get(&e.surl("/items")), 502, "upstream_unavailable")
         .await;
 
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "error", "code": "999999"}),
-    )
-    .await;
+    e.fault(json!({"path": "file_list", "type": "error", "code": "999999"}))
+        .await;
     e.refused(e.get(&e.surl("/items")), 502, "upstream_error")
         .await;
 }
@@ -49,11 +41,8 @@ async fn an_upstream_errcode_becomes_a_mapped_problem_with_the_upstream_block() 
 #[tokio::test]
 async fn the_frequency_limit_is_a_429_with_retry_after() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "rate_limit", "times": 2}),
-    )
-    .await;
+    e.fault(json!({"path": "file_list", "type": "rate_limit", "times": 2}))
+        .await;
     let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "60");
@@ -77,33 +66,14 @@ async fn a_real_per_token_budget_also_answers_429() {
         |_| {},
     )
     .await;
-    let mut statuses = Vec::new();
-    for _ in 0..5 {
-        statuses.push(status_of(e.get(&e.surl("/items"))).await.as_u16());
-    }
-    assert_eq!(&statuses[..3], &[200, 200, 200]);
-    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+    faults::a_budget_of_three_runs_out_as_429(&e, &e.surl("/items")).await;
 }
 
 #[tokio::test]
 async fn upstream_5xx_and_garbage_are_502() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "status", "status": 503}),
-    )
-    .await;
-    let res = send(e.get(&e.surl("/items"))).await;
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
-    assert_eq!(p["code"], "upstream_unavailable");
-    assert!(
-        !p.to_string().contains("simulated upstream failure"),
-        "upstream bodies are not passed through"
-    );
-    sim_fault(e.sim(), json!({"path": "file_list", "type": "malformed"})).await;
-    e.refused(e.get(&e.surl("/items")), 502, "upstream_malformed")
-        .await;
+    faults::upstream_503_is_a_502(&e, "file_list", &e.surl("/items")).await;
+    faults::garbage_is_a_502(&e, "file_list", &e.surl("/items")).await;
 }
 
 #[tokio::test]
@@ -112,13 +82,7 @@ async fn a_slow_upstream_is_a_504() {
         c.limits.upstream_timeout = std::time::Duration::from_millis(500)
     })
     .await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "latency", "ms": 2000}),
-    )
-    .await;
-    e.refused(e.get(&e.surl("/items")), 504, "upstream_timeout")
-        .await;
+    faults::a_late_answer_is_a_504(&e, "file_list", &e.surl("/items"), "upstream_timeout").await;
 }
 
 #[tokio::test]
@@ -127,31 +91,14 @@ async fn a_request_over_the_gateway_deadline_is_a_504() {
         c.limits.request_timeout = std::time::Duration::from_millis(500)
     })
     .await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "latency", "ms": 2000}),
-    )
-    .await;
-    e.refused(e.get(&e.surl("/items")), 504, "gateway_timeout")
-        .await;
+    faults::a_late_answer_is_a_504(&e, "file_list", &e.surl("/items"), "gateway_timeout").await;
 }
 
 #[tokio::test]
 async fn wrong_gateway_credentials_are_a_502_not_the_callers_fault() {
     let sim = wecom::start(wecom::Options::default()).await.unwrap();
-    let base = sim.base_url.clone();
-    let gw = crate::common::gateway_with(|c, _| {
-        c.connections = vec![super::env::connection(&base, "wrong-secret")]
-    })
-    .await;
-    let res = send(
-        gw.http
-            .get(gw.url("/v1/connections/wd/spaces"))
-            .bearer_auth(crate::common::token("files:read", "wd")),
-    )
-    .await;
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
+    let (status, p) = spaces_with_secret(&sim.base_url, "wrong-secret").await;
+    assert_eq!(status, 502);
     assert_eq!(p["code"], "upstream_credentials_rejected");
     assert!(!p.to_string().contains("wrong-secret"));
 }
@@ -161,8 +108,16 @@ async fn an_unreachable_upstream_is_a_502() {
     let sim = wecom::start(wecom::Options::default()).await.unwrap();
     let base = sim.base_url.clone();
     drop(sim);
+    let (status, p) = spaces_with_secret(&base, "x").await;
+    assert_eq!(status, 502);
+    assert_eq!(p["code"], "upstream_unavailable");
+}
+
+/// `GET /v1/connections/wd/spaces` through a gateway whose WeCom connection to `base` holds
+/// `secret`: the answer's status and problem.
+async fn spaces_with_secret(base: &str, secret: &str) -> (reqwest::StatusCode, Value) {
     let gw = crate::common::gateway_with(|c, _| {
-        c.connections = vec![super::env::connection(&base, "x")]
+        c.connections = vec![super::env::connection(base, secret)]
     })
     .await;
     let res = send(
@@ -171,6 +126,5 @@ async fn an_unreachable_upstream_is_a_502() {
             .bearer_auth(crate::common::token("files:read", "wd")),
     )
     .await;
-    assert_eq!(res.status(), 502);
-    assert_eq!(problem(res).await["code"], "upstream_unavailable");
+    (res.status(), problem(res).await)
 }

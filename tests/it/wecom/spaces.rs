@@ -1,4 +1,4 @@
-use crate::calls::{json_of, send, status_of};
+use crate::calls::{json_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{CONN, env};
@@ -69,9 +69,7 @@ async fn spaces_are_listed_from_the_store_and_follow_create_rename_delete() {
         status_of(e.delete(&e.url(&format!("/spaces/{id}")))).await,
         204
     );
-    let res = send(e.get(&e.url(&format!("/spaces/{id}")))).await;
-    assert_eq!(res.status(), 404);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.url(&format!("/spaces/{id}"))), 404).await;
     assert_eq!(p["code"], "space_not_found");
     assert_eq!(p["upstream"]["provider"], "wecom");
     let list: Value = json_of(e.get(&e.url("/spaces"))).await;

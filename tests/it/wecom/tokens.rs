@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::env::{CONN, env, env_with};
-use crate::common::{ALL_SCOPES, sim_calls, sim_fault, sim_revoke, sim_stats, token};
+use crate::common::{ALL_SCOPES, sim_calls, sim_revoke, sim_stats, token};
 use crate::pg::PgCluster;
 use filegate::sandbox::wecom::{self, demo};
 
@@ -35,11 +35,8 @@ async fn five_hundred_concurrent_requests_on_a_cold_cache_fetch_one_token() {
 async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error() {
     let e = env().await;
     assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "revoke_tokens"}),
-    )
-    .await;
+    e.fault(json!({"path": "file_list", "type": "revoke_tokens"}))
+        .await;
     let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
@@ -57,11 +54,8 @@ async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error
 #[tokio::test]
 async fn a_token_rejected_twice_gives_up_after_one_retry() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "error", "code": "40014", "times": 3}),
-    )
-    .await;
+    e.fault(json!({"path": "file_list", "type": "error", "code": "40014", "times": 3}))
+        .await;
     let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 502);
     assert_eq!(

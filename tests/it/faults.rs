@@ -1,0 +1,59 @@
+//! Upstream faults every provider answers alike. Each check queues a simulator fault on one
+//! upstream call (`path`, the simulator's name for it) and asks the gateway for `url`, a
+//! request that makes that call.
+
+use serde_json::{Value, json};
+
+use crate::calls::status_of;
+use crate::common::sim_fault;
+use crate::env::Env;
+
+impl<S> Env<S> {
+    /// Queues one fault on the simulator (`POST /__sim/faults`, `spec` as its control
+    /// surface takes it).
+    pub async fn fault(&self, spec: Value) {
+        sim_fault(self.sim(), spec).await;
+    }
+}
+
+/// A 503 from the upstream is a 502 `upstream_unavailable` that does not pass the
+/// upstream's body on.
+pub async fn upstream_503_is_a_502<S>(e: &Env<S>, path: &str, url: &str) {
+    sim_fault(
+        e.sim(),
+        json!({"path": path, "type": "status", "status": 503}),
+    )
+    .await;
+    let p = e.refused(e.get(url), 502, "upstream_unavailable").await;
+    assert!(
+        !p.to_string().contains("simulated upstream failure"),
+        "upstream bodies are not passed through: {p}"
+    );
+}
+
+/// A malformed upstream answer is a 502 `upstream_malformed`: the problem, for more checks.
+pub async fn garbage_is_a_502<S>(e: &Env<S>, path: &str, url: &str) -> Value {
+    sim_fault(e.sim(), json!({"path": path, "type": "malformed"})).await;
+    e.refused(e.get(url), 502, "upstream_malformed").await
+}
+
+/// An upstream answer 2 s late, past the limit the test configured, is a 504 with problem
+/// `code` (`upstream_timeout`, `gateway_timeout`).
+pub async fn a_late_answer_is_a_504<S>(e: &Env<S>, path: &str, url: &str, code: &str) {
+    sim_fault(
+        e.sim(),
+        json!({"path": path, "type": "latency", "ms": 2000}),
+    )
+    .await;
+    e.refused(e.get(url), 504, code).await;
+}
+
+/// With a budget of three calls, five requests of `url` are three answers and then 429s.
+pub async fn a_budget_of_three_runs_out_as_429<S>(e: &Env<S>, url: &str) {
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(status_of(e.get(url)).await.as_u16());
+    }
+    assert_eq!(&statuses[..3], &[200, 200, 200]);
+    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+}
