@@ -24,4 +24,5 @@ mod operations;
 mod process;
 mod store;
 mod tokens;
+mod uploads;
 pub mod wecom;

@@ -5,26 +5,12 @@ use md5::{Digest as _, Md5};
 use serde_json::{Value, json};
 
 use super::env::{Env, env, env_with, onebot_config, reports, welcome};
-use crate::common::urlencode;
 use crate::common::{bytes, problem, sim_calls};
+use crate::uploads;
 use filegate::sandbox::onebot::{self, demo};
 
-async fn upload_to(
-    e: &Env,
-    url: &str,
-    name: &str,
-    body: Vec<u8>,
-    extra: &str,
-) -> reqwest::Response {
-    send(
-        e.post(&format!("{url}/files?name={}{extra}", urlencode(name)))
-            .body(body),
-    )
-    .await
-}
-
 async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Response {
-    upload_to(e, &e.surl(""), name, body, extra).await
+    uploads::upload(e, &e.surl(""), name, body, extra).await
 }
 
 async fn download(e: &Env, id: &str) -> reqwest::Response {
@@ -249,32 +235,7 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
     .await;
     let c: Value = json_of(e.get(&e.url(""))).await;
     assert_eq!(c["capabilities"]["max_upload_bytes"], 1024 * 1024);
-    let res = upload(&e, "empty.txt", Vec::new(), "").await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "empty_file");
-    let res = upload(&e, "big.bin", bytes(1024 * 1024 + 1, 3), "").await;
-    assert_eq!(res.status(), 413);
-    assert_eq!(problem(res).await["code"], "payload_too_large");
-    let stream = futures::stream::iter(
-        (0..20).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 100_000]))),
-    );
-    let res = send(
-        e.post(&e.surl("/files?name=stream.bin"))
-            .body(reqwest::Body::wrap_stream(stream)),
-    )
-    .await;
-    assert_eq!(
-        res.status(),
-        413,
-        "a body without a length is cut off while spooling"
-    );
-    problem(res).await;
-    let res = upload(&e, &"长".repeat(86), b"x".to_vec(), "").await;
-    assert_eq!(problem(res).await["code"], "name_too_long");
-    let res = upload(&e, "a*b", b"x".to_vec(), "").await;
-    assert_eq!(problem(res).await["code"], "invalid_name");
-    let res = upload(&e, "x.txt", b"x".to_vec(), "&parent=garbage").await;
-    assert_eq!(problem(res).await["code"], "invalid_id");
+    uploads::bad_ones_are_refused(&e, &e.surl(""), 86).await;
     let res = upload(
         &e,
         "x.txt",
@@ -284,12 +245,7 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
     .await;
     assert_eq!(problem(res).await["code"], "not_a_folder");
     assert_eq!(e.upstream_calls().await, 0, "nothing reached the upstream");
-    let spool = std::fs::read_dir(e.gw.running.state.spool_dir())
-        .unwrap()
-        .filter_map(|d| d.ok())
-        .filter(|d| d.path().is_file())
-        .count();
-    assert_eq!(spool, 0, "no temp file is left behind");
+    assert_eq!(uploads::spooled_files(&e), 0, "no temp file is left behind");
 }
 
 #[tokio::test]
@@ -324,7 +280,7 @@ async fn a_full_group_is_507_and_the_upload_is_refused_by_the_upstream() {
 async fn a_private_file_is_sent_to_a_friend() {
     let e = env().await;
     let data = bytes(70_000, 5);
-    let res = upload_to(&e, &e.furl(""), "给你.pdf", data.clone(), "").await;
+    let res = uploads::upload(&e, &e.furl(""), "给你.pdf", data.clone(), "").await;
     assert_eq!(res.status(), 201);
     let r: Value = res.json().await.unwrap();
     assert_eq!(r["method"], "base64");
@@ -340,10 +296,10 @@ async fn a_private_file_is_sent_to_a_friend() {
     assert_eq!(res.status(), 501, "private files cannot be read back");
 
     let stranger = e.url(&format!("/spaces/{}", super::env::friend_space(42)));
-    let res = upload_to(&e, &stranger, "x.txt", b"x".to_vec(), "").await;
+    let res = uploads::upload(&e, &stranger, "x.txt", b"x".to_vec(), "").await;
     assert_eq!(res.status(), 404);
     assert_eq!(problem(res).await["code"], "space_not_found");
-    let res = upload_to(
+    let res = uploads::upload(
         &e,
         &e.furl(""),
         "x.txt",

@@ -2,15 +2,12 @@ use crate::calls::{json_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{Env, env, env_with};
-use crate::common::{bytes, problem, sim_calls, urlencode};
+use crate::common::{bytes, problem, sim_calls};
+use crate::uploads;
 use filegate::sandbox::wecom::{self, demo};
 
 async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Response {
-    send(
-        e.post(&e.surl(&format!("/files?name={}{extra}", urlencode(name))))
-            .body(body),
-    )
-    .await
+    uploads::upload(e, &e.surl(""), name, body, extra).await
 }
 
 async fn download(e: &Env, id: &str) -> reqwest::Response {
@@ -55,43 +52,16 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
         c.limits.max_upload_bytes = 1024 * 1024
     })
     .await;
-    let res = upload(&e, "empty.txt", Vec::new(), "").await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "empty_file");
-    let res = upload(&e, "big.bin", bytes(1024 * 1024 + 1, 3), "").await;
-    assert_eq!(res.status(), 413);
-    assert_eq!(problem(res).await["code"], "payload_too_large");
-    // Chunked transfer (no Content-Length) is cut off while spooling.
-    let stream = futures::stream::iter(
-        (0..20).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 100_000]))),
-    );
-    let res = send(
-        e.post(&e.surl("/files?name=stream.bin"))
-            .body(reqwest::Body::wrap_stream(stream)),
-    )
-    .await;
-    assert_eq!(res.status(), 413);
-    problem(res).await;
-    let res = upload(&e, &"长".repeat(128), b"x".to_vec(), "").await;
-    assert_eq!(problem(res).await["code"], "name_too_long");
-    let res = upload(&e, "a*b", b"x".to_vec(), "").await;
-    assert_eq!(problem(res).await["code"], "invalid_name");
+    uploads::bad_ones_are_refused(&e, &e.surl(""), 128).await;
     let res = send(e.post(&e.surl("/files")).body("x")).await;
     assert_eq!(
         problem(res).await["code"],
         "invalid_query",
         "name is required"
     );
-    let res = upload(&e, "x.txt", b"x".to_vec(), "&parent=garbage").await;
-    assert_eq!(problem(res).await["code"], "invalid_id");
     assert_eq!(sim_calls(e.sim(), "file_upload").await, 0);
     assert_eq!(sim_calls(e.sim(), "file_upload_init").await, 0);
-    let spool = std::fs::read_dir(e.gw.running.state.spool_dir())
-        .unwrap()
-        .filter_map(|d| d.ok())
-        .filter(|d| d.path().is_file())
-        .count();
-    assert_eq!(spool, 0, "no temp file is left behind");
+    assert_eq!(uploads::spooled_files(&e), 0, "no temp file is left behind");
 }
 
 /// Ranges, folders and unknown files: `behaviour::content`. WeDrive's online documents have no
