@@ -134,24 +134,24 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
     let control = Control::new(OneBotFlavor {
         revoked: revoked.clone(),
     });
-    let mut shared_slot = None;
-    let running = control::spawn(opts.port, |base_url| {
-        let shared = Arc::new(Shared {
-            base_url: base_url.to_owned(),
-            access_token: opts.access_token.clone(),
-            revoked,
-            blob_dir: dir.path().to_path_buf(),
-            max_body_bytes: opts.max_body_bytes,
-            file_url_ttl: opts.file_url_ttl,
-            profile: opts.profile,
-            control: control.clone(),
-            data: std::sync::Mutex::new(data),
-        });
-        shared_slot = Some(shared.clone());
-        router(shared)
-    })
+    let (running, shared) = control::spawn_state(
+        opts.port,
+        |base_url| {
+            Arc::new(Shared {
+                base_url: base_url.to_owned(),
+                access_token: opts.access_token.clone(),
+                revoked,
+                blob_dir: dir.path().to_path_buf(),
+                max_body_bytes: opts.max_body_bytes,
+                file_url_ttl: opts.file_url_ttl,
+                profile: opts.profile,
+                control: control.clone(),
+                data: std::sync::Mutex::new(data),
+            })
+        },
+        router,
+    )
     .await?;
-    let shared = shared_slot.ok_or_else(|| std::io::Error::other("router was not built"))?;
     Ok(Sim {
         base_url: running.base_url.clone(),
         control,
