@@ -1,4 +1,17 @@
-//! The `Range` header as the WeCom and OneBot download hosts read it.
+//! The `Range` header as the WeCom and OneBot download hosts read it, and the headers their
+//! answers share.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+
+/// An octet stream of `len` bytes that could also be asked for in ranges.
+pub fn stream_headers(h: &mut HeaderMap, len: u64) {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+}
 
 /// What a `Range` header asks of a `size`-byte file.
 #[derive(Debug, PartialEq)]

@@ -35,3 +35,9 @@ pub async fn problem_of(req: RequestBuilder, status: u16) -> serde_json::Value {
     assert_eq!(res.status(), status);
     crate::common::problem(res).await
 }
+
+/// `GET url` without credentials (a pre-signed or redirect URL): the whole body.
+pub async fn fetch(url: &str) -> bytes::Bytes {
+    let res = reqwest::get(url).await.expect("request");
+    res.bytes().await.expect("body")
+}

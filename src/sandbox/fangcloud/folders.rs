@@ -9,7 +9,7 @@ use super::App;
 use super::envelope::{ApiError, ApiResult, ok, success};
 use super::oauth::Me;
 use super::params::{Body, Q, path_id};
-use super::render::{page, paging};
+use super::render::{folders_then_files, page, paging};
 use super::state::{Kind, Space, Store};
 use super::tree::{check_name, split_path};
 
@@ -76,11 +76,7 @@ pub fn listing(
     }
     sort_items(store, Kind::Folder, &mut folders, sort);
     sort_items(store, Kind::File, &mut files, sort);
-    let all: Vec<(Kind, i64)> = folders
-        .iter()
-        .map(|f| (Kind::Folder, *f))
-        .chain(files.iter().map(|f| (Kind::File, *f)))
-        .collect();
+    let all = folders_then_files(&folders, &files);
     let chosen = page(&all, page_id, cap);
     let mut v = json!({
         "files": chosen.iter().filter(|(k, _)| *k == Kind::File).map(|(_, id)| store.file_brief(*id)).collect::<Vec<_>>(),

@@ -458,6 +458,14 @@ pub fn paging(v: &mut Value, total: usize, page_id: usize, capacity: usize) {
     v["page_count"] = json!(total.div_ceil(capacity.max(1)));
 }
 
+/// One listing of `folders` and then `files`, each id with its kind.
+pub fn folders_then_files(folders: &[i64], files: &[i64]) -> Vec<(Kind, i64)> {
+    let folders = folders.iter().map(|f| (Kind::Folder, *f));
+    folders
+        .chain(files.iter().map(|f| (Kind::File, *f)))
+        .collect()
+}
+
 /// One page of `items`.
 pub fn page<T: Clone>(items: &[T], page_id: usize, capacity: usize) -> Vec<T> {
     items

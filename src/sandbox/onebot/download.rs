@@ -18,7 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use super::state::Shared;
-use crate::sandbox::range::{Span, parse_range};
+use crate::sandbox::range::{Span, parse_range, stream_headers};
 
 /// Path prefix of download URLs (QQ's group-file links have this shape).
 pub(crate) const LINK_PREFIX: &str = "/ftn_handler/";
@@ -108,12 +108,7 @@ pub(crate) async fn download(
     let body = Body::from_stream(ReaderStream::with_capacity(file.take(len), 256 * 1024));
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    stream_headers(h, len);
     let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&name));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);

@@ -24,7 +24,7 @@ use super::model::{FILE, Ticket};
 use super::request::Obj;
 use super::state::random_token;
 use crate::providers::wecom::errcodes;
-use crate::sandbox::range::{Span, parse_range};
+use crate::sandbox::range::{Span, parse_range, stream_headers};
 
 /// The cookie's name (the document only shows `COOKIE_NAME`; the simulator's choice).
 pub const COOKIE_NAME: &str = "authkey";
@@ -156,12 +156,7 @@ pub async fn serve(
     let mut response = Response::new(Body::from_stream(stream));
     *response.status_mut() = status;
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    stream_headers(h, len);
     if status == StatusCode::PARTIAL_CONTENT
         && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
     {

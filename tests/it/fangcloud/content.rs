@@ -1,6 +1,6 @@
 //! Uploads through pre-signed URLs and streamed downloads.
 
-use crate::calls::send;
+use crate::calls::{fetch, send};
 use serde_json::{Value, json};
 
 use super::env::{collab, department, env, env_with, file, folder};
@@ -54,12 +54,7 @@ async fn a_redirect_download_points_at_the_presigned_url() {
         location.starts_with(&format!("{}/download/", e.sim())),
         "{location}"
     );
-    let body = reqwest::get(&location)
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let body = fetch(&location).await;
     assert_eq!(body.as_ref(), demo::HELLO_CONTENT);
 }
 

@@ -1,6 +1,6 @@
 //! Uploads (base64, streamed from the spool) and downloads (streamed, ranges, redirects).
 
-use crate::calls::{json_of, send};
+use crate::calls::{fetch, json_of, send};
 use md5::{Digest as _, Md5};
 use serde_json::{Value, json};
 
@@ -107,12 +107,7 @@ async fn redirect_true_answers_a_redirect_to_the_implementations_file_url() {
         !location.contains(demo::ACCESS_TOKEN),
         "the gateway's access token never leaves it"
     );
-    let body = reqwest::get(&location)
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let body = fetch(&location).await;
     assert_eq!(body.as_ref(), demo::FILE_CONTENT);
     assert_eq!(
         sim_calls(e.sim(), "download").await,

@@ -14,6 +14,12 @@ async fn download(e: &Env, id: &str) -> reqwest::Response {
     send(e.get(&e.surl(&format!("/items/{id}/content")))).await
 }
 
+/// The bytes of the item `id` (a JSON string, as answers give it).
+async fn downloaded(e: &Env, id: &serde_json::Value) -> bytes::Bytes {
+    let id = id.as_str().expect("an item id");
+    download(e, id).await.bytes().await.expect("body")
+}
+
 #[tokio::test]
 async fn a_large_file_uses_the_chunked_trio_and_a_second_copy_is_an_instant_upload() {
     let e = env().await;
@@ -28,11 +34,7 @@ async fn a_large_file_uses_the_chunked_trio_and_a_second_copy_is_an_instant_uplo
         6,
         "10 MiB + 5 bytes is six 2 MiB blocks"
     );
-    let got = download(&e, r["item"]["id"].as_str().unwrap())
-        .await
-        .bytes()
-        .await
-        .unwrap();
+    let got = downloaded(&e, &r["item"]["id"]).await;
     assert!(got.as_ref() == data.as_slice());
 
     let res = upload(&e, "copy.bin", data, "").await;
@@ -130,11 +132,7 @@ async fn a_resumable_upload_takes_parts_in_any_order() {
         r["method"], "single",
         "the assembled 2 MiB file fits one file_upload"
     );
-    let got = download(&e, r["item"]["id"].as_str().unwrap())
-        .await
-        .bytes()
-        .await
-        .unwrap();
+    let got = downloaded(&e, &r["item"]["id"]).await;
     assert!(got.as_ref() == data.as_slice());
     let res = send(e.get(&e.surl(&format!("/uploads/{id}")))).await;
     assert_eq!(res.status(), 404, "a completed session is gone");
