@@ -41,3 +41,20 @@ pub async fn fetch(url: &str) -> bytes::Bytes {
     let res = reqwest::get(url).await.expect("request");
     res.bytes().await.expect("body")
 }
+
+/// A `files:read` token for `connections` (comma-separated), valid for a minute, signed with
+/// a sandbox's generated `jwt_secret`.
+pub fn sandbox_reader_token(jwt_secret: &str, sub: &str, connections: &str) -> String {
+    filegate::auth::mint(
+        &secrecy::SecretString::from(jwt_secret.to_owned()),
+        &filegate::auth::MintRequest {
+            sub: sub.into(),
+            scopes: vec!["files:read".into()],
+            connections: connections.split(',').map(Into::into).collect(),
+            ttl: std::time::Duration::from_secs(60),
+            issuer: None,
+            audience: None,
+        },
+    )
+    .expect("a token")
+}

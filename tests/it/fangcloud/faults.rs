@@ -43,14 +43,7 @@ async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
 
 #[tokio::test]
 async fn every_answer_passes_the_upstream_budget_on_as_ratelimit_headers() {
-    let e = env_with(
-        fangcloud::Options {
-            rate_limit: 50,
-            ..Default::default()
-        },
-        |_| {},
-    )
-    .await;
+    let e = budgeted(50).await;
     let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["ratelimit-limit"], "50");
@@ -121,14 +114,7 @@ async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
 
 #[tokio::test]
 async fn a_real_per_token_budget_runs_out_as_429() {
-    let e = env_with(
-        fangcloud::Options {
-            rate_limit: 3,
-            ..Default::default()
-        },
-        |_| {},
-    )
-    .await;
+    let e = budgeted(3).await;
     faults::a_budget_of_three_runs_out_as_429(&e, &e.murl("/items")).await;
 }
 
@@ -153,4 +139,13 @@ async fn a_slow_upstream_is_a_504() {
     // Warm the token first so that the slow call is the API call.
     assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     faults::a_late_answer_is_a_504(&e, "children", &e.murl("/items"), "upstream_timeout").await;
+}
+
+/// A simulator that allows `calls` per token and window, behind a gateway.
+async fn budgeted(calls: u32) -> super::env::Env {
+    let opts = fangcloud::Options {
+        rate_limit: calls,
+        ..Default::default()
+    };
+    env_with(opts, |_| {}).await
 }

@@ -1,6 +1,6 @@
 //! Spaces: personal, department and collaboration; quotas; capabilities.
 
-use crate::calls::{json_of, send};
+use crate::calls::{json_of, sandbox_reader_token, send};
 use serde_json::{Value, json};
 
 use super::env::{CONN, collab, department, env, personal};
@@ -190,18 +190,7 @@ async fn the_sandbox_serves_a_working_fangcloud_demo_connection() {
     let sandbox = filegate::sandbox::start(([127, 0, 0, 1], 0).into(), None)
         .await
         .expect("sandbox starts");
-    let token = filegate::auth::mint(
-        &secrecy::SecretString::from(sandbox.jwt_secret.clone()),
-        &filegate::auth::MintRequest {
-            sub: "newcomer".into(),
-            scopes: vec!["files:read".into()],
-            connections: vec!["*".into()],
-            ttl: std::time::Duration::from_secs(60),
-            issuer: None,
-            audience: None,
-        },
-    )
-    .unwrap();
+    let token = sandbox_reader_token(&sandbox.jwt_secret, "newcomer", "*");
     let http = crate::common::client();
     let base = &sandbox.gateway.base_url;
     let list: Value = json_of(

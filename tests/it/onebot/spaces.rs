@@ -1,6 +1,6 @@
 //! The connection, its spaces (groups and friends), quota, and what OneBot cannot do.
 
-use crate::calls::{json_of, problem_of, send};
+use crate::calls::{json_of, problem_of, sandbox_reader_token, send};
 use serde_json::{Value, json};
 
 use super::env::{CONN, env, friend_space, group_space, reports, welcome};
@@ -274,18 +274,7 @@ async fn the_sandbox_serves_a_working_onebot_demo_connection() {
     let sandbox = filegate::sandbox::start(([127, 0, 0, 1], 0).into(), None)
         .await
         .unwrap();
-    let token = filegate::auth::mint(
-        &secrecy::SecretString::from(sandbox.jwt_secret.clone()),
-        &filegate::auth::MintRequest {
-            sub: "tester".into(),
-            scopes: vec!["files:read".into()],
-            connections: vec!["onebot-demo".into()],
-            ttl: std::time::Duration::from_secs(60),
-            issuer: None,
-            audience: None,
-        },
-    )
-    .unwrap();
+    let token = sandbox_reader_token(&sandbox.jwt_secret, "tester", "onebot-demo");
     let http = crate::common::client();
     let base = format!("{}/v1/connections/onebot-demo", sandbox.gateway.base_url);
     let c: Value = json_of(http.get(&base).bearer_auth(&token)).await;

@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 use super::env::{env, env_with};
 use crate::common::{problem, sim_calls};
 use crate::faults;
+use filegate::config::Config;
 use filegate::sandbox::wecom;
+use std::time::Duration;
 
 #[tokio::test]
 async fn an_upstream_errcode_becomes_a_mapped_problem_with_the_upstream_block() {
@@ -78,20 +80,20 @@ async fn upstream_5xx_and_garbage_are_502() {
 
 #[tokio::test]
 async fn a_slow_upstream_is_a_504() {
-    let e = env_with(wecom::Options::default(), |c| {
-        c.limits.upstream_timeout = std::time::Duration::from_millis(500)
-    })
-    .await;
-    faults::a_late_answer_is_a_504(&e, "file_list", &e.surl("/items"), "upstream_timeout").await;
+    let limit = |c: &mut Config| c.limits.upstream_timeout = Duration::from_millis(500);
+    a_late_file_list_is_a_504(limit, "upstream_timeout").await;
 }
 
 #[tokio::test]
 async fn a_request_over_the_gateway_deadline_is_a_504() {
-    let e = env_with(wecom::Options::default(), |c| {
-        c.limits.request_timeout = std::time::Duration::from_millis(500)
-    })
-    .await;
-    faults::a_late_answer_is_a_504(&e, "file_list", &e.surl("/items"), "gateway_timeout").await;
+    let limit = |c: &mut Config| c.limits.request_timeout = Duration::from_millis(500);
+    a_late_file_list_is_a_504(limit, "gateway_timeout").await;
+}
+
+/// A gateway with a 500 ms `limit` in front of a `file_list` that answers 2 s late.
+async fn a_late_file_list_is_a_504(limit: impl FnOnce(&mut Config), code: &str) {
+    let e = env_with(wecom::Options::default(), limit).await;
+    faults::a_late_answer_is_a_504(&e, "file_list", &e.surl("/items"), code).await;
 }
 
 #[tokio::test]

@@ -1,13 +1,15 @@
 //! The token manager end to end: through the gateway, against the simulator's gettoken.
 
 use crate::calls::{send, status_of};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
 
 use super::env::{CONN, env, env_with};
-use crate::common::{ALL_SCOPES, sim_calls, sim_revoke, sim_stats, token};
+use crate::common::{
+    ALL_SCOPES, Proc, free_port, sim_calls, sim_revoke, sim_stats, token, wait_for,
+};
 use crate::pg::PgCluster;
 use filegate::sandbox::wecom::{self, demo};
 
@@ -88,36 +90,6 @@ async fn an_expired_token_is_replaced_before_use() {
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
 }
 
-/// Kills the child process on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_ready(base: &str) {
-    for _ in 0..100 {
-        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{base} did not become ready");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_gateway_processes_sharing_postgres_fetch_one_token() {
     let sim = wecom::start(wecom::Options::default()).await.unwrap();
@@ -178,7 +150,7 @@ known_spaces = ["{space}"]
         bases.push(format!("http://127.0.0.1:{port}"));
     }
     for b in &bases {
-        wait_ready(b).await;
+        wait_for(&format!("{b}/readyz"), 200).await;
     }
     let http = crate::common::client();
     let t = token(ALL_SCOPES, CONN);
