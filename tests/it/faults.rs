@@ -4,9 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::calls::status_of;
-use crate::common::sim_fault;
+use crate::calls::{send, status_of};
+use crate::common::{gateway_with, problem, sim_fault, token};
 use crate::env::Env;
+use filegate::config::ConnectionConfig;
 
 impl<S> Env<S> {
     /// Queues one fault on the simulator (`POST /__sim/faults`, `spec` as its control
@@ -56,4 +57,15 @@ pub async fn a_budget_of_three_runs_out_as_429<S>(e: &Env<S>, url: &str) {
     }
     assert_eq!(&statuses[..3], &[200, 200, 200]);
     assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+/// `GET /v1/connections/{name}/spaces` with a `files:read` token, through a gateway whose only
+/// connection is `connection` (one whose upstream refuses or is gone): the answer's status
+/// and problem.
+pub async fn spaces_through(connection: ConnectionConfig) -> (reqwest::StatusCode, Value) {
+    let name = connection.name.clone();
+    let gw = gateway_with(|c, _| c.connections = vec![connection]).await;
+    let url = gw.url(&format!("/v1/connections/{name}/spaces"));
+    let res = send(gw.http.get(url).bearer_auth(token("files:read", &name))).await;
+    (res.status(), problem(res).await)
 }

@@ -165,28 +165,24 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
         tokens: tokens.clone(),
         limit: opts.rate_limit,
     });
-    let (running, app) = control::spawn_state(
-        opts.port,
-        |base| {
-            Arc::new(App {
-                base_url: base.to_owned(),
-                client_id: demo::CLIENT_ID.to_owned(),
-                client_secret: demo::CLIENT_SECRET.to_owned(),
-                enterprise_id: demo::ENTERPRISE_ID,
-                token_ttl: opts.token_ttl,
-                presign_ttl: opts.presign_ttl,
-                refresh_policy: opts.refresh_policy,
-                children_field: opts.children_field,
-                store: Mutex::new(store),
-                tokens,
-                limiter: RateLimiter::new(opts.rate_limit, opts.rate_window),
-                control: control.clone(),
-                dir: dir.path().to_path_buf(),
-            })
-        },
-        routes::router,
-    )
-    .await?;
+    let build = |base: &str| {
+        Arc::new(App {
+            base_url: base.to_owned(),
+            client_id: demo::CLIENT_ID.to_owned(),
+            client_secret: demo::CLIENT_SECRET.to_owned(),
+            enterprise_id: demo::ENTERPRISE_ID,
+            token_ttl: opts.token_ttl,
+            presign_ttl: opts.presign_ttl,
+            refresh_policy: opts.refresh_policy,
+            children_field: opts.children_field,
+            store: Mutex::new(store),
+            tokens,
+            limiter: RateLimiter::new(opts.rate_limit, opts.rate_window),
+            control: control.clone(),
+            dir: dir.path().to_path_buf(),
+        })
+    };
+    let (running, app) = control::spawn_state(opts.port, build, routes::router).await?;
     Ok(Sim {
         base_url: running.base_url.clone(),
         control,

@@ -134,24 +134,20 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
     let control = Control::new(OneBotFlavor {
         revoked: revoked.clone(),
     });
-    let (running, shared) = control::spawn_state(
-        opts.port,
-        |base_url| {
-            Arc::new(Shared {
-                base_url: base_url.to_owned(),
-                access_token: opts.access_token.clone(),
-                revoked,
-                blob_dir: dir.path().to_path_buf(),
-                max_body_bytes: opts.max_body_bytes,
-                file_url_ttl: opts.file_url_ttl,
-                profile: opts.profile,
-                control: control.clone(),
-                data: std::sync::Mutex::new(data),
-            })
-        },
-        router,
-    )
-    .await?;
+    let build = |base_url: &str| {
+        Arc::new(Shared {
+            base_url: base_url.to_owned(),
+            access_token: opts.access_token.clone(),
+            revoked,
+            blob_dir: dir.path().to_path_buf(),
+            max_body_bytes: opts.max_body_bytes,
+            file_url_ttl: opts.file_url_ttl,
+            profile: opts.profile,
+            control: control.clone(),
+            data: std::sync::Mutex::new(data),
+        })
+    };
+    let (running, shared) = control::spawn_state(opts.port, build, router).await?;
     Ok(Sim {
         base_url: running.base_url.clone(),
         control,

@@ -155,21 +155,17 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
     let control = Control::new(WeComFlavor {
         tokens: tokens.clone(),
     });
-    let (running, app) = control::spawn_state(
-        opts.port,
-        |base_url| {
-            Arc::new(App {
-                base_url: base_url.to_owned(),
-                control: control.clone(),
-                tokens,
-                drive: Mutex::new(drive),
-                capacity: opts.capacity_bytes,
-                pro_expire_time: state::unix_now() + 365 * 24 * 3600,
-            })
-        },
-        router,
-    )
-    .await?;
+    let build = |base_url: &str| {
+        Arc::new(App {
+            base_url: base_url.to_owned(),
+            control: control.clone(),
+            tokens,
+            drive: Mutex::new(drive),
+            capacity: opts.capacity_bytes,
+            pro_expire_time: state::unix_now() + 365 * 24 * 3600,
+        })
+    };
+    let (running, app) = control::spawn_state(opts.port, build, router).await?;
     Ok(Sim {
         base_url: running.base_url.clone(),
         control,

@@ -6,7 +6,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::env::{CONN, connection, env, env_named};
-use crate::common::{problem, sim_calls, sim_revoke, sim_stats, token};
+use crate::common::{sim_calls, sim_revoke, sim_stats};
+use crate::faults;
 use filegate::sandbox::fangcloud::{self, demo};
 
 /// The gateway's count of Fangcloud token grants of one kind for one connection.
@@ -115,19 +116,8 @@ async fn wrong_client_credentials_are_a_502_not_the_callers_fault() {
     let sim = fangcloud::start(fangcloud::Options::default())
         .await
         .unwrap();
-    let base = sim.base_url.clone();
-    let gw = crate::common::gateway_with(|c, _| {
-        c.connections = vec![connection(CONN, &base, "wrong-secret")]
-    })
-    .await;
-    let res = send(
-        gw.http
-            .get(gw.url(&format!("/v1/connections/{CONN}/spaces")))
-            .bearer_auth(token("files:read", CONN)),
-    )
-    .await;
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
+    let (status, p) = faults::spaces_through(connection(CONN, &sim.base_url, "wrong-secret")).await;
+    assert_eq!(status, 502);
     assert_eq!(p["code"], "upstream_credentials_rejected");
     assert!(!p.to_string().contains("wrong-secret"));
     assert!(!p.to_string().contains(demo::CLIENT_ID));
@@ -140,16 +130,9 @@ async fn an_unreachable_upstream_is_a_502() {
         .unwrap();
     let base = sim.base_url.clone();
     drop(sim);
-    let gw = crate::common::gateway_with(|c, _| c.connections = vec![connection(CONN, &base, "x")])
-        .await;
-    let res = send(
-        gw.http
-            .get(gw.url(&format!("/v1/connections/{CONN}/spaces")))
-            .bearer_auth(token("files:read", CONN)),
-    )
-    .await;
-    assert_eq!(res.status(), 502);
-    assert_eq!(problem(res).await["code"], "upstream_unavailable");
+    let (status, p) = faults::spaces_through(connection(CONN, &base, "x")).await;
+    assert_eq!(status, 502);
+    assert_eq!(p["code"], "upstream_unavailable");
 }
 
 /// Whether a refresh token survives its use is undocumented (README: "handle both"): the

@@ -1,9 +1,9 @@
 //! Upstream failures become clear problems.
 
 use crate::calls::{problem_of, send, status_of};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::env::{env, env_with};
+use super::env::{connection, env, env_with};
 use crate::common::{problem, sim_calls};
 use crate::faults;
 use filegate::config::Config;
@@ -99,7 +99,7 @@ async fn a_late_file_list_is_a_504(limit: impl FnOnce(&mut Config), code: &str) 
 #[tokio::test]
 async fn wrong_gateway_credentials_are_a_502_not_the_callers_fault() {
     let sim = wecom::start(wecom::Options::default()).await.unwrap();
-    let (status, p) = spaces_with_secret(&sim.base_url, "wrong-secret").await;
+    let (status, p) = faults::spaces_through(connection(&sim.base_url, "wrong-secret")).await;
     assert_eq!(status, 502);
     assert_eq!(p["code"], "upstream_credentials_rejected");
     assert!(!p.to_string().contains("wrong-secret"));
@@ -110,23 +110,7 @@ async fn an_unreachable_upstream_is_a_502() {
     let sim = wecom::start(wecom::Options::default()).await.unwrap();
     let base = sim.base_url.clone();
     drop(sim);
-    let (status, p) = spaces_with_secret(&base, "x").await;
+    let (status, p) = faults::spaces_through(connection(&base, "x")).await;
     assert_eq!(status, 502);
     assert_eq!(p["code"], "upstream_unavailable");
-}
-
-/// `GET /v1/connections/wd/spaces` through a gateway whose WeCom connection to `base` holds
-/// `secret`: the answer's status and problem.
-async fn spaces_with_secret(base: &str, secret: &str) -> (reqwest::StatusCode, Value) {
-    let gw = crate::common::gateway_with(|c, _| {
-        c.connections = vec![super::env::connection(base, secret)]
-    })
-    .await;
-    let res = send(
-        gw.http
-            .get(gw.url("/v1/connections/wd/spaces"))
-            .bearer_auth(crate::common::token("files:read", "wd")),
-    )
-    .await;
-    (res.status(), problem(res).await)
 }
