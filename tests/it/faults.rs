@@ -69,3 +69,43 @@ pub async fn spaces_through(connection: ConnectionConfig) -> (reqwest::StatusCod
     let res = send(gw.http.get(url).bearer_auth(token("files:read", &name))).await;
     (res.status(), problem(res).await)
 }
+
+/// `n` concurrent requests of `url` on a cold token cache: every one answered, and the
+/// simulator handed out one token.
+pub async fn concurrent_requests_fetch_one_token<S>(e: &Env<S>, url: &str, n: usize) {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let req = e.get(url);
+            tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        if t.await.expect("task").expect("answer") == 200 {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, n);
+    assert_eq!(crate::common::sim_stats(e.sim()).await.token_fetches, 1);
+}
+
+/// The upstream revokes the gateway's token while answering `path` (the call the simulator
+/// counts as `call`, made by `GET url`): the gateway fetches a second token and makes the
+/// refused call once more, and the caller gets its answer.
+pub async fn a_token_revoked_mid_call_is_replaced<S>(
+    e: &Env<S>,
+    path: &str,
+    call: &str,
+    url: &str,
+) {
+    assert_eq!(status_of(e.get(url)).await, 200);
+    e.fault(json!({"path": path, "type": "revoke_tokens"}))
+        .await;
+    assert_eq!(status_of(e.get(url)).await, 200);
+    assert_eq!(crate::common::sim_stats(e.sim()).await.token_fetches, 2);
+    assert_eq!(
+        crate::common::sim_calls(e.sim(), call).await,
+        3,
+        "the refused call was retried once"
+    );
+}

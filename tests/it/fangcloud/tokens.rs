@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::env::{CONN, connection, env, env_named};
-use crate::common::{sim_calls, sim_revoke, sim_stats};
+use crate::common::{sim_revoke, sim_stats};
 use crate::faults;
 use filegate::sandbox::fangcloud::{self, demo};
 
@@ -27,33 +27,14 @@ async fn grants(e: &super::env::Env, grant: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_requests_on_a_cold_cache_fetch_one_user_token() {
     let e = env().await;
-    let url = e.murl("/items");
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let req = e.get(&url);
-            tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) })
-        })
-        .collect();
-    for t in tasks {
-        assert_eq!(t.await.unwrap().unwrap(), 200);
-    }
-    assert_eq!(sim_stats(e.sim()).await.token_fetches, 1);
+    faults::concurrent_requests_fetch_one_token(&e, &e.murl("/items"), 100).await;
 }
 
 #[tokio::test]
 async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error() {
     let e = env().await;
-    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
-    e.fault(json!({"path": "children", "type": "revoke_tokens"}))
-        .await;
-    let res = send(e.get(&e.murl("/items"))).await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
-    assert_eq!(
-        sim_calls(e.sim(), "folder/children").await,
-        3,
-        "the refused call was retried once"
-    );
+    let items = e.murl("/items");
+    faults::a_token_revoked_mid_call_is_replaced(&e, "children", "folder/children", &items).await;
     // A write refused for its token is safe to send again: the upstream did nothing.
     e.fault(json!({"path": "folder/create", "type": "revoke_tokens"}))
         .await;

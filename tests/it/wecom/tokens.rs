@@ -10,43 +10,21 @@ use super::env::{CONN, env, env_with};
 use crate::common::{
     ALL_SCOPES, Proc, free_port, sim_calls, sim_revoke, sim_stats, token, wait_for,
 };
+use crate::faults;
 use crate::pg::PgCluster;
 use filegate::sandbox::wecom::{self, demo};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn five_hundred_concurrent_requests_on_a_cold_cache_fetch_one_token() {
     let e = env().await;
-    let url = e.surl("/items");
-    let tasks: Vec<_> = (0..500)
-        .map(|_| {
-            let req = e.get(&url);
-            tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) })
-        })
-        .collect();
-    let mut ok = 0;
-    for t in tasks {
-        if t.await.unwrap().unwrap() == 200 {
-            ok += 1;
-        }
-    }
-    assert_eq!(ok, 500);
-    assert_eq!(sim_stats(e.sim()).await.token_fetches, 1);
+    faults::concurrent_requests_fetch_one_token(&e, &e.surl("/items"), 500).await;
 }
 
 #[tokio::test]
 async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error() {
     let e = env().await;
-    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
-    e.fault(json!({"path": "file_list", "type": "revoke_tokens"}))
+    faults::a_token_revoked_mid_call_is_replaced(&e, "file_list", "file_list", &e.surl("/items"))
         .await;
-    let res = send(e.get(&e.surl("/items"))).await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
-    assert_eq!(
-        sim_calls(e.sim(), "file_list").await,
-        3,
-        "the refused call was retried once"
-    );
     // Revoked between calls: same.
     sim_revoke(e.sim()).await;
     assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
