@@ -109,3 +109,19 @@ pub async fn a_token_revoked_mid_call_is_replaced<S>(
         "the refused call was retried once"
     );
 }
+
+/// `GET url` meets the upstream's rate limit: a 429 `rate_limited` that passes the
+/// upstream's `retry_after` seconds on and names its `upstream_code`.
+pub async fn rate_limited_is_a_429<S>(
+    e: &Env<S>,
+    url: &str,
+    retry_after: &str,
+    upstream_code: &str,
+) {
+    let res = send(e.get(url)).await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], retry_after);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "rate_limited");
+    assert_eq!(p["upstream"]["code"], upstream_code);
+}

@@ -131,24 +131,17 @@ async fn uploads_land_in_folders_of_every_space_but_not_a_department_root() {
     assert_eq!(res.status(), 403);
     assert_eq!(problem(res).await["code"], "permission_denied");
 
-    let res = e
-        .upload(
-            &e.me(),
-            &format!("name={}", urlencode("a:b")),
-            b"a".to_vec(),
-        )
-        .await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_name");
-    let res = e
-        .upload(
-            &e.me(),
-            &format!("name=x&parent={}", file(demo::HELLO_FILE_ID)),
-            b"a".to_vec(),
-        )
-        .await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "not_a_folder");
+    for (query, code) in [
+        (format!("name={}", urlencode("a:b")), "invalid_name"),
+        (
+            format!("name=x&parent={}", file(demo::HELLO_FILE_ID)),
+            "not_a_folder",
+        ),
+    ] {
+        let res = e.upload(&e.me(), &query, b"a".to_vec()).await;
+        assert_eq!(res.status(), 400, "{query}");
+        assert_eq!(problem(res).await["code"], code, "{query}");
+    }
     assert_eq!(sim_calls(e.sim(), "file/upload_v2").await, 3);
 }
 

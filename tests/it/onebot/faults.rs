@@ -58,12 +58,7 @@ async fn the_implementations_rate_limit_is_a_429_with_its_retry_after() {
     let e = env().await;
     e.fault(json!({"path": "get_group_root_files", "type": "rate_limit", "retry_after_secs": 7}))
         .await;
-    let res = send(e.get(&e.surl("/items"))).await;
-    assert_eq!(res.status(), 429);
-    assert_eq!(res.headers()["retry-after"], "7");
-    let p = problem(res).await;
-    assert_eq!(p["code"], "rate_limited");
-    assert_eq!(p["upstream"]["code"], "429");
+    faults::rate_limited_is_a_429(&e, &e.surl("/items"), "7", "429").await;
     assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
 }
 

@@ -1,10 +1,10 @@
 //! Upstream failures become clear problems.
 
-use crate::calls::{problem_of, send, status_of};
+use crate::calls::{problem_of, status_of};
 use serde_json::json;
 
 use super::env::{connection, env, env_with};
-use crate::common::{problem, sim_calls};
+use crate::common::sim_calls;
 use crate::faults;
 use filegate::config::Config;
 use filegate::sandbox::wecom;
@@ -45,12 +45,7 @@ async fn the_frequency_limit_is_a_429_with_retry_after() {
     let e = env().await;
     e.fault(json!({"path": "file_list", "type": "rate_limit", "times": 2}))
         .await;
-    let res = send(e.get(&e.surl("/items"))).await;
-    assert_eq!(res.status(), 429);
-    assert_eq!(res.headers()["retry-after"], "60");
-    let p = problem(res).await;
-    assert_eq!(p["code"], "rate_limited");
-    assert_eq!(p["upstream"]["code"], "45009");
+    faults::rate_limited_is_a_429(&e, &e.surl("/items"), "60", "45009").await;
     // The gateway did not retry blindly: the second queued refusal is still there for the
     // next call, and only then does the upstream answer.
     assert_eq!(status_of(e.get(&e.surl("/items"))).await, 429);
