@@ -402,10 +402,7 @@ async fn the_root_listing_has_every_documented_file_and_folder_field_with_its_ty
     let data = root(&sim).await;
     let files = data["files"].as_array().unwrap();
     let folders = data["folders"].as_array().unwrap();
-    let names: Vec<&str> = files
-        .iter()
-        .map(|f| f["file_name"].as_str().unwrap())
-        .collect();
+    let names = sim_support::texts(files, "file_name");
     assert_eq!(names, [demo::FILE_NAME, demo::SECOND_FILE_NAME]);
     let file = &files[0];
     assert_eq!(file["file_id"], demo::FILE_ID);
@@ -422,10 +419,7 @@ async fn the_root_listing_has_every_documented_file_and_folder_field_with_its_ty
     }
     assert_eq!(file.as_object().unwrap().len(), 14);
 
-    let ids: Vec<&str> = folders
-        .iter()
-        .map(|f| f["folder_id"].as_str().unwrap())
-        .collect();
+    let ids = sim_support::texts(folders, "folder_id");
     assert_eq!(ids, [demo::FOLDER_ID, demo::EMPTY_FOLDER_ID]);
     let folder = &folders[0];
     assert_eq!(folder["folder_name"], demo::FOLDER_NAME);
@@ -447,12 +441,7 @@ async fn a_folder_listing_shows_its_files_and_an_unknown_folder_or_group_fails()
         json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}),
     )
     .await;
-    let ids: Vec<&str> = data["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["file_id"].as_str().unwrap())
-        .collect();
+    let ids = sim_support::texts(data["files"].as_array().unwrap(), "file_id");
     assert_eq!(ids, [demo::FOLDER_FILE_ID, demo::FOLDER_SECOND_FILE_ID]);
     assert_eq!(data["folders"], json!([]));
 

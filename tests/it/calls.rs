@@ -58,3 +58,13 @@ pub fn sandbox_reader_token(jwt_secret: &str, sub: &str, connections: &str) -> S
     )
     .expect("a token")
 }
+
+/// The text field `field` of each of a listing's `items`, in order.
+pub fn item_texts(list: &serde_json::Value, field: &str) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a listing: {list}"))
+        .iter()
+        .map(|i| i[field].as_str().expect("a text field").to_owned())
+        .collect()
+}

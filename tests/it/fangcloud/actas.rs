@@ -1,7 +1,7 @@
 //! Acting as another Fangcloud user with `X-Filegate-As-User` (scope `users:act_as`).
 
 use super::env::{CONN, collab, department, env, names, personal};
-use crate::calls::{problem_of, send};
+use crate::calls::{item_texts, problem_of, send};
 use crate::common::{problem, sim_stats, token};
 use filegate::sandbox::fangcloud::demo;
 
@@ -12,12 +12,7 @@ async fn a_caller_with_act_as_scope_sees_the_other_users_spaces() {
     let e = env().await;
     let alice = demo::ALICE_ID.to_string();
     let list = e.json(e.get(&e.url("/spaces")).header(AS, &alice)).await;
-    let ids: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect();
+    let ids = item_texts(&list, "id");
     assert_eq!(
         ids,
         [

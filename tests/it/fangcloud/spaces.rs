@@ -1,6 +1,6 @@
 //! Spaces: personal, department and collaboration; quotas; capabilities.
 
-use crate::calls::{json_of, sandbox_reader_token, send};
+use crate::calls::{item_texts, json_of, sandbox_reader_token, send};
 use serde_json::{Value, json};
 
 use super::env::{CONN, collab, department, env, personal};
@@ -213,16 +213,6 @@ async fn the_sandbox_serves_a_working_fangcloud_demo_connection() {
     );
 }
 
-/// The ids of a page of spaces, in order.
-fn space_ids(page: &Value) -> Vec<&str> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn the_department_walk_reads_the_java_sdks_children_departments_count_too() {
     let e = super::env::env_with(
@@ -234,9 +224,9 @@ async fn the_department_walk_reads_the_java_sdks_children_departments_count_too(
     )
     .await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
-    let ids = space_ids(&list);
+    let ids = item_texts(&list, "id");
     assert!(
-        ids.contains(&department(demo::PLATFORM_DEPARTMENT_ID).as_str()),
+        ids.contains(&department(demo::PLATFORM_DEPARTMENT_ID)),
         "the sub-department is found through the count: {list}"
     );
 }
@@ -247,7 +237,7 @@ async fn a_failing_department_walk_leaves_the_other_spaces_listed_with_partial_s
     e.fault(json!({"path": "department/0/children", "type": "server_error", "status": 503}))
         .await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
-    let ids = space_ids(&list);
+    let ids = item_texts(&list, "id");
     assert_eq!(
         ids,
         [
