@@ -43,6 +43,7 @@ struct Inner {
     metrics: PrometheusHandle,
     spool_dir: PathBuf,
     staging: Arc<Staging>,
+    creation_locks: Arc<crate::creation_lock::CreationLocks>,
     admission: crate::admission::Admission,
     trusted_proxies: TrustedProxies,
 }
@@ -72,6 +73,10 @@ impl AppState {
     pub fn staging(&self) -> &Arc<Staging> {
         &self.0.staging
     }
+    /// Serialises creations of one name in one folder (`crate::creation_lock`).
+    pub fn creation_locks(&self) -> &Arc<crate::creation_lock::CreationLocks> {
+        &self.0.creation_locks
+    }
     pub fn admission(&self) -> &crate::admission::Admission {
         &self.0.admission
     }
@@ -92,7 +97,26 @@ pub enum StartError {
 
 /// Opens the store (running migrations), builds the adapters and the router.
 pub async fn build(config: Config) -> Result<(Router, AppState), StartError> {
-    let store = crate::store::open(&config.store.url, config.store.max_connections).await?;
+    let cipher = config
+        .tokens
+        .cipher()
+        .map_err(|e| StartError::Config(e.to_string()))?;
+    if cipher.is_plaintext() {
+        if crate::store::is_sqlite(&config.store.url) {
+            tracing::warn!(
+                key_env = %config.tokens.key_env,
+                "NO TOKEN KEY: upstream access and refresh tokens are stored in PLAIN TEXT in the SQLite store; set {} to 32 random bytes in base64 (openssl rand -base64 32)",
+                config.tokens.key_env
+            );
+        } else {
+            return Err(StartError::Config(format!(
+                "tokens.key_env: environment variable {} is not set; with PostgreSQL upstream tokens must be encrypted at rest (32 random bytes in base64: openssl rand -base64 32)",
+                config.tokens.key_env
+            )));
+        }
+    }
+    let store =
+        crate::store::open_with(&config.store.url, config.store.max_connections, cipher).await?;
     build_with_store(config, store).await
 }
 
@@ -102,7 +126,7 @@ pub async fn build_with_store(
 ) -> Result<(Router, AppState), StartError> {
     let verifier = Verifier::from_config(&config.auth).map_err(StartError::Config)?;
     let tokens = TokenManager::new(store.clone(), config.tokens.refresh_ahead);
-    let http = UpstreamHttp::new(&config.limits).map_err(StartError::Config)?;
+    let http = UpstreamHttp::new(&config.limits, &config.upstream).map_err(StartError::Config)?;
     let deps = Deps {
         http,
         tokens: tokens.clone(),
@@ -117,7 +141,14 @@ pub async fn build_with_store(
         store.clone(),
         config.limits.upload_part_bytes,
         config.limits.upload_session_ttl,
+        // A `complete` claim outlives the request that made it by a margin: its upload task
+        // ends within the upstream timeout of the last call, long before this.
+        2 * config
+            .limits
+            .transfer_timeout
+            .max(config.limits.upstream_timeout),
     )?);
+    let creation_locks = Arc::new(crate::creation_lock::CreationLocks::new(store.clone()));
     let admission = crate::admission::Admission::new(&config.limits);
     let trusted_proxies =
         TrustedProxies::parse(&config.proxy.trusted).map_err(StartError::Config)?;
@@ -132,6 +163,7 @@ pub async fn build_with_store(
         metrics: crate::telemetry::metrics_handle(),
         spool_dir,
         staging,
+        creation_locks,
     }));
     Ok((router(state.clone()), state))
 }
@@ -168,6 +200,11 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api::finish(openapi)))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Outside the admission limits and timeouts, so a 503 or 504 frees the key.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::layer,
+        ))
         // Inside the request span, so the client address it resolves lands on the log line.
         .layer(middleware::from_fn_with_state(
             state.trusted_proxies().clone(),

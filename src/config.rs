@@ -3,7 +3,7 @@
 //! variable that holds each secret (`secret_env = "ACME_WECOM_SECRET"`), read at start-up and
 //! kept in [`SecretString`] so that no `Debug` or log line can print it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -54,6 +54,7 @@ pub struct Config {
     pub log: LogConfig,
     pub cors: CorsConfig,
     pub proxy: ProxyConfig,
+    pub upstream: UpstreamConfig,
     pub connections: Vec<ConnectionConfig>,
 }
 
@@ -68,6 +69,7 @@ impl Default for Config {
             log: LogConfig::default(),
             cors: CorsConfig::default(),
             proxy: ProxyConfig::default(),
+            upstream: UpstreamConfig::default(),
             connections: Vec::new(),
         }
     }
@@ -228,6 +230,117 @@ impl Default for Limits {
     }
 }
 
+/// Resilience of the calls to each connection's upstream (docs/ARCHITECTURE.md, "Upstream
+/// resilience"): retries of idempotent calls, the circuit breaker, the rate-limit governor.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UpstreamConfig {
+    pub retry: RetryConfig,
+    pub breaker: BreakerConfig,
+    pub rate_limit: RateLimitConfig,
+}
+
+/// The rate-limit governor (src/providers/governor.rs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimitConfig {
+    /// Calls per minute to a WeCom connection. WeCom's documented frequency limit is 10 000
+    /// calls per minute per enterprise and API (企业微信 接口调用频率限制; the error is 45009,
+    /// upstream-docs/README.md); the governor counts all of a connection's calls together.
+    /// 9 000 with the default burst keeps any 60 s under 9 900.
+    pub wecom_calls_per_minute: u32,
+    /// Calls per minute to a OneBot connection; 0 = none (OneBot 11 and Shamrock document no
+    /// limit).
+    pub onebot_calls_per_minute: u32,
+    /// Per-connection overrides of the two above, by connection name (0 = none).
+    pub connections: BTreeMap<String, u32>,
+    /// Calls allowed at once on top of the steady rate; 0 = a tenth of a minute's budget.
+    pub burst: u32,
+    /// This replica's share of each budget (several replicas: 1/N each, or as balanced);
+    /// Fangcloud's reported per-token budget is not shared out (each replica sees the upstream's
+    /// own count in `X-Rate-Limit-Remaining`).
+    pub replica_share: f64,
+    /// How long a caller over budget waits for its turn; beyond, 429 `rate_limited`.
+    #[serde(with = "humantime_serde")]
+    pub max_wait: Duration,
+    /// After an upstream rate-limit refusal without `Retry-After` (WeCom 45009): no call to
+    /// that connection for this long (WeCom's limits are per minute).
+    #[serde(with = "humantime_serde")]
+    pub pause_on_refusal: Duration,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            wecom_calls_per_minute: 9_000,
+            onebot_calls_per_minute: 0,
+            connections: BTreeMap::new(),
+            burst: 0,
+            replica_share: 1.0,
+            max_wait: Duration::from_secs(1),
+            pause_on_refusal: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Retries of idempotent upstream calls (reads), and of any call the upstream provably never
+/// received (connection refused).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RetryConfig {
+    /// Retries after the first attempt (0 turns retrying off).
+    pub max_retries: u32,
+    /// First backoff; each next one doubles, with full jitter, up to `max_backoff`.
+    #[serde(with = "humantime_serde")]
+    pub min_backoff: Duration,
+    #[serde(with = "humantime_serde")]
+    pub max_backoff: Duration,
+    /// Retries may be at most this percentage of all upstream calls of a connection (Envoy's
+    /// retry-budget default, 20 %: at most 1.25 calls per request).
+    pub budget_percent: u32,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            min_backoff: Duration::from_millis(25),
+            max_backoff: Duration::from_millis(250),
+            budget_percent: 20,
+        }
+    }
+}
+
+/// The per-connection circuit breaker: a failure is a transport error, a timeout or an HTTP
+/// 5xx from the upstream (not a refusal in its envelope, not a 4xx, not a 429).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BreakerConfig {
+    /// Opens after this many failed calls in a row (0 turns the breaker off).
+    pub consecutive_failures: u32,
+    /// Also opens when at least this share of the last `window` calls failed (0 = off).
+    pub failure_ratio: f64,
+    /// Calls the ratio is measured over (and the fewest before it applies).
+    pub window: u32,
+    /// How long it stays open before letting probe calls through (half-open).
+    #[serde(with = "humantime_serde")]
+    pub open_for: Duration,
+    /// Probe calls let through at once while half-open; one success closes it again.
+    pub half_open_probes: u32,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        Self {
+            consecutive_failures: 5,
+            failure_ratio: 0.5,
+            window: 20,
+            open_for: Duration::from_secs(10),
+            half_open_probes: 1,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TokenConfig {
@@ -235,13 +348,73 @@ pub struct TokenConfig {
     /// whichever is larger).
     #[serde(with = "humantime_serde")]
     pub refresh_ahead: Duration,
+    /// Environment variable holding the key upstream tokens are encrypted with at rest
+    /// (AES-256-GCM, 32 bytes in standard base64). Required with PostgreSQL; without it SQLite
+    /// stores tokens in plain text, with a warning at start-up.
+    pub key_env: String,
+    /// Id stored with each row the current key seals; change it with the key.
+    pub key_id: String,
+    /// Earlier keys, only to read rows they sealed (rotation: new rows use the current key).
+    pub old_keys: Vec<OldTokenKey>,
+    /// The current key, resolved from `key_env` at start-up (or generated by the sandbox).
+    #[serde(skip)]
+    pub key: Option<SecretString>,
+}
+
+/// A retired token key: still opens the rows it sealed, never seals new ones.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OldTokenKey {
+    pub id: String,
+    pub key_env: String,
+    #[serde(skip)]
+    pub key: Option<SecretString>,
 }
 
 impl Default for TokenConfig {
     fn default() -> Self {
         Self {
             refresh_ahead: Duration::from_secs(300),
+            key_env: "FILEGATE_TOKEN_KEY".into(),
+            key_id: "k1".into(),
+            old_keys: Vec::new(),
+            key: None,
         }
+    }
+}
+
+impl TokenConfig {
+    /// The cipher the store seals tokens with; plain text when no key is set.
+    pub fn cipher(&self) -> Result<crate::store::TokenCipher, ConfigError> {
+        use secrecy::ExposeSecret;
+        let Some(key) = &self.key else {
+            return Ok(crate::store::TokenCipher::plaintext());
+        };
+        let current = crate::store::crypto::decode_key(&self.key_id, key.expose_secret())
+            .map_err(|e| invalid("tokens.key_env", e))?;
+        let mut old = Vec::new();
+        for (i, k) in self.old_keys.iter().enumerate() {
+            let field = format!("tokens.old_keys[{i}].key_env");
+            let value = k.key.as_ref().ok_or_else(|| {
+                invalid(
+                    &field,
+                    format!("environment variable {} is not set", k.key_env),
+                )
+            })?;
+            let bytes = crate::store::crypto::decode_key(&k.id, value.expose_secret())
+                .map_err(|e| invalid(&field, e))?;
+            if k.id == self.key_id {
+                return Err(invalid(
+                    format!("tokens.old_keys[{i}].id"),
+                    "must differ from tokens.key_id",
+                ));
+            }
+            old.push((k.id.clone(), bytes));
+        }
+        Ok(crate::store::TokenCipher::new(
+            (&self.key_id, current),
+            &old,
+        ))
     }
 }
 
@@ -388,6 +561,7 @@ pub const CLI_VARIABLES: &[&str] = &[
     "FILEGATE_MINT_SCOPE",
     "FILEGATE_MINT_CONNECTIONS",
     "FILEGATE_MINT_TTL",
+    "FILEGATE_TOKEN_KEY",
 ];
 
 const ENV_PREFIX: &str = "FILEGATE_";
@@ -454,6 +628,14 @@ impl Config {
             && let Some(var) = &self.auth.hs256_secret_env
         {
             self.auth.hs256_secret = lookup(var).map(SecretString::from);
+        }
+        if self.tokens.key.is_none() {
+            self.tokens.key = lookup(&self.tokens.key_env).map(SecretString::from);
+        }
+        for k in &mut self.tokens.old_keys {
+            if k.key.is_none() {
+                k.key = lookup(&k.key_env).map(SecretString::from);
+            }
         }
         for (i, c) in self.connections.iter_mut().enumerate() {
             let missing = |key: &str, var: &str| {
@@ -591,6 +773,38 @@ impl Config {
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid("log.format", "must be text or json"));
+        }
+        let (r, b) = (&self.upstream.retry, &self.upstream.breaker);
+        if r.budget_percent >= 100 {
+            return Err(invalid(
+                "upstream.retry.budget_percent",
+                "must be below 100",
+            ));
+        }
+        if r.min_backoff > r.max_backoff {
+            return Err(invalid(
+                "upstream.retry.min_backoff",
+                "must not exceed upstream.retry.max_backoff",
+            ));
+        }
+        if !(0.0..=1.0).contains(&b.failure_ratio) {
+            return Err(invalid(
+                "upstream.breaker.failure_ratio",
+                "must be between 0 and 1",
+            ));
+        }
+        let share = self.upstream.rate_limit.replica_share;
+        if !(share > 0.0 && share <= 1.0) {
+            return Err(invalid(
+                "upstream.rate_limit.replica_share",
+                "must be above 0 and at most 1",
+            ));
+        }
+        if b.half_open_probes == 0 {
+            return Err(invalid(
+                "upstream.breaker.half_open_probes",
+                "must be at least 1",
+            ));
         }
         let mut names = BTreeSet::new();
         for (i, c) in self.connections.iter().enumerate() {

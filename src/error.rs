@@ -133,6 +133,10 @@ pub enum UpstreamKind {
     /// config): the operator's problem, not the caller's.
     CredentialsRejected,
     Unavailable,
+    /// The connection's circuit breaker is open: the upstream was not called.
+    CircuitOpen,
+    /// The rate-limit governor kept the call back: the upstream was not called.
+    Throttled,
     Malformed,
     Timeout,
 }
@@ -152,6 +156,8 @@ impl UpstreamKind {
             | Self::Unavailable
             | Self::Malformed => StatusCode::BAD_GATEWAY,
             Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::CircuitOpen => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -170,6 +176,8 @@ pub struct UpstreamError {
     pub field: Option<String>,
     /// Seconds, when the upstream said how long to wait.
     pub retry_after: Option<u64>,
+    /// [`UpstreamKind::Throttled`]: the calls per minute the governor allows (`RateLimit-Limit`).
+    pub rate_limit: Option<u32>,
 }
 
 impl UpstreamError {
@@ -188,6 +196,7 @@ impl UpstreamError {
             message: message.into(),
             field: None,
             retry_after: None,
+            rate_limit: None,
         }
     }
 
@@ -283,6 +292,18 @@ pub enum ApiError {
     NotFound { code: &'static str, detail: String },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// 409 with `Retry-After`: the same operation is running (a `complete` of this upload, a
+    /// request with this `Idempotency-Key`); retrying later gives its answer.
+    #[error("{detail}")]
+    InProgress { code: &'static str, detail: String },
+    /// 422: the request is well-formed but cannot be processed as sent (an `Idempotency-Key`
+    /// reused with a different request).
+    #[error("{detail}")]
+    Unprocessable {
+        code: &'static str,
+        detail: String,
+        field: Option<String>,
+    },
     /// `limit` is 0 when the layer that refused did not say.
     #[error("{}", too_large(*.limit))]
     PayloadTooLarge { limit: u64 },
@@ -347,7 +368,8 @@ impl ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::InProgress { .. } => StatusCode::CONFLICT,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unsupported { .. } | Self::UnsupportedFor { .. } => StatusCode::NOT_IMPLEMENTED,
@@ -364,7 +386,9 @@ impl ApiError {
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
             | Self::NotFound { code, .. }
-            | Self::Conflict { code, .. } => code,
+            | Self::Conflict { code, .. }
+            | Self::InProgress { code, .. }
+            | Self::Unprocessable { code, .. } => code,
             Self::InvalidId(_) => "invalid_id",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -379,15 +403,20 @@ impl ApiError {
     pub fn to_problem(&self) -> Problem {
         let mut p = Problem::new(self.status(), self.code(), self.to_string());
         match self {
-            Self::BadRequest { field, .. } => p.field = field.clone(),
+            Self::BadRequest { field, .. } | Self::Unprocessable { field, .. } => {
+                p.field = field.clone()
+            }
             Self::Upstream(u) => {
                 p.detail = upstream_detail(u);
                 p.field = u.field.clone();
-                p.upstream = Some(UpstreamProblem {
-                    provider: u.provider.to_owned(),
-                    code: u.upstream_code.clone(),
-                    message: u.message.clone(),
-                });
+                // The gateway refused on the upstream's behalf: the upstream said nothing.
+                if !matches!(u.kind, UpstreamKind::CircuitOpen | UpstreamKind::Throttled) {
+                    p.upstream = Some(UpstreamProblem {
+                        provider: u.provider.to_owned(),
+                        code: u.upstream_code.clone(),
+                        message: u.message.clone(),
+                    });
+                }
             }
             _ => {}
         }
@@ -415,6 +444,7 @@ fn upstream_detail(u: &UpstreamError) -> String {
         UpstreamKind::Unavailable => format!("{} is unavailable: {}", u.provider, u.message),
         UpstreamKind::Malformed => format!("{} answered in an unexpected shape", u.provider),
         UpstreamKind::Timeout => format!("{} did not answer in time", u.provider),
+        UpstreamKind::CircuitOpen | UpstreamKind::Throttled => u.message.clone(),
         _ => format!("{} refused the request: {}", u.provider, u.message),
     }
 }
@@ -447,6 +477,26 @@ impl IntoResponse for ApiError {
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
+        if let Self::Upstream(u) = &self
+            && u.kind == UpstreamKind::Throttled
+        {
+            // draft-ietf-httpapi-ratelimit-headers: the policy, nothing left, and when.
+            let reset = u.retry_after.unwrap_or(1);
+            let h = res.headers_mut();
+            for (name, value) in [
+                ("ratelimit-limit", u.rate_limit.unwrap_or(0).to_string()),
+                ("ratelimit-remaining", "0".to_owned()),
+                ("ratelimit-reset", reset.to_string()),
+                (
+                    "ratelimit-policy",
+                    format!("{};w=60", u.rate_limit.unwrap_or(0)),
+                ),
+            ] {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    h.insert(name, v);
+                }
+            }
+        }
         if let Self::RangeNotSatisfiable { size } = &self {
             let total = size.map_or("*".to_owned(), |s| s.to_string());
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{total}")) {
@@ -467,9 +517,17 @@ impl IntoResponse for ApiError {
 impl ApiError {
     fn retry_after(&self) -> Option<u64> {
         match self {
-            Self::Upstream(u) if u.kind == UpstreamKind::RateLimited => {
-                Some(u.retry_after.unwrap_or(1))
-            }
+            Self::Upstream(u) => match u.kind {
+                UpstreamKind::RateLimited => Some(u.retry_after.unwrap_or(1)),
+                UpstreamKind::CircuitOpen | UpstreamKind::Throttled => u.retry_after,
+                // The upstream failed (5xx, unreachable, too slow): worth another try soon,
+                // and sooner than the breaker's `open_for` if it opens meanwhile.
+                UpstreamKind::Unavailable | UpstreamKind::Timeout => {
+                    Some(u.retry_after.unwrap_or(1))
+                }
+                _ => None,
+            },
+            Self::InProgress { .. } => Some(1),
             _ => None,
         }
     }

@@ -29,20 +29,13 @@ pub struct Spooled {
     pub block_sha: Vec<String>,
 }
 
-/// Where the bytes live: a temp file removed on drop, or a resumable upload's staging file,
-/// which stays until the upload completes or expires (so a failed `complete` can be retried).
+/// Where the bytes live: a temp file, removed on drop.
 #[derive(Debug)]
-enum Backing {
-    Temp(TempPath),
-    Staged(PathBuf),
-}
+struct Backing(TempPath);
 
 impl Backing {
     fn path(&self) -> &Path {
-        match self {
-            Self::Temp(p) => p,
-            Self::Staged(p) => p,
-        }
+        &self.0
     }
 }
 
@@ -96,7 +89,7 @@ where
     }
     out.flush().await.map_err(io_error)?;
     out.into_inner().sync_data().await.map_err(io_error)?;
-    Ok(finish(Backing::Temp(path), size, digests))
+    Ok(finish(Backing(path), size, digests))
 }
 
 fn finish(path: Backing, size: u64, d: Digests) -> Spooled {
@@ -126,23 +119,6 @@ fn body_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> ApiError {
 }
 
 impl Spooled {
-    /// Hashes a resumable upload's staging file; the file is not removed on drop.
-    pub async fn from_staged(path: PathBuf) -> ApiResult<Self> {
-        let mut file = tokio::fs::File::open(&path).await.map_err(io_error)?;
-        let mut digests = Digests::default();
-        let mut size = 0u64;
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = file.read(&mut buf).await.map_err(io_error)?;
-            if n == 0 {
-                break;
-            }
-            size += n as u64;
-            digests.update(&buf[..n]);
-        }
-        Ok(finish(Backing::Staged(path), size, digests))
-    }
-
     pub fn path(&self) -> &Path {
         self.path.path()
     }

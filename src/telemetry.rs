@@ -121,6 +121,30 @@ fn describe() {
         "Time until an upstream call's answer headers arrived, by connection, provider and operation."
     );
     describe_counter!(
+        "filegate_upstream_throttled_total",
+        "Calls the rate-limit governor refused with 429 (over the configured rate or the upstream's reported budget beyond max_wait), by connection."
+    );
+    describe_counter!(
+        "filegate_upstream_retries_total",
+        "Upstream calls sent again after a failed attempt (idempotent calls, or refused connections), by connection, provider and operation."
+    );
+    describe_counter!(
+        "filegate_upstream_retry_budget_exhausted_total",
+        "Retries not sent because the connection's retry budget (upstream.retry.budget_percent) was spent, by connection."
+    );
+    describe_gauge!(
+        "filegate_upstream_breaker_state",
+        "Circuit breaker of each connection: 0 closed, 1 half-open, 2 open."
+    );
+    describe_counter!(
+        "filegate_upstream_breaker_opened_total",
+        "Times a connection's circuit breaker opened."
+    );
+    describe_counter!(
+        "filegate_upstream_breaker_rejections_total",
+        "Calls refused by an open circuit breaker without reaching the upstream, by connection."
+    );
+    describe_counter!(
         "filegate_upstream_refusals_total",
         "Upstream answers whose HTTP status was fine but whose envelope refused the call."
     );

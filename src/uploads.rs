@@ -1,11 +1,18 @@
 //! Resumable uploads, staged by the gateway.
 //!
-//! The caller sends parts in any order (and may resend one); they are written at their offset
-//! into one staging file per upload, and the store records which parts arrived. `complete`
-//! hashes the file and hands it to the adapter's ordinary upload — so WeCom's block SHAs,
-//! OneBot's base64 and Fangcloud's pre-signed POST all work the same way. Staging files live
-//! under `<spool_dir>/filegate-staging`; with several replicas that directory must be shared
-//! (or uploads routed to one replica). Expired sessions are swept every minute.
+//! The caller sends parts in any order (and may resend one). Each part is received into its
+//! own temporary file next to the session's parts and only renamed into place (and recorded in
+//! the store) once it arrived whole with its declared length and, when the caller sent one, the
+//! right `Content-Digest` (sha-256) or `Content-MD5`: a re-send that breaks off or does not
+//! match leaves the earlier good part as it was. `complete` claims the session in the store (one
+//! atomic `UPDATE`, so one claim wins across tasks and replicas), assembles the parts into a
+//! spool file, checks the assembled length and the optional whole-file `Repr-Digest`, and hands
+//! it to the adapter's ordinary upload — so WeCom's block SHAs, OneBot's base64 and Fangcloud's
+//! pre-signed POST all work the same way. The answer is stored with the session: later
+//! `complete` calls get it again (201, same body); calls while it runs get 409
+//! `upload_in_progress` with `Retry-After`. Staging lives under
+//! `<spool_dir>/filegate-staging/<session>/`; with several replicas that directory must be
+//! shared (or uploads routed to one replica). Expired sessions are swept every minute.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,14 +20,15 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures::{Stream, StreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use serde::Serialize;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
 
+use crate::digest::{Expected, Hasher};
 use crate::error::{ApiError, ApiResult};
 use crate::model::ids::{self, IdKind};
-use crate::model::{OnConflict, Provider};
+use crate::model::{OnConflict, Provider, UploadResult};
 use crate::spool::Spooled;
 use crate::store::{Store, UploadSession};
 
@@ -29,7 +37,7 @@ use crate::store::{Store, UploadSession};
 #[schema(examples(json!({
     "id": "AXV3IDdmM2E5YzFlNGI", "name": "video.mp4", "parent_id": null, "size": 20971520,
     "part_size": 8388608, "part_count": 3, "parts_received": [1, 3],
-    "expires_at": "2026-05-07T08:00:00Z"
+    "expires_at": "2026-05-07T08:00:00Z", "state": "open"
 })))]
 pub struct UploadSessionInfo {
     pub id: String,
@@ -43,6 +51,23 @@ pub struct UploadSessionInfo {
     /// Part numbers received so far (from 1).
     pub parts_received: Vec<u32>,
     pub expires_at: DateTime<Utc>,
+    pub state: UploadState,
+    /// The answer `complete` gave, once `state` is `completed` (later `complete` calls
+    /// answer it again): a client that lost that answer finds its file here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<UploadResult>,
+}
+
+/// Where a resumable upload stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadState {
+    /// Taking parts.
+    Open,
+    /// One `complete` is sending the file upstream; parts are refused meanwhile.
+    Completing,
+    /// Done; the file exists upstream.
+    Completed,
 }
 
 /// Body of `POST …/uploads`.
@@ -64,6 +89,9 @@ pub struct Staging {
     store: Arc<dyn Store>,
     part_size: u64,
     ttl: Duration,
+    /// How long a `complete` claim holds before another may take it over (a replica that died
+    /// mid-complete): the transfer timeout, after which the first one has given up anyway.
+    claim_ttl: Duration,
 }
 
 fn not_found() -> ApiError {
@@ -83,6 +111,7 @@ impl Staging {
         store: Arc<dyn Store>,
         part_size: u64,
         ttl: Duration,
+        claim_ttl: Duration,
     ) -> std::io::Result<Self> {
         let dir = spool_dir.join("filegate-staging");
         std::fs::create_dir_all(&dir)?;
@@ -91,16 +120,22 @@ impl Staging {
             store,
             part_size,
             ttl,
+            claim_ttl,
         })
     }
 
-    fn file(&self, session: &UploadSession) -> PathBuf {
-        // The id is an opaque, URL-safe token we minted; only its uuid names the file.
+    /// The session's directory: its parts (`part-<n>`) and parts still arriving.
+    fn dir(&self, session: &UploadSession) -> PathBuf {
+        // The id is an opaque, URL-safe token we minted; only its characters name the dir.
         self.dir.join(
             session
                 .id
                 .replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
         )
+    }
+
+    fn part_file(&self, session: &UploadSession, n: u32) -> PathBuf {
+        self.dir(session).join(format!("part-{n}"))
     }
 
     pub async fn create(
@@ -134,8 +169,10 @@ impl Staging {
             owner: owner.to_owned(),
             created_at: now.timestamp(),
             expires_at: expires.timestamp(),
+            state: "open".into(),
+            result: None,
         };
-        tokio::fs::File::create(self.file(&session))
+        tokio::fs::create_dir_all(self.dir(&session))
             .await
             .map_err(ApiError::internal)?;
         self.store
@@ -184,18 +221,22 @@ impl Staging {
         ))
     }
 
-    /// Writes part `n` (1-based) from `body`, which must be exactly the part's size.
+    /// Receives part `n` (1-based) from `body`, which must be exactly the part's size and match
+    /// `expected` when given. The part is committed (renamed into place, then recorded) only
+    /// then; on any failure the temporary file goes and an earlier copy of the part stays.
     pub async fn put_part<S, E>(
         &self,
         s: &UploadSession,
         n: u32,
         declared_len: Option<u64>,
+        expected: &Expected,
         body: S,
     ) -> ApiResult<UploadSessionInfo>
     where
         S: Stream<Item = Result<Bytes, E>> + Send,
         E: std::error::Error + Send + Sync + 'static,
     {
+        still_open(s)?;
         let size = u64::try_from(s.size).unwrap_or(0);
         let part_size = u64::try_from(s.part_size).unwrap_or(1);
         let count = part_count(size, part_size);
@@ -206,43 +247,61 @@ impl Staging {
             ));
         }
         let offset = u64::from(n - 1) * part_size;
-        let expected = part_size.min(size - offset.min(size));
-        if declared_len.is_some_and(|l| l != expected) {
-            return Err(ApiError::bad_request(
-                "part_size_mismatch",
-                format!("part {n} must be exactly {expected} bytes"),
-            ));
+        let expected_len = part_size.min(size - offset.min(size));
+        let wrong_size = |got: Option<u64>| {
+            let detail = match got {
+                Some(got) => format!("part {n} must be exactly {expected_len} bytes, got {got}"),
+                None => format!("part {n} must be exactly {expected_len} bytes"),
+            };
+            ApiError::bad_request("part_size_mismatch", detail)
+        };
+        if declared_len.is_some_and(|l| l != expected_len) {
+            return Err(wrong_size(None));
         }
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(self.file(s))
-            .await
-            .map_err(|_| not_found())?;
-        file.seek(std::io::SeekFrom::Start(offset))
-            .await
-            .map_err(ApiError::internal)?;
+        let (file, temp) = tempfile::Builder::new()
+            .prefix(&format!(".incoming-{n}-"))
+            .tempfile_in(self.dir(s))
+            .map_err(|_| not_found())?
+            .into_parts();
+        let mut out =
+            tokio::io::BufWriter::with_capacity(256 * 1024, tokio::fs::File::from_std(file));
+        let mut hasher = Hasher::for_expected(expected);
         let mut written = 0u64;
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|_| {
-                ApiError::bad_request("upload_incomplete", "the part's body ended early")
+                ApiError::bad_request(
+                    "upload_incomplete",
+                    "the part's body ended early; the part was not stored (an earlier copy stays)",
+                )
             })?;
             written += chunk.len() as u64;
-            if written > expected {
-                return Err(ApiError::bad_request(
-                    "part_size_mismatch",
-                    format!("part {n} must be exactly {expected} bytes"),
-                ));
+            if written > expected_len {
+                return Err(wrong_size(None));
             }
-            file.write_all(&chunk).await.map_err(ApiError::internal)?;
+            hasher.update(&chunk);
+            out.write_all(&chunk).await.map_err(ApiError::internal)?;
         }
-        if written != expected {
-            return Err(ApiError::bad_request(
-                "part_size_mismatch",
-                format!("part {n} must be exactly {expected} bytes, got {written}"),
-            ));
+        if written != expected_len {
+            return Err(wrong_size(Some(written)));
         }
-        file.sync_data().await.map_err(ApiError::internal)?;
+        expected.verify(&hasher)?;
+        out.flush().await.map_err(ApiError::internal)?;
+        out.into_inner()
+            .sync_data()
+            .await
+            .map_err(ApiError::internal)?;
+        // A `complete` may have claimed the session while the bytes arrived.
+        let now = self
+            .store
+            .get_upload(&s.id)
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or_else(not_found)?;
+        still_open(&now)?;
+        // rename(2) replaces the old part atomically: a reader sees the old or the new copy.
+        temp.persist(self.part_file(s, n))
+            .map_err(|e| ApiError::internal(e.error))?;
         self.store
             .record_part(&s.id, i64::from(n), i64::try_from(written).unwrap_or(0))
             .await
@@ -250,8 +309,9 @@ impl Staging {
         self.info(s).await
     }
 
-    /// The assembled file, once every part is there.
-    pub async fn assemble(&self, s: &UploadSession) -> ApiResult<Spooled> {
+    /// The assembled file, once every part is there with its size; checks the total length
+    /// and `whole` (the caller's whole-file digest) when given.
+    async fn assemble(&self, s: &UploadSession, whole: &Expected) -> ApiResult<Spooled> {
         let info = self.info(s).await?;
         if info.parts_received.len() != info.part_count as usize {
             let missing: Vec<u32> = (1..=info.part_count)
@@ -263,30 +323,112 @@ impl Staging {
                 detail: format!("parts still missing: {missing:?}"),
             });
         }
-        let spooled = Spooled::from_staged(self.file(s)).await?;
+        let paths: Vec<PathBuf> = (1..=info.part_count)
+            .map(|n| self.part_file(s, n))
+            .collect();
+        let mut hasher = Hasher::for_expected(whole);
+        let parts = futures::stream::iter(paths)
+            .then(|p| async move {
+                tokio::fs::File::open(p)
+                    .await
+                    .map(|f| tokio_util::io::ReaderStream::with_capacity(f, 256 * 1024))
+            })
+            .try_flatten()
+            .map_ok(|chunk| {
+                hasher.update(&chunk);
+                chunk
+            });
+        let spooled = crate::spool::spool(&self.dir, parts, info.size).await?;
         if spooled.size != info.size {
             return Err(ApiError::internal(format!(
                 "staged upload {} has {} bytes, expected {}",
                 s.id, spooled.size, info.size
             )));
         }
+        whole.verify(&hasher)?;
         Ok(spooled)
     }
 
-    /// Removes a session and its staging file.
+    /// Completes `s` once: claims it, assembles and checks the file, and runs `upload` on it in
+    /// a task of its own (a caller who goes away does not cancel it halfway), then records the
+    /// answer. A completed session answers its stored result; one being completed, 409
+    /// `upload_in_progress`. If `upload` fails the session opens again for another `complete`.
+    pub async fn complete<F, Fut>(
+        self: &Arc<Self>,
+        s: UploadSession,
+        whole: Expected,
+        upload: F,
+    ) -> ApiResult<UploadResult>
+    where
+        F: FnOnce(Spooled) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ApiResult<UploadResult>> + Send + 'static,
+    {
+        if let Some(done) = completed(&s)? {
+            return Ok(done);
+        }
+        let now = Utc::now().timestamp();
+        let stale = now - i64::try_from(self.claim_ttl.as_secs()).unwrap_or(i64::MAX);
+        let claimed = self
+            .store
+            .claim_upload(&s.id, now, stale)
+            .await
+            .map_err(ApiError::internal)?;
+        if !claimed {
+            let now = self
+                .store
+                .get_upload(&s.id)
+                .await
+                .map_err(ApiError::internal)?
+                .ok_or_else(not_found)?;
+            return match completed(&now)? {
+                Some(done) => Ok(done),
+                None => Err(in_progress()),
+            };
+        }
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            let outcome = match this.assemble(&s, &whole).await {
+                Ok(content) => upload(content).await,
+                Err(e) => Err(e),
+            };
+            let stored = outcome
+                .as_ref()
+                .ok()
+                .and_then(|r| serde_json::to_string(r).ok());
+            let finish = this.store.finish_upload(&s.id, stored.as_deref()).await;
+            if stored.is_some() {
+                // The answer is recorded; the parts are no longer needed.
+                if let Err(e) = tokio::fs::remove_dir_all(this.dir(&s)).await {
+                    tracing::warn!(error = %e, "cannot remove a completed upload's parts");
+                }
+            }
+            finish.map_err(ApiError::internal)?;
+            outcome
+        });
+        task.await.map_err(ApiError::internal)?
+    }
+
+    /// Removes a session and its parts. A session being completed stays (409).
     pub async fn discard(&self, s: &UploadSession) -> ApiResult<()> {
+        if s.state == "completing" {
+            return Err(in_progress());
+        }
         self.store
             .delete_upload(&s.id)
             .await
             .map_err(ApiError::internal)?;
-        match tokio::fs::remove_file(self.file(s)).await {
+        match tokio::fs::remove_dir_all(self.dir(s)).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ApiError::internal(e)),
             _ => Ok(()),
         }
     }
 
-    /// Deletes expired sessions; returns how many.
+    /// Deletes expired sessions (and expired `Idempotency-Key` answers); returns how many
+    /// sessions.
     pub async fn sweep(&self) -> usize {
+        if let Err(e) = self.store.purge_idempotency(Utc::now().timestamp()).await {
+            tracing::warn!(error = %e, "cannot purge expired idempotency keys");
+        }
         let ids = match self.store.expired_uploads(Utc::now().timestamp()).await {
             Ok(ids) => ids,
             Err(e) => {
@@ -296,8 +438,12 @@ impl Staging {
         };
         let mut n = 0;
         for id in ids {
-            if let Ok(Some(s)) = self.store.get_upload(&id).await
-                && self.discard(&s).await.is_ok()
+            if let Ok(Some(mut s)) = self.store.get_upload(&id).await
+                && {
+                    // Expired: even a claim left behind by a dead replica goes.
+                    s.state = "expired".into();
+                    self.discard(&s).await.is_ok()
+                }
             {
                 n += 1;
             }
@@ -322,6 +468,11 @@ impl Staging {
 }
 
 fn info(s: &UploadSession, parts_received: Vec<u32>) -> UploadSessionInfo {
+    let state = match s.state.as_str() {
+        "completing" => UploadState::Completing,
+        "completed" => UploadState::Completed,
+        _ => UploadState::Open,
+    };
     let size = u64::try_from(s.size).unwrap_or(0);
     let part_size = u64::try_from(s.part_size).unwrap_or(1);
     UploadSessionInfo {
@@ -333,6 +484,37 @@ fn info(s: &UploadSession, parts_received: Vec<u32>) -> UploadSessionInfo {
         part_count: part_count(size, part_size),
         parts_received,
         expires_at: DateTime::from_timestamp(s.expires_at, 0).unwrap_or_default(),
+        state,
+        result: completed(s).ok().flatten(),
+    }
+}
+
+fn in_progress() -> ApiError {
+    ApiError::InProgress {
+        code: "upload_in_progress",
+        detail: "this upload is being completed; retry to get its answer".into(),
+    }
+}
+
+/// Parts may be sent only while the session is open.
+fn still_open(s: &UploadSession) -> ApiResult<()> {
+    match s.state.as_str() {
+        "open" => Ok(()),
+        "completing" => Err(in_progress()),
+        _ => Err(ApiError::Conflict {
+            code: "upload_completed",
+            detail: "this upload is complete; it takes no more parts".into(),
+        }),
+    }
+}
+
+/// The stored answer of a completed session.
+fn completed(s: &UploadSession) -> ApiResult<Option<UploadResult>> {
+    match (&*s.state, &s.result) {
+        ("completed", Some(json)) => serde_json::from_str(json)
+            .map(Some)
+            .map_err(ApiError::internal),
+        _ => Ok(None),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::model::{Capabilities, Provider};
 use crate::providers::Connection;
+use crate::providers::resilience::UpstreamHealth;
 use crate::tokens::TokenHealth;
 
 /// A configured connection: its provider, what it can do, and the health of its token.
@@ -28,13 +29,19 @@ use crate::tokens::TokenHealth;
         "sort_orders": ["name_asc", "modified_desc"], "range_downloads": true, "acts_as_users": true,
         "notes": [{"operation": "create_share_link", "note": "password of at most 33 letters and digits"}]
     },
-    "token": {"state": "valid", "expires_at": "2026-05-06T19:00:00Z"}
+    "token": {"state": "valid", "expires_at": "2026-05-06T19:00:00Z"},
+    "upstream": {
+        "breaker": {"state": "closed", "consecutive_failures": 0, "opened_total": 0, "rejected_total": 0},
+        "retries": {"retries_total": 3, "budget_exhausted_total": 0, "budget_available": 1.75}
+    }
 })))]
 pub struct ConnectionInfo {
     pub name: String,
     pub provider: Provider,
     pub capabilities: Capabilities,
     pub token: TokenHealth,
+    /// The circuit breaker and the retries of the gateway's calls to the upstream.
+    pub upstream: UpstreamHealth,
 }
 
 /// Answer of `GET /v1/connections`.
@@ -49,6 +56,7 @@ fn info(c: &Connection) -> ConnectionInfo {
         provider: c.provider,
         capabilities: c.drive.capabilities().clone(),
         token: c.drive.token_health(),
+        upstream: c.upstream.health(),
     }
 }
 

@@ -101,6 +101,16 @@ async fn upload_file(
         on_conflict: q.on_conflict.unwrap_or_default(),
         content,
     };
+    // After the body arrived: the lock is held for the upstream call only.
+    let _one_at_a_time = state
+        .creation_locks()
+        .lock(
+            &auth.connection.name,
+            &p.space,
+            req.parent.as_deref(),
+            &req.name,
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(drive.upload_file(&auth.ctx, &p.space, req).await?),

@@ -1,6 +1,7 @@
 //! Items: list, read, rename/move/describe, copy, delete, create folders and online documents.
 
 use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -184,12 +185,22 @@ async fn copy_item(
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/folders", tag = "items", params(SpacePath),
     request_body = CreateFolder, responses((status = 201, body = Item), LocalProblems, UpstreamProblems))]
 async fn create_folder(
+    State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
     ApiJson(mut req): ApiJson<CreateFolder>,
 ) -> ApiResult<(StatusCode, Json<Item>)> {
     req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateFolder)?;
+    let _one_at_a_time = state
+        .creation_locks()
+        .lock(
+            &auth.connection.name,
+            &p.space,
+            req.parent.as_deref(),
+            &req.name,
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(drive.create_folder(&auth.ctx, &p.space, req).await?),
@@ -202,12 +213,22 @@ async fn create_folder(
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/documents", tag = "items", params(SpacePath),
     request_body = CreateDocument, responses((status = 201, body = Item), LocalProblems, UpstreamProblems))]
 async fn create_document(
+    State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
     ApiJson(mut req): ApiJson<CreateDocument>,
 ) -> ApiResult<(StatusCode, Json<Item>)> {
     req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateDocument)?;
+    let _one_at_a_time = state
+        .creation_locks()
+        .lock(
+            &auth.connection.name,
+            &p.space,
+            req.parent.as_deref(),
+            &req.name,
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(drive.create_document(&auth.ctx, &p.space, req).await?),

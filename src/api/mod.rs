@@ -128,14 +128,16 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     page_items_by_ref(&mut doc);
     for (path, item) in doc.paths.paths.iter_mut() {
         let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
         ];
-        for op in ops.into_iter().flatten() {
-            finish_operation(path, op);
+        for (method, op) in ops {
+            if let Some(op) = op {
+                finish_operation(path, method, op);
+            }
         }
     }
     doc
@@ -196,7 +198,7 @@ fn integer_header(description: &str) -> utoipa::openapi::header::Header {
         .build()
 }
 
-fn finish_operation(path: &str, op: &mut Op) {
+fn finish_operation(path: &str, method: &str, op: &mut Op) {
     let responses = &mut op.responses.responses;
     let calls_upstream = responses.contains_key("502");
     let takes_json = op
@@ -232,7 +234,11 @@ fn finish_operation(path: &str, op: &mut Op) {
             "The request did not complete within the gateway's timeout (`gateway_timeout`) or the upstream's (`upstream_timeout`).",
         );
     }
-    for (status, response) in responses.iter_mut() {
+    // Before the headers every answer gets: its 409/422 are answers too.
+    if method == "post" && path.starts_with("/v1/connections/") {
+        idempotent(op);
+    }
+    for (status, response) in op.responses.responses.iter_mut() {
         let RefOr::T(response) = response else {
             continue;
         };
@@ -310,4 +316,48 @@ fn finish_operation(path: &str, op: &mut Op) {
                 .build(),
         );
     }
+}
+
+/// `Idempotency-Key` (`crate::idempotency`) on a creating `POST`: the header and its 409/422.
+fn idempotent(op: &mut Op) {
+    op.parameters.get_or_insert_with(Vec::new).push(
+        ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes the request safe to retry (IETF httpapi Idempotency-Key draft): the first request with this key, \
+per token `sub` and connection, runs; for 24 hours a request with the same key and the same method, path, query and body gets \
+its status, headers and body again (with `Idempotent-Replayed: true`), while it still runs a 409 `idempotency_key_in_use` \
+with `Retry-After`, and with another request a 422 `idempotency_key_reused`. 5xx and retryable answers are not kept. \
+1-255 printable ASCII characters (400 `invalid_idempotency_key` otherwise).",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(255)),
+            ))
+            .build(),
+    );
+    let responses = &mut op.responses.responses;
+    let conflict = responses
+        .entry("409".to_owned())
+        .or_insert_with(|| problem_response("A request with this `Idempotency-Key` is still running (`idempotency_key_in_use`); see `Retry-After`."));
+    if let RefOr::T(r) = conflict {
+        if !r.description.contains("Idempotency-Key") {
+            r.description.push_str(" Also: a request with this `Idempotency-Key` is still running (`idempotency_key_in_use`; see `Retry-After`).");
+        }
+        r.headers.insert(
+            "Retry-After".into(),
+            integer_header(
+                "Seconds to wait before retrying (when the conflict is a request still running).",
+            ),
+        );
+    }
+    responses.entry("422".to_owned()).or_insert_with(|| {
+        problem_response(
+            "The `Idempotency-Key` was used with a different request (`idempotency_key_reused`).",
+        )
+    });
 }

@@ -171,6 +171,17 @@ pub enum UpstreamProblems {
     InsufficientStorage(Problem),
 }
 
+/// 409 with `Retry-After`: the same operation is already running.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Busy {
+    /// The upload is being completed (`upload_in_progress`, see `Retry-After`), or is complete
+    /// (`upload_completed`).
+    #[response(status = 409, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying")))]
+    Conflict(Problem),
+}
+
 /// 401 only: routes that need a valid token but no connection.
 #[derive(IntoResponses)]
 #[allow(dead_code)]

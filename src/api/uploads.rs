@@ -10,10 +10,12 @@ use utoipa_axum::routes;
 use super::content::upload_limit;
 use super::extract::{ApiJson, ApiPath, Authorized, FilesWrite};
 use super::paths::{
-    Binary, LocalProblems, PartPath, SpacePath, TooLarge, Unsupported, UploadPath, UpstreamProblems,
+    Binary, Busy, LocalProblems, PartPath, SpacePath, TooLarge, Unsupported, UploadPath,
+    UpstreamProblems,
 };
 use super::validate;
 use crate::app::AppState;
+use crate::digest::Expected;
 use crate::error::{ApiError, ApiResult};
 use crate::forwarded::ClientOrigin;
 use crate::model::*;
@@ -111,13 +113,40 @@ async fn abort_upload(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Integrity headers of a part.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+struct PartDigests {
+    /// RFC 9530 digest of this part's bytes, `sha-256=:<base64>:`; checked before the part is
+    /// kept (other algorithms are ignored). A mismatch is a 400 `digest_mismatch`.
+    #[param(rename = "Content-Digest")]
+    content_digest: Option<String>,
+    /// RFC 1864 base64 MD5 of this part's bytes; checked like `Content-Digest`.
+    #[param(rename = "Content-MD5")]
+    content_md5: Option<String>,
+}
+
+/// Whole-file digest for `complete`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+struct FileDigest {
+    /// RFC 9530 digest of the whole assembled file, `sha-256=:<base64>:`; checked before
+    /// anything goes upstream. A mismatch is a 400 `digest_mismatch` (the session stays).
+    #[param(rename = "Repr-Digest")]
+    repr_digest: Option<String>,
+}
+
 /// Send one part of a resumable upload.
 ///
 /// Part `n` (from 1) is exactly `part_size` bytes, the last part the remainder. A part may be
-/// sent again; the last copy wins.
-#[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/parts/{n}", tag = "uploads", params(PartPath),
+/// sent again; a copy replaces the earlier one only once it has arrived whole (exact length,
+/// and the `Content-Digest`/`Content-MD5` when given) — a re-send that breaks off or does not
+/// match is refused and the earlier copy stays. After `complete` has started, 409.
+#[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/parts/{n}", tag = "uploads", params(PartPath, PartDigests),
     request_body(content = inline(Binary), content_type = "application/octet-stream"),
-    responses((status = 200, body = UploadSessionInfo), LocalProblems))]
+    responses((status = 200, body = UploadSessionInfo), LocalProblems, Busy))]
 async fn put_part(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
@@ -133,38 +162,62 @@ async fn put_part(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
+    let expected = Expected::from_headers(&headers, "content-digest", true)?;
     Ok(Json(
         state
             .staging()
-            .put_part(&s, p.n, declared, body.into_data_stream())
+            .put_part(&s, p.n, declared, &expected, body.into_data_stream())
             .await?,
     ))
 }
 
 /// Finish a resumable upload.
 ///
-/// The gateway sends the assembled file upstream. Missing parts are a 409 `upload_incomplete`.
-/// If the upstream refuses, the session stays and `complete` may be retried.
-#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/complete", tag = "uploads", params(UploadPath),
+/// The gateway assembles the parts, checks the total length (and the whole-file `Repr-Digest`
+/// when given), and sends the file upstream. Missing parts are a 409 `upload_incomplete`. One
+/// `complete` runs per upload: while it runs, others get 409 `upload_in_progress` with
+/// `Retry-After`; once it succeeded, every `complete` answers its result again (same 201 body),
+/// so a caller who lost the answer can ask again. If the upstream refuses, the session stays
+/// and `complete` may be retried.
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/complete", tag = "uploads", params(UploadPath, FileDigest),
     responses((status = 201, body = UploadResult), TooLarge, LocalProblems, UpstreamProblems))]
 async fn complete_upload(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<UploadPath>,
+    headers: HeaderMap,
 ) -> ApiResult<(StatusCode, Json<UploadResult>)> {
-    let drive = auth.drive(Operation::UploadFile)?;
+    auth.drive(Operation::UploadFile)?;
+    let whole = Expected::from_headers(&headers, "repr-digest", false)?;
     let staging = state.staging();
     let s = staging
         .get(&p.upload, &auth.connection.name, &p.space, &auth.caller.sub)
         .await?;
-    let content = staging.assemble(&s).await?;
-    let req = UploadFile {
+    let connection = auth.connection.clone();
+    let ctx = auth.ctx.clone();
+    let req = |s: &crate::store::UploadSession, content| UploadFile {
         parent: s.parent.clone(),
         name: s.name.clone(),
-        on_conflict: on_conflict(&s),
+        on_conflict: on_conflict(s),
         content,
     };
-    let result = drive.upload_file(&auth.ctx, &p.space, req).await?;
-    staging.discard(&s).await?;
+    let session = s.clone();
+    let locks = state.creation_locks().clone();
+    let result = staging
+        .complete(s, whole, move |content| async move {
+            let _one_at_a_time = locks
+                .lock(
+                    &connection.name,
+                    &p.space,
+                    session.parent.as_deref(),
+                    &session.name,
+                )
+                .await?;
+            connection
+                .drive
+                .upload_file(&ctx, &p.space, req(&session, content))
+                .await
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(result)))
 }

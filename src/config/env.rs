@@ -121,6 +121,19 @@ pub(super) fn secret_variables(raw: &Value) -> Vec<String> {
             .unwrap_or("FILEGATE_JWT_SECRET")
             .to_owned(),
     ];
+    out.push(
+        raw.pointer("/tokens/key_env")
+            .and_then(Value::as_str)
+            .unwrap_or("FILEGATE_TOKEN_KEY")
+            .to_owned(),
+    );
+    if let Some(keys) = raw.pointer("/tokens/old_keys").and_then(Value::as_array) {
+        out.extend(
+            keys.iter()
+                .filter_map(|k| k.get("key_env").and_then(Value::as_str))
+                .map(str::to_owned),
+        );
+    }
     if let Some(conns) = raw.get("connections").and_then(Value::as_array) {
         for c in conns {
             for key in ["secret_env", "client_secret_env", "access_token_env"] {

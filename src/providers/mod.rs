@@ -10,8 +10,10 @@
 
 mod drive;
 pub mod fangcloud;
+pub mod governor;
 pub mod http;
 pub mod onebot;
+pub mod resilience;
 pub mod wecom;
 
 use std::collections::BTreeMap;
@@ -38,6 +40,8 @@ pub struct Connection {
     pub name: String,
     pub provider: Provider,
     pub drive: Arc<dyn Drive>,
+    /// The connection's retry budget and circuit breaker (health and metrics).
+    pub upstream: Arc<resilience::Resilience>,
 }
 
 /// All configured connections by name.
@@ -64,8 +68,20 @@ impl Registry {
     pub fn build(config: &Config, deps: &Deps) -> Result<Self, String> {
         let mut registry = Self::default();
         for c in &config.connections {
+            let rl = &config.upstream.rate_limit;
+            let configured = match &c.provider {
+                crate::config::ProviderConfig::Wecom(_) => rl.wecom_calls_per_minute,
+                crate::config::ProviderConfig::Onebot(_) => rl.onebot_calls_per_minute,
+                // Fangcloud reports its own budget per token (governor::spend).
+                crate::config::ProviderConfig::Fangcloud(_) => 0,
+            };
+            let configured = rl.connections.get(&c.name).copied().unwrap_or(configured);
+            let http = deps
+                .http
+                .for_connection(&c.name, c.provider().as_str(), configured);
+            let upstream = http.resilience().clone();
             let deps = &Deps {
-                http: deps.http.for_connection(&c.name),
+                http,
                 ..deps.clone()
             };
             let drive: Arc<dyn Drive> = match &c.provider {
@@ -83,6 +99,7 @@ impl Registry {
                 name: c.name.clone(),
                 provider: c.provider(),
                 drive,
+                upstream,
             });
         }
         Ok(registry)

@@ -86,6 +86,13 @@ pub struct FaultSpec {
     /// How many matching calls it applies to.
     #[serde(default = "default_times")]
     pub times: u32,
+    /// Applies to every `every`-th matching call only (`5`: calls 5, 10, 15… — a
+    /// deterministic 20 % failure rate); the others pass. Absent: every matching call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<u32>,
+    /// Matching calls seen so far (for `every`).
+    #[serde(skip)]
+    pub seen: u64,
     #[serde(flatten)]
     pub kind: FaultKind,
 }
@@ -95,6 +102,10 @@ pub struct FaultSpec {
 pub struct StatsSnapshot {
     pub token_fetches: u64,
     pub calls: BTreeMap<String, u64>,
+    /// Every request that reached the simulator's upstream routes, by path, whether a fault
+    /// answered it or the simulator did (`calls` counts only those the simulator served).
+    #[serde(default)]
+    pub requests: BTreeMap<String, u64>,
 }
 
 /// State shared by the control routes, the fault layer and the simulator's own handlers.
@@ -103,6 +114,7 @@ pub struct Control {
     faults: Mutex<Vec<FaultSpec>>,
     token_fetches: AtomicU64,
     calls: Mutex<BTreeMap<String, u64>>,
+    requests: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Control {
@@ -112,6 +124,7 @@ impl Control {
             faults: Mutex::new(Vec::new()),
             token_fetches: AtomicU64::new(0),
             calls: Mutex::new(BTreeMap::new()),
+            requests: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -130,6 +143,11 @@ impl Control {
         StatsSnapshot {
             token_fetches: self.token_fetches.load(Ordering::SeqCst),
             calls: self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            requests: self
+                .requests
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
         }
     }
 
@@ -146,15 +164,28 @@ impl Control {
             .unwrap_or_else(|e| e.into_inner())
             .clear();
         self.calls.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.token_fetches.store(0, Ordering::SeqCst);
     }
 
     /// Takes the first queued fault matching `path`, consuming one of its `times`.
     fn take_fault(&self, path: &str) -> Option<FaultKind> {
         let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
-        let index = faults
-            .iter()
-            .position(|f| f.times > 0 && f.path.as_deref().is_none_or(|p| path.contains(p)))?;
+        let mut index = None;
+        for (i, f) in faults.iter_mut().enumerate() {
+            if f.times == 0 || !f.path.as_deref().is_none_or(|p| path.contains(p)) {
+                continue;
+            }
+            f.seen += 1;
+            if f.every.is_none_or(|n| f.seen % u64::from(n.max(1)) == 0) {
+                index = Some(i);
+                break;
+            }
+        }
+        let index = index?;
         let fault = &mut faults[index];
         fault.times -= 1;
         let kind = fault.kind.clone();
@@ -207,6 +238,11 @@ async fn reset(State(c): State<Arc<Control>>) -> StatusCode {
 /// `axum::middleware::from_fn_with_state(control, fault_layer)`.
 pub async fn fault_layer(State(c): State<Arc<Control>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
+    *c.requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(path.clone())
+        .or_default() += 1;
     match c.take_fault(&path) {
         None => next.run(req).await,
         Some(FaultKind::Latency { ms }) => {
@@ -328,6 +364,8 @@ mod tests {
         c.push_fault(FaultSpec {
             path: Some("file_list".into()),
             times: 2,
+            every: None,
+            seen: 0,
             kind: FaultKind::Malformed,
         });
         assert_eq!(c.take_fault("/cgi-bin/wedrive/file_info"), None);
@@ -340,6 +378,21 @@ mod tests {
             Some(FaultKind::Malformed)
         );
         assert_eq!(c.take_fault("/cgi-bin/wedrive/file_list"), None);
+    }
+
+    #[test]
+    fn an_every_fault_hits_each_nth_matching_call() {
+        let c = Control::new(Plain);
+        let spec: FaultSpec = serde_json::from_str(
+            r#"{"path":"file_list","type":"status","status":503,"every":3,"times":100}"#,
+        )
+        .unwrap();
+        c.push_fault(spec);
+        let hits: Vec<bool> = (0..7)
+            .map(|_| c.take_fault("/cgi-bin/wedrive/file_list").is_some())
+            .collect();
+        assert_eq!(hits, [false, false, true, false, false, true, false]);
+        assert_eq!(c.take_fault("/cgi-bin/wedrive/file_info"), None);
     }
 
     #[test]

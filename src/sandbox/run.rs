@@ -117,6 +117,9 @@ pub async fn start(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<Sand
     };
     config.auth.hs256_secret = Some(SecretString::from(jwt_secret.clone()));
     config.store.url = format!("sqlite://{}", dir.join("sandbox.db").display());
+    config.tokens.key = Some(SecretString::from(
+        sandbox_token_key(&dir).map_err(|e| format!("sandbox token key: {e}"))?,
+    ));
     config.limits.spool_dir = Some(dir.join("spool"));
     config.connections = vec![
         wecom_connection(&wecom.base_url),
@@ -334,4 +337,21 @@ fn announce(url: &str, help: &str) {
     println!("listening on {url}");
     print!("{help}");
     let _ = std::io::stdout().flush();
+}
+
+/// The sandbox's token key: generated once and kept beside its database (`token.key`), so the
+/// tokens it stored are readable on the next start and never in plain text.
+fn sandbox_token_key(dir: &std::path::Path) -> std::io::Result<String> {
+    use base64::Engine;
+    let path = dir.join("token.key");
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && crate::store::crypto::decode_key("sandbox", &existing).is_ok()
+    {
+        return Ok(existing.trim().to_owned());
+    }
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    let key = base64::engine::general_purpose::STANDARD.encode(b);
+    std::fs::write(&path, &key)?;
+    Ok(key)
 }

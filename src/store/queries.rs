@@ -12,18 +12,36 @@ macro_rules! store_impl {
         $($specific)*
 
         async fn load_token(&self, key: &TokenKey) -> Result<Option<StoredToken>, StoreError> {
-            load_token(&self.pool, key).await
+            load_token(&self.pool, key, &self.cipher).await
         }
 
         async fn save_token(&self, key: &TokenKey, token: &StoredToken) -> Result<(), StoreError> {
-            save_token(&self.pool, key, token).await
+            save_token(&self.pool, key, token, &self.cipher).await
         }
 
         async fn delete_token(&self, key: &TokenKey, access_token: &str) -> Result<(), StoreError> {
+            // Sealed values differ at every write (fresh nonce): open the row to compare, then
+            // delete it only if it is still the very row that was opened.
+            let row: Option<(String, Option<String>)> = sqlx::query_as(
+                "SELECT access_token, key_id FROM upstream_tokens WHERE connection = $1 AND subject = $2",
+            )
+            .bind(&key.connection)
+            .bind(&key.subject)
+            .fetch_optional(&self.pool)
+            .await?;
+            let Some((stored, key_id)) = row else {
+                return Ok(());
+            };
+            // A row no configured key opens is no use to anyone: it goes too.
+            if let Ok(plain) = self.cipher.open(key, "access_token", key_id.as_deref(), &stored)
+                && plain != access_token
+            {
+                return Ok(());
+            }
             sqlx::query("DELETE FROM upstream_tokens WHERE connection = $1 AND subject = $2 AND access_token = $3")
                 .bind(&key.connection)
                 .bind(&key.subject)
-                .bind(access_token)
+                .bind(&stored)
                 .execute(&self.pool)
                 .await?;
             Ok(())
@@ -91,16 +109,16 @@ macro_rules! store_impl {
         }
 
         async fn get_upload(&self, id: &str) -> Result<Option<UploadSession>, StoreError> {
-            type Row = (String, String, String, Option<String>, String, i64, i64, String, String, i64, i64);
+            type Row = (String, String, String, Option<String>, String, i64, i64, String, String, i64, i64, String, Option<String>);
             let row: Option<Row> = sqlx::query_as(
-                "SELECT id, connection, space, parent, name, size, part_size, on_conflict, owner, created_at, expires_at
+                "SELECT id, connection, space, parent, name, size, part_size, on_conflict, owner, created_at, expires_at, state, result
                  FROM upload_sessions WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
             Ok(row.map(
-                |(id, connection, space, parent, name, size, part_size, on_conflict, owner, created_at, expires_at)| UploadSession {
+                |(id, connection, space, parent, name, size, part_size, on_conflict, owner, created_at, expires_at, state, result)| UploadSession {
                     id,
                     connection,
                     space,
@@ -112,8 +130,33 @@ macro_rules! store_impl {
                     owner,
                     created_at,
                     expires_at,
+                    state,
+                    result,
                 },
             ))
+        }
+
+        async fn claim_upload(&self, id: &str, now: i64, stale_before: i64) -> Result<bool, StoreError> {
+            // One statement, so two callers (or replicas) cannot both see `open`.
+            let done = sqlx::query(
+                "UPDATE upload_sessions SET state = 'completing', claimed_at = $2
+                 WHERE id = $1 AND (state = 'open' OR (state = 'completing' AND claimed_at < $3))",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(stale_before)
+            .execute(&self.pool)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        async fn finish_upload(&self, id: &str, result: Option<&str>) -> Result<(), StoreError> {
+            let sql = match result {
+                Some(_) => "UPDATE upload_sessions SET state = 'completed', result = $2 WHERE id = $1",
+                None => "UPDATE upload_sessions SET state = 'open', claimed_at = NULL WHERE id = $1 AND $2 IS NULL",
+            };
+            sqlx::query(sql).bind(id).bind(result).execute(&self.pool).await?;
+            Ok(())
         }
 
         async fn record_part(&self, id: &str, part: i64, size: i64) -> Result<(), StoreError> {
@@ -148,6 +191,104 @@ macro_rules! store_impl {
             Ok(())
         }
 
+        async fn claim_idempotency(
+            &self,
+            scope: &str,
+            key: &str,
+            fingerprint: &str,
+            now: i64,
+            expires_at: i64,
+            stale_before: i64,
+        ) -> Result<IdempotencyClaim, StoreError> {
+            sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at < $3")
+                .bind(scope)
+                .bind(key)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+            // One statement decides between concurrent first requests, on both backends.
+            let inserted = sqlx::query(
+                "INSERT INTO idempotency_keys (scope, key, fingerprint, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, key) DO NOTHING",
+            )
+            .bind(scope)
+            .bind(key)
+            .bind(fingerprint)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                return Ok(IdempotencyClaim::Claimed);
+            }
+            let taken_over = sqlx::query(
+                "UPDATE idempotency_keys SET created_at = $4
+                 WHERE scope = $1 AND key = $2 AND fingerprint = $3 AND status IS NULL AND created_at < $5",
+            )
+            .bind(scope)
+            .bind(key)
+            .bind(fingerprint)
+            .bind(now)
+            .bind(stale_before)
+            .execute(&self.pool)
+            .await?;
+            if taken_over.rows_affected() == 1 {
+                return Ok(IdempotencyClaim::Claimed);
+            }
+            type Row = (String, Option<i64>, Option<String>, Option<Vec<u8>>);
+            let row: Option<Row> = sqlx::query_as(
+                "SELECT fingerprint, status, headers, body FROM idempotency_keys WHERE scope = $1 AND key = $2",
+            )
+            .bind(scope)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+            // Freed between the insert and the read: the caller's retry will claim it.
+            let Some((fingerprint, status, headers, body)) = row else {
+                return Ok(IdempotencyClaim::Other { fingerprint: fingerprint.to_owned(), answer: None });
+            };
+            let answer = status.map(|status| StoredAnswer {
+                status: u16::try_from(status).unwrap_or(500),
+                headers: headers
+                    .and_then(|h| serde_json::from_str(&h).ok())
+                    .unwrap_or_default(),
+                body: body.unwrap_or_default(),
+            });
+            Ok(IdempotencyClaim::Other { fingerprint, answer })
+        }
+
+        async fn finish_idempotency(&self, scope: &str, key: &str, a: &StoredAnswer) -> Result<(), StoreError> {
+            let headers = serde_json::to_string(&a.headers).unwrap_or_else(|_| "[]".into());
+            sqlx::query(
+                "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE scope = $1 AND key = $2",
+            )
+            .bind(scope)
+            .bind(key)
+            .bind(i64::from(a.status))
+            .bind(headers)
+            .bind(&a.body)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        }
+
+        async fn release_idempotency(&self, scope: &str, key: &str) -> Result<(), StoreError> {
+            sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL")
+                .bind(scope)
+                .bind(key)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        }
+
+        async fn purge_idempotency(&self, now: i64) -> Result<u64, StoreError> {
+            let done = sqlx::query("DELETE FROM idempotency_keys WHERE expires_at < $1")
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+            Ok(done.rows_affected())
+        }
+
         async fn expired_uploads(&self, now: i64) -> Result<Vec<String>, StoreError> {
             let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM upload_sessions WHERE expires_at < $1")
                 .bind(now)
@@ -163,43 +304,66 @@ macro_rules! store_impl {
 /// transaction.
 macro_rules! token_sql {
     ($db:ty) => {
-        async fn load_token<'e, E>(exec: E, key: &TokenKey) -> Result<Option<StoredToken>, StoreError>
+        async fn load_token<'e, E>(
+            exec: E,
+            key: &TokenKey,
+            cipher: &super::TokenCipher,
+        ) -> Result<Option<StoredToken>, StoreError>
         where
             E: sqlx::Executor<'e, Database = $db>,
         {
-            let row: Option<(String, Option<String>, i64, i64)> = sqlx::query_as(
-                "SELECT access_token, refresh_token, expires_at, obtained_at FROM upstream_tokens
+            let row: Option<(String, Option<String>, i64, i64, Option<String>)> = sqlx::query_as(
+                "SELECT access_token, refresh_token, expires_at, obtained_at, key_id FROM upstream_tokens
                  WHERE connection = $1 AND subject = $2",
             )
             .bind(&key.connection)
             .bind(&key.subject)
             .fetch_optional(exec)
             .await?;
-            Ok(row.map(|(access_token, refresh_token, expires_at, obtained_at)| StoredToken {
-                access_token,
-                refresh_token,
+            let Some((access_token, refresh_token, expires_at, obtained_at, key_id)) = row else {
+                return Ok(None);
+            };
+            let id = key_id.as_deref();
+            Ok(Some(StoredToken {
+                access_token: cipher.open(key, "access_token", id, &access_token)?,
+                refresh_token: refresh_token
+                    .map(|r| cipher.open(key, "refresh_token", id, &r))
+                    .transpose()?,
                 expires_at,
                 obtained_at,
             }))
         }
 
-        async fn save_token<'e, E>(exec: E, key: &TokenKey, t: &StoredToken) -> Result<(), StoreError>
+        async fn save_token<'e, E>(
+            exec: E,
+            key: &TokenKey,
+            t: &StoredToken,
+            cipher: &super::TokenCipher,
+        ) -> Result<(), StoreError>
         where
             E: sqlx::Executor<'e, Database = $db>,
         {
+            let access = cipher.seal(key, "access_token", &t.access_token)?;
+            let refresh = t
+                .refresh_token
+                .as_deref()
+                .map(|r| cipher.seal(key, "refresh_token", r))
+                .transpose()?;
             sqlx::query(
-                "INSERT INTO upstream_tokens (connection, subject, access_token, refresh_token, expires_at, obtained_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO upstream_tokens (connection, subject, access_token, refresh_token, expires_at, obtained_at, key_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (connection, subject) DO UPDATE SET
                    access_token = excluded.access_token, refresh_token = excluded.refresh_token,
-                   expires_at = excluded.expires_at, obtained_at = excluded.obtained_at",
+                   expires_at = excluded.expires_at, obtained_at = excluded.obtained_at,
+                   key_id = excluded.key_id",
             )
             .bind(&key.connection)
             .bind(&key.subject)
-            .bind(&t.access_token)
-            .bind(&t.refresh_token)
+            .bind(&access)
+            .bind(&refresh)
             .bind(t.expires_at)
             .bind(t.obtained_at)
+            .bind(cipher.key_id())
             .execute(exec)
             .await?;
             Ok(())

@@ -8,16 +8,24 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Sqlite, SqlitePool};
 
 use super::queries::{store_impl, token_sql};
-use super::{KnownSpace, Store, StoreError, StoredToken, TokenKey, TokenLock, UploadSession};
+use super::{
+    IdempotencyClaim, KnownSpace, NameLock, Store, StoreError, StoredAnswer, StoredToken, TokenKey,
+    TokenLock, UploadSession,
+};
 
 token_sql!(Sqlite);
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    cipher: super::TokenCipher,
 }
 
 impl SqliteStore {
-    pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+    pub async fn open(
+        url: &str,
+        max_connections: u32,
+        cipher: super::TokenCipher,
+    ) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -29,7 +37,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, cipher })
     }
 }
 
@@ -43,12 +51,17 @@ store_impl!(SqliteStore, {
         Ok(())
     }
 
+    async fn lock_name(&self, _name: &str) -> Result<Option<Box<dyn NameLock>>, StoreError> {
+        Ok(None)
+    }
+
     /// SQLite serves one instance, whose token manager already lets one fetch run per key, so
     /// the "lock" only reads and writes through the pool.
     async fn lock_token(&self, key: &TokenKey) -> Result<Box<dyn TokenLock>, StoreError> {
         Ok(Box::new(SqliteTokenLock {
             pool: self.pool.clone(),
             key: key.clone(),
+            cipher: self.cipher.clone(),
         }))
     }
 });
@@ -56,16 +69,17 @@ store_impl!(SqliteStore, {
 struct SqliteTokenLock {
     pool: SqlitePool,
     key: TokenKey,
+    cipher: super::TokenCipher,
 }
 
 #[async_trait]
 impl TokenLock for SqliteTokenLock {
     async fn load(&mut self) -> Result<Option<StoredToken>, StoreError> {
-        load_token(&self.pool, &self.key).await
+        load_token(&self.pool, &self.key, &self.cipher).await
     }
 
     async fn save(&mut self, token: &StoredToken) -> Result<(), StoreError> {
-        save_token(&self.pool, &self.key, token).await
+        save_token(&self.pool, &self.key, token, &self.cipher).await
     }
 
     async fn release(self: Box<Self>) -> Result<(), StoreError> {

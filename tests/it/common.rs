@@ -28,8 +28,13 @@ pub fn config(dir: &tempfile::TempDir) -> Config {
     c.auth.hs256_secret = Some(SecretString::from(SECRET));
     c.store.url = format!("sqlite://{}", dir.path().join("filegate.db").display());
     c.limits.spool_dir = Some(dir.path().join("spool"));
+    // Upstream tokens sealed at rest, as in production (tests/it/token_keys.rs covers the rest).
+    c.tokens.key = Some(SecretString::from(TOKEN_KEY));
     c
 }
+
+/// The test gateways' token key (32 bytes of 0x2a, base64).
+pub const TOKEN_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 
 pub async fn gateway_with(f: impl FnOnce(&mut Config, &tempfile::TempDir)) -> Gateway {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -135,24 +140,40 @@ pub async fn sim_calls(sim_base: &str, function: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Requests that reached the simulator at a path ending in `suffix`, faulted or not: the
+/// upstream attempts the gateway made.
+pub async fn sim_requests(sim_base: &str, suffix: &str) -> u64 {
+    sim_stats(sim_base)
+        .await
+        .requests
+        .iter()
+        .filter(|(path, _)| path.ends_with(suffix))
+        .map(|(_, n)| n)
+        .sum()
+}
+
 /// Queues a fault in the simulator (see `filegate::sandbox::control::FaultSpec`).
 pub async fn sim_fault(sim_base: &str, spec: serde_json::Value) {
-    let res = client()
-        .post(format!("{sim_base}/__sim/faults"))
-        .json(&spec)
-        .send()
-        .await
-        .expect("sim fault");
-    assert!(res.status().is_success());
+    sim_control(
+        client()
+            .post(format!("{sim_base}/__sim/faults"))
+            .json(&spec),
+    )
+    .await;
+}
+
+/// Drops every queued fault: the upstream is healthy again, however many retries ran.
+pub async fn sim_clear_faults(sim_base: &str) {
+    sim_control(client().delete(format!("{sim_base}/__sim/faults"))).await;
 }
 
 pub async fn sim_revoke(sim_base: &str) {
-    let res = client()
-        .post(format!("{sim_base}/__sim/tokens/revoke"))
-        .send()
-        .await
-        .expect("sim revoke");
-    assert!(res.status().is_success());
+    sim_control(client().post(format!("{sim_base}/__sim/tokens/revoke"))).await;
+}
+
+async fn sim_control(req: reqwest::RequestBuilder) {
+    let res = req.send().await.expect("simulator control call");
+    assert!(res.status().is_success(), "{}", res.status());
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so large payloads need no fixtures.

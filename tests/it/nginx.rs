@@ -158,6 +158,7 @@ fn replica_env(cmd: &mut Command, dir: &Path, db: &str, port: u16, extra: &[(&st
         .env("FILEGATE_PROXY__TRUSTED", "[\"127.0.0.1/32\"]")
         .env("FILEGATE_LOG__FORMAT", "json")
         .env("FILEGATE_JWT_SECRET", SECRET)
+        .env("FILEGATE_TOKEN_KEY", crate::common::TOKEN_KEY)
         .env("FILEGATE_SANDBOX_WECOM_SECRET", demo::CORP_SECRET);
 }
 

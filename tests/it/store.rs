@@ -130,6 +130,8 @@ async fn upload_sessions_track_parts_and_expire(store: Arc<dyn Store>) {
         owner: "alice".into(),
         created_at: 1,
         expires_at: 50,
+        state: "open".into(),
+        result: None,
     };
     store.create_upload(&s).await.unwrap();
     assert_eq!(store.get_upload("u1").await.unwrap(), Some(s.clone()));
@@ -144,6 +146,25 @@ async fn upload_sessions_track_parts_and_expire(store: Arc<dyn Store>) {
     assert_eq!(
         store.expired_uploads(51).await.unwrap(),
         vec!["u1".to_owned()]
+    );
+    // One claim wins; a failed complete opens the session again; a stale claim is taken over.
+    assert!(store.claim_upload("u1", 10, 0).await.unwrap());
+    assert!(!store.claim_upload("u1", 11, 0).await.unwrap());
+    store.finish_upload("u1", None).await.unwrap();
+    assert!(store.claim_upload("u1", 12, 0).await.unwrap());
+    assert!(
+        store.claim_upload("u1", 30, 20).await.unwrap(),
+        "claim of 12 is stale at 20"
+    );
+    store.finish_upload("u1", Some("{}")).await.unwrap();
+    let done = store.get_upload("u1").await.unwrap().unwrap();
+    assert_eq!(
+        (done.state.as_str(), done.result.as_deref()),
+        ("completed", Some("{}"))
+    );
+    assert!(
+        !store.claim_upload("u1", 99, 98).await.unwrap(),
+        "a completed upload stays completed"
     );
     store.delete_upload("u1").await.unwrap();
     assert_eq!(store.get_upload("u1").await.unwrap(), None);

@@ -715,7 +715,23 @@ impl Client {
             if let Some(b) = body {
                 req = req.json(b);
             }
-            let res = self.http.send(PROVIDER, op, req).await?;
+            // The per-token budget the upstream reports (X-Rate-Limit-*), spent before the call.
+            let budget = format!("{}:{}", key.connection, key.subject);
+            let governor = self.http.governor();
+            governor.spend(&budget).await?;
+            let res = match self.http.send(PROVIDER, op, req).await {
+                Ok(res) => res,
+                Err(e) => {
+                    governor.observe(&budget, None, None, None);
+                    return Err(e.into());
+                }
+            };
+            governor.observe(
+                &budget,
+                header_u64(&res, "x-rate-limit-limit"),
+                header_u64(&res, "x-rate-limit-remaining"),
+                header_u64(&res, "x-rate-limit-reset"),
+            );
             record_budget(&ctx.response, &res);
             let status = res.status();
             let reset = header_u64(&res, "x-rate-limit-reset");

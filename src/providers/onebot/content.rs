@@ -233,9 +233,10 @@ impl OnebotDrive {
         };
         let found = listed
             .files
-            .into_iter()
+            .iter()
             .filter(|f| is_new(f))
-            .max_by_key(|f| f.upload_time);
+            .max_by_key(|f| f.upload_time)
+            .cloned();
         let new = match found {
             Some(f) => f,
             None if folder != ROOT => return Err(self.folder_was_ignored(group, &up).await),
@@ -247,6 +248,28 @@ impl OnebotDrive {
                 .into());
             }
         };
+        // QQ keeps same-named files side by side, so a creation from outside the gateway (or
+        // another gateway without a shared store) may have raced ours: check again. The earliest
+        // file (upload time, then id) keeps the name; if that is not ours, ours goes.
+        if req.on_conflict != OnConflict::Replace {
+            let first = listed
+                .files
+                .iter()
+                .filter(|f| same(&f.file_name, &name))
+                .min_by(|a, b| (a.upload_time, &a.file_id).cmp(&(b.upload_time, &b.file_id)));
+            if let Some(first) = first
+                && first.file_id != new.file_id
+            {
+                let _: Value = self
+                    .client
+                    .call(
+                        "delete_group_file",
+                        &json!({ "group_id": group, "file_id": new.file_id, "busid": new.busid }),
+                    )
+                    .await?;
+                return Err(name_conflict(&name));
+            }
+        }
         // Replace: the new file is complete upstream before the old ones go.
         for (file_id, busid) in replaced {
             if file_id == new.file_id {

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::errcodes as code;
 use super::errors::{PROVIDER, from_errcode};
-use crate::error::{ApiError, UpstreamError};
+use crate::error::{ApiError, UpstreamError, UpstreamKind};
 use crate::providers::http::UpstreamHttp;
 use crate::store::TokenKey;
 use crate::tokens::{Fetched, Token, TokenManager, TokenSource};
@@ -372,7 +372,13 @@ impl Client {
                 retried = true;
                 continue;
             }
-            return Err(from_errcode(errcode, errmsg).into());
+            let mut e = from_errcode(errcode, errmsg);
+            if e.kind == UpstreamKind::RateLimited {
+                // 45009 says no more than that: the connection pauses (upstream.rate_limit.
+                // pause_on_refusal), and Retry-After is exactly when its calls resume.
+                e.retry_after = Some(self.http.governor().refused(None));
+            }
+            return Err(e.into());
         }
     }
 

@@ -52,8 +52,7 @@ pub fn classify(errcode: i64) -> Option<(K, &'static str)> {
 
 pub fn from_errcode(errcode: i64, errmsg: &str) -> UpstreamError {
     let (kind, code) = classify(errcode).unwrap_or((K::Unavailable, "upstream_error"));
-    // WeDrive's frequency limits are per minute; it sends no Retry-After of its own.
-    let retry = (kind == K::RateLimited).then_some(60);
+    // WeDrive sends no Retry-After of its own: the client sets it to the governor's pause.
     UpstreamError::new(
         PROVIDER,
         kind,
@@ -61,7 +60,6 @@ pub fn from_errcode(errcode: i64, errmsg: &str) -> UpstreamError {
         errcode,
         errmsg.chars().take(200).collect::<String>(),
     )
-    .with_retry_after(retry)
 }
 
 #[cfg(test)]
@@ -87,9 +85,5 @@ mod tests {
                 "errcode {code}"
             );
         }
-        assert_eq!(
-            from_errcode(c::API_FREQ_OUT_OF_LIMIT, "").retry_after,
-            Some(60)
-        );
     }
 }

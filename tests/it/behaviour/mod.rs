@@ -5,6 +5,7 @@
 //! Provider folders keep only what is truly provider-specific.
 
 mod content;
+mod integrity;
 mod items;
 mod unsupported;
 
@@ -19,6 +20,8 @@ use crate::env::Env;
 pub trait Subject: Sized + 'static {
     /// A fresh simulator and a gateway in front of it.
     async fn env() -> Env<Self>;
+    /// The same, with `tweak` applied to the gateway's configuration last.
+    async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self>;
     /// The space the suite works in: writable, with the demo file and folder in its root.
     fn space(e: &Env<Self>) -> String;
     /// The name of a demo file in that root.
@@ -90,6 +93,9 @@ impl Subject for wecom::Sim {
     async fn env() -> Env<Self> {
         crate::wecom::env::env().await
     }
+    async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self> {
+        crate::wecom::env::env_with(wecom::Options::default(), tweak).await
+    }
     fn space(e: &Env<Self>) -> String {
         e.space()
     }
@@ -114,6 +120,9 @@ impl Subject for fangcloud::Sim {
     async fn env() -> Env<Self> {
         crate::fangcloud::env::env().await
     }
+    async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self> {
+        crate::fangcloud::env::env_with(fangcloud::Options::default(), tweak).await
+    }
     fn space(e: &Env<Self>) -> String {
         e.me()
     }
@@ -137,6 +146,9 @@ impl Subject for fangcloud::Sim {
 impl Subject for onebot::Sim {
     async fn env() -> Env<Self> {
         crate::onebot::env::env().await
+    }
+    async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self> {
+        crate::onebot::env::env_with(onebot::Options::default(), tweak).await
     }
     fn space(_: &Env<Self>) -> String {
         crate::onebot::env::group_space(onebot::demo::GROUP_ID)

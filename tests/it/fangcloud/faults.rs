@@ -104,12 +104,22 @@ async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(res.headers()["retry-after"], "30");
 
-    // Refused twice in a row: one wait, then the caller hears of it.
-    e.fault(json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1, "times": 2}))
-        .await;
+    // That answer said the token's budget is spent for 30 s: the governor keeps the next call
+    // back instead of sending it (429 from the gateway, no `upstream` block).
+    let before = sim_calls(e.sim(), "folder/children").await;
     let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 429);
-    assert_eq!(res.headers()["retry-after"], "1");
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    assert_eq!(res.headers()["ratelimit-remaining"], "0");
+    let p = problem(res).await;
+    assert_eq!(p["code"], "rate_limited");
+    assert!(p.get("upstream").is_none(), "{p}");
+    assert_eq!(sim_calls(e.sim(), "folder/children").await, before);
 }
 
 #[tokio::test]

@@ -75,8 +75,9 @@ async fn upstream_5xx_garbage_and_unknown_actions_are_502_without_the_upstream_b
     e.refused(e.get(&e.surl("/items")), 502, "upstream_action_unsupported")
         .await;
 
-    // The file server behind get_group_file_url failing mid-way is the upstream's problem too.
-    e.fault(json!({"path": "ftn_handler", "type": "status", "status": 500}))
+    // The file server behind get_group_file_url failing mid-way is the upstream's problem too
+    // (three times: the download is a read, and a read is retried up to twice).
+    e.fault(json!({"path": "ftn_handler", "type": "status", "status": 500, "times": 3}))
         .await;
     let res = send(e.get(&e.surl(&format!("/items/{}/content", welcome())))).await;
     assert_eq!(res.status(), 502);

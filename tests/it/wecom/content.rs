@@ -135,7 +135,10 @@ async fn a_resumable_upload_takes_parts_in_any_order() {
     let got = downloaded(&e, &r["item"]["id"]).await;
     assert!(got.as_ref() == data.as_slice());
     let res = send(e.get(&e.surl(&format!("/uploads/{id}")))).await;
-    assert_eq!(res.status(), 404, "a completed session is gone");
+    assert_eq!(res.status(), 200);
+    let done: Value = res.json().await.unwrap();
+    assert_eq!(done["state"], "completed", "{done}");
+    assert_eq!(done["result"], r, "a completed session keeps its answer");
 
     // Abort discards; another caller cannot see someone else's session.
     let s: Value = json_of(

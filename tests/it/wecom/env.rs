@@ -23,10 +23,17 @@ pub fn connection(base_url: &str, secret: &str) -> ConnectionConfig {
 }
 
 pub async fn env_with(opts: wecom::Options, tweak: impl FnOnce(&mut Config)) -> Env {
+    env_named(CONN, opts, tweak).await
+}
+
+/// With the connection called `name`: for tests that read process-wide metrics, whose series
+/// are labelled by connection and shared by every gateway in the test process.
+pub async fn env_named(name: &str, opts: wecom::Options, tweak: impl FnOnce(&mut Config)) -> Env {
     let sim = wecom::start(opts).await.expect("wecom simulator starts");
     let base = sim.base_url.clone();
-    let connection = connection(&base, demo::CORP_SECRET);
-    Env::start(sim, base, CONN, connection, tweak).await
+    let mut connection = connection(&base, demo::CORP_SECRET);
+    connection.name = name.into();
+    Env::start(sim, base, name, connection, tweak).await
 }
 
 pub async fn env() -> Env {

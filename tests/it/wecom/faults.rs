@@ -1,10 +1,10 @@
 //! Upstream failures become clear problems.
 
-use crate::calls::{problem_of, status_of};
+use crate::calls::{problem_of, send, status_of};
 use serde_json::json;
 
 use super::env::{connection, env, env_with};
-use crate::common::sim_calls;
+use crate::common::{problem, sim_calls};
 use crate::faults;
 use filegate::config::Config;
 use filegate::sandbox::wecom;
@@ -45,10 +45,36 @@ async fn the_frequency_limit_is_a_429_with_retry_after() {
     let e = env().await;
     e.fault(json!({"path": "file_list", "type": "rate_limit", "times": 2}))
         .await;
+    // 45009 says nothing of how long: the connection pauses for `pause_on_refusal` (60 s),
+    // and Retry-After is when its calls resume.
     faults::rate_limited_is_a_429(&e, &e.surl("/items"), "60", "45009").await;
-    // The gateway did not retry blindly: the second queued refusal is still there for the
-    // next call, and only then does the upstream answer.
-    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 429);
+    // Meanwhile the gateway answers for the upstream, with the time left, and sends nothing:
+    // the second queued refusal is still there.
+    let res = send(e.get(&e.surl("/items"))).await;
+    assert_eq!(res.status(), 429);
+    let left: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((59..=60).contains(&left), "{left}");
+    assert_eq!(res.headers()["ratelimit-remaining"], "0");
+    assert!(problem(res).await.get("upstream").is_none());
+    assert_eq!(crate::common::sim_requests(e.sim(), "/file_list").await, 1);
+}
+
+#[tokio::test]
+async fn a_short_pause_after_45009_ends_with_the_upstream_answering_again() {
+    let e = env_with(wecom::Options::default(), |c| {
+        c.upstream.rate_limit.pause_on_refusal = Duration::from_millis(200)
+    })
+    .await;
+    e.fault(json!({"path": "file_list", "type": "rate_limit"}))
+        .await;
+    let res = send(e.get(&e.surl("/items"))).await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "1");
+    // Within `max_wait` (1 s): the next caller waits out the pause instead of being refused.
     assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     assert_eq!(sim_calls(e.sim(), "file_list").await, 1);
 }

@@ -5,5 +5,6 @@ pub mod env;
 mod faults;
 mod items;
 mod permissions;
+mod resilience;
 mod spaces;
 mod tokens;
