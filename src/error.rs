@@ -322,6 +322,9 @@ pub enum ApiError {
         operation: Operation,
         detail: String,
     },
+    /// `If-Match` named another state of the item than the upstream reports now (412).
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// A `Range` that starts past the end of the file; `size` when known (`Content-Range`).
     #[error("the requested range is not within the file")]
     RangeNotSatisfiable { size: Option<u64> },
@@ -374,6 +377,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unsupported { .. } | Self::UnsupportedFor { .. } => StatusCode::NOT_IMPLEMENTED,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::Upstream(u) => u.kind.status(),
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -394,6 +398,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unsupported { .. } | Self::UnsupportedFor { .. } => "unsupported_operation",
             Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
+            Self::PreconditionFailed(_) => "precondition_failed",
             Self::Upstream(u) => u.code,
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",

@@ -104,7 +104,7 @@ fn finish(path: Backing, size: u64, d: Digests) -> Spooled {
 
 /// A broken request body: the body-limit layer's error is a 413, anything else (client gone,
 /// malformed chunking) a 400.
-fn body_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> ApiError {
+pub fn body_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> ApiError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     while let Some(err) = source {
         if err.is::<http_body_util::LengthLimitError>() {

@@ -5,6 +5,9 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use axum::response::Response;
+
+use super::conditional::{created, location};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, PageQuery};
 use super::paths::{CommentPath, ItemPath, LocalProblems, UpstreamProblems};
 use super::validate;
@@ -40,20 +43,29 @@ async fn list_comments(
 ///
 /// The comment is made by the connection's (or the acted-as) upstream user.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments", tag = "comments",
-    params(ItemPath), request_body = NewComment, responses((status = 201, body = Comment), LocalProblems, UpstreamProblems))]
+    params(ItemPath), request_body = NewComment, responses((status = 201, body = Comment, headers(("Location" = String, description = "The new comment's path, `/v1/connections/{conn}/spaces/{space}/items/{item}/comments/{comment}` (its `DELETE`)"))), LocalProblems, UpstreamProblems))]
 async fn add_comment(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
     ApiJson(req): ApiJson<NewComment>,
-) -> ApiResult<(StatusCode, Json<Comment>)> {
+) -> ApiResult<Response> {
     if req.content.trim().is_empty() {
         return Err(ApiError::invalid_field("content", "the comment is empty"));
     }
     validate::text("content", &req.content, 1000)?;
     let drive = auth.drive(Operation::AddComment)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(drive.add_comment(&auth.ctx, &p.space, &p.item, req).await?),
+    let comment = drive.add_comment(&auth.ctx, &p.space, &p.item, req).await?;
+    Ok(created(
+        location(&[
+            &p.conn,
+            "spaces",
+            &p.space,
+            "items",
+            &p.item,
+            "comments",
+            &comment.id,
+        ]),
+        comment,
     ))
 }
 

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -92,7 +92,10 @@ fn inner_text(s: &str) -> String {
         .unwrap_or_else(|| s.to_owned())
 }
 
-/// `axum::extract::Query` whose rejection is a 400 `invalid_query` problem.
+/// A query string whose rejection is a 400 `invalid_request` problem naming the parameter in
+/// `field` — a wrong type (`limit=abc`), a missing required parameter (`name`) or an unknown
+/// value (`sort=sideways`) — the same code as a value out of range (`limit=0`), so clients
+/// handle one family.
 pub struct ApiQuery<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for ApiQuery<T>
@@ -102,14 +105,31 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| Self(q.0))
-            .map_err(|r: QueryRejection| {
-                ApiError::bad_request("invalid_query", inner_text(&r.body_text()))
-            })
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        query(parts.uri.query().unwrap_or_default()).map(Self)
     }
+}
+
+/// Reads `T` from a query string (as `axum::extract::Query`, which uses `serde_urlencoded`),
+/// tracking the path so that the error can name the parameter.
+pub fn query<T: DeserializeOwned>(q: &str) -> ApiResult<T> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        let field = super::strict::field_of(&path, &message);
+        let detail = match &field {
+            Some(f) if !message.contains(f.as_str()) => {
+                format!("query parameter `{f}`: {message}")
+            }
+            _ => format!("invalid query string: {message}"),
+        };
+        ApiError::BadRequest {
+            code: "invalid_request",
+            detail,
+            field,
+        }
+    })
 }
 
 /// `axum::extract::Path` whose rejection is a 400 problem.

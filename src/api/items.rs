@@ -2,14 +2,19 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::conditional::{self, created, item_location};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, page_request};
-use super::paths::{ItemPath, LocalProblems, SpacePath, UpstreamProblems};
+use super::paths::{
+    IfMatch, IfNoneMatch, ItemPath, LocalProblems, NotModified, PreconditionFailed, SpacePath,
+    UpstreamProblems,
+};
 use super::validate;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -95,32 +100,40 @@ async fn list_items(
 /// Read an item.
 ///
 /// A file's or folder's metadata: name, kind, size, times, hashes where the upstream reports
-/// them.
-#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
-    responses((status = 200, body = Item), LocalProblems, UpstreamProblems))]
+/// them. The answer's `ETag` is the item's `etag`; `If-None-Match` with it answers 304.
+#[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath, IfNoneMatch),
+    responses((status = 200, body = Item, headers(("ETag" = String, description = "The item's `etag`"))),
+        NotModified, LocalProblems, UpstreamProblems))]
 async fn get_item(
     auth: Authorized<FilesRead>,
     ApiPath(p): ApiPath<ItemPath>,
-) -> ApiResult<Json<Item>> {
-    Ok(Json(
-        auth.drive(Operation::GetItem)?
-            .get_item(&auth.ctx, &p.space, &p.item)
-            .await?,
-    ))
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let item = auth
+        .drive(Operation::GetItem)?
+        .get_item(&auth.ctx, &p.space, &p.item)
+        .await?;
+    if conditional::not_modified(&headers, &item) {
+        return Ok(conditional::not_modified_response(&item));
+    }
+    Ok(conditional::item_response(item))
 }
 
 /// Rename, move or describe an item.
 ///
 /// Give at least one of `name`, `parent`, `description` (non-null); each needs its own
 /// capability (`rename_item`, `move_item`, `update_description`). `on_conflict` applies when
-/// the target name is taken.
-#[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
-    request_body = UpdateItem, responses((status = 200, body = Item), LocalProblems, UpstreamProblems))]
+/// the target name is taken. With `If-Match`, the change is made only while the item's `etag`
+/// is still that value (412 `precondition_failed` otherwise; best-effort, see the header).
+#[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath, IfMatch),
+    request_body = UpdateItem, responses((status = 200, body = Item, headers(("ETag" = String, description = "The item's new `etag`"))),
+        PreconditionFailed, LocalProblems, UpstreamProblems))]
 async fn update_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
+    headers: HeaderMap,
     ApiJson(mut req): ApiJson<UpdateItem>,
-) -> ApiResult<Json<Item>> {
+) -> ApiResult<Response> {
     if req.name.is_none() && req.parent.is_none() && req.description.is_none() {
         return Err(ApiError::bad_request(
             "invalid_request",
@@ -140,7 +153,8 @@ async fn update_item(
         drive = Some(auth.drive(Operation::UpdateDescription)?);
     }
     let drive = drive.ok_or_else(|| ApiError::internal("no operation selected"))?;
-    Ok(Json(
+    conditional::check_if_match(&headers, drive, &auth.ctx, &p.space, &p.item).await?;
+    Ok(conditional::item_response(
         drive.update_item(&auth.ctx, &p.space, &p.item, req).await?,
     ))
 }
@@ -148,16 +162,18 @@ async fn update_item(
 /// Delete an item.
 ///
 /// Moves the item to the trash where the provider has one (see `restore`), deletes it for good
-/// otherwise.
-#[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath),
-    responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
+/// otherwise. With `If-Match`, only while the item's `etag` is still that value (412
+/// `precondition_failed` otherwise; best-effort).
+#[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath, IfMatch),
+    responses((status = 204, description = "Done"), PreconditionFailed, LocalProblems, UpstreamProblems))]
 async fn delete_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
+    headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    auth.drive(Operation::DeleteItem)?
-        .delete_item(&auth.ctx, &p.space, &p.item)
-        .await?;
+    let drive = auth.drive(Operation::DeleteItem)?;
+    conditional::check_if_match(&headers, drive, &auth.ctx, &p.space, &p.item).await?;
+    drive.delete_item(&auth.ctx, &p.space, &p.item).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -165,17 +181,20 @@ async fn delete_item(
 ///
 /// `parent` is the target folder id, or `root`. Answers the new item.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/copy", tag = "items", params(ItemPath),
-    request_body = CopyItem, responses((status = 201, body = Item), LocalProblems, UpstreamProblems))]
+    request_body = CopyItem, responses((status = 201, body = Item, headers(("Location" = String, description = "The new item's path, `/v1/connections/{conn}/spaces/{space}/items/{item}`"))), LocalProblems, UpstreamProblems))]
 async fn copy_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
     ApiJson(req): ApiJson<CopyItem>,
-) -> ApiResult<(StatusCode, Json<Item>)> {
+) -> ApiResult<Response> {
     let drive = auth.drive(Operation::CopyItem)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(drive.copy_item(&auth.ctx, &p.space, &p.item, req).await?),
-    ))
+    let item = drive.copy_item(&auth.ctx, &p.space, &p.item, req).await?;
+    Ok(created_item(&p.conn, item))
+}
+
+/// 201 with the new item's `Location`.
+pub fn created_item(conn: &str, item: Item) -> Response {
+    created(item_location(conn, &item.space_id, &item.id), item)
 }
 
 /// Create a folder.
@@ -183,13 +202,13 @@ async fn copy_item(
 /// In `parent`, or at the root of the space when it is absent. A taken name is a 409
 /// `name_conflict`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/folders", tag = "items", params(SpacePath),
-    request_body = CreateFolder, responses((status = 201, body = Item), LocalProblems, UpstreamProblems))]
+    request_body = CreateFolder, responses((status = 201, body = Item, headers(("Location" = String, description = "The new item's path, `/v1/connections/{conn}/spaces/{space}/items/{item}`"))), LocalProblems, UpstreamProblems))]
 async fn create_folder(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
     ApiJson(mut req): ApiJson<CreateFolder>,
-) -> ApiResult<(StatusCode, Json<Item>)> {
+) -> ApiResult<Response> {
     req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateFolder)?;
     let _one_at_a_time = state
@@ -201,23 +220,21 @@ async fn create_folder(
             &req.name,
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(drive.create_folder(&auth.ctx, &p.space, req).await?),
-    ))
+    let item = drive.create_folder(&auth.ctx, &p.space, req).await?;
+    Ok(created_item(&p.conn, item))
 }
 
 /// Create an online document.
 ///
 /// A document, spreadsheet or slide deck, where the provider has online documents.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/documents", tag = "items", params(SpacePath),
-    request_body = CreateDocument, responses((status = 201, body = Item), LocalProblems, UpstreamProblems))]
+    request_body = CreateDocument, responses((status = 201, body = Item, headers(("Location" = String, description = "The new item's path, `/v1/connections/{conn}/spaces/{space}/items/{item}`"))), LocalProblems, UpstreamProblems))]
 async fn create_document(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<SpacePath>,
     ApiJson(mut req): ApiJson<CreateDocument>,
-) -> ApiResult<(StatusCode, Json<Item>)> {
+) -> ApiResult<Response> {
     req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateDocument)?;
     let _one_at_a_time = state
@@ -229,8 +246,6 @@ async fn create_document(
             &req.name,
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(drive.create_document(&auth.ctx, &p.space, req).await?),
-    ))
+    let item = drive.create_document(&auth.ctx, &p.space, req).await?;
+    Ok(created_item(&p.conn, item))
 }

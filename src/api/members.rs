@@ -5,6 +5,9 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use axum::response::Response;
+
+use super::conditional::{created, location};
 use super::extract::{
     ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, OptionalJson, PageQuery, SharingWrite,
 };
@@ -74,18 +77,21 @@ async fn list_item_members(
 ///
 /// 1-100 grants per request. Needs `sharing:write`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members", tag = "members", params(ItemPath),
-    request_body = AddMembers, responses((status = 201, body = MemberList), LocalProblems, UpstreamProblems))]
+    request_body = AddMembers, responses((status = 201, body = MemberList, headers(("Location" = String, description = "The item's member list, `/v1/connections/{conn}/spaces/{space}/items/{item}/members`"))), LocalProblems, UpstreamProblems))]
 async fn add_item_members(
     auth: Authorized<SharingWrite>,
     ApiPath(p): ApiPath<ItemPath>,
     ApiJson(req): ApiJson<AddMembers>,
-) -> ApiResult<(StatusCode, Json<MemberList>)> {
+) -> ApiResult<Response> {
     check_new_members(&req)?;
     let items = auth
         .drive(Operation::AddItemMembers)?
         .add_item_members(&auth.ctx, &p.space, &p.item, req)
         .await?;
-    Ok((StatusCode::CREATED, Json(MemberList { items })))
+    Ok(created(
+        location(&[&p.conn, "spaces", &p.space, "items", &p.item, "members"]),
+        MemberList { items },
+    ))
 }
 
 /// Change a grant's role on an item.

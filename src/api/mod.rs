@@ -2,6 +2,7 @@
 //! (utoipa-axum's `routes!`), so a route cannot exist undocumented.
 
 pub mod comments;
+pub mod conditional;
 pub mod connections;
 pub mod content;
 pub mod directory;

@@ -209,3 +209,73 @@ pub enum TooLarge {
     #[response(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Problem),
 }
+
+/// 412: `If-Match` named another state than the item has now.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum PreconditionFailed {
+    /// `If-Match` lists none of the item's current `etag` (`precondition_failed`). Checked
+    /// against a fresh upstream read just before the change: no upstream offers an atomic
+    /// compare-and-set, so a change landing between that read and the write goes unnoticed.
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Problem),
+}
+
+/// 304: the caller's copy is current.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum NotModified {
+    /// `If-None-Match` lists the item's `etag` (or is `*`), or, without it, `If-Modified-Since`
+    /// is not before the item's modification time. No body; `ETag` and `Last-Modified` repeated.
+    #[response(status = 304, headers(
+        ("ETag" = String, description = "The item's `etag`"),
+        ("Last-Modified" = String, description = "The item's modification time, when known")))]
+    NotModified,
+}
+
+/// `If-Match` on a write.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatch {
+    /// One or more of the item's `etag` values (quoted, comma-separated), or `*`: the change
+    /// is made only while the item is in that state, else 412 `precondition_failed`. Checked
+    /// against a fresh upstream read (best-effort: the upstreams have no atomic check).
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
+}
+
+/// `If-None-Match` on a read.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfNoneMatch {
+    /// The `etag` of the copy the caller has (quoted, comma-separated list, or `*`): 304 when
+    /// it is still current.
+    #[param(rename = "If-None-Match")]
+    if_none_match: Option<String>,
+}
+
+/// `If-None-Match` and `If-Modified-Since` on a download.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct DownloadConditions {
+    /// The `etag` of the copy the caller has: 304 when it is still current.
+    #[param(rename = "If-None-Match")]
+    if_none_match: Option<String>,
+    /// An HTTP date: 304 when the file was not modified since (ignored when `If-None-Match`
+    /// is given).
+    #[param(rename = "If-Modified-Since")]
+    if_modified_since: Option<String>,
+}
+
+/// 415 of an upload route.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum UnsupportedUpload {
+    /// The body is neither `application/octet-stream` (or untyped) nor `multipart/form-data`
+    /// (`unsupported_media_type`; the detail lists the accepted types).
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+}

@@ -7,6 +7,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use axum::response::Response;
+
+use super::conditional::{created, location};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, PageQuery, SpacesAdmin};
 use super::paths::{ConnPath, LocalProblems, SpaceMemberPath, SpacePath, UpstreamProblems};
 use super::validate;
@@ -58,16 +61,17 @@ async fn list_spaces(
 /// Creates a space with the caller's upstream user as owner and, optionally, initial members.
 /// Needs `spaces:admin`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces", tag = "spaces", params(ConnPath), request_body = CreateSpace,
-    responses((status = 201, body = Space), LocalProblems, UpstreamProblems))]
+    responses((status = 201, body = Space, headers(("Location" = String, description = "The new space's path, `/v1/connections/{conn}/spaces/{space}`"))), LocalProblems, UpstreamProblems))]
 async fn create_space(
     auth: Authorized<SpacesAdmin>,
     ApiJson(mut req): ApiJson<CreateSpace>,
-) -> ApiResult<(StatusCode, Json<Space>)> {
+) -> ApiResult<Response> {
     req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateSpace)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(drive.create_space(&auth.ctx, req).await?),
+    let space = drive.create_space(&auth.ctx, req).await?;
+    Ok(created(
+        location(&[&auth.connection.name, "spaces", &space.id]),
+        space,
     ))
 }
 
@@ -213,18 +217,21 @@ async fn list_space_members(
 /// 1-100 grants per request. A role the provider cannot express is a 400 naming the roles it
 /// can (`capabilities.roles`). Needs `spaces:admin`.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/members", tag = "members", params(SpacePath), request_body = AddMembers,
-    responses((status = 201, body = MemberList), LocalProblems, UpstreamProblems))]
+    responses((status = 201, body = MemberList, headers(("Location" = String, description = "The space's member list, `/v1/connections/{conn}/spaces/{space}/members`"))), LocalProblems, UpstreamProblems))]
 async fn add_space_members(
     auth: Authorized<SpacesAdmin>,
     ApiPath(p): ApiPath<SpacePath>,
     ApiJson(req): ApiJson<AddMembers>,
-) -> ApiResult<(StatusCode, Json<MemberList>)> {
+) -> ApiResult<Response> {
     super::members::check_new_members(&req)?;
     let items = auth
         .drive(Operation::AddSpaceMembers)?
         .add_space_members(&auth.ctx, &p.space, req)
         .await?;
-    Ok((StatusCode::CREATED, Json(MemberList { items })))
+    Ok(created(
+        location(&[&p.conn, "spaces", &p.space, "members"]),
+        MemberList { items },
+    ))
 }
 
 /// Change a space member's role.

@@ -242,31 +242,37 @@ pub struct BodyError {
     pub message: String,
 }
 
+/// The field a serde error is about, from `serde_path_to_error`'s path (`.` for the top) and the
+/// message: `missing field `name``/`unknown field `x`` are the object's errors, but the field is
+/// the key's.
+pub fn field_of(path: &str, message: &str) -> Option<String> {
+    let mut field = (path != "." && !path.is_empty()).then(|| path.to_owned());
+    for prefix in ["missing field `", "unknown field `"] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((key, _)) = rest.split_once('`')
+            // serde_path_to_error already stands on an unknown key.
+            && !field
+                .as_deref()
+                .is_some_and(|f| f == key || f.ends_with(&format!(".{key}")))
+        {
+            field = Some(match field {
+                Some(parent) => format!("{parent}.{key}"),
+                None => key.to_owned(),
+            });
+        }
+    }
+    field
+}
+
 /// Reads `T` from a complete JSON document, structs from objects only.
 pub fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(Strict(&mut de)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let mut field = (path != ".").then_some(path);
         let message = inner.to_string();
-        // `missing field `name``/`unknown field `x``: the error is the object's, the field the key's.
-        for prefix in ["missing field `", "unknown field `"] {
-            if let Some(rest) = message.strip_prefix(prefix)
-                && let Some((key, _)) = rest.split_once('`')
-                // serde_path_to_error already stands on an unknown key.
-                && !field
-                    .as_deref()
-                    .is_some_and(|f| f == key || f.ends_with(&format!(".{key}")))
-            {
-                field = Some(match field {
-                    Some(parent) => format!("{parent}.{key}"),
-                    None => key.to_owned(),
-                });
-            }
-        }
         BodyError {
-            field,
+            field: field_of(&path, &message),
             syntax: inner.is_syntax() || inner.is_eof(),
             message,
         }

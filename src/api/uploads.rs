@@ -180,13 +180,13 @@ async fn put_part(
 /// so a caller who lost the answer can ask again. If the upstream refuses, the session stays
 /// and `complete` may be retried.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/uploads/{upload}/complete", tag = "uploads", params(UploadPath, FileDigest),
-    responses((status = 201, body = UploadResult), TooLarge, LocalProblems, UpstreamProblems))]
+    responses((status = 201, body = UploadResult, headers(("Location" = String, description = "The new file's path, `/v1/connections/{conn}/spaces/{space}/items/{item}`"))), TooLarge, LocalProblems, UpstreamProblems))]
 async fn complete_upload(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<UploadPath>,
     headers: HeaderMap,
-) -> ApiResult<(StatusCode, Json<UploadResult>)> {
+) -> ApiResult<axum::response::Response> {
     auth.drive(Operation::UploadFile)?;
     let whole = Expected::from_headers(&headers, "repr-digest", false)?;
     let staging = state.staging();
@@ -219,5 +219,12 @@ async fn complete_upload(
                 .await
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(result)))
+    Ok(super::conditional::created(
+        super::conditional::item_location(
+            &auth.connection.name,
+            &result.item.space_id,
+            &result.item.id,
+        ),
+        result,
+    ))
 }

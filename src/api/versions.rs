@@ -4,14 +4,19 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::content::{spool_body, upload_limit};
+use super::conditional::{self, created, item_location};
+use super::content::{VersionForm, read_upload, upload_limit};
 use super::extract::{ApiPath, Authorized, FilesRead, FilesWrite};
-use super::paths::{Binary, ItemPath, LocalProblems, TooLarge, UpstreamProblems, VersionPath};
+use super::paths::{
+    Binary, IfMatch, ItemPath, LocalProblems, PreconditionFailed, TooLarge, UnsupportedUpload,
+    UpstreamProblems, VersionPath,
+};
 use crate::app::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -39,27 +44,43 @@ async fn list_versions(
 
 /// Upload new content for a file.
 ///
-/// The request body is the new bytes; the old content is kept as a version where the upstream
-/// keeps versions.
-#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions", tag = "versions", params(ItemPath),
-    request_body(content = inline(Binary), content_type = "application/octet-stream"),
-    responses((status = 201, body = UploadResult), TooLarge, LocalProblems, UpstreamProblems))]
+/// The body is the new bytes (`application/octet-stream`) or a `multipart/form-data` form with
+/// one `file` part; any other media type is 415, and an empty body is 400 `empty_file` (a
+/// version needs content). The old content is kept as a version where the upstream keeps
+/// versions. With `If-Match`, only while the file's `etag` is still that value (412
+/// `precondition_failed` otherwise; best-effort). `Location` is the file's path (whose
+/// current content is the new version).
+#[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions", tag = "versions", params(ItemPath, IfMatch),
+    request_body(content(
+        (inline(Binary) = "application/octet-stream"),
+        (VersionForm = "multipart/form-data")),
+        description = "The new bytes, or a form with a `file` part"),
+    responses(
+        (status = 201, body = UploadResult, headers(("Location" = String, description = "The file's path, `/v1/connections/{conn}/spaces/{space}/items/{item}`"))),
+        TooLarge, UnsupportedUpload, PreconditionFailed, LocalProblems, UpstreamProblems))]
 async fn upload_version(
     State(state): State<AppState>,
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
     headers: HeaderMap,
     body: Body,
-) -> ApiResult<(StatusCode, Json<UploadResult>)> {
+) -> ApiResult<Response> {
     let drive = auth.drive(Operation::UploadVersion)?;
-    let content = spool_body(&state, &headers, body, upload_limit(&state, drive)).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            drive
-                .upload_version(&auth.ctx, &p.space, &p.item, content)
-                .await?,
-        ),
+    let up = read_upload(&state, &headers, body, upload_limit(&state, drive), &[]).await?;
+    if up.content.size == 0 {
+        return Err(ApiError::BadRequest {
+            code: "empty_file",
+            detail: "a new version needs content: the body is empty".into(),
+            field: Some("file".into()),
+        });
+    }
+    conditional::check_if_match(&headers, drive, &auth.ctx, &p.space, &p.item).await?;
+    let r = drive
+        .upload_version(&auth.ctx, &p.space, &p.item, up.content)
+        .await?;
+    Ok(created(
+        item_location(&p.conn, &r.item.space_id, &r.item.id),
+        r,
     ))
 }
 

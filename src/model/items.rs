@@ -52,6 +52,57 @@ pub struct Item {
     pub child_count: Option<u64>,
     /// When the item was moved to the trash (trash listings).
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The media type of a file (`kind: file`), the same value as its download's
+    /// `Content-Type`: none of the three upstreams reports one, so it is guessed from the
+    /// name's extension (`application/octet-stream` when unknown). Null for folders and
+    /// online documents.
+    #[serde(default)]
+    #[schema(example = "application/pdf")]
+    pub mime_type: Option<String>,
+    /// An opaque validator of the item's current state (a strong entity tag, quoted), the
+    /// same value as the `ETag` of its GET and download. It is derived from what the upstream
+    /// reports — the content hash (SHA-1 or MD5), size and modification time — so it changes
+    /// when the content or those fields change. Send it back in `If-None-Match` (304) or
+    /// `If-Match` (412 when the item changed).
+    #[serde(default)]
+    #[schema(example = "\"5f1c0a9e2b7d4c31\"")]
+    pub etag: Option<String>,
+}
+
+/// The media type of a file named `name`, guessed from its extension.
+pub fn mime_type_of(name: &str) -> String {
+    mime_guess::from_path(name)
+        .first_raw()
+        .unwrap_or("application/octet-stream")
+        .to_owned()
+}
+
+impl Item {
+    /// Fills the derived fields, `mime_type` and `etag`, from what the upstream reported. Every
+    /// adapter's mapping ends with this, so every answer carrying an item carries both.
+    pub fn derived(mut self) -> Self {
+        use sha1::{Digest, Sha1};
+        self.mime_type = (self.kind == ItemKind::File).then(|| mime_type_of(&self.name));
+        let mut h = Sha1::new();
+        for part in [
+            self.id.as_str(),
+            self.name.as_str(),
+            self.sha1.as_deref().unwrap_or_default(),
+            self.md5.as_deref().unwrap_or_default(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.update(self.size.unwrap_or(u64::MAX).to_be_bytes());
+        h.update(
+            self.modified_at
+                .map_or(i64::MIN, |t| t.timestamp_millis())
+                .to_be_bytes(),
+        );
+        h.update(self.child_count.unwrap_or(u64::MAX).to_be_bytes());
+        self.etag = Some(format!("\"{}\"", &hex::encode(h.finalize())[..20]));
+        self
+    }
 }
 
 /// Sort orders of item listings.

@@ -109,8 +109,9 @@ impl ByteRange {
 /// A file's bytes on their way to the caller.
 pub struct Download {
     pub body: BoxStream<'static, Result<Bytes, std::io::Error>>,
-    pub file_name: String,
-    pub content_type: Option<String>,
+    /// The file as the adapter read it just before fetching the bytes: its name, `mime_type`
+    /// (the answer's `Content-Type`) and validators (`ETag`, `Last-Modified`).
+    pub item: Item,
     /// Length of `body` in bytes, when known.
     pub content_length: Option<u64>,
     /// Set when a range was served: (first byte, last byte, total size if known).
@@ -118,19 +119,13 @@ pub struct Download {
 }
 
 impl Download {
-    /// Streams an upstream file answer (200 or 206) to the caller; `content_type` is taken from
-    /// the upstream only when `trust_content_type` (some download hosts answer a generic type).
-    pub fn from_response(
-        res: reqwest::Response,
-        file_name: String,
-        trust_content_type: bool,
-    ) -> Self {
+    /// Streams an upstream file answer (200 or 206) to the caller. The upstream's
+    /// `Content-Type` is not used: download hosts answer generic types, and the answer's type
+    /// must be the item's `mime_type`.
+    pub fn from_response(res: reqwest::Response, item: Item) -> Self {
         let headers = res.headers();
         let text =
             |name: reqwest::header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-        let content_type = text(reqwest::header::CONTENT_TYPE)
-            .filter(|_| trust_content_type)
-            .map(str::to_owned);
         let content_length = text(reqwest::header::CONTENT_LENGTH).and_then(|v| v.parse().ok());
         let content_range = if res.status() == reqwest::StatusCode::PARTIAL_CONTENT {
             text(reqwest::header::CONTENT_RANGE).and_then(parse_content_range)
@@ -142,8 +137,7 @@ impl Download {
                 .bytes_stream()
                 .map(|r| r.map_err(std::io::Error::other))
                 .boxed(),
-            file_name,
-            content_type,
+            item,
             content_length,
             content_range,
         }
@@ -162,6 +156,8 @@ pub fn parse_content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
     ))
 }
 
+// One per download, moved once: boxing the stream would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum DownloadOutcome {
     Stream(Download),
     /// A short-lived upstream URL the caller may fetch directly (only where the provider's URL

@@ -283,7 +283,8 @@ fn the_documented_rules_are_the_codes() {
     let upload_name = param("/v1/connections/{conn}/spaces/{space}/files", "name");
     assert_eq!(upload_name["schema"]["pattern"], rules::NAME_PATTERN);
     assert_eq!(upload_name["schema"]["maxLength"], rules::MAX_NAME_CHARS);
-    assert_eq!(upload_name["required"], true);
+    // Optional: a multipart upload takes the name from its `file` part's filename.
+    assert_eq!(upload_name["required"], false);
     let q = param("/v1/connections/{conn}/spaces/{space}/search", "q");
     assert_eq!(q["schema"]["pattern"], rules::NON_BLANK_TEXT_PATTERN);
     assert_eq!(q["schema"]["maxLength"], rules::MAX_SEARCH_CHARS);

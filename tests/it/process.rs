@@ -75,7 +75,8 @@ async fn wait_healthy(base: &str) {
     panic!("gateway at {base} never became healthy");
 }
 
-fn spool_files(dir: &Path) -> usize {
+/// The gateway's spool files in `dir`.
+fn spooled(dir: &Path) -> Vec<std::fs::DirEntry> {
     std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(Result::ok)
@@ -84,9 +85,13 @@ fn spool_files(dir: &Path) -> usize {
                         .to_string_lossy()
                         .starts_with("filegate-upload-")
                 })
-                .count()
+                .collect()
         })
-        .unwrap_or(0)
+        .unwrap_or_default()
+}
+
+fn spool_files(dir: &Path) -> usize {
+    spooled(dir).len()
 }
 
 #[tokio::test]
@@ -250,4 +255,106 @@ async fn the_sandbox_honours_limits_variables_and_refuses_misspelled_ones() {
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(res.status(), 431);
+}
+
+/// A process's memory high-water mark (`VmHWM`, KiB) and current RSS from /proc.
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in /proc/{pid}/status"))
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// The size of the spool file being written, if one exists.
+fn spool_bytes(dir: &Path) -> u64 {
+    spooled(dir)
+        .iter()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_100_mib_multipart_part_goes_through_the_spool_with_bounded_memory() {
+    const SIZE: u64 = 100 * 1024 * 1024 + 5;
+    const CHUNK: u64 = 1024 * 1024;
+    let chunk = |i: u64| vec![(i % 251) as u8; CHUNK.min(SIZE - i * CHUNK) as usize];
+    let mut sha = <sha1::Sha1 as sha1::Digest>::new();
+    for i in 0..SIZE.div_ceil(CHUNK) {
+        sha1::Digest::update(&mut sha, chunk(i));
+    }
+    let expected = hex::encode(sha1::Digest::finalize(sha));
+
+    let sim = wecom::start(Default::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let vars = serve_vars(dir.path(), port, &sim.base_url);
+    let (mut child, base) = start_healthy(&["serve"], &vars, port).await;
+    let (idle_hwm, _) = memory_kib(child.id());
+
+    let space = filegate::model::ids::encode(
+        filegate::model::ids::IdKind::Space,
+        filegate::model::Provider::Wecom,
+        &[demo::SPACE_ID],
+    );
+    // The part streams from a generator: neither side holds the file.
+    let body = reqwest::Body::wrap_stream(futures::stream::iter(
+        (0..SIZE.div_ceil(CHUNK)).map(move |i| Ok::<_, std::io::Error>(chunk(i))),
+    ));
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::stream_with_length(body, SIZE).file_name("big.bin"),
+    );
+    let spool = dir.path().join("spool");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watch = {
+        let (spool, done) = (spool.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut biggest = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                biggest = biggest.max(spool_bytes(&spool));
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            biggest
+        })
+    };
+    let res = reqwest::Client::new()
+        .post(format!("{base}/v1/connections/wd/spaces/{space}/files"))
+        .bearer_auth(token("files:read files:write", "wd"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let r: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "{r}");
+    assert_eq!(r["item"]["name"], "big.bin");
+    assert_eq!(r["item"]["size"], SIZE);
+    assert_eq!(r["item"]["sha1"], expected.as_str());
+    assert_eq!(r["method"], "chunked");
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let spooled = watch.await.unwrap();
+    assert!(
+        spooled >= SIZE,
+        "the part went through the spool: {spooled}"
+    );
+    let (hwm, _) = memory_kib(child.id());
+    eprintln!(
+        "gateway VmHWM idle {idle_hwm} KiB, after a {} MiB multipart upload {hwm} KiB",
+        SIZE >> 20
+    );
+    // Buffering the part would need at least its 100 MiB; streaming needs a few chunks.
+    assert!(
+        hwm < idle_hwm + 64 * 1024,
+        "VmHWM grew from {idle_hwm} KiB to {hwm} KiB"
+    );
+    assert_eq!(spool_files(&spool), 0, "spool file removed");
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

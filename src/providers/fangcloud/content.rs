@@ -82,7 +82,7 @@ impl Content for FangcloudDrive {
         range: Option<ByteRange>,
         redirect: bool,
     ) -> ApiResult<DownloadOutcome> {
-        let (Target { w, .. }, n) = self
+        let (Target { w, sp, .. }, n) = self
             .target_with(ctx, space, id, |_, it| match it {
                 ItemRef::File(n) => Ok(n),
                 ItemRef::Folder(_) => Err(ApiError::bad_request(
@@ -119,7 +119,8 @@ impl Content for FangcloudDrive {
                 other => other,
             })?;
         Ok(DownloadOutcome::Stream(Download::from_response(
-            res, w.name, false,
+            res,
+            item(&w, sp),
         )))
     }
 }

@@ -265,7 +265,10 @@ pub fn item(w: &WireItem, space: SpaceRef) -> Item {
             None
         },
         deleted_at: time(w.deleted_at),
+        mime_type: None,
+        etag: None,
     }
+    .derived()
 }
 
 pub fn version(v: &WireVersion, file: i64) -> Version {

@@ -89,8 +89,7 @@ impl Content for OnebotDrive {
         let res = self.client.fetch_file(&url, header).await?;
         Ok(DownloadOutcome::Stream(Download::from_response(
             res,
-            f.file_name,
-            true,
+            file_item(space, group, &folder, f),
         )))
     }
 }
@@ -343,7 +342,10 @@ impl OnebotDrive {
                 modified_by: None,
                 child_count: None,
                 deleted_at: None,
-            },
+                mime_type: None,
+                etag: None,
+            }
+            .derived(),
             instant: false,
             method: "base64".into(),
         })

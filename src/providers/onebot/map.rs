@@ -186,7 +186,10 @@ pub fn file_item(space: &str, group: i64, folder: &str, f: WireFile) -> Item {
         modified_by: None,
         child_count: None,
         deleted_at: None,
+        mime_type: None,
+        etag: None,
     }
+    .derived()
 }
 
 pub fn folder_item(space: &str, group: i64, f: WireFolder) -> Item {
@@ -211,7 +214,10 @@ pub fn folder_item(space: &str, group: i64, f: WireFolder) -> Item {
         modified_by: None,
         child_count: u64::try_from(f.total_file_count).ok(),
         deleted_at: None,
+        mime_type: None,
+        etag: None,
     }
+    .derived()
 }
 
 fn folder_parent(group: i64, folder: &str) -> Option<String> {

@@ -116,8 +116,7 @@ impl Content for WecomDrive {
             })?;
         Ok(DownloadOutcome::Stream(Download::from_response(
             res,
-            f.file_name,
-            true,
+            item(f),
         )))
     }
 }

@@ -75,7 +75,10 @@ pub fn item(f: WireFile) -> Item {
         modified_by: None,
         child_count: None,
         deleted_at: None,
+        mime_type: None,
+        etag: None,
     }
+    .derived()
 }
 
 /// WeDrive's name rule: at most 255 "characters" where ASCII counts 1 and anything else 2

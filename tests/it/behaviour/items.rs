@@ -23,7 +23,8 @@ behaviour! {
             problem(res).await;
         }
         let res = e.get(&e.at("/items?sort=sideways")).send().await.unwrap();
-        assert_eq!(problem(res).await["code"], "invalid_query");
+        let p = problem(res).await;
+        assert_eq!((&p["code"], &p["field"]), (&json!("invalid_request"), &json!("sort")));
         let res = e.get(&e.at("/items?cursor=garbage")).send().await.unwrap();
         assert_eq!(problem(res).await["code"], "invalid_cursor");
     }

@@ -8,6 +8,9 @@ mod content;
 mod integrity;
 mod items;
 mod unsupported;
+mod uploads;
+mod validation;
+mod validators;
 
 use filegate::sandbox::{fangcloud, onebot, wecom};
 use serde_json::Value;

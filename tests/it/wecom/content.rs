@@ -55,12 +55,9 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
     })
     .await;
     uploads::bad_ones_are_refused(&e, &e.surl(""), 128).await;
-    let res = send(e.post(&e.surl("/files")).body("x")).await;
-    assert_eq!(
-        problem(res).await["code"],
-        "invalid_query",
-        "name is required"
-    );
+    let p = problem(send(e.post(&e.surl("/files")).body("x")).await).await;
+    assert_eq!(p["code"], "invalid_request", "name is required");
+    assert_eq!(p["field"], "name");
     assert_eq!(sim_calls(e.sim(), "file_upload").await, 0);
     assert_eq!(sim_calls(e.sim(), "file_upload_init").await, 0);
     assert_eq!(uploads::spooled_files(&e), 0, "no temp file is left behind");

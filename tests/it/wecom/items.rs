@@ -45,7 +45,7 @@ async fn the_root_lists_folders_and_files_in_every_sort_order() {
         .collect();
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
     let res = send(e.get(&e.surl("/items?sort=sideways"))).await;
-    assert_eq!(problem(res).await["code"], "invalid_query");
+    assert_eq!(problem(res).await["code"], "invalid_request");
 }
 
 #[tokio::test]
