@@ -15,12 +15,22 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-async fn sim_with(opts: Options) -> Sim {
+/// A simulator with the default options but for what `change` sets.
+async fn sim_with(change: impl FnOnce(&mut Options)) -> Sim {
+    let mut opts = Options::default();
+    change(&mut opts);
     fangcloud::start(opts).await.expect("simulator starts")
 }
 
 async fn sim() -> Sim {
-    sim_with(Options::default()).await
+    sim_with(|_| {}).await
+}
+
+/// A default simulator and the app user's client on it.
+async fn me() -> (Sim, Api) {
+    let sim = sim().await;
+    let api = Api::me(&sim).await;
+    (sim, api)
 }
 
 fn basic() -> String {
@@ -134,9 +144,23 @@ impl Api {
             .unwrap();
         Self::answer(resp).await
     }
+    /// `GET`, expected to answer 200: the body.
+    async fn get_ok(&self, path: &str) -> Value {
+        self.get(path).await.ok()
+    }
+    /// `POST`, expected to answer 200: the body.
+    async fn post_ok(&self, path: &str, body: Value) -> Value {
+        self.post(path, body).await.ok()
+    }
     /// `POST {kind}/{id}/{action}` without a body (delete, restore_from_trash, revoke…).
     async fn act(&self, kind: &str, id: impl std::fmt::Display, action: &str) -> Answer {
         self.post(&format!("{kind}/{id}/{action}"), json!({})).await
+    }
+    /// Several `act`s in a row, each expected to succeed.
+    async fn acts(&self, steps: &[(&str, i64, &str)]) {
+        for (kind, id, action) in steps {
+            self.act(kind, id, action).await.ok();
+        }
     }
     async fn post(&self, path: &str, body: Value) -> Answer {
         let resp = self
@@ -150,21 +174,23 @@ impl Api {
         Self::answer(resp).await
     }
     /// Both upload steps: presign, then the multipart POST. Answers the upload host's answer.
-    async fn upload(&self, parent: i64, name: &str, content: &[u8]) -> Answer {
-        let url = self
-            .post(
-                "file/upload_v2",
-                json!({ "parent_id": parent, "name": name, "upload_type": "api" }),
-            )
-            .await
-            .ok()["presign_url"]
+    /// The upload's first step: a presign URL for `name` in folder `parent`.
+    async fn presign(&self, parent: i64, name: &str) -> String {
+        self.post_ok(
+            "file/upload_v2",
+            json!({ "parent_id": parent, "name": name, "upload_type": "api" }),
+        )
+        .await["presign_url"]
             .as_str()
             .unwrap()
-            .to_owned();
+            .to_owned()
+    }
+    async fn upload(&self, parent: i64, name: &str, content: &[u8]) -> Answer {
+        let url = self.presign(parent, name).await;
         post_file(&url, content).await
     }
     async fn download(&self, file: i64) -> Vec<u8> {
-        let url = self.get(&format!("file/{file}/download")).await.ok()["download_url"]
+        let url = self.get_ok(&format!("file/{file}/download")).await["download_url"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -188,13 +214,9 @@ async fn post_file(url: &str, content: &[u8]) -> Answer {
     Api::answer(resp).await
 }
 
+/// The names of the items in `list[key]` (`files`, `folders`…), in order.
 fn names(list: &Value, key: &str) -> Vec<String> {
-    list[key]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap().to_owned())
-        .collect()
+    sim_support::texts(list[key].as_array().unwrap(), "name")
 }
 
 // ---------------------------------------------------------------- OAuth
@@ -218,9 +240,8 @@ async fn an_enterprise_assertion_gets_an_admin_token_that_reaches_only_admin_pat
     assert_eq!(t["scope"], "admin");
     let admin = Api::with(&sim, t["access_token"].as_str().unwrap());
     let users = admin
-        .get("admin/user/all?platform_id=1&page_id=0&page_capacity=10")
-        .await
-        .ok();
+        .get_ok("admin/user/all?platform_id=1&page_id=0&page_capacity=10")
+        .await;
     assert_eq!(users["total_count"], 3);
     admin
         .get("user/info")
@@ -378,11 +399,7 @@ async fn by_default_a_refresh_token_stays_usable_and_earlier_access_tokens_live_
 
 #[tokio::test]
 async fn a_single_use_refresh_token_works_once_and_ends_the_access_token_it_came_with() {
-    let sim = sim_with(Options {
-        refresh_policy: fangcloud::RefreshPolicy::SingleUse,
-        ..Options::default()
-    })
-    .await;
+    let sim = sim_with(|o| o.refresh_policy = fangcloud::RefreshPolicy::SingleUse).await;
     let first = token_for(&sim, "user", demo::USER_ID).await;
     let (status, second) = refresh(&sim, &first).await;
     assert_eq!(status, StatusCode::OK, "{second}");
@@ -399,13 +416,9 @@ async fn a_single_use_refresh_token_works_once_and_ends_the_access_token_it_came
 
 #[tokio::test]
 async fn tokens_expire_after_their_lifetime() {
-    let sim = sim_with(Options {
-        token_ttl: Duration::from_secs(1),
-        ..Options::default()
-    })
-    .await;
+    let sim = sim_with(|o| o.token_ttl = Duration::from_secs(1)).await;
     let api = Api::me(&sim).await;
-    api.get("user/info").await.ok();
+    api.get_ok("user/info").await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let a = api.get("user/info").await;
     a.fails(StatusCode::UNAUTHORIZED, "invalid_token");
@@ -436,7 +449,7 @@ async fn revoking_tokens_through_the_control_surface_ends_access_and_refresh_tok
     let sim = sim().await;
     let t = token_for(&sim, "user", demo::USER_ID).await;
     let api = Api::with(&sim, t["access_token"].as_str().unwrap());
-    api.get("user/info").await.ok();
+    api.get_ok("user/info").await;
     assert_eq!(
         sim_support::control(&sim.base_url, "tokens/revoke", json!({})).await,
         StatusCode::NO_CONTENT
@@ -444,29 +457,18 @@ async fn revoking_tokens_through_the_control_surface_ends_access_and_refresh_tok
     api.get("user/info")
         .await
         .fails(StatusCode::UNAUTHORIZED, "invalid_token");
-    let resp = reqwest::Client::new()
-        .post(format!("{}/oauth/token", sim.base_url))
-        .header("Authorization", basic())
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", t["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(refresh(&sim, &t).await.0, StatusCode::BAD_REQUEST);
     // A fresh assertion still works.
-    Api::me(&sim).await.get("user/info").await.ok();
+    Api::me(&sim).await.get_ok("user/info").await;
 }
 
 // ---------------------------------------------------------------- rate limits and faults
 
 #[tokio::test]
 async fn every_answer_carries_the_rate_limit_headers_and_an_exhausted_budget_is_429() {
-    let sim = sim_with(Options {
-        rate_limit: 3,
-        rate_window: Duration::from_secs(30),
-        ..Options::default()
+    let sim = sim_with(|o| {
+        o.rate_limit = 3;
+        o.rate_window = Duration::from_secs(30);
     })
     .await;
     let api = Api::me(&sim).await;
@@ -482,7 +484,7 @@ async fn every_answer_carries_the_rate_limit_headers_and_an_exhausted_budget_is_
     let err = api.get("folder/999/info").await;
     assert_eq!(err.status, StatusCode::NOT_FOUND);
     assert_eq!(err.headers["x-rate-limit-remaining"], "1");
-    api.get("user/info").await.ok();
+    api.get_ok("user/info").await;
     let limited = api.get("user/info").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
@@ -492,31 +494,29 @@ async fn every_answer_carries_the_rate_limit_headers_and_an_exhausted_budget_is_
     assert!(limited.body["request_id"].is_string());
     assert_eq!(limited.headers["x-rate-limit-remaining"], "0");
     // Another token has its own budget.
-    Api::me(&sim).await.get("user/info").await.ok();
+    Api::me(&sim).await.get_ok("user/info").await;
 }
 
 #[tokio::test]
 async fn a_budget_is_whole_again_after_its_window() {
-    let sim = sim_with(Options {
-        rate_limit: 1,
-        rate_window: Duration::from_secs(1),
-        ..Options::default()
+    let sim = sim_with(|o| {
+        o.rate_limit = 1;
+        o.rate_window = Duration::from_secs(1);
     })
     .await;
     let api = Api::me(&sim).await;
-    api.get("user/info").await.ok();
+    api.get_ok("user/info").await;
     assert_eq!(
         api.get("user/info").await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    api.get("user/info").await.ok();
+    api.get_ok("user/info").await;
 }
 
 #[tokio::test]
 async fn queued_faults_answer_in_fangclouds_own_shapes() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (sim, api) = me().await;
     let fault = |v: Value| sim_support::control(&sim.base_url, "faults", v);
     assert_eq!(
         fault(json!({"path": "user/info", "type": "error", "code": "file_not_found"})).await,
@@ -544,7 +544,7 @@ async fn queued_faults_answer_in_fangclouds_own_shapes() {
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body, Value::Null);
     fault(json!({"path": "user/info", "type": "latency", "ms": 50})).await;
-    api.get("user/info").await.ok();
+    api.get_ok("user/info").await;
     fault(json!({"path": "user/info", "type": "revoke_tokens"})).await;
     api.get("user/info")
         .await
@@ -553,8 +553,7 @@ async fn queued_faults_answer_in_fangclouds_own_shapes() {
 
 #[tokio::test]
 async fn unknown_paths_wrong_methods_and_malformed_bodies_answer_in_the_errors_envelope() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (sim, api) = me().await;
     let http = reqwest::Client::new();
     let sent = [
         http.get(format!("{}/api/v2/no/such/call", sim.base_url)),
@@ -584,15 +583,12 @@ async fn unknown_paths_wrong_methods_and_malformed_bodies_answer_in_the_errors_e
 
 #[tokio::test]
 async fn calls_are_counted_per_function() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
-    api.get("user/info").await.ok();
-    api.get(&format!("folder/{}/children", demo::DOCUMENTS_FOLDER_ID))
-        .await
-        .ok();
-    api.get(&format!("folder/{}/children", demo::ARCHIVE_FOLDER_ID))
-        .await
-        .ok();
+    let (sim, api) = me().await;
+    api.get_ok("user/info").await;
+    api.get_ok(&format!("folder/{}/children", demo::DOCUMENTS_FOLDER_ID))
+        .await;
+    api.get_ok(&format!("folder/{}/children", demo::ARCHIVE_FOLDER_ID))
+        .await;
     let s = sim_support::stats(&sim.base_url).await;
     assert_eq!(s["calls"]["user/info"], 1);
     assert_eq!(s["calls"]["folder/children"], 2);
@@ -606,25 +602,24 @@ async fn calls_are_counted_per_function() {
 #[tokio::test]
 async fn user_info_describes_the_token_user_with_their_space() {
     let sim = sim().await;
-    let me = Api::me(&sim).await.get("user/info").await.ok();
+    let me = Api::me(&sim).await.get_ok("user/info").await;
     assert_eq!(me["id"], demo::USER_ID);
     assert_eq!(me["enterprise"]["id"], demo::ENTERPRISE_ID);
     assert_eq!(me["login"], demo::USER_EMAIL);
     assert_eq!(me["space_total"], 10_i64 << 30);
     assert!(me["space_used"].as_i64().unwrap() > 0);
-    let usage = Api::me(&sim).await.get("user/space_usage").await.ok();
+    let usage = Api::me(&sim).await.get_ok("user/space_usage").await;
     assert_eq!(usage["space_used"], me["space_used"]);
 }
 
 #[tokio::test]
 async fn the_directory_lists_users_departments_and_groups() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
-    let found = api.get("user/search?query_words=ali&page_id=0").await.ok();
+    let (_sim, api) = me().await;
+    let found = api.get_ok("user/search?query_words=ali&page_id=0").await;
     assert_eq!(found["total_count"], 1);
     assert_eq!(found["users"][0]["id"], demo::ALICE_ID);
     assert!(found["users"][0]["space_total"].is_i64());
-    let all = api.get("user/search?page_id=0").await.ok();
+    let all = api.get_ok("user/search?page_id=0").await;
     assert_eq!(
         (all["total_count"].as_i64(), all["page_count"].as_i64()),
         (Some(3), Some(1))
@@ -637,35 +632,32 @@ async fn the_directory_lists_users_departments_and_groups() {
         .await
         .fails(StatusCode::NOT_FOUND, "user_not_found");
     let d = api
-        .get(&format!(
+        .get_ok(&format!(
             "department/{}/info",
             demo::ENGINEERING_DEPARTMENT_ID
         ))
-        .await
-        .ok();
+        .await;
     assert_eq!(d["name"], "Engineering");
     assert_eq!(d["director"]["id"], demo::ALICE_ID);
     assert_eq!(d["user_count"], 2);
     assert_eq!(d["direct_item_count"], 1);
-    let top = api.get("department/0/children").await.ok();
+    let top = api.get_ok("department/0/children").await;
     assert_eq!(top["children"].as_array().unwrap().len(), 2);
     let members = api
-        .get(&format!(
+        .get_ok(&format!(
             "department/{}/users",
             demo::ENGINEERING_DEPARTMENT_ID
         ))
-        .await
-        .ok();
+        .await;
     assert_eq!(members["total_count"], 2);
     api.get("department/1/info")
         .await
         .fails(StatusCode::NOT_FOUND, "department_not_found");
-    let groups = api.get("group/list").await.ok();
+    let groups = api.get_ok("group/list").await;
     assert_eq!(groups["groups"][0]["id"], demo::GROUP_ID);
     let gm = api
-        .get(&format!("group/{}/users?query_words=bob", demo::GROUP_ID))
-        .await
-        .ok();
+        .get_ok(&format!("group/{}/users?query_words=bob", demo::GROUP_ID))
+        .await;
     assert_eq!(gm["users"][0]["id"], demo::BOB_ID);
 }
 
@@ -681,7 +673,7 @@ async fn department_children_tell_of_sub_departments_in_the_documents_or_the_jav
             .unwrap()
     };
     let sim = sim().await;
-    let top = Api::me(&sim).await.get("department/0/children").await.ok();
+    let top = Api::me(&sim).await.get_ok("department/0/children").await;
     let eng = child(&top, demo::ENGINEERING_DEPARTMENT_ID);
     assert_eq!(eng["has_children_departments"], true, "{eng}");
     assert!(eng.get("children_departments_count").is_none());
@@ -690,12 +682,9 @@ async fn department_children_tell_of_sub_departments_in_the_documents_or_the_jav
         false
     );
 
-    let sim = sim_with(Options {
-        children_field: fangcloud::ChildrenField::ChildrenDepartmentsCount,
-        ..Options::default()
-    })
-    .await;
-    let top = Api::me(&sim).await.get("department/0/children").await.ok();
+    let sim =
+        sim_with(|o| o.children_field = fangcloud::ChildrenField::ChildrenDepartmentsCount).await;
+    let top = Api::me(&sim).await.get_ok("department/0/children").await;
     let eng = child(&top, demo::ENGINEERING_DEPARTMENT_ID);
     assert_eq!(eng["children_departments_count"], 1, "{eng}");
     assert!(eng.get("has_children_departments").is_none());
@@ -706,20 +695,18 @@ async fn admins_read_users_departments_and_groups_by_the_admin_paths() {
     let sim = sim().await;
     let admin = Api::admin(&sim).await;
     let u = admin
-        .get(&format!(
+        .get_ok(&format!(
             "admin/user/get_user_info?identifier={}&type=simple_phone_or_email",
             demo::BOB_PHONE
         ))
-        .await
-        .ok();
+        .await;
     assert_eq!(u["id"], demo::BOB_ID);
     let u = admin
-        .get(&format!(
+        .get_ok(&format!(
             "admin/user/get_user_info?identifier={}&type=user_ticket&platform_id=2",
             demo::ALICE_CUSTOM_ID
         ))
-        .await
-        .ok();
+        .await;
     assert_eq!(u["id"], demo::ALICE_ID);
     let a = admin
         .get("admin/user/get_user_info?identifier=x@y.z&type=bogus")
@@ -731,32 +718,28 @@ async fn admins_read_users_departments_and_groups_by_the_admin_paths() {
         .await
         .fails(StatusCode::NOT_FOUND, "user_not_found");
     let d = admin
-        .get(&format!("admin/user/{}/info", demo::USER_ID))
-        .await
-        .ok();
+        .get_ok(&format!("admin/user/{}/info", demo::USER_ID))
+        .await;
     assert!(d["space_used"].as_i64().unwrap() > 0);
     let dep = admin
-        .get(&format!(
+        .get_ok(&format!(
             "admin/department/{}/info",
             demo::ENGINEERING_DEPARTMENT_ID
         ))
-        .await
-        .ok();
+        .await;
     assert!(dep["space_used"].as_i64().unwrap() > 0);
     let users = admin
-        .get(&format!(
+        .get_ok(&format!(
             "admin/department/{}/users",
             demo::SALES_DEPARTMENT_ID
         ))
-        .await
-        .ok();
+        .await;
     assert_eq!(users["users"][0]["id"], demo::BOB_ID);
-    let groups = admin.get("admin/group/list?query_words=project").await.ok();
+    let groups = admin.get_ok("admin/group/list?query_words=project").await;
     assert_eq!(groups["total_count"], 1);
     let gu = admin
-        .get(&format!("admin/group/{}/users", demo::GROUP_ID))
-        .await
-        .ok();
+        .get_ok(&format!("admin/group/{}/users", demo::GROUP_ID))
+        .await;
     assert_eq!(gu["total_count"], 2);
     admin
         .get("admin/group/1/users")
@@ -768,24 +751,22 @@ async fn admins_read_users_departments_and_groups_by_the_admin_paths() {
 
 #[tokio::test]
 async fn personal_items_page_and_sort_as_asked() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
-    let all = api.get("folder/personal_items").await.ok();
+    let (_sim, api) = me().await;
+    let all = api.get_ok("folder/personal_items").await;
     // Folders first, newest first by default; the trashed draft is not listed.
     assert_eq!(names(&all, "folders"), ["Team", "Documents"]);
     assert_eq!(names(&all, "files"), ["hello.txt"]);
     assert_eq!(all["total_count"], 3);
     let p = api
-        .get("folder/personal_items?page_id=1&page_capacity=2&sort_by=name&sort_direction=asc")
-        .await
-        .ok();
+        .get_ok("folder/personal_items?page_id=1&page_capacity=2&sort_by=name&sort_direction=asc")
+        .await;
     assert_eq!(names(&p, "files"), ["hello.txt"]);
     assert!(p["folders"].as_array().unwrap().is_empty());
     assert_eq!(
         (p["page_count"].as_i64(), p["page_id"].as_i64()),
         (Some(2), Some(1))
     );
-    let only_files = api.get("folder/personal_items?type=file").await.ok();
+    let only_files = api.get_ok("folder/personal_items?type=file").await;
     assert_eq!(only_files["total_count"], 1);
     let a = api.get("folder/personal_items?sort_by=colour").await;
     a.fails(StatusCode::BAD_REQUEST, "request_data_invalid");
@@ -796,10 +777,9 @@ async fn personal_items_page_and_sort_as_asked() {
 
 #[tokio::test]
 async fn folder_zero_is_the_personal_root_for_info_as_for_children() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
-    let root = api.get("folder/0/info").await.ok();
-    let children = api.get("folder/0/children").await.ok();
+    let (_sim, api) = me().await;
+    let root = api.get_ok("folder/0/info").await;
+    let children = api.get_ok("folder/0/children").await;
     assert_eq!(root["id"], 0);
     assert_eq!(root["type"], "folder");
     assert_eq!(root["space"]["type"], "personal");
@@ -810,16 +790,14 @@ async fn folder_zero_is_the_personal_root_for_info_as_for_children() {
 
 #[tokio::test]
 async fn children_list_a_folder_and_ids_are_per_type() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     assert_eq!(demo::DOCUMENTS_FOLDER_ID, demo::HELLO_FILE_ID);
     let c = api
-        .get(&format!(
+        .get_ok(&format!(
             "folder/{}/children?sort_by=name&sort_direction=asc",
             demo::DOCUMENTS_FOLDER_ID
         ))
-        .await
-        .ok();
+        .await;
     assert_eq!(names(&c, "folders"), ["Archive"]);
     assert_eq!(names(&c, "files"), ["readme.txt", "report.md"]);
     assert_eq!(c["files"][1]["path"][1]["name"], "Documents");
@@ -828,13 +806,11 @@ async fn children_list_a_folder_and_ids_are_per_type() {
         json!({"type": "folder", "id": 0, "name": "全部文件"})
     );
     let folder = api
-        .get(&format!("folder/{}/info", demo::DOCUMENTS_FOLDER_ID))
-        .await
-        .ok();
+        .get_ok(&format!("folder/{}/info", demo::DOCUMENTS_FOLDER_ID))
+        .await;
     let file = api
-        .get(&format!("file/{}/info_v2", demo::HELLO_FILE_ID))
-        .await
-        .ok();
+        .get_ok(&format!("file/{}/info_v2", demo::HELLO_FILE_ID))
+        .await;
     assert_eq!(
         (folder["type"].as_str(), folder["name"].as_str()),
         (Some("folder"), Some("Documents"))
@@ -855,7 +831,7 @@ async fn children_list_a_folder_and_ids_are_per_type() {
         .fails(StatusCode::NOT_FOUND, "file_not_found");
     let a = api.get("folder/abc/children").await;
     a.fails(StatusCode::BAD_REQUEST, "request_data_invalid");
-    let root = api.get("folder/0/children").await.ok();
+    let root = api.get_ok("folder/0/children").await;
     assert_eq!(root["total_count"], 3);
 }
 
@@ -864,17 +840,15 @@ async fn department_spaces_are_open_to_members_only() {
     let sim = sim().await;
     let me = Api::me(&sim).await;
     let d = me
-        .get(&format!(
+        .get_ok(&format!(
             "folder/department_folders?department_id={}",
             demo::ENGINEERING_DEPARTMENT_ID
         ))
-        .await
-        .ok();
+        .await;
     assert_eq!(names(&d, "folders"), ["Engineering Space"]);
     let inner = me
-        .get(&format!("folder/{}/children", demo::ENGINEERING_FOLDER_ID))
-        .await
-        .ok();
+        .get_ok(&format!("folder/{}/children", demo::ENGINEERING_FOLDER_ID))
+        .await;
     assert_eq!(names(&inner, "files"), ["design.txt"]);
     let bob = Api::user(&sim, demo::BOB_ID).await;
     bob.get(&format!(
@@ -893,12 +867,11 @@ async fn department_spaces_are_open_to_members_only() {
     assert_eq!(a.field(), "department_id");
     // A folder at a department root.
     let made = me
-        .post(
+        .post_ok(
             "folder/create",
             json!({"name": "Specs", "parent_id": 0, "department_id": demo::ENGINEERING_DEPARTMENT_ID}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(
         made["space"],
         json!({"type": "department", "id": demo::ENGINEERING_DEPARTMENT_ID})
@@ -909,13 +882,12 @@ async fn department_spaces_are_open_to_members_only() {
 async fn collab_folders_list_what_others_share_and_roles_limit_what_can_be_done() {
     let sim = sim().await;
     let me = Api::me(&sim).await;
-    let shared = me.get("folder/collab_folders").await.ok();
+    let shared = me.get_ok("folder/collab_folders").await;
     assert_eq!(names(&shared, "folders"), ["Alice Shared"]);
     // Viewer: may list and download, not upload, rename or delete.
     let c = me
-        .get(&format!("folder/{}/children", demo::ALICE_SHARED_FOLDER_ID))
-        .await
-        .ok();
+        .get_ok(&format!("folder/{}/children", demo::ALICE_SHARED_FOLDER_ID))
+        .await;
     assert_eq!(names(&c, "files"), ["alice-notes.txt"]);
     assert!(!me.download(demo::ALICE_NOTES_FILE_ID).await.is_empty());
     me.post(
@@ -935,9 +907,8 @@ async fn collab_folders_list_what_others_share_and_roles_limit_what_can_be_done(
         .fails(StatusCode::FORBIDDEN, "permission_denied");
     // Bob reaches Team through the group (viewer) and Alice is its editor.
     let bob = Api::user(&sim, demo::BOB_ID).await;
-    bob.get(&format!("folder/{}/children", demo::TEAM_FOLDER_ID))
-        .await
-        .ok();
+    bob.get_ok(&format!("folder/{}/children", demo::TEAM_FOLDER_ID))
+        .await;
     let alice = Api::user(&sim, demo::ALICE_ID).await;
     alice
         .upload(demo::TEAM_FOLDER_ID, "from-alice.txt", b"hi")
@@ -949,15 +920,13 @@ async fn collab_folders_list_what_others_share_and_roles_limit_what_can_be_done(
 
 #[tokio::test]
 async fn folders_are_created_by_id_or_path_with_the_documented_name_rules() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let f = api
-        .post(
+        .post_ok(
             "folder/create",
             json!({"name": "new folders", "parent_id": 0}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(f["type"], "folder");
     assert_eq!(f["parent"]["id"], 0);
     assert_eq!(f["item_count"], 0);
@@ -990,29 +959,26 @@ async fn folders_are_created_by_id_or_path_with_the_documented_name_rules() {
         .await
         .fails(StatusCode::NOT_FOUND, "folder_not_found");
     // A folder may share a name with a file.
-    api.post(
+    api.post_ok(
         "folder/create",
         json!({"name": "hello.txt", "parent_id": 0}),
     )
-    .await
-    .ok();
+    .await;
 
     let deep = api
-        .post(
+        .post_ok(
             "folder/create_by_path",
             json!({"target_folder_path": "会议测试/9.25/研发"}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(deep["name"], "研发");
     assert_eq!(deep["path"].as_array().unwrap().len(), 3);
     let again = api
-        .post(
+        .post_ok(
             "folder/create_by_path",
             json!({"target_folder_path": "/会议测试/9.25/研发/"}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(again["id"], deep["id"]);
     api.post(
         "folder/create_by_path",
@@ -1024,15 +990,13 @@ async fn folders_are_created_by_id_or_path_with_the_documented_name_rules() {
 
 #[tokio::test]
 async fn items_are_renamed_and_described_with_conflict_checks() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let f = api
-        .post(
+        .post_ok(
             &format!("file/{}/update", demo::README_FILE_ID),
             json!({"name": "README.txt", "description": "read me"}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(
         (f["name"].as_str(), f["description"].as_str()),
         (Some("README.txt"), Some("read me"))
@@ -1057,19 +1021,17 @@ async fn items_are_renamed_and_described_with_conflict_checks() {
     .await
     .fails(StatusCode::CONFLICT, "folder_name_conflict");
     let t = api
-        .post(
+        .post_ok(
             &format!("folder/{}/update", demo::TEAM_FOLDER_ID),
             json!({"name": "Team 2"}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(t["name"], "Team 2");
 }
 
 #[tokio::test]
 async fn moves_refuse_impossible_targets_and_name_conflicts() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let docs = demo::DOCUMENTS_FOLDER_ID;
     let m = |id: i64, kind: &'static str, target: i64| {
         let api = &api;
@@ -1088,12 +1050,11 @@ async fn moves_refuse_impossible_targets_and_name_conflicts() {
         .await
         .fails(StatusCode::BAD_REQUEST, "move_to_subfolder");
     let deeper = api
-        .post(
+        .post_ok(
             "folder/create",
             json!({"name": "deeper", "parent_id": demo::ARCHIVE_FOLDER_ID}),
         )
-        .await
-        .ok();
+        .await;
     m(docs, "folder", deeper["id"].as_i64().unwrap())
         .await
         .fails(StatusCode::BAD_REQUEST, "folder_is_descendant");
@@ -1102,12 +1063,11 @@ async fn moves_refuse_impossible_targets_and_name_conflicts() {
         json!({"success": true})
     );
     let c = api
-        .get(&format!("folder/{docs}/children?type=file"))
-        .await
-        .ok();
+        .get_ok(&format!("folder/{docs}/children?type=file"))
+        .await;
     assert!(names(&c, "files").contains(&"hello.txt".to_owned()));
     api.upload(0, "readme.txt", b"another").await.ok();
-    let root_readme = api.get("folder/personal_items?type=file").await.ok()["files"][0]["id"]
+    let root_readme = api.get_ok("folder/personal_items?type=file").await["files"][0]["id"]
         .as_i64()
         .unwrap();
     m(root_readme, "file", docs)
@@ -1119,28 +1079,25 @@ async fn moves_refuse_impossible_targets_and_name_conflicts() {
         .fails(StatusCode::NOT_FOUND, "folder_not_found");
     // Into a department space through target_space, as in the document's example.
     let moved = api
-        .post(
+        .post_ok(
             &format!("file/{root_readme}/move"),
             json!({"target_folder_id": 0, "target_space": {"type": "department", "id": demo::ENGINEERING_DEPARTMENT_ID}}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(moved["success"], true);
-    let info = api.get(&format!("file/{root_readme}/info_v2")).await.ok();
+    let info = api.get_ok(&format!("file/{root_readme}/info_v2")).await;
     assert_eq!(info["space"]["type"], "department");
 }
 
 #[tokio::test]
 async fn copies_rename_on_conflict_and_take_the_folder_content_along() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let copy = api
-        .post(
+        .post_ok(
             &format!("file/{}/copy", demo::README_FILE_ID),
             json!({"target_folder_id": demo::DOCUMENTS_FOLDER_ID}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(copy["name"], "readme (1).txt");
     assert_ne!(copy["id"], demo::README_FILE_ID);
     assert_eq!(
@@ -1148,17 +1105,15 @@ async fn copies_rename_on_conflict_and_take_the_folder_content_along() {
         demo::README_CONTENT
     );
     let folder = api
-        .post(
+        .post_ok(
             &format!("folder/{}/copy", demo::DOCUMENTS_FOLDER_ID),
             json!({"target_folder_id": 0}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(folder["name"], "Documents (1)");
     let inside = api
-        .get(&format!("folder/{}/children", folder["id"]))
-        .await
-        .ok();
+        .get_ok(&format!("folder/{}/children", folder["id"]))
+        .await;
     assert_eq!(inside["total_count"], 4);
     api.post(
         &format!("folder/{}/copy", demo::DOCUMENTS_FOLDER_ID),
@@ -1173,12 +1128,11 @@ async fn copies_rename_on_conflict_and_take_the_folder_content_along() {
     .await
     .fails(StatusCode::BAD_REQUEST, "copy_to_subfolder");
     let by_path = api
-        .post(
+        .post_ok(
             &format!("file/{}/copy_by_path", demo::HELLO_FILE_ID),
             json!({"target_folder_path": "copies/today"}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(by_path["path"][2]["name"], "today");
 }
 
@@ -1186,8 +1140,7 @@ async fn copies_rename_on_conflict_and_take_the_folder_content_along() {
 
 #[tokio::test]
 async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let id = demo::README_FILE_ID;
     api.act("file", id, "restore_from_trash")
         .await
@@ -1202,13 +1155,13 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     api.act("file", id, "delete")
         .await
         .fails(StatusCode::NOT_FOUND, "file_deleted");
-    let t = api.get(&format!("file/{id}/trash")).await.ok();
+    let t = api.get_ok(&format!("file/{id}/trash")).await;
     assert_eq!(t["deleted_by"]["id"], demo::USER_ID);
     assert_eq!(t["in_trash"], true);
-    let listed = api.get("trash/list").await.ok();
+    let listed = api.get_ok("trash/list").await;
     assert_eq!(names(&listed, "files"), ["readme.txt", "deleted-draft.txt"]);
     api.act("file", id, "restore_from_trash").await.ok();
-    api.get(&format!("file/{id}/info_v2")).await.ok();
+    api.get_ok(&format!("file/{id}/info_v2")).await;
 
     // A deleted folder takes its content along; only the folder is in the trash.
     let docs = demo::DOCUMENTS_FOLDER_ID;
@@ -1222,7 +1175,7 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     api.post("folder/create", json!({"name": "x", "parent_id": docs}))
         .await
         .fails(StatusCode::NOT_FOUND, "folder_deleted");
-    let ft = api.get(&format!("folder/{docs}/trash")).await.ok();
+    let ft = api.get_ok(&format!("folder/{docs}/trash")).await;
     assert_eq!(ft["folder_type"], "normal");
     api.act("folder", docs, "delete_from_trash").await.ok();
     api.get(&format!("folder/{docs}/info"))
@@ -1238,35 +1191,29 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
 
 #[tokio::test]
 async fn restoring_under_a_deleted_parent_is_refused_and_the_trash_can_be_emptied() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
-    api.act("file", demo::OLD_NOTES_FILE_ID, "delete")
-        .await
-        .ok();
-    api.act("folder", demo::ARCHIVE_FOLDER_ID, "delete")
-        .await
-        .ok();
-    api.act("folder", demo::ARCHIVE_FOLDER_ID, "delete_from_trash")
-        .await
-        .ok();
+    let (_sim, api) = me().await;
+    api.acts(&[
+        ("file", demo::OLD_NOTES_FILE_ID, "delete"),
+        ("folder", demo::ARCHIVE_FOLDER_ID, "delete"),
+        ("folder", demo::ARCHIVE_FOLDER_ID, "delete_from_trash"),
+    ])
+    .await;
     // The file went with its folder.
     api.get(&format!("file/{}/trash", demo::OLD_NOTES_FILE_ID))
         .await
         .fails(StatusCode::NOT_FOUND, "file_not_found");
     api.act("folder", demo::TEAM_FOLDER_ID, "delete").await.ok();
     api.act("file", demo::HELLO_FILE_ID, "delete").await.ok();
-    api.post("trash/restore_all", json!({"type": "folder"}))
-        .await
-        .ok();
-    api.get(&format!("folder/{}/info", demo::TEAM_FOLDER_ID))
-        .await
-        .ok();
-    let before = api.get("user/info").await.ok()["space_used"]
+    api.post_ok("trash/restore_all", json!({"type": "folder"}))
+        .await;
+    api.get_ok(&format!("folder/{}/info", demo::TEAM_FOLDER_ID))
+        .await;
+    let before = api.get_ok("user/info").await["space_used"]
         .as_i64()
         .unwrap();
-    api.post("trash/clear", json!({"type": "all"})).await.ok();
-    assert_eq!(api.get("trash/list").await.ok()["total_count"], 0);
-    let after = api.get("user/info").await.ok()["space_used"]
+    api.post_ok("trash/clear", json!({"type": "all"})).await;
+    assert_eq!(api.get_ok("trash/list").await["total_count"], 0);
+    let after = api.get_ok("user/info").await["space_used"]
         .as_i64()
         .unwrap();
     assert!(after < before);
@@ -1276,15 +1223,13 @@ async fn restoring_under_a_deleted_parent_is_refused_and_the_trash_can_be_emptie
 
 #[tokio::test]
 async fn an_upload_takes_a_presign_url_and_one_multipart_post() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (sim, api) = me().await;
     let pre = api
-        .post(
+        .post_ok(
             "file/upload_v2",
             json!({"parent_id": demo::DOCUMENTS_FOLDER_ID.to_string(), "name": "报表v1.0.pdf", "upload_type": "api"}),
         )
-        .await
-        .ok();
+        .await;
     let url = pre["presign_url"].as_str().unwrap();
     assert!(url.starts_with(&format!("{}/upload/", sim.base_url)));
     let content = b"%PDF-1.4 pretend".to_vec();
@@ -1309,18 +1254,8 @@ fn sha1_hex(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn a_failed_multipart_post_does_not_use_the_url_up() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
-    let url = api
-        .post(
-            "file/upload_v2",
-            json!({"parent_id": 0, "name": "a.txt", "upload_type": "api"}),
-        )
-        .await
-        .ok()["presign_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_sim, api) = me().await;
+    let url = api.presign(0, "a.txt").await;
     let form = reqwest::multipart::Form::new().text("other", "value");
     let resp = reqwest::Client::new()
         .post(&url)
@@ -1341,22 +1276,9 @@ async fn a_failed_multipart_post_does_not_use_the_url_up() {
 
 #[tokio::test]
 async fn presign_urls_expire() {
-    let sim = sim_with(Options {
-        presign_ttl: Duration::from_millis(200),
-        ..Options::default()
-    })
-    .await;
+    let sim = sim_with(|o| o.presign_ttl = Duration::from_millis(200)).await;
     let api = Api::me(&sim).await;
-    let url = api
-        .post(
-            "file/upload_v2",
-            json!({"parent_id": 0, "name": "late.txt", "upload_type": "api"}),
-        )
-        .await
-        .ok()["presign_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let url = api.presign(0, "late.txt").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let a = post_file(&url, b"late").await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
@@ -1365,8 +1287,7 @@ async fn presign_urls_expire() {
 
 #[tokio::test]
 async fn presign_requests_are_validated_like_the_document_says() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let up = |body: Value| api.post("file/upload_v2", body);
     up(json!({"parent_id": 0, "name": "hello.txt", "upload_type": "api"}))
         .await
@@ -1390,39 +1311,34 @@ async fn presign_requests_are_validated_like_the_document_says() {
 
 #[tokio::test]
 async fn is_covered_turns_a_same_named_upload_into_a_new_version() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let url = api
-        .post(
+        .post_ok(
             "file/upload_v2",
             json!({"parent_id": 0, "name": "hello.txt", "upload_type": "api", "is_covered": true}),
         )
-        .await
-        .ok()["presign_url"]
+        .await["presign_url"]
         .as_str()
         .unwrap()
         .to_owned();
     let f = post_file(&url, b"Hello again\n").await.ok();
     assert_eq!(f["id"], demo::HELLO_FILE_ID);
     let v = api
-        .get(&format!("file/{}/versions", demo::HELLO_FILE_ID))
-        .await
-        .ok();
+        .get_ok(&format!("file/{}/versions", demo::HELLO_FILE_ID))
+        .await;
     assert_eq!(v["file_versions"].as_array().unwrap().len(), 2);
     assert_eq!(api.download(demo::HELLO_FILE_ID).await, b"Hello again\n");
 }
 
 #[tokio::test]
 async fn uploads_by_path_create_the_folders() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let url = api
-        .post(
+        .post_ok(
             "file/upload_by_path",
             json!({"target_folder_path": "123/456", "name": "text.tar", "upload_type": "api"}),
         )
-        .await
-        .ok()["presign_url"]
+        .await["presign_url"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -1432,22 +1348,15 @@ async fn uploads_by_path_create_the_folders() {
 
 #[tokio::test]
 async fn downloads_honour_ranges_versions_and_expiry() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (sim, api) = me().await;
     let url = api
-        .get(&format!("file/{}/download", demo::REPORT_FILE_ID))
-        .await
-        .ok()["download_url"]
+        .get_ok(&format!("file/{}/download", demo::REPORT_FILE_ID))
+        .await["download_url"]
         .as_str()
         .unwrap()
         .to_owned();
     let http = reqwest::Client::new();
-    let r = http
-        .get(&url)
-        .header("Range", "bytes=2-7")
-        .send()
-        .await
-        .unwrap();
+    let r = sim_support::get_range(&url, "bytes=2-7").await;
     assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(
         r.headers()["content-range"],
@@ -1457,34 +1366,23 @@ async fn downloads_honour_ranges_versions_and_expiry() {
         r.bytes().await.unwrap().as_ref(),
         &demo::REPORT_V2_CONTENT[2..8]
     );
-    let r = http
-        .get(&url)
-        .header("Range", "bytes=-6")
-        .send()
-        .await
-        .unwrap();
+    let r = sim_support::get_range(&url, "bytes=-6").await;
     assert_eq!(
         r.bytes().await.unwrap().as_ref(),
         &demo::REPORT_V2_CONTENT[demo::REPORT_V2_CONTENT.len() - 6..]
     );
-    let r = http
-        .get(&url)
-        .header("Range", "bytes=500-")
-        .send()
-        .await
-        .unwrap();
+    let r = sim_support::get_range(&url, "bytes=500-").await;
     assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
     let r = http.get(&url).send().await.unwrap();
     assert_eq!(r.headers()["accept-ranges"], "bytes");
     assert_eq!(r.bytes().await.unwrap().as_ref(), demo::REPORT_V2_CONTENT);
     let old = api
-        .get(&format!(
+        .get_ok(&format!(
             "file/{}/download?version={}",
             demo::REPORT_FILE_ID,
             demo::REPORT_V1_ID
         ))
-        .await
-        .ok()["download_url"]
+        .await["download_url"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -1498,24 +1396,22 @@ async fn downloads_honour_ranges_versions_and_expiry() {
             .as_ref(),
         demo::REPORT_V1_CONTENT
     );
-    api.get(&format!(
+    api.get_ok(&format!(
         "file/{}/download?valid_period={}",
         demo::REPORT_FILE_ID,
         i64::MAX
     ))
-    .await
-    .ok();
+    .await;
     let a = api
         .get(&format!("file/{}/download?version=1", demo::REPORT_FILE_ID))
         .await;
     assert_eq!(a.field(), "version");
     let short = api
-        .get(&format!(
+        .get_ok(&format!(
             "file/{}/download?valid_period=1",
             demo::REPORT_FILE_ID
         ))
-        .await
-        .ok()["download_url"]
+        .await["download_url"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -1531,8 +1427,7 @@ async fn downloads_honour_ranges_versions_and_expiry() {
 
 #[tokio::test]
 async fn a_large_upload_streams_through_and_back() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let content: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
     let f = api.upload(0, "big.bin", &content).await.ok();
     assert_eq!(f["size"], content.len());
@@ -1544,10 +1439,9 @@ async fn a_large_upload_streams_through_and_back() {
 
 #[tokio::test]
 async fn versions_are_listed_newest_first_promoted_and_deleted() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let id = demo::REPORT_FILE_ID;
-    let v = api.get(&format!("file/{id}/versions")).await.ok();
+    let v = api.get_ok(&format!("file/{id}/versions")).await;
     let list = v["file_versions"].as_array().unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(
@@ -1556,9 +1450,8 @@ async fn versions_are_listed_newest_first_promoted_and_deleted() {
     );
     assert_eq!(list[1]["current"], false);
     let info = api
-        .get(&format!("file/{id}/version/{}/info", demo::REPORT_V1_ID))
-        .await
-        .ok();
+        .get_ok(&format!("file/{id}/version/{}/info", demo::REPORT_V1_ID))
+        .await;
     assert_eq!(info["size"], demo::REPORT_V1_CONTENT.len());
     api.get(&format!("file/{id}/version/5/info"))
         .await
@@ -1570,22 +1463,20 @@ async fn versions_are_listed_newest_first_promoted_and_deleted() {
     .await
     .fails(StatusCode::BAD_REQUEST, "request_data_invalid");
     let f = api
-        .post(
+        .post_ok(
             &format!("file/{id}/version/{}/promote", demo::REPORT_V1_ID),
             json!({}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(f["size"], demo::REPORT_V1_CONTENT.len());
     assert_eq!(api.download(id).await, demo::REPORT_V1_CONTENT);
-    api.post(
+    api.post_ok(
         &format!("file/{id}/version/{}/delete", demo::REPORT_V2_ID),
         json!({}),
     )
-    .await
-    .ok();
+    .await;
     assert_eq!(
-        api.get(&format!("file/{id}/versions")).await.ok()["file_versions"]
+        api.get_ok(&format!("file/{id}/versions")).await["file_versions"]
             .as_array()
             .unwrap()
             .len(),
@@ -1595,23 +1486,20 @@ async fn versions_are_listed_newest_first_promoted_and_deleted() {
 
 #[tokio::test]
 async fn a_new_version_goes_through_its_own_presign_url() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let url = api
-        .post(
+        .post_ok(
             &format!("file/{}/new_version_v2", demo::README_FILE_ID),
             json!({"name": "readme.txt", "upload_type": "api", "remark": "新版本"}),
         )
-        .await
-        .ok()["presign_url"]
+        .await["presign_url"]
         .as_str()
         .unwrap()
         .to_owned();
     post_file(&url, b"v2").await.ok();
     let v = api
-        .get(&format!("file/{}/versions", demo::README_FILE_ID))
-        .await
-        .ok();
+        .get_ok(&format!("file/{}/versions", demo::README_FILE_ID))
+        .await;
     assert_eq!(v["file_versions"][0]["remark"], "新版本");
     api.post(
         &format!("file/{}/new_version_v2", demo::README_FILE_ID),
@@ -1631,47 +1519,40 @@ async fn a_new_version_goes_through_its_own_presign_url() {
 
 #[tokio::test]
 async fn search_filters_by_name_content_type_folder_and_time() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
-    let r = api.get("item/search?query_words=report").await.ok();
+    let (_sim, api) = me().await;
+    let r = api.get_ok("item/search?query_words=report").await;
     assert_eq!(names(&r, "files"), ["report.md"]);
     let r = api
-        .get("item/search?query_words=FINAL&query_filter=content")
-        .await
-        .ok();
+        .get_ok("item/search?query_words=FINAL&query_filter=content")
+        .await;
     assert_eq!(names(&r, "files"), ["report.md"]);
     let r = api
-        .get("item/search?query_words=final&query_filter=file_name")
-        .await
-        .ok();
+        .get_ok("item/search?query_words=final&query_filter=file_name")
+        .await;
     assert_eq!(r["total_count"], 0);
     let r = api
-        .get("item/search?query_words=s&type=folder&sort_by=name&sort_direction=asc")
-        .await
-        .ok();
+        .get_ok("item/search?query_words=s&type=folder&sort_by=name&sort_direction=asc")
+        .await;
     assert_eq!(
         names(&r, "folders"),
         ["Alice Shared", "Documents", "Engineering Space"]
     );
     let r = api
-        .get(&format!(
+        .get_ok(&format!(
             "item/search?query_words=txt&search_in_folder={}",
             demo::DOCUMENTS_FOLDER_ID
         ))
-        .await
-        .ok();
+        .await;
     let mut found = names(&r, "files");
     found.sort();
     assert_eq!(found, ["old-notes.txt", "readme.txt"]);
     let r = api
-        .get("item/search?query_words=txt&department_id=-1")
-        .await
-        .ok();
+        .get_ok("item/search?query_words=txt&department_id=-1")
+        .await;
     assert_eq!(names(&r, "files"), ["alice-notes.txt"]);
     let r = api
-        .get("item/search?query_words=report.md&precise_search=true&fields=permission")
-        .await
-        .ok();
+        .get_ok("item/search?query_words=report.md&precise_search=true&fields=permission")
+        .await;
     assert!(
         r["files"][0]["permissions"]
             .as_array()
@@ -1679,9 +1560,8 @@ async fn search_filters_by_name_content_type_folder_and_time() {
             .contains(&json!("item_download"))
     );
     let r = api
-        .get("item/search?query_words=txt&updated_time_range=,1")
-        .await
-        .ok();
+        .get_ok("item/search?query_words=txt&updated_time_range=,1")
+        .await;
     assert_eq!(r["total_count"], 0);
     api.get("item/search?query_words=x&updated_time_range=5,1")
         .await
@@ -1700,28 +1580,24 @@ async fn search_filters_by_name_content_type_folder_and_time() {
         "query_filter"
     );
     // Deleted items are not found.
-    let r = api.get("item/search?query_words=deleted-draft").await.ok();
+    let r = api.get_ok("item/search?query_words=deleted-draft").await;
     assert_eq!(r["total_count"], 0);
 }
 
 #[tokio::test]
 async fn searches_take_no_page_capacity_and_answer_pages_of_twenty() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     for i in 0..25 {
         api.upload(0, &format!("bulk-{i:02}.txt"), b"x").await;
     }
-    let first = api.get("item/search?query_words=bulk-").await.ok();
+    let first = api.get_ok("item/search?query_words=bulk-").await;
     assert_eq!(first["files"].as_array().unwrap().len(), 20);
     assert_eq!(
         (first["total_count"].as_i64(), first["page_count"].as_i64()),
         (Some(25), Some(2))
     );
     assert_eq!(first["page_capacity"], 20);
-    let second = api
-        .get("item/search?query_words=bulk-&page_id=1")
-        .await
-        .ok();
+    let second = api.get_ok("item/search?query_words=bulk-&page_id=1").await;
     assert_eq!(second["files"].as_array().unwrap().len(), 5);
     for path in [
         "item/search?query_words=bulk-&page_capacity=10",
@@ -1740,8 +1616,7 @@ async fn searches_take_no_page_capacity_and_answer_pages_of_twenty() {
 
 #[tokio::test]
 async fn a_parameter_the_document_does_not_list_is_refused_naming_it() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     for (path, field) in [
         ("folder/personal_items?page_id=0&colour=red", "colour"),
         ("folder/0/children?limit=5", "limit"),
@@ -1753,30 +1628,26 @@ async fn a_parameter_the_document_does_not_list_is_refused_naming_it() {
         assert_eq!(a.field(), field, "{path}");
     }
     // The document's own example sends folder_id to children, and it is accepted.
-    api.get("folder/0/children?folder_id=0&type=all&page_capacity=100&page_id=0")
-        .await
-        .ok();
+    api.get_ok("folder/0/children?folder_id=0&type=all&page_capacity=100&page_id=0")
+        .await;
 }
 
 // ---------------------------------------------------------------- comments
 
 #[tokio::test]
 async fn comments_are_listed_added_and_deleted() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (sim, api) = me().await;
     let list = api
-        .get(&format!("file/{}/comments", demo::PLAN_FILE_ID))
-        .await
-        .ok();
+        .get_ok(&format!("file/{}/comments", demo::PLAN_FILE_ID))
+        .await;
     assert_eq!(list["comments"][0]["id"], demo::COMMENT_ID);
     assert_eq!(list["comments"][0]["user"]["id"], demo::ALICE_ID);
     let c = api
-        .post(
+        .post_ok(
             "comment/create",
             json!({"file_id": demo::PLAN_FILE_ID, "content": "@[881526:Alice] thanks"}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(
         c["item"],
         json!({"type": "file", "id": demo::PLAN_FILE_ID, "name": "plan.md"})
@@ -1795,9 +1666,8 @@ async fn comments_are_listed_added_and_deleted() {
             .field(),
         "content"
     );
-    api.post(&format!("comment/{}/delete", c["id"]), json!({}))
-        .await
-        .ok();
+    api.post_ok(&format!("comment/{}/delete", c["id"]), json!({}))
+        .await;
     api.post(&format!("comment/{}/delete", c["id"]), json!({}))
         .await
         .fails(StatusCode::NOT_FOUND, "comment_not_found");
@@ -1811,10 +1681,9 @@ async fn comments_are_listed_added_and_deleted() {
 
 #[tokio::test]
 async fn collaborators_are_listed_invited_updated_and_removed() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let team = demo::TEAM_FOLDER_ID;
-    let list = api.get(&format!("folder/{team}/collabs")).await.ok();
+    let list = api.get_ok(&format!("folder/{team}/collabs")).await;
     assert_eq!(list["final_role"], "owner");
     let collabs = list["collabs"].as_array().unwrap();
     assert_eq!(collabs[0]["role"], "owner");
@@ -1856,15 +1725,14 @@ async fn collaborators_are_listed_invited_updated_and_removed() {
         .fails(StatusCode::NOT_FOUND, "department_not_found");
     let id = c["id"].as_i64().unwrap();
     let u = api
-        .post(&format!("collab/{id}/update"), json!({"role": "editor"}))
-        .await
-        .ok();
+        .post_ok(&format!("collab/{id}/update"), json!({"role": "editor"}))
+        .await;
     assert_eq!(u["role"], "editor");
     api.post(&format!("collab/{id}/update"), json!({"role": "owner"}))
         .await
         .fails(StatusCode::BAD_REQUEST, "collab_role_invalid");
     assert_eq!(
-        api.get(&format!("collab/{id}/info")).await.ok()["accessible_by"]["id"],
+        api.get_ok(&format!("collab/{id}/info")).await["accessible_by"]["id"],
         demo::BOB_ID
     );
     api.act("collab", id, "delete").await.ok();
@@ -1873,15 +1741,14 @@ async fn collaborators_are_listed_invited_updated_and_removed() {
         .fails(StatusCode::NOT_FOUND, "collab_not_found");
 
     let batch = api
-        .post(
+        .post_ok(
             "collab/batch_invite",
             json!({"folder_id": team, "accessible_by": [{"type": "department_list", "ids": [demo::ENGINEERING_DEPARTMENT_ID, demo::SALES_DEPARTMENT_ID], "role": "viewer"}], "invitation_message": "hello"}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(batch["success"], true);
     assert_eq!(
-        api.get(&format!("folder/{team}/collabs")).await.ok()["collabs"]
+        api.get_ok(&format!("folder/{team}/collabs")).await["collabs"]
             .as_array()
             .unwrap()
             .len(),
@@ -1900,28 +1767,24 @@ async fn collaborators_are_listed_invited_updated_and_removed() {
 
 #[tokio::test]
 async fn a_previewer_cannot_download_and_reset_ends_access() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (sim, api) = me().await;
     let c = api
-        .post(
+        .post_ok(
             "collab/invite",
             json!({"folder_id": demo::DOCUMENTS_FOLDER_ID, "accessible_by": {"type": "user", "id": demo::BOB_ID, "role": "previewer"}}),
         )
-        .await
-        .ok();
+        .await;
     let bob = Api::user(&sim, demo::BOB_ID).await;
-    bob.get(&format!("file/{}/versions", demo::README_FILE_ID))
-        .await
-        .ok();
+    bob.get_ok(&format!("file/{}/versions", demo::README_FILE_ID))
+        .await;
     bob.get(&format!("file/{}/download", demo::README_FILE_ID))
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
-    api.post(
+    api.post_ok(
         &format!("collab/{}/update", c["id"]),
         json!({"role": "reset"}),
     )
-    .await
-    .ok();
+    .await;
     bob.get(&format!("folder/{}/children", demo::DOCUMENTS_FOLDER_ID))
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
@@ -1930,59 +1793,39 @@ async fn a_previewer_cannot_download_and_reset_ends_access() {
 // ---------------------------------------------------------------- the rest
 
 #[tokio::test]
-async fn recent_items_blank_files_and_frequent_marks() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+async fn blank_files_take_a_free_name_show_in_recent_items_and_a_mark_makes_a_file_frequent() {
+    let (_sim, api) = me().await;
     assert_eq!(
-        api.get("file/recent_items?limit=5").await.ok()["total_count"],
+        api.get_ok("file/recent_items?limit=5").await["total_count"],
         0
     );
     assert_eq!(api.get("file/recent_items").await.field(), "limit");
-    let blank = api
-        .post(
-            "file/create_blank_file",
-            json!({"departmentId": 0, "name": "111", "parentEnterpriseId": demo::ENTERPRISE_ID, "nameConflictResolveStrategy": "2", "parentFolderId": 0, "type": "1"}),
-        )
-        .await
-        .ok();
+    let body = json!({"departmentId": 0, "name": "111", "parentEnterpriseId": demo::ENTERPRISE_ID, "nameConflictResolveStrategy": "2", "parentFolderId": 0, "type": "1"});
+    let blank = api.post_ok("file/create_blank_file", body.clone()).await;
     assert_eq!(
         (blank["name"].as_str(), blank["size"].as_i64()),
         (Some("111.docx"), Some(0))
     );
-    let again = api
-        .post(
-            "file/create_blank_file",
-            json!({"departmentId": 0, "name": "111", "parentEnterpriseId": demo::ENTERPRISE_ID, "nameConflictResolveStrategy": "2", "parentFolderId": 0, "type": "1"}),
-        )
-        .await
-        .ok();
+    let again = api.post_ok("file/create_blank_file", body).await;
     assert_eq!(again["name"], "111 (1).docx");
-    let recent = api.get("file/recent_items?limit=1").await.ok();
+    let recent = api.get_ok("file/recent_items?limit=1").await;
     assert_eq!(names(&recent, "files"), ["111 (1).docx"]);
     api.act("file", demo::HELLO_FILE_ID, "mark_as_used")
         .await
         .ok();
     assert_eq!(
-        api.get(&format!("file/{}/info_v2", demo::HELLO_FILE_ID))
-            .await
-            .ok()["is_frequently_used"],
+        api.get_ok(&format!("file/{}/info_v2", demo::HELLO_FILE_ID))
+            .await["is_frequently_used"],
         true
     );
 }
 
 #[tokio::test]
 async fn without_demo_data_only_the_app_user_and_an_empty_space_exist() {
-    let sim = sim_with(Options {
-        demo_data: false,
-        ..Options::default()
-    })
-    .await;
+    let sim = sim_with(|o| o.demo_data = false).await;
     let api = Api::me(&sim).await;
-    assert_eq!(
-        api.get("folder/personal_items").await.ok()["total_count"],
-        0
-    );
-    assert_eq!(api.get("user/info").await.ok()["space_used"], 0);
+    assert_eq!(api.get_ok("folder/personal_items").await["total_count"], 0);
+    assert_eq!(api.get_ok("user/info").await["space_used"], 0);
     let f = api.upload(0, "first.txt", b"1").await.ok();
     assert_eq!(f["id"], fangcloud_first_id());
     let (status, _) =
@@ -1996,8 +1839,7 @@ fn fangcloud_first_id() -> i64 {
 
 #[tokio::test]
 async fn unknown_api_paths_answer_in_the_envelope() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let a = api.get("file/1/nothing_here").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert!(a.body["errors"].is_array());
@@ -2009,8 +1851,7 @@ async fn unknown_api_paths_answer_in_the_envelope() {
 
 #[tokio::test]
 async fn share_links_are_created_read_updated_and_revoked_with_the_documented_checks() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (sim, api) = me().await;
     let file = demo::README_FILE_ID;
     let create = |body: Value| api.post("share_link/create", body);
     create(json!({"access": "public"})).await.fails(
@@ -2049,17 +1890,15 @@ async fn share_links_are_created_read_updated_and_revoked_with_the_documented_ch
         .await
         .fails(StatusCode::FORBIDDEN, "share_link_password_not_correct");
     let seen = bob
-        .get(&format!("share_link/{name}/info?password=abc123"))
-        .await
-        .ok();
+        .get_ok(&format!("share_link/{name}/info?password=abc123"))
+        .await;
     assert_eq!(seen["view_count"], 1);
     let updated = api
-        .post(
+        .post_ok(
             &format!("share_link/{name}/update"),
             json!({"access": "public", "password_protected": false}),
         )
-        .await
-        .ok();
+        .await;
     assert_eq!(
         (
             updated["access"].as_str(),
@@ -2070,7 +1909,7 @@ async fn share_links_are_created_read_updated_and_revoked_with_the_documented_ch
     bob.act("share_link", &name, "revoke")
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
-    let listed = api.get(&format!("file/{file}/share_links")).await.ok();
+    let listed = api.get_ok(&format!("file/{file}/share_links")).await;
     assert_eq!(listed["total_count"], 1);
     api.act("share_link", &name, "revoke").await.ok();
     api.get(&format!("share_link/{name}/info"))
@@ -2088,35 +1927,25 @@ async fn uploads_beyond_the_users_space_are_refused_and_leave_the_url_usable() {
     )
     .await
     .fails(StatusCode::FORBIDDEN, "exceed_user_space_limit");
-    let url = bob
-        .post(
-            "file/upload_v2",
-            json!({"parent_id": 0, "name": "big.bin", "upload_type": "api"}),
-        )
-        .await
-        .ok()["presign_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let url = bob.presign(0, "big.bin").await;
     let too_big = vec![7u8; demo::BOB_SPACE_TOTAL as usize + 1];
     let a = post_file(&url, &too_big).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     assert_eq!(a.body["error"], "exceed_user_space_limit");
-    assert_eq!(bob.get("user/info").await.ok()["space_used"], 0);
+    assert_eq!(bob.get_ok("user/info").await["space_used"], 0);
     let fits = vec![7u8; demo::BOB_SPACE_TOTAL as usize];
     post_file(&url, &fits).await.ok();
     assert_eq!(
-        bob.get("user/info").await.ok()["space_used"],
+        bob.get_ok("user/info").await["space_used"],
         demo::BOB_SPACE_TOTAL
     );
     // Copies count too.
     let me = Api::me(&sim).await;
-    me.post(
+    me.post_ok(
         "collab/invite",
         json!({"folder_id": demo::DOCUMENTS_FOLDER_ID, "accessible_by": {"type": "user", "id": demo::BOB_ID, "role": "viewer"}}),
     )
-    .await
-    .ok();
+    .await;
     bob.post(
         &format!("file/{}/copy", demo::README_FILE_ID),
         json!({"target_folder_id": 0}),
@@ -2127,14 +1956,12 @@ async fn uploads_beyond_the_users_space_are_refused_and_leave_the_url_usable() {
 
 #[tokio::test]
 async fn restoring_needs_a_live_parent_and_a_free_name() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
-    api.act("file", demo::OLD_NOTES_FILE_ID, "delete")
-        .await
-        .ok();
-    api.act("folder", demo::ARCHIVE_FOLDER_ID, "delete")
-        .await
-        .ok();
+    let (_sim, api) = me().await;
+    api.acts(&[
+        ("file", demo::OLD_NOTES_FILE_ID, "delete"),
+        ("folder", demo::ARCHIVE_FOLDER_ID, "delete"),
+    ])
+    .await;
     api.act("file", demo::OLD_NOTES_FILE_ID, "restore_from_trash")
         .await
         .fails(StatusCode::NOT_FOUND, "folder_parent_deleted");
@@ -2158,27 +1985,25 @@ async fn a_collaborator_may_leave_but_not_remove_others() {
     let me = Api::me(&sim).await;
     // Alice is an editor of Team: editors manage collaborators.
     alice
-        .post(
+        .post_ok(
             &format!("collab/{}/update", demo::TEAM_GROUP_COLLAB_ID),
             json!({"role": "previewer"}),
         )
-        .await
-        .ok();
+        .await;
     // The app user is only a viewer of Alice Shared: cannot remove anyone but themselves.
     let bob_collab = alice
-        .post(
+        .post_ok(
             "collab/invite",
             json!({"folder_id": demo::ALICE_SHARED_FOLDER_ID, "accessible_by": {"type": "user", "id": demo::BOB_ID, "role": "viewer"}}),
         )
-        .await
-        .ok();
+        .await;
     me.post(&format!("collab/{}/delete", bob_collab["id"]), json!({}))
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
     me.act("collab", demo::ALICE_SHARED_COLLAB_ID, "delete")
         .await
         .ok();
-    assert_eq!(me.get("folder/collab_folders").await.ok()["total_count"], 0);
+    assert_eq!(me.get_ok("folder/collab_folders").await["total_count"], 0);
     me.get(&format!("folder/{}/children", demo::ALICE_SHARED_FOLDER_ID))
         .await
         .fails(StatusCode::FORBIDDEN, "permission_denied");
@@ -2186,14 +2011,10 @@ async fn a_collaborator_may_leave_but_not_remove_others() {
 
 #[tokio::test]
 async fn a_user_renames_themself_within_thirty_characters() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
-    let u = api
-        .post("user/update", json!({"name": "Gateway"}))
-        .await
-        .ok();
+    let (_sim, api) = me().await;
+    let u = api.post_ok("user/update", json!({"name": "Gateway"})).await;
     assert_eq!(u["name"], "Gateway");
-    assert_eq!(api.get("user/info").await.ok()["name"], "Gateway");
+    assert_eq!(api.get_ok("user/info").await["name"], "Gateway");
     let a = api
         .post("user/update", json!({"name": "n".repeat(31)}))
         .await;
@@ -2202,10 +2023,9 @@ async fn a_user_renames_themself_within_thirty_characters() {
 
 #[tokio::test]
 async fn blank_files_check_their_arguments() {
-    let sim = sim().await;
-    let api = Api::me(&sim).await;
+    let (_sim, api) = me().await;
     let base = json!({"departmentId": 0, "name": "deck", "parentEnterpriseId": demo::ENTERPRISE_ID, "nameConflictResolveStrategy": "2", "parentFolderId": demo::DOCUMENTS_FOLDER_ID, "type": "2"});
-    let made = api.post("file/create_blank_file", base.clone()).await.ok();
+    let made = api.post_ok("file/create_blank_file", base.clone()).await;
     assert_eq!(made["name"], "deck.pptx");
     assert_eq!(made["parent"]["id"], demo::DOCUMENTS_FOLDER_ID);
     for (k, v) in [

@@ -29,15 +29,20 @@ fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-/// `POST /{action}` with a JSON body and the demo token; answers the HTTP status and the body.
-async fn call(sim: &Sim, action: &str, params: Value) -> (StatusCode, Value) {
-    let response = http()
+/// `POST /{action}` with a JSON body and the demo token; answers the raw response.
+async fn post(sim: &Sim, action: &str, params: Value) -> reqwest::Response {
+    http()
         .post(format!("{}/{action}", sim.base_url))
         .bearer_auth(demo::ACCESS_TOKEN)
         .json(&params)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// `POST /{action}` with a JSON body and the demo token; answers the HTTP status and the body.
+async fn call(sim: &Sim, action: &str, params: Value) -> (StatusCode, Value) {
+    let response = post(sim, action, params).await;
     let status = response.status();
     (status, response.json().await.unwrap())
 }
@@ -61,6 +66,18 @@ async fn fails(sim: &Sim, action: &str, params: Value, retcode: i64) -> String {
     let message = body["message"].as_str().unwrap().to_owned();
     assert!(!message.is_empty());
     message
+}
+
+/// A call expected to fail with the generic retcode (`RETCODE_FAILED`): answers the message.
+async fn failed(sim: &Sim, action: &str, params: Value) -> String {
+    fails(sim, action, params, RETCODE_FAILED).await
+}
+
+/// Several calls, each expected to fail with the generic retcode.
+async fn failed_each<const N: usize>(sim: &Sim, calls: [(&str, Value); N]) {
+    for (action, params) in calls {
+        failed(sim, action, params).await;
+    }
 }
 
 /// Several calls, each expected to fail with its retcode.
@@ -369,11 +386,10 @@ async fn get_friend_list_and_get_login_info_answer_the_standard_fields() {
 async fn without_demo_data_the_bot_has_no_groups() {
     let sim = sim_with(|o| o.demo_data = false).await;
     assert_eq!(ok(&sim, "get_group_list", json!({})).await, json!([]));
-    fails(
+    failed(
         &sim,
         "get_group_root_files",
         json!({"group_id": demo::GROUP_ID}),
-        RETCODE_FAILED,
     )
     .await;
 }
@@ -386,10 +402,7 @@ async fn the_root_listing_has_every_documented_file_and_folder_field_with_its_ty
     let data = root(&sim).await;
     let files = data["files"].as_array().unwrap();
     let folders = data["folders"].as_array().unwrap();
-    let names: Vec<&str> = files
-        .iter()
-        .map(|f| f["file_name"].as_str().unwrap())
-        .collect();
+    let names = sim_support::texts(files, "file_name");
     assert_eq!(names, [demo::FILE_NAME, demo::SECOND_FILE_NAME]);
     let file = &files[0];
     assert_eq!(file["file_id"], demo::FILE_ID);
@@ -406,10 +419,7 @@ async fn the_root_listing_has_every_documented_file_and_folder_field_with_its_ty
     }
     assert_eq!(file.as_object().unwrap().len(), 14);
 
-    let ids: Vec<&str> = folders
-        .iter()
-        .map(|f| f["folder_id"].as_str().unwrap())
-        .collect();
+    let ids = sim_support::texts(folders, "folder_id");
     assert_eq!(ids, [demo::FOLDER_ID, demo::EMPTY_FOLDER_ID]);
     let folder = &folders[0];
     assert_eq!(folder["folder_name"], demo::FOLDER_NAME);
@@ -431,38 +441,20 @@ async fn a_folder_listing_shows_its_files_and_an_unknown_folder_or_group_fails()
         json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}),
     )
     .await;
-    let ids: Vec<&str> = data["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["file_id"].as_str().unwrap())
-        .collect();
+    let ids = sim_support::texts(data["files"].as_array().unwrap(), "file_id");
     assert_eq!(ids, [demo::FOLDER_FILE_ID, demo::FOLDER_SECOND_FILE_ID]);
     assert_eq!(data["folders"], json!([]));
 
-    let message = fails(
+    let message = failed(
         &sim,
         "get_group_files_by_folder",
         json!({"group_id": demo::GROUP_ID, "folder_id": "/no-such-folder"}),
-        RETCODE_FAILED,
     )
     .await;
     assert!(message.contains("/no-such-folder"));
-    let message = fails(
-        &sim,
-        "get_group_root_files",
-        json!({"group_id": 42}),
-        RETCODE_FAILED,
-    )
-    .await;
+    let message = failed(&sim, "get_group_root_files", json!({"group_id": 42})).await;
     assert!(message.contains("42"));
-    fails(
-        &sim,
-        "get_group_file_system_info",
-        json!({"group_id": 42}),
-        RETCODE_FAILED,
-    )
-    .await;
+    failed(&sim, "get_group_file_system_info", json!({"group_id": 42})).await;
 }
 
 #[tokio::test]
@@ -476,11 +468,10 @@ async fn groups_do_not_share_files() {
     .await;
     assert_eq!(other["files"][0]["file_id"], demo::OTHER_GROUP_FILE_ID);
     assert_eq!(other["folders"], json!([]));
-    fails(
+    failed(
         &sim,
         "get_group_file_url",
         json!({"group_id": demo::OTHER_GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
-        RETCODE_FAILED,
     )
     .await;
 }
@@ -519,11 +510,10 @@ async fn create_group_file_folder_answers_the_documented_fields_in_the_root() {
 async fn create_group_file_folder_refuses_a_nested_parent() {
     let sim = sim().await;
     for key in ["parent_id", "folder_id"] {
-        let message = fails(
+        let message = failed(
             &sim,
             "create_group_file_folder",
             json!({"group_id": demo::GROUP_ID, "name": "nested", key: demo::FOLDER_ID}),
-            RETCODE_FAILED,
         )
         .await;
         assert!(message.contains("root"), "{message}");
@@ -569,11 +559,10 @@ async fn folder_names_must_be_present_valid_and_unique() {
     )
     .await;
     assert!(message.contains("exists"), "{message}");
-    fails(
+    failed(
         &sim,
         "create_group_file_folder",
         json!({"group_id": 42, "name": "n"}),
-        RETCODE_FAILED,
     )
     .await;
 }
@@ -641,18 +630,16 @@ async fn delete_group_folder_removes_the_folder_with_its_files() {
     assert_eq!(ids, [json!(demo::EMPTY_FOLDER_ID)]);
     let response = http().get(&url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    fails_each(
+    failed_each(
         &sim,
         [
             (
                 "delete_group_folder",
                 json!({"group_id": demo::GROUP_ID, "folder_id": demo::FOLDER_ID}),
-                RETCODE_FAILED,
             ),
             (
                 "delete_group_folder",
                 json!({"group_id": demo::GROUP_ID, "folder_id": "/"}),
-                RETCODE_FAILED,
             ),
         ],
     )
@@ -664,11 +651,10 @@ async fn delete_group_folder_removes_the_folder_with_its_files() {
 #[tokio::test]
 async fn delete_group_file_needs_the_right_busid() {
     let sim = sim().await;
-    let message = fails(
+    let message = failed(
         &sim,
         "delete_group_file",
         json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": 104}),
-        RETCODE_FAILED,
     )
     .await;
     assert!(message.contains(demo::FILE_ID), "{message}");
@@ -681,18 +667,16 @@ async fn delete_group_file_needs_the_right_busid() {
     assert!(data.is_null());
     let files = root(&sim).await["files"].clone();
     assert_eq!(files.as_array().unwrap().len(), 1);
-    fails_each(
+    failed_each(
         &sim,
         [
             (
                 "delete_group_file",
                 json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
-                RETCODE_FAILED,
             ),
             (
                 "get_group_file_url",
                 json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": demo::BUSID}),
-                RETCODE_FAILED,
             ),
         ],
     )
@@ -718,18 +702,16 @@ async fn get_group_file_url_streams_the_bytes_and_counts_the_download() {
     );
     assert_eq!(response.bytes().await.unwrap(), demo::FILE_CONTENT);
     assert_eq!(root(&sim).await["files"][0]["download_times"], 1);
-    fails_each(
+    failed_each(
         &sim,
         [
             (
                 "get_group_file_url",
                 json!({"group_id": demo::GROUP_ID, "file_id": demo::FILE_ID, "busid": 1}),
-                RETCODE_FAILED,
             ),
             (
                 "get_group_file_url",
                 json!({"group_id": demo::GROUP_ID, "file_id": "/nope", "busid": demo::BUSID}),
-                RETCODE_FAILED,
             ),
         ],
     )
@@ -749,12 +731,7 @@ async fn download_urls_answer_range_requests_with_206() {
         ("bytes=3-100000", 3, size - 1),
     ];
     for (range, a, b) in cases {
-        let response = http()
-            .get(&url)
-            .header("range", range)
-            .send()
-            .await
-            .unwrap();
+        let response = sim_support::get_range(&url, range).await;
         assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT, "{range}");
         assert_eq!(
             response.headers()["content-range"],
@@ -762,12 +739,7 @@ async fn download_urls_answer_range_requests_with_206() {
         );
         assert_eq!(response.bytes().await.unwrap(), content[a..=b], "{range}");
     }
-    let response = http()
-        .get(&url)
-        .header("range", format!("bytes={size}-"))
-        .send()
-        .await
-        .unwrap();
+    let response = sim_support::get_range(&url, format!("bytes={size}-")).await;
     assert_eq!(response.status(), StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(
         response.headers()["content-range"],
@@ -845,17 +817,7 @@ async fn upload_group_file_stores_base64_content_and_lists_it() {
     assert_eq!(listed["md5"], md5_hex(content));
     assert_eq!(listed["sha"].as_str().unwrap().len(), 40);
     let url = file_url(&sim, &file_id).await;
-    assert_eq!(
-        http()
-            .get(&url)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap(),
-        &content[..]
-    );
+    assert_eq!(sim_support::get_bytes(&url).await, &content[..]);
 }
 
 #[tokio::test]
@@ -865,22 +827,11 @@ async fn a_large_upload_streams_to_disk_and_downloads_identically() {
     let data = upload(&sim, "big.bin", &content).await;
     assert_eq!(data["md5"], md5_hex(&content));
     let url = file_url(&sim, data["file_id"].as_str().unwrap()).await;
-    let body = http()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let body = sim_support::get_bytes(&url).await;
     assert_eq!(body.len(), content.len());
     assert!(body == content);
-    let tail = http()
-        .get(&url)
-        .header("range", "bytes=8388000-")
-        .send()
+    let tail = sim_support::get_range(&url, "bytes=8388000-")
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap();
@@ -1085,11 +1036,10 @@ async fn shamrock_ignores_the_folder_parameter_and_go_cqhttp_uploads_into_that_f
     let data = ok(&sim, "upload_group_file", params).await;
     let listing = ok(&sim, "get_group_files_by_folder", in_folder).await;
     assert_eq!(listing["files"][2]["file_id"], data["file_id"]);
-    fails(
+    failed(
         &sim,
         "upload_group_file",
         json!({"group_id": demo::GROUP_ID, "file": b64(b"x"), "name": "f.txt", "folder": "/nope"}),
-        RETCODE_FAILED,
     )
     .await;
 }
@@ -1105,11 +1055,10 @@ async fn uploads_beyond_the_file_count_limit_or_the_space_fail() {
     assert_eq!(info["limit_count"], 6);
     assert_eq!(info["total_space"], 1000);
     let used = info["used_space"].as_u64().unwrap() as usize;
-    let message = fails(
+    let message = failed(
         &sim,
         "upload_group_file",
         json!({"group_id": demo::GROUP_ID, "file": b64(&vec![7; 1000 - used + 1]), "name": "big"}),
-        RETCODE_FAILED,
     )
     .await;
     assert!(message.contains("space"), "{message}");
@@ -1124,11 +1073,10 @@ async fn uploads_beyond_the_file_count_limit_or_the_space_fail() {
     upload(&sim, "five", b"5").await;
     upload(&sim, "six", b"6").await;
     assert_eq!(fs_info(&sim).await["file_count"], 6);
-    let message = fails(
+    let message = failed(
         &sim,
         "upload_group_file",
         json!({"group_id": demo::GROUP_ID, "file": b64(b"7"), "name": "seven"}),
-        RETCODE_FAILED,
     )
     .await;
     assert!(message.contains("limit"), "{message}");
@@ -1165,11 +1113,10 @@ async fn upload_private_file_sends_to_a_friend_and_refuses_strangers() {
     for key in ["sha", "sha3"] {
         assert_eq!(data[key], "");
     }
-    let message = fails(
+    let message = failed(
         &sim,
         "upload_private_file",
         json!({"user_id": 123, "file": b64(content), "name": "p.txt"}),
-        RETCODE_FAILED,
     )
     .await;
     assert!(message.contains("123"));
@@ -1222,12 +1169,28 @@ async fn a_revoke_tokens_fault_fails_the_call_itself() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+/// Queues one fault for `get_group_root_files`; `spec` is the rest of the fault.
+async fn root_fault(sim: &Sim, mut spec: Value) {
+    spec["path"] = json!("get_group_root_files");
+    sim_support::add_fault(&sim.base_url, spec).await;
+}
+
+/// The group's root listing, as a raw response.
+async fn root_response(sim: &Sim) -> reqwest::Response {
+    post(
+        sim,
+        "get_group_root_files",
+        json!({"group_id": demo::GROUP_ID}),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn queued_faults_render_in_onebot_shapes() {
     let sim = sim().await;
-    sim_support::add_fault(
-        &sim.base_url,
-        json!({"path": "get_group_root_files", "type": "error", "code": "1200", "message": "boom"}),
+    root_fault(
+        &sim,
+        json!({"type": "error", "code": "1200", "message": "boom"}),
     )
     .await;
     let (status, body) = call(
@@ -1241,57 +1204,23 @@ async fn queued_faults_render_in_onebot_shapes() {
     assert_eq!(body["retcode"], 1200);
     assert_eq!(body["message"], "boom");
 
-    sim_support::add_fault(
-        &sim.base_url,
-        json!({"path": "get_group_root_files", "type": "rate_limit", "retry_after_secs": 3}),
-    )
-    .await;
-    let response = http()
-        .post(format!("{}/get_group_root_files", sim.base_url))
-        .bearer_auth(demo::ACCESS_TOKEN)
-        .json(&json!({"group_id": demo::GROUP_ID}))
-        .send()
-        .await
-        .unwrap();
+    root_fault(&sim, json!({"type": "rate_limit", "retry_after_secs": 3})).await;
+    let response = root_response(&sim).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(response.headers()["retry-after"], "3");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["retcode"], RETCODE_FAILED);
 
-    sim_support::add_fault(
-        &sim.base_url,
-        json!({"path": "get_group_root_files", "type": "status", "status": 502}),
-    )
-    .await;
-    let response = http()
-        .post(format!("{}/get_group_root_files", sim.base_url))
-        .bearer_auth(demo::ACCESS_TOKEN)
-        .json(&json!({"group_id": demo::GROUP_ID}))
-        .send()
-        .await
-        .unwrap();
+    root_fault(&sim, json!({"type": "status", "status": 502})).await;
+    let response = root_response(&sim).await;
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
 
-    sim_support::add_fault(
-        &sim.base_url,
-        json!({"path": "get_group_root_files", "type": "malformed"}),
-    )
-    .await;
-    let response = http()
-        .post(format!("{}/get_group_root_files", sim.base_url))
-        .bearer_auth(demo::ACCESS_TOKEN)
-        .json(&json!({"group_id": demo::GROUP_ID}))
-        .send()
-        .await
-        .unwrap();
+    root_fault(&sim, json!({"type": "malformed"})).await;
+    let response = root_response(&sim).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.json::<Value>().await.is_err());
 
-    sim_support::add_fault(
-        &sim.base_url,
-        json!({"path": "get_group_root_files", "type": "latency", "ms": 300}),
-    )
-    .await;
+    root_fault(&sim, json!({"type": "latency", "ms": 300})).await;
     let started = std::time::Instant::now();
     root(&sim).await;
     assert!(started.elapsed() >= Duration::from_millis(300));

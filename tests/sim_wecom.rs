@@ -19,10 +19,13 @@ struct Env {
 }
 
 async fn env() -> Env {
-    env_with(Options::default()).await
+    env_with(|_| {}).await
 }
 
-async fn env_with(opts: Options) -> Env {
+/// A simulator with the default options but for what `change` sets, and its demo token.
+async fn env_with(change: impl FnOnce(&mut Options)) -> Env {
+    let mut opts = Options::default();
+    change(&mut opts);
     let sim = wecom::start(opts).await.expect("simulator starts");
     let http = reqwest::Client::new();
     let mut env = Env {
@@ -91,6 +94,18 @@ impl Env {
         v["errcode"].as_i64().unwrap()
     }
 
+    /// A call expected to fail with this errcode.
+    async fn assert_errcode(&self, function: &str, body: Value, errcode: i64) {
+        assert_eq!(self.err(function, body).await, errcode, "{function}");
+    }
+
+    /// Several calls, each expected to fail with its errcode.
+    async fn assert_errcodes<const N: usize>(&self, calls: [(&str, Value, i64); N]) {
+        for (function, body, errcode) in calls {
+            self.assert_errcode(function, body, errcode).await;
+        }
+    }
+
     async fn sim_post(&self, path: &str, body: Value) {
         let path = path.trim_start_matches("/__sim/");
         let status = sim_support::control(&self.sim.base_url, path, body).await;
@@ -112,11 +127,7 @@ impl Env {
     }
 
     async fn names(&self, spaceid: &str, fatherid: &str, sort_type: u32) -> Vec<String> {
-        self.list(spaceid, fatherid, sort_type)
-            .await
-            .iter()
-            .map(|i| i["file_name"].as_str().unwrap().to_owned())
-            .collect()
+        sim_support::texts(&self.list(spaceid, fatherid, sort_type).await, "file_name")
     }
 
     async fn info(&self, fileid: &str) -> Value {
@@ -282,21 +293,15 @@ async fn calls_without_a_token_answer_41001_and_with_an_unknown_token_40014() {
 
 #[tokio::test]
 async fn an_expired_token_answers_42001_and_gettoken_then_issues_a_new_one() {
-    let e = env_with(Options {
-        token_ttl: Duration::from_secs(1),
-        ..Options::default()
-    })
-    .await;
+    let e = env_with(|o| o.token_ttl = Duration::from_secs(1)).await;
     assert_eq!(
         e.gettoken(demo::CORP_ID, demo::CORP_SECRET).await["expires_in"],
         1
     );
     e.ok("space_info", demo_space()).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(
-        e.err("space_info", demo_space()).await,
-        ec::ACCESS_TOKEN_EXPIRED
-    );
+    e.assert_errcode("space_info", demo_space(), ec::ACCESS_TOKEN_EXPIRED)
+        .await;
     e.a_fresh_token_works().await;
 }
 
@@ -304,10 +309,8 @@ async fn an_expired_token_answers_42001_and_gettoken_then_issues_a_new_one() {
 async fn revoked_tokens_answer_40014_until_a_new_one_is_fetched() {
     let e = env().await;
     e.sim_post("/__sim/tokens/revoke", json!({})).await;
-    assert_eq!(
-        e.err("space_info", demo_space()).await,
-        ec::INVALID_ACCESS_TOKEN
-    );
+    e.assert_errcode("space_info", demo_space(), ec::INVALID_ACCESS_TOKEN)
+        .await;
     e.a_fresh_token_works().await;
 }
 
@@ -320,21 +323,19 @@ async fn a_revoke_tokens_fault_fails_the_call_in_flight() {
     )
     .await;
     let body = json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID, "sort_type": 1, "start": 0, "limit": 10});
-    assert_eq!(e.err("file_list", body).await, ec::INVALID_ACCESS_TOKEN);
+    e.assert_errcode("file_list", body, ec::INVALID_ACCESS_TOKEN)
+        .await;
 }
 
 #[tokio::test]
 async fn the_per_token_call_budget_answers_45009_once_spent() {
-    let e = env_with(Options {
-        calls_per_minute: Some(3),
-        ..Options::default()
-    })
-    .await;
+    let e = env_with(|o| o.calls_per_minute = Some(3)).await;
     let body = demo_space();
     for _ in 0..3 {
         e.ok("space_info", body.clone()).await;
     }
-    assert_eq!(e.err("space_info", body).await, ec::API_FREQ_OUT_OF_LIMIT);
+    e.assert_errcode("space_info", body, ec::API_FREQ_OUT_OF_LIMIT)
+        .await;
 }
 
 // ---------------------------------------------------------------- faults and stats
@@ -348,10 +349,8 @@ async fn an_injected_rate_limit_answers_45009_with_http_200() {
     )
     .await;
     let body = demo_space();
-    assert_eq!(
-        e.err("space_info", body.clone()).await,
-        ec::API_FREQ_OUT_OF_LIMIT
-    );
+    e.assert_errcode("space_info", body.clone(), ec::API_FREQ_OUT_OF_LIMIT)
+        .await;
     e.ok("space_info", body).await;
 }
 
@@ -364,8 +363,12 @@ async fn an_injected_error_answers_its_errcode_in_the_wecom_envelope() {
     )
     .await;
     let body = json!({ "fileid": demo::FILE_ID });
-    assert_eq!(e.err("file_info", body.clone()).await, ec::SYSTEM_BUSY);
-    assert_eq!(e.err("file_info", body.clone()).await, ec::SYSTEM_BUSY);
+    for (body, errcode) in [
+        (body.clone(), ec::SYSTEM_BUSY),
+        (body.clone(), ec::SYSTEM_BUSY),
+    ] {
+        e.assert_errcode("file_info", body, errcode).await;
+    }
     e.ok("file_info", body).await;
 }
 
@@ -457,16 +460,15 @@ async fn a_body_that_is_not_a_json_object_answers_47001() {
 #[tokio::test]
 async fn a_field_of_the_wrong_type_answers_640011() {
     let e = env().await;
-    assert_eq!(
-        e.err("space_info", json!({ "spaceid": 7 })).await,
-        ec::JSON_MISMATCH
-    );
+    e.assert_errcode("space_info", json!({ "spaceid": 7 }), ec::JSON_MISMATCH)
+        .await;
     let body = json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID, "sort_type": "1", "start": 0, "limit": 10});
-    assert_eq!(e.err("file_list", body).await, ec::JSON_MISMATCH);
+    e.assert_errcode("file_list", body, ec::JSON_MISMATCH).await;
     let body = json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID, "sort_type": 1, "start": -1, "limit": 10});
-    assert_eq!(e.err("file_list", body).await, ec::JSON_MISMATCH);
+    e.assert_errcode("file_list", body, ec::JSON_MISMATCH).await;
     let body = json!({"fileid": demo::FILE_ID, "watermark": {"show_visitor_name": "yes"}});
-    assert_eq!(e.err("file_secure_setting", body).await, ec::JSON_MISMATCH);
+    e.assert_errcode("file_secure_setting", body, ec::JSON_MISMATCH)
+        .await;
 }
 
 // ---------------------------------------------------------------- spaces
@@ -571,28 +573,26 @@ async fn space_rename_renames_and_space_dismiss_makes_the_space_and_its_files_un
     .await;
     let info = e.ok("space_info", demo_space()).await;
     assert_eq!(info["space_info"]["space_name"], "Renamed");
-    assert_eq!(
-        e.err(
-            "space_rename",
-            json!({"spaceid": demo::SPACE_ID, "space_name": ""})
-        )
-        .await,
-        ec::INVALID_SPACE_NAME
-    );
-    assert_eq!(
-        e.err("space_rename", json!({"space_name": "x"})).await,
-        ec::INVALID_SPACEID
-    );
+    for (body, errcode) in [
+        (
+            json!({"spaceid": demo::SPACE_ID, "space_name": ""}),
+            ec::INVALID_SPACE_NAME,
+        ),
+        (json!({"space_name": "x"}), ec::INVALID_SPACEID),
+    ] {
+        e.assert_errcode("space_rename", body, errcode).await;
+    }
     e.ok("space_dismiss", demo_space()).await;
-    assert_eq!(e.err("space_info", demo_space()).await, ec::SPACE_NOT_FOUND);
-    assert_eq!(
-        e.err("file_info", json!({ "fileid": demo::FILE_ID })).await,
-        ec::FILE_NOT_FOUND
-    );
-    assert_eq!(
-        e.err("space_dismiss", demo_space()).await,
-        ec::SPACE_NOT_FOUND
-    );
+    e.assert_errcodes([
+        ("space_info", demo_space(), ec::SPACE_NOT_FOUND),
+        (
+            "file_info",
+            json!({ "fileid": demo::FILE_ID }),
+            ec::FILE_NOT_FOUND,
+        ),
+        ("space_dismiss", demo_space(), ec::SPACE_NOT_FOUND),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -605,14 +605,12 @@ async fn space_acl_add_allows_three_admins_counting_those_already_set() {
                                       {"type": 1, "userid": "zhouba", "auth": 7}])),
     )
     .await;
-    assert_eq!(
-        e.err(
-            "space_acl_add",
-            add(json!([{"type": 1, "userid": "wujiu", "auth": 7}]))
-        )
-        .await,
-        ec::PARAMETER_ERROR
-    );
+    e.assert_errcode(
+        "space_acl_add",
+        add(json!([{"type": 1, "userid": "wujiu", "auth": 7}])),
+        ec::PARAMETER_ERROR,
+    )
+    .await;
     // Re-setting an existing admin does not add one; demoting one frees a seat.
     e.ok(
         "space_acl_add",
@@ -621,18 +619,15 @@ async fn space_acl_add_allows_three_admins_counting_those_already_set() {
     .await;
     e.ok("space_acl_add", add(json!([{"type": 1, "userid": "zhouba", "auth": 4}, {"type": 1, "userid": "wujiu", "auth": 7}])))
         .await;
-    assert_eq!(
-        e.err("space_acl_add", add(json!([]))).await,
-        ec::INVALID_PARAMETER
-    );
-    assert_eq!(
-        e.err(
-            "space_acl_add",
-            json!({"spaceid": "s.unknown", "auth_info": [{"type": 1, "userid": "lisi", "auth": 1}]})
-        )
-        .await,
-        ec::SPACE_NOT_FOUND
-    );
+    for (body, errcode) in [
+        (add(json!([])), ec::INVALID_PARAMETER),
+        (
+            json!({"spaceid": "s.unknown", "auth_info": [{"type": 1, "userid": "lisi", "auth": 1}]}),
+            ec::SPACE_NOT_FOUND,
+        ),
+    ] {
+        e.assert_errcode("space_acl_add", body, errcode).await;
+    }
     let info = e.ok("space_info", demo_space()).await;
     let admins: Vec<&str> = info["space_info"]["auth_list"]["auth_info"]
         .as_array()
@@ -662,22 +657,18 @@ async fn space_acl_del_removes_members_and_lists_department_users_as_quit() {
     let list = &info["space_info"]["auth_list"];
     assert!(!list["auth_info"].to_string().contains(demo::MEMBER_USER));
     assert_eq!(list["quit_userid"], json!([demo::QUIT_USER, "wangwu"]));
-    assert_eq!(
-        e.err(
-            "space_acl_del",
-            del(json!([{"type": 1, "userid": "zhouba"}]))
-        )
-        .await,
-        ec::MEMBER_NOT_IN_SPACE
-    );
-    assert_eq!(
-        e.err(
-            "space_acl_del",
-            del(json!([{"type": 2, "departmentid": 4}]))
-        )
-        .await,
-        ec::MEMBER_NOT_IN_SPACE
-    );
+    for (body, errcode) in [
+        (
+            del(json!([{"type": 1, "userid": "zhouba"}])),
+            ec::MEMBER_NOT_IN_SPACE,
+        ),
+        (
+            del(json!([{"type": 2, "departmentid": 4}])),
+            ec::MEMBER_NOT_IN_SPACE,
+        ),
+    ] {
+        e.assert_errcode("space_acl_del", body, errcode).await;
+    }
     // Removing the department ends the quit list of its users.
     e.ok(
         "space_acl_del",
@@ -691,14 +682,12 @@ async fn space_acl_del_removes_members_and_lists_department_users_as_quit() {
 #[tokio::test]
 async fn space_setting_works_only_on_spaces_this_app_created() {
     let e = env().await;
-    assert_eq!(
-        e.err(
-            "space_setting",
-            json!({"spaceid": demo::USER_SPACE_ID, "enable_watermark": true})
-        )
-        .await,
-        ec::NO_PERMISSION
-    );
+    e.assert_errcode(
+        "space_setting",
+        json!({"spaceid": demo::USER_SPACE_ID, "enable_watermark": true}),
+        ec::NO_PERMISSION,
+    )
+    .await;
     e.ok(
         "space_setting",
         json!({"spaceid": demo::SPACE_ID, "enable_watermark": true, "enable_confidential_mode": true,
@@ -715,14 +704,12 @@ async fn space_setting_works_only_on_spaces_this_app_created() {
     e.ok("space_setting", demo_space()).await;
     let v = e.ok("new_space_info", demo_space()).await;
     assert_eq!(v["space_info"]["secure_setting"]["enable_watermark"], true);
-    assert_eq!(
-        e.err(
-            "space_setting",
-            json!({"spaceid": demo::SPACE_ID, "default_file_scope": 3})
-        )
-        .await,
-        ec::INVALID_AUTH_SCOPE
-    );
+    e.assert_errcode(
+        "space_setting",
+        json!({"spaceid": demo::SPACE_ID, "default_file_scope": 3}),
+        ec::INVALID_AUTH_SCOPE,
+    )
+    .await;
     let created = e.new_space().await;
     e.ok(
         "space_setting",
@@ -741,10 +728,12 @@ async fn space_share_answers_a_stable_invite_link_that_opens() {
     let page = e.http.get(url).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains(demo::SPACE_NAME));
-    assert_eq!(
-        e.err("space_share", json!({"spaceid": "s.gone"})).await,
-        ec::SPACE_NOT_FOUND
-    );
+    e.assert_errcode(
+        "space_share",
+        json!({"spaceid": "s.gone"}),
+        ec::SPACE_NOT_FOUND,
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------- listing
@@ -886,38 +875,25 @@ async fn file_list_rejects_unknown_spaces_and_bad_fatherids() {
         e.err("file_list", list("", demo::SPACE_ID)).await,
         ec::INVALID_SPACEID
     );
-    assert_eq!(
-        e.err("file_list", list("s.nope", "s.nope")).await,
-        ec::SPACE_NOT_FOUND
-    );
-    assert_eq!(
-        e.err("file_list", list(demo::SPACE_ID, "")).await,
-        ec::INVALID_FATHERID
-    );
-    assert_eq!(
-        e.err("file_list", list(demo::SPACE_ID, demo::FILE_ID))
-            .await,
-        ec::INVALID_FATHERID
-    );
-    assert_eq!(
-        e.err("file_list", list(demo::SPACE_ID, "x_f.1")).await,
-        ec::INVALID_FATHERID
-    );
-    assert_eq!(
-        e.err("file_list", list(demo::USER_SPACE_ID, demo::FOLDER_ID))
-            .await,
-        ec::INVALID_FATHERID
-    );
+    for (body, errcode) in [
+        (list("s.nope", "s.nope"), ec::SPACE_NOT_FOUND),
+        (list(demo::SPACE_ID, ""), ec::INVALID_FATHERID),
+        (list(demo::SPACE_ID, demo::FILE_ID), ec::INVALID_FATHERID),
+        (list(demo::SPACE_ID, "x_f.1"), ec::INVALID_FATHERID),
+        (
+            list(demo::USER_SPACE_ID, demo::FOLDER_ID),
+            ec::INVALID_FATHERID,
+        ),
+    ] {
+        e.assert_errcode("file_list", body, errcode).await;
+    }
 }
 
 #[tokio::test]
 async fn without_demo_data_the_demo_ids_are_unknown() {
-    let e = env_with(Options {
-        demo_data: false,
-        ..Options::default()
-    })
-    .await;
-    assert_eq!(e.err("space_info", demo_space()).await, ec::SPACE_NOT_FOUND);
+    let e = env_with(|o| o.demo_data = false).await;
+    e.assert_errcode("space_info", demo_space(), ec::SPACE_NOT_FOUND)
+        .await;
 }
 
 // ---------------------------------------------------------------- files
@@ -939,19 +915,16 @@ async fn file_info_answers_the_file_and_a_deleted_file_with_status_2() {
     e.ok("file_delete", json!({ "fileid": [demo::JSON_FILE_ID] }))
         .await;
     assert_eq!(e.info(demo::JSON_FILE_ID).await["file_status"], 2);
-    assert_eq!(
-        e.err(
+    e.assert_errcodes([
+        (
             "file_rename",
-            json!({"fileid": demo::JSON_FILE_ID, "new_name": "x"})
-        )
-        .await,
-        ec::FILE_DELETED
-    );
-    assert_eq!(e.err("file_info", json!({})).await, ec::INVALID_FILEID);
-    assert_eq!(
-        e.err("file_info", json!({"fileid": "nope"})).await,
-        ec::FILE_NOT_FOUND
-    );
+            json!({"fileid": demo::JSON_FILE_ID, "new_name": "x"}),
+            ec::FILE_DELETED,
+        ),
+        ("file_info", json!({}), ec::INVALID_FILEID),
+        ("file_info", json!({"fileid": "nope"}), ec::FILE_NOT_FOUND),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -971,30 +944,18 @@ async fn file_create_makes_folders_and_documents_with_conflict_names() {
     assert_eq!(info["file_type"], 3);
     assert_eq!(info["fatherid"], folder_id);
     let create = |t: u32, name: &str| json!({"spaceid": s, "fatherid": s, "file_type": t, "file_name": name});
-    assert_eq!(
-        e.err("file_create", create(2, "file")).await,
-        ec::INVALID_PARAMETER
-    );
-    assert_eq!(
-        e.err("file_create", create(5, "form")).await,
-        ec::INVALID_PARAMETER
-    );
-    assert_eq!(
-        e.err("file_create", create(1, "")).await,
-        ec::INVALID_FILE_NAME
-    );
-    assert_eq!(
-        e.err("file_create", create(1, "a/b")).await,
-        ec::INVALID_FILE_NAME
-    );
-    assert_eq!(
-        e.err(
-            "file_create",
-            json!({"spaceid": s, "fatherid": demo::FILE_ID, "file_type": 1, "file_name": "x"})
-        )
-        .await,
-        ec::INVALID_FATHERID
-    );
+    for (body, errcode) in [
+        (create(2, "file"), ec::INVALID_PARAMETER),
+        (create(5, "form"), ec::INVALID_PARAMETER),
+        (create(1, ""), ec::INVALID_FILE_NAME),
+        (create(1, "a/b"), ec::INVALID_FILE_NAME),
+        (
+            json!({"spaceid": s, "fatherid": demo::FILE_ID, "file_type": 1, "file_name": "x"}),
+            ec::INVALID_FATHERID,
+        ),
+    ] {
+        e.assert_errcode("file_create", body, errcode).await;
+    }
 }
 
 #[tokio::test]
@@ -1007,25 +968,24 @@ async fn names_wider_than_255_are_rejected_counting_a_cjk_character_twice() {
     e.create(s, s, 1, &"a".repeat(255)).await;
     let create =
         |name: &str| json!({"spaceid": s, "fatherid": s, "file_type": 1, "file_name": name});
-    assert_eq!(
-        e.err("file_create", create(&too_wide)).await,
-        ec::INVALID_FILE_NAME
-    );
-    assert_eq!(
-        e.err("file_create", create(&"a".repeat(256))).await,
-        ec::INVALID_FILE_NAME
-    );
-    assert_eq!(
-        e.err(
+    e.assert_errcodes([
+        ("file_create", create(&too_wide), ec::INVALID_FILE_NAME),
+        (
+            "file_create",
+            create(&"a".repeat(256)),
+            ec::INVALID_FILE_NAME,
+        ),
+        (
             "file_rename",
-            json!({"fileid": demo::FILE_ID, "new_name": too_wide})
-        )
-        .await,
-        ec::INVALID_FILE_NAME
-    );
+            json!({"fileid": demo::FILE_ID, "new_name": too_wide}),
+            ec::INVALID_FILE_NAME,
+        ),
+    ])
+    .await;
     let upload =
         json!({"spaceid": s, "fatherid": s, "file_name": too_wide, "file_base64_content": "aGk="});
-    assert_eq!(e.err("file_upload", upload).await, ec::INVALID_FILE_NAME);
+    e.assert_errcode("file_upload", upload, ec::INVALID_FILE_NAME)
+        .await;
 }
 
 #[tokio::test]
@@ -1040,27 +1000,23 @@ async fn file_rename_renames_and_refuses_a_name_taken_in_the_folder() {
     assert_eq!(v["file"]["fileid"], demo::FILE_ID);
     assert_eq!(v["file"]["file_name"], "说明.txt");
     assert_eq!(v["file"]["fatherid"], demo::SPACE_ID);
-    assert_eq!(
-        e.err(
-            "file_rename",
-            json!({"fileid": demo::FILE_ID, "new_name": "Documents"})
-        )
-        .await,
-        ec::INVALID_FILE_NAME
-    );
+    e.assert_errcode(
+        "file_rename",
+        json!({"fileid": demo::FILE_ID, "new_name": "Documents"}),
+        ec::INVALID_FILE_NAME,
+    )
+    .await;
     e.ok(
         "file_rename",
         json!({"fileid": demo::FILE_ID, "new_name": "说明.txt"}),
     )
     .await;
-    assert_eq!(
-        e.err(
-            "file_rename",
-            json!({"fileid": demo::FILE_ID, "new_name": ""})
-        )
-        .await,
-        ec::INVALID_FILE_NAME
-    );
+    e.assert_errcode(
+        "file_rename",
+        json!({"fileid": demo::FILE_ID, "new_name": ""}),
+        ec::INVALID_FILE_NAME,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1102,30 +1058,22 @@ async fn file_move_with_replace_overwrites_and_without_it_renames() {
         e.info(demo::BINARY_FILE_ID).await["spaceid"],
         demo::USER_SPACE_ID
     );
-    assert_eq!(
-        e.err(
-            "file_move",
-            json!({"fatherid": demo::FOLDER_ID, "fileid": []})
-        )
-        .await,
-        ec::INVALID_FILEID
-    );
-    assert_eq!(
-        e.err(
-            "file_move",
-            json!({"fatherid": demo::FOLDER_ID, "fileid": ["nope"]})
-        )
-        .await,
-        ec::FILE_NOT_FOUND
-    );
-    assert_eq!(
-        e.err(
-            "file_move",
-            json!({"fatherid": "", "fileid": [demo::FILE_ID]})
-        )
-        .await,
-        ec::INVALID_FATHERID
-    );
+    for (body, errcode) in [
+        (
+            json!({"fatherid": demo::FOLDER_ID, "fileid": []}),
+            ec::INVALID_FILEID,
+        ),
+        (
+            json!({"fatherid": demo::FOLDER_ID, "fileid": ["nope"]}),
+            ec::FILE_NOT_FOUND,
+        ),
+        (
+            json!({"fatherid": "", "fileid": [demo::FILE_ID]}),
+            ec::INVALID_FATHERID,
+        ),
+    ] {
+        e.assert_errcode("file_move", body, errcode).await;
+    }
 }
 
 #[tokio::test]
@@ -1139,14 +1087,12 @@ async fn file_move_refuses_to_move_a_folder_into_itself_or_below() {
         demo::NESTED_FOLDER_ID,
         nested["fileid"].as_str().unwrap(),
     ] {
-        assert_eq!(
-            e.err(
-                "file_move",
-                json!({"fatherid": target, "fileid": [demo::FOLDER_ID]})
-            )
-            .await,
-            ec::INVALID_FATHERID
-        );
+        e.assert_errcode(
+            "file_move",
+            json!({"fatherid": target, "fileid": [demo::FOLDER_ID]}),
+            ec::INVALID_FATHERID,
+        )
+        .await;
     }
     assert_eq!(e.info(demo::FOLDER_ID).await["fatherid"], demo::SPACE_ID);
 }
@@ -1171,19 +1117,22 @@ async fn file_delete_deletes_a_batch_and_folders_with_their_content() {
         e.names(demo::SPACE_ID, demo::SPACE_ID, 1).await,
         vec!["Images", "Meeting notes"]
     );
-    assert_eq!(
-        e.err("file_delete", json!({"fileid": [demo::FILE_ID]}))
-            .await,
-        ec::FILE_DELETED
-    );
+    e.assert_errcode(
+        "file_delete",
+        json!({"fileid": [demo::FILE_ID]}),
+        ec::FILE_DELETED,
+    )
+    .await;
     // A bad id anywhere in the batch deletes nothing.
-    assert_eq!(
-        e.err("file_delete", json!({"fileid": [demo::DOC_ID, "nope"]}))
-            .await,
-        ec::FILE_NOT_FOUND
-    );
+    e.assert_errcode(
+        "file_delete",
+        json!({"fileid": [demo::DOC_ID, "nope"]}),
+        ec::FILE_NOT_FOUND,
+    )
+    .await;
     assert_eq!(e.info(demo::DOC_ID).await["file_status"], 1);
-    assert_eq!(e.err("file_delete", json!({})).await, ec::INVALID_FILEID);
+    e.assert_errcode("file_delete", json!({}), ec::INVALID_FILEID)
+        .await;
 }
 
 // ---------------------------------------------------------------- download
@@ -1250,25 +1199,23 @@ async fn download_urls_answer_byte_ranges() {
 async fn folders_and_documents_cannot_be_downloaded() {
     let e = env().await;
     for id in [demo::FOLDER_ID, demo::DOC_ID, demo::SHEET_ID] {
-        assert_eq!(
-            e.err("file_download", json!({ "fileid": id })).await,
-            ec::DOWNLOAD_NOT_A_FILE
-        );
-    }
-    assert_eq!(e.err("file_download", json!({})).await, ec::INVALID_FILEID);
-    assert_eq!(
-        e.err("file_download", json!({"selected_ticket": "t"}))
-            .await,
-        ec::INVALID_SELECTED_TICKET
-    );
-    assert_eq!(
-        e.err(
+        e.assert_errcode(
             "file_download",
-            json!({"selected_ticket": "t", "fileid": demo::FILE_ID})
+            json!({ "fileid": id }),
+            ec::DOWNLOAD_NOT_A_FILE,
         )
-        .await,
-        ec::INVALID_PARAMETER
-    );
+        .await;
+    }
+    for (body, errcode) in [
+        (json!({}), ec::INVALID_FILEID),
+        (json!({"selected_ticket": "t"}), ec::INVALID_SELECTED_TICKET),
+        (
+            json!({"selected_ticket": "t", "fileid": demo::FILE_ID}),
+            ec::INVALID_PARAMETER,
+        ),
+    ] {
+        e.assert_errcode("file_download", body, errcode).await;
+    }
 }
 
 #[tokio::test]
@@ -1292,11 +1239,12 @@ async fn a_download_url_keeps_working_after_the_file_is_deleted() {
         .await
         .unwrap();
     assert_eq!(resp.text().await.unwrap(), demo::README_CONTENT);
-    assert_eq!(
-        e.err("file_download", json!({ "fileid": demo::FILE_ID }))
-            .await,
-        ec::FILE_DELETED
-    );
+    e.assert_errcode(
+        "file_download",
+        json!({ "fileid": demo::FILE_ID }),
+        ec::FILE_DELETED,
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------- upload
@@ -1331,45 +1279,27 @@ async fn file_upload_validates_target_name_and_content() {
         }
         body
     };
-    assert_eq!(
-        e.err("file_upload", up(json!({"file_base64_content": ""})))
-            .await,
-        ec::INVALID_BASE64
-    );
-    assert_eq!(
-        e.err("file_upload", up(json!({"file_base64_content": "%%%"})))
-            .await,
-        ec::INVALID_BASE64
-    );
-    assert_eq!(
-        e.err("file_upload", up(json!({"file_name": ""}))).await,
-        ec::INVALID_FILE_NAME
-    );
-    assert_eq!(
-        e.err("file_upload", up(json!({"spaceid": ""}))).await,
-        ec::INVALID_SPACEID
-    );
-    assert_eq!(
-        e.err("file_upload", up(json!({"fatherid": ""}))).await,
-        ec::INVALID_FATHERID
-    );
-    assert_eq!(
-        e.err("file_upload", up(json!({"selected_ticket": "t"})))
-            .await,
-        ec::INVALID_PARAMETER
-    );
+    for (extra, errcode) in [
+        (json!({"file_base64_content": ""}), ec::INVALID_BASE64),
+        (json!({"file_base64_content": "%%%"}), ec::INVALID_BASE64),
+        (json!({"file_name": ""}), ec::INVALID_FILE_NAME),
+        (json!({"spaceid": ""}), ec::INVALID_SPACEID),
+        (json!({"fatherid": ""}), ec::INVALID_FATHERID),
+        (json!({"selected_ticket": "t"}), ec::INVALID_PARAMETER),
+    ] {
+        e.assert_errcode("file_upload", up(extra), errcode).await;
+    }
     let ticket_only =
         json!({"selected_ticket": "t", "file_name": "a.txt", "file_base64_content": "aGk="});
-    assert_eq!(
-        e.err("file_upload", ticket_only).await,
-        ec::INVALID_SELECTED_TICKET
-    );
+    e.assert_errcode("file_upload", ticket_only, ec::INVALID_SELECTED_TICKET)
+        .await;
     let too_big = B64.encode(vec![7u8; 10 * 1024 * 1024 + 1]);
-    assert_eq!(
-        e.err("file_upload", up(json!({"file_base64_content": too_big})))
-            .await,
-        ec::INVALID_FILE_SIZE
-    );
+    e.assert_errcode(
+        "file_upload",
+        up(json!({"file_base64_content": too_big})),
+        ec::INVALID_FILE_SIZE,
+    )
+    .await;
     let max = B64.encode(vec![7u8; 10 * 1024 * 1024]);
     e.ok("file_upload", up(json!({"file_base64_content": max})))
         .await;
@@ -1444,45 +1374,38 @@ async fn file_upload_init_validates_size_and_block_sha() {
     let data = sim_support::pattern(BLOCK_SIZE as usize + 1);
     let shas = block_sha(&data);
     let init = |size: u64, shas: Value| json!({"spaceid": demo::SPACE_ID, "fatherid": demo::SPACE_ID, "file_name": "f.bin", "size": size, "block_sha": shas});
-    assert_eq!(
-        e.err("file_upload_init", init(0, json!([]))).await,
-        ec::INVALID_FILE_SIZE
-    );
+    e.assert_errcode(
+        "file_upload_init",
+        init(0, json!([])),
+        ec::INVALID_FILE_SIZE,
+    )
+    .await;
     let over = 20 * 1024 * 1024 * 1024u64 + 1;
     let many: Vec<String> = (0..over.div_ceil(BLOCK_SIZE))
         .map(|_| "a".repeat(40))
         .collect();
-    assert_eq!(
-        e.err("file_upload_init", init(over, json!(many))).await,
-        ec::INVALID_FILE_SIZE
-    );
-    assert_eq!(
-        e.err(
-            "file_upload_init",
-            init(data.len() as u64, json!([shas[0]]))
-        )
-        .await,
-        ec::INVALID_PARAMETER
-    );
-    assert_eq!(
-        e.err(
-            "file_upload_init",
-            init(data.len() as u64, json!([shas[0], "not-hex"]))
-        )
-        .await,
-        ec::INVALID_PARAMETER
-    );
-    assert_eq!(
-        e.err("file_upload_init", init(data.len() as u64, json!("x")))
-            .await,
-        ec::JSON_MISMATCH
-    );
+    for (body, errcode) in [
+        (init(over, json!(many)), ec::INVALID_FILE_SIZE),
+        (
+            init(data.len() as u64, json!([shas[0]])),
+            ec::INVALID_PARAMETER,
+        ),
+        (
+            init(data.len() as u64, json!([shas[0], "not-hex"])),
+            ec::INVALID_PARAMETER,
+        ),
+        (init(data.len() as u64, json!("x")), ec::JSON_MISMATCH),
+    ] {
+        e.assert_errcode("file_upload_init", body, errcode).await;
+    }
     let mut body = init(data.len() as u64, json!(shas));
     body["file_name"] = json!("a|b");
-    assert_eq!(e.err("file_upload_init", body).await, ec::INVALID_FILE_NAME);
+    e.assert_errcode("file_upload_init", body, ec::INVALID_FILE_NAME)
+        .await;
     let mut body = init(data.len() as u64, json!(shas));
     body["fatherid"] = json!(demo::FILE_ID);
-    assert_eq!(e.err("file_upload_init", body).await, ec::INVALID_FATHERID);
+    e.assert_errcode("file_upload_init", body, ec::INVALID_FATHERID)
+        .await;
     // Upper-case hex is the same SHA.
     let upper: Vec<String> = shas.iter().map(|s| s.to_uppercase()).collect();
     e.ok("file_upload_init", init(data.len() as u64, json!(upper)))
@@ -1502,14 +1425,12 @@ async fn file_upload_part_checks_the_key_the_index_and_the_block_length() {
         .await;
     let key = v["upload_key"].as_str().unwrap();
     let part = |key: &str, i: i64, bytes: &[u8]| json!({"upload_key": key, "index": i, "file_base64_content": B64.encode(bytes)});
-    assert_eq!(
-        e.err("file_upload_part", part("", 1, b"x")).await,
-        ec::INVALID_PARAMETER
-    );
-    assert_eq!(
-        e.err("file_upload_part", part("nope", 1, b"x")).await,
-        ec::INVALID_PARAMETER
-    );
+    for (body, errcode) in [
+        (part("", 1, b"x"), ec::INVALID_PARAMETER),
+        (part("nope", 1, b"x"), ec::INVALID_PARAMETER),
+    ] {
+        e.assert_errcode("file_upload_part", body, errcode).await;
+    }
     for i in [0, 3, -1] {
         assert_eq!(
             e.err("file_upload_part", part(key, i, &data[..100])).await,
@@ -1521,12 +1442,15 @@ async fn file_upload_part_checks_the_key_the_index_and_the_block_length() {
         e.err("file_upload_part", part(key, 1, &data[..100])).await,
         ec::INVALID_FILE_BLOCK
     );
-    assert_eq!(
-        e.err("file_upload_part", part(key, 2, &data[..99])).await,
-        ec::INVALID_FILE_BLOCK
-    );
+    e.assert_errcode(
+        "file_upload_part",
+        part(key, 2, &data[..99]),
+        ec::INVALID_FILE_BLOCK,
+    )
+    .await;
     let empty = json!({"upload_key": key, "index": 2, "file_base64_content": ""});
-    assert_eq!(e.err("file_upload_part", empty).await, ec::INVALID_BASE64);
+    e.assert_errcode("file_upload_part", empty, ec::INVALID_BASE64)
+        .await;
 }
 
 #[tokio::test]
@@ -1537,29 +1461,32 @@ async fn file_upload_finish_rejects_missing_parts_and_content_that_does_not_matc
     let part = |i: usize, bytes: &[u8]| upload_part(&key, i, bytes);
     e.ok("file_upload_part", part(1, &data[..BLOCK_SIZE as usize]))
         .await;
-    assert_eq!(
-        e.err("file_upload_finish", json!({ "upload_key": key }))
-            .await,
-        ec::INVALID_FILE_BLOCK
-    );
+    e.assert_errcode(
+        "file_upload_finish",
+        json!({ "upload_key": key }),
+        ec::INVALID_FILE_BLOCK,
+    )
+    .await;
     let mut wrong = data[BLOCK_SIZE as usize..].to_vec();
     wrong[0] ^= 1;
     e.ok("file_upload_part", part(2, &wrong)).await;
-    assert_eq!(
-        e.err("file_upload_finish", json!({ "upload_key": key }))
-            .await,
-        ec::INVALID_FILE_BLOCK
-    );
+    e.assert_errcode(
+        "file_upload_finish",
+        json!({ "upload_key": key }),
+        ec::INVALID_FILE_BLOCK,
+    )
+    .await;
     // The upload stays open: the right part can be sent again.
     e.ok("file_upload_part", part(2, &data[BLOCK_SIZE as usize..]))
         .await;
     e.ok("file_upload_finish", json!({ "upload_key": key }))
         .await;
-    assert_eq!(
-        e.err("file_upload_finish", json!({ "upload_key": key }))
-            .await,
-        ec::INVALID_PARAMETER
-    );
+    e.assert_errcode(
+        "file_upload_finish",
+        json!({ "upload_key": key }),
+        ec::INVALID_PARAMETER,
+    )
+    .await;
     assert_eq!(
         e.names(demo::SPACE_ID, demo::SPACE_ID, 1)
             .await
@@ -1647,34 +1574,32 @@ async fn file_acl_add_and_del_show_in_get_file_permission() {
         json!([{"type": 2, "departmentid": 4, "auth": 1}])
     );
     let del = json!({"fileid": demo::JSON_FILE_ID, "auth_info": [{"type": 1, "userid": "wujiu"}]});
-    assert_eq!(e.err("file_acl_del", del).await, ec::MEMBER_NOT_IN_SPACE);
+    e.assert_errcode("file_acl_del", del, ec::MEMBER_NOT_IN_SPACE)
+        .await;
     let add = |m: Value| json!({"fileid": demo::JSON_FILE_ID, "auth_info": [m]});
-    assert_eq!(
-        e.err(
-            "file_acl_add",
-            add(json!({"type": 1, "userid": "lisi", "auth": 7}))
-        )
-        .await,
-        ec::INVALID_AUTH
-    );
-    assert_eq!(
-        e.err(
-            "file_acl_add",
-            add(json!({"type": 1, "userid": "ghost", "auth": 1}))
-        )
-        .await,
-        ec::INVALID_USERID
-    );
+    for (body, errcode) in [
+        (
+            add(json!({"type": 1, "userid": "lisi", "auth": 7})),
+            ec::INVALID_AUTH,
+        ),
+        (
+            add(json!({"type": 1, "userid": "ghost", "auth": 1})),
+            ec::INVALID_USERID,
+        ),
+    ] {
+        e.assert_errcode("file_acl_add", body, errcode).await;
+    }
     // `type` is deprecated: the id present decides.
     e.ok("file_acl_add", add(json!({"userid": "lisi", "auth": 1})))
         .await;
     e.ok("file_acl_add", add(json!({"departmentid": 3, "auth": 1})))
         .await;
-    assert_eq!(
-        e.err("file_acl_add", json!({"fileid": demo::JSON_FILE_ID}))
-            .await,
-        ec::INVALID_PARAMETER
-    );
+    e.assert_errcode(
+        "file_acl_add",
+        json!({"fileid": demo::JSON_FILE_ID}),
+        ec::INVALID_PARAMETER,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1746,39 +1671,31 @@ async fn file_setting_sets_the_share_range_within_the_documented_rules() {
         .await["share_range"]
         .clone();
     assert_eq!(r["enable_corp_internal"], false);
-    assert_eq!(
-        e.err("file_setting", set(demo::FILE_ID, 6, None)).await,
-        ec::INVALID_AUTH_SCOPE
-    );
-    assert_eq!(
-        e.err("file_setting", set(demo::FILE_ID, 0, None)).await,
-        ec::INVALID_AUTH_SCOPE
-    );
-    assert_eq!(
-        e.err("file_setting", set(demo::FILE_ID, 2, Some(7))).await,
-        ec::INVALID_AUTH
-    );
-    assert_eq!(
-        e.err("file_setting", set(demo::DOC_ID, 2, Some(4))).await,
-        ec::INVALID_AUTH
-    );
+    for (body, errcode) in [
+        (set(demo::FILE_ID, 6, None), ec::INVALID_AUTH_SCOPE),
+        (set(demo::FILE_ID, 0, None), ec::INVALID_AUTH_SCOPE),
+        (set(demo::FILE_ID, 2, Some(7)), ec::INVALID_AUTH),
+        (set(demo::DOC_ID, 2, Some(4)), ec::INVALID_AUTH),
+    ] {
+        e.assert_errcode("file_setting", body, errcode).await;
+    }
     e.ok("file_setting", set(demo::DOC_ID, 2, Some(1))).await;
     // Approval scopes need a space admin; external scopes are off once the space bans them.
     let space = e.new_space().await;
     let f = e.upload(&space, &space, "a.txt", b"a").await;
-    assert_eq!(
-        e.err("file_setting", set(&f, 4, None)).await,
-        ec::SPACE_HAS_NO_ADMIN
-    );
+    e.assert_errcode("file_setting", set(&f, 4, None), ec::SPACE_HAS_NO_ADMIN)
+        .await;
     e.ok(
         "space_setting",
         json!({"spaceid": demo::SPACE_ID, "ban_share_external": true}),
     )
     .await;
-    assert_eq!(
-        e.err("file_setting", set(demo::FILE_ID, 3, None)).await,
-        ec::NO_PERMISSION
-    );
+    e.assert_errcode(
+        "file_setting",
+        set(demo::FILE_ID, 3, None),
+        ec::NO_PERMISSION,
+    )
+    .await;
     assert_eq!(
         e.ok("get_file_permission", json!({ "fileid": demo::FILE_ID }))
             .await["secure_setting"]["ban_share_external"],
@@ -1799,10 +1716,8 @@ async fn file_share_answers_a_stable_link_that_opens() {
         .await
         .unwrap();
     assert!(page.text().await.unwrap().contains(demo::FILE_NAME));
-    assert_eq!(
-        e.err("file_share", json!({"fileid": "nope"})).await,
-        ec::FILE_NOT_FOUND
-    );
+    e.assert_errcode("file_share", json!({"fileid": "nope"}), ec::FILE_NOT_FOUND)
+        .await;
 }
 
 #[tokio::test]
@@ -1841,22 +1756,18 @@ async fn file_secure_setting_sets_watermarks_on_documents_only() {
         .await["watermark"]
         .clone();
     assert_eq!(w["show_visitor_name"], true);
-    assert_eq!(
-        e.err(
-            "file_secure_setting",
-            json!({"fileid": demo::FILE_ID, "watermark": {"text": "x"}})
-        )
-        .await,
-        ec::WATERMARK_NOT_SUPPORTED
-    );
-    assert_eq!(
-        e.err(
-            "file_secure_setting",
-            json!({"fileid": demo::DOC_ID, "watermark": {"margin_type": 3}})
-        )
-        .await,
-        ec::INVALID_PARAMETER
-    );
+    for (body, errcode) in [
+        (
+            json!({"fileid": demo::FILE_ID, "watermark": {"text": "x"}}),
+            ec::WATERMARK_NOT_SUPPORTED,
+        ),
+        (
+            json!({"fileid": demo::DOC_ID, "watermark": {"margin_type": 3}}),
+            ec::INVALID_PARAMETER,
+        ),
+    ] {
+        e.assert_errcode("file_secure_setting", body, errcode).await;
+    }
 }
 
 // ---------------------------------------------------------------- capacity
@@ -1888,10 +1799,9 @@ async fn mng_capacity_reflects_the_bytes_stored() {
 
 #[tokio::test]
 async fn uploads_beyond_the_capacity_answer_640007() {
-    let e = env_with(Options {
-        demo_data: false,
-        capacity_bytes: 1000,
-        ..Options::default()
+    let e = env_with(|o| {
+        o.demo_data = false;
+        o.capacity_bytes = 1000;
     })
     .await;
     let space = e.new_space().await;
@@ -1899,10 +1809,12 @@ async fn uploads_beyond_the_capacity_answer_640007() {
         .await;
     let body = json!({"spaceid": space, "fatherid": space, "file_name": "b.bin",
                       "file_base64_content": B64.encode(sim_support::pattern(600))});
-    assert_eq!(e.err("file_upload", body).await, ec::CAPACITY_EXCEEDED);
+    e.assert_errcode("file_upload", body, ec::CAPACITY_EXCEEDED)
+        .await;
     let data = sim_support::pattern(600);
     let body = json!({"spaceid": space, "fatherid": space, "file_name": "c.bin", "size": 600, "block_sha": block_sha(&data)});
-    assert_eq!(e.err("file_upload_init", body).await, ec::CAPACITY_EXCEEDED);
+    e.assert_errcode("file_upload_init", body, ec::CAPACITY_EXCEEDED)
+        .await;
 }
 
 #[tokio::test]
@@ -1915,11 +1827,12 @@ async fn mng_pro_info_answers_for_a_corp_user_only() {
     for key in ["total_vip_acct_num", "use_vip_acct_num", "pro_expire_time"] {
         assert!(v[key].is_u64(), "{key}");
     }
-    assert_eq!(
-        e.err("mng_pro_info", json!({ "userid": "ghost" })).await,
-        ec::INVALID_USERID
-    );
-    assert_eq!(e.err("mng_pro_info", json!({})).await, ec::INVALID_USERID);
+    for (body, errcode) in [
+        (json!({ "userid": "ghost" }), ec::INVALID_USERID),
+        (json!({}), ec::INVALID_USERID),
+    ] {
+        e.assert_errcode("mng_pro_info", body, errcode).await;
+    }
 }
 
 #[tokio::test]

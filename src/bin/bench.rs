@@ -7,7 +7,7 @@
 //! then `target/release/bench --provider wecom --size-mb 300`.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -16,14 +16,8 @@ use sha1::{Digest, Sha1};
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret-00";
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
+use common::{Flags, Proc};
 
 struct Args {
     provider: String,
@@ -37,13 +31,12 @@ fn args() -> Result<Args, String> {
         size_mb: 300,
         limit_mb: 100,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+    let mut flags = Flags::from_env();
+    while let Some(flag) = flags.next_flag() {
         match flag.as_str() {
-            "--provider" => a.provider = value,
-            "--size-mb" => a.size_mb = value.parse().map_err(|_| "--size-mb takes a number")?,
-            "--limit-mb" => a.limit_mb = value.parse().map_err(|_| "--limit-mb takes a number")?,
+            "--provider" => a.provider = flags.value(&flag)?,
+            "--size-mb" => a.size_mb = flags.number(&flag)?,
+            "--limit-mb" => a.limit_mb = flags.number(&flag)?,
             _ => {
                 return Err(format!(
                     "unknown flag {flag} (--provider, --size-mb, --limit-mb)"
@@ -173,10 +166,7 @@ async fn main() -> Result<(), String> {
         .to_owned();
     let t = target(&a.provider, &sim_url)?;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
+    let port = common::free_port()?;
     let config = dir.path().join("bench.toml");
     std::fs::write(
         &config,

@@ -12,7 +12,7 @@
 //!
 //! `cargo build --release && target/release/soak --connections 10000 --step 2000 --slow 200`
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
@@ -20,14 +20,8 @@ use tokio::net::TcpStream;
 
 const SECRET: &str = "soak-secret-soak-secret-soak-secret-0000";
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
+use common::{Flags, Proc};
 
 struct Args {
     connections: usize,
@@ -41,17 +35,12 @@ fn args() -> Result<Args, String> {
         step: 2_000,
         slow: 200,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || -> Result<usize, String> {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("{flag} needs a number"))
-        };
+    let mut flags = Flags::from_env();
+    while let Some(flag) = flags.next_flag() {
         match flag.as_str() {
-            "--connections" => a.connections = value()?,
-            "--step" => a.step = value()?.max(1),
-            "--slow" => a.slow = value()?,
+            "--connections" => a.connections = flags.number(&flag)?,
+            "--step" => a.step = flags.number::<usize>(&flag)?.max(1),
+            "--slow" => a.slow = flags.number(&flag)?,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -119,10 +108,7 @@ async fn run(a: Args) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let filegate = exe.with_file_name("filegate");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
+    let port = common::free_port()?;
     let log = dir.path().join("gateway.log");
     let mut cmd = Command::new(&filegate);
     cmd.arg("serve")

@@ -310,6 +310,24 @@ pub async fn spawn(port: u16, make: impl FnOnce(&str) -> Router) -> std::io::Res
     Ok(Running { base_url, task })
 }
 
+/// [`spawn`] for a simulator whose router serves one shared state: `state` builds it from
+/// the base URL and `router` serves it. The running server and that state.
+pub async fn spawn_state<A>(
+    port: u16,
+    state: impl FnOnce(&str) -> Arc<A>,
+    router: impl FnOnce(Arc<A>) -> Router,
+) -> std::io::Result<(Running, Arc<A>)> {
+    let mut made = None;
+    let running = spawn(port, |base_url| {
+        let s = state(base_url);
+        made = Some(s.clone());
+        router(s)
+    })
+    .await?;
+    let s = made.ok_or_else(|| std::io::Error::other("simulator state was not built"))?;
+    Ok((running, s))
+}
+
 /// A simulator serving in the background; dropping it stops the server.
 pub struct Running {
     pub base_url: String,

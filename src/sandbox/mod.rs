@@ -7,6 +7,7 @@
 pub mod control;
 pub mod fangcloud;
 pub mod onebot;
+mod range;
 mod run;
 pub mod wecom;
 

@@ -196,6 +196,21 @@ pub async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<(), St
     Ok(())
 }
 
+/// Announces the started simulator `sim` of `provider` (see [`simulate`]) and keeps it until
+/// Ctrl-C: its base URL.
+async fn until_ctrl_c<S>(
+    provider: &str,
+    sim: std::io::Result<S>,
+    base_url: impl Fn(&S) -> &String,
+) -> Result<String, String> {
+    let sim = sim.map_err(|e| e.to_string())?;
+    let url = base_url(&sim).clone();
+    announce(&url, &simulate_help(provider, &url)?);
+    let _ = tokio::signal::ctrl_c().await;
+    drop(sim);
+    Ok(url)
+}
+
 /// `filegate simulate <provider>`: one simulator until Ctrl-C. The first stdout line is
 /// `listening on <base url>` (the benchmark reads it); then comes the `[[connections]]`
 /// snippet to paste into `filegate.toml`, the `export` line of its demo secret and the demo
@@ -207,39 +222,24 @@ pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
                 port,
                 ..Default::default()
             })
-            .await
-            .map_err(|e| e.to_string())?;
-            let url = sim.base_url.clone();
-            announce(&url, &simulate_help("wecom", &url)?);
-            let _ = tokio::signal::ctrl_c().await;
-            drop(sim);
-            url
+            .await;
+            until_ctrl_c(provider, sim, |s| &s.base_url).await?
         }
         "fangcloud" => {
             let sim = super::fangcloud::start(super::fangcloud::Options {
                 port,
                 ..Default::default()
             })
-            .await
-            .map_err(|e| e.to_string())?;
-            let url = sim.base_url.clone();
-            announce(&url, &simulate_help("fangcloud", &url)?);
-            let _ = tokio::signal::ctrl_c().await;
-            drop(sim);
-            url
+            .await;
+            until_ctrl_c(provider, sim, |s| &s.base_url).await?
         }
         "onebot" => {
             let sim = super::onebot::start(super::onebot::Options {
                 port,
                 ..Default::default()
             })
-            .await
-            .map_err(|e| e.to_string())?;
-            let url = sim.base_url.clone();
-            announce(&url, &simulate_help("onebot", &url)?);
-            let _ = tokio::signal::ctrl_c().await;
-            drop(sim);
-            url
+            .await;
+            until_ctrl_c(provider, sim, |s| &s.base_url).await?
         }
         other => {
             return Err(format!(

@@ -1,5 +1,6 @@
 //! Caller authentication and authorisation over HTTP: every failure is a 401/403 problem.
 
+use crate::calls::{json_of, problem_of, send, text_of};
 use std::path::PathBuf;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
@@ -42,7 +43,7 @@ async fn get_connections(g: &common::Gateway, bearer: Option<&str>) -> reqwest::
     if let Some(b) = bearer {
         req = req.header("authorization", b);
     }
-    req.send().await.unwrap()
+    send(req).await
 }
 
 async fn expect_401(g: &common::Gateway, bearer: Option<&str>, code: &str) {
@@ -212,44 +213,18 @@ async fn audience_and_issuer_are_checked_when_configured() {
 async fn missing_scope_and_ungranted_connections_are_403_and_unknown_connections_404() {
     let g = gateway().await;
     let url = g.url("/v1/connections/acme/spaces");
-    let res = g
-        .http
-        .get(&url)
-        .bearer_auth(token("sharing:write", "*"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
-    assert_eq!(problem(res).await["code"], "insufficient_scope");
-
-    let res = g
-        .http
-        .get(&url)
-        .bearer_auth(token("files:read", "other,third"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
-    assert_eq!(problem(res).await["code"], "connection_not_granted");
-
-    let res = g
-        .http
-        .get(&url)
-        .bearer_auth(token("files:read", "acme"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["code"], "connection_not_found");
+    for (scopes, connections, status, code) in [
+        ("sharing:write", "*", 403, "insufficient_scope"),
+        ("files:read", "other,third", 403, "connection_not_granted"),
+        ("files:read", "acme", 404, "connection_not_found"),
+    ] {
+        let req = g.http.get(&url).bearer_auth(token(scopes, connections));
+        let p = problem_of(req, status).await;
+        assert_eq!(p["code"], code, "{scopes} for {connections}");
+    }
 
     // A token with no connections claim grants nothing.
-    let res = g
-        .http
-        .get(&url)
-        .bearer_auth(token("files:read", ""))
-        .send()
-        .await
-        .unwrap();
+    let res = send(g.http.get(&url).bearer_auth(token("files:read", ""))).await;
     assert_eq!(res.status(), 403);
 }
 
@@ -257,35 +232,19 @@ async fn missing_scope_and_ungranted_connections_are_403_and_unknown_connections
 async fn operational_endpoints_are_public() {
     let g = gateway().await;
     for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
-        let res = g.http.get(g.url(path)).send().await.unwrap();
+        let res = send(g.http.get(g.url(path))).await;
         assert_eq!(res.status(), 200, "{path}");
     }
-    let ready: Value = g
-        .http
-        .get(g.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready: Value = json_of(g.http.get(g.url("/readyz"))).await;
     assert_eq!(ready["store"], "sqlite");
-    let docs = g.http.get(g.url("/docs/")).send().await.unwrap();
+    let docs = send(g.http.get(g.url("/docs/"))).await;
     assert_eq!(docs.status(), 200);
     let html = docs.text().await.unwrap();
     assert!(
         html.contains("swagger"),
         "the docs page is served by the gateway itself (offline)"
     );
-    let metrics = g
-        .http
-        .get(g.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = text_of(g.http.get(g.url("/metrics"))).await;
     assert!(
         metrics.contains("filegate_http_requests_total"),
         "{metrics}"
@@ -295,36 +254,30 @@ async fn operational_endpoints_are_public() {
 #[tokio::test]
 async fn unknown_routes_and_wrong_methods_are_problems_with_the_request_id() {
     let g = gateway().await;
-    let res = g
-        .http
-        .get(g.url("/v2/nothing"))
-        .header("x-request-id", "abc-123")
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        g.http
+            .get(g.url("/v2/nothing"))
+            .header("x-request-id", "abc-123"),
+    )
+    .await;
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["x-request-id"], "abc-123");
     let p = problem(res).await;
     assert_eq!(p["code"], "route_not_found");
     assert_eq!(p["request_id"], "abc-123");
 
-    let res = g
-        .http
-        .delete(g.url("/v1/connections"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 405);
-    assert_eq!(problem(res).await["code"], "method_not_allowed");
+    assert_eq!(
+        problem_of(g.http.delete(g.url("/v1/connections")), 405).await["code"],
+        "method_not_allowed"
+    );
 
     // A request id that is not a short printable token is replaced, never echoed.
-    let res = g
-        .http
-        .get(g.url("/v2/nothing"))
-        .header("x-request-id", "a".repeat(300))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        g.http
+            .get(g.url("/v2/nothing"))
+            .header("x-request-id", "a".repeat(300)),
+    )
+    .await;
     let echoed = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_ne!(echoed, "a".repeat(300));
     assert_eq!(problem(res).await["request_id"], echoed);

@@ -7,10 +7,12 @@ mod pg;
 
 mod auth;
 mod behaviour;
+mod calls;
 mod check_order;
 mod encoding;
 mod env;
 mod fangcloud;
+mod faults;
 mod frontdoor;
 mod idempotency;
 mod jwt_claims;
@@ -24,4 +26,5 @@ mod process;
 mod store;
 mod token_keys;
 mod tokens;
+mod uploads;
 pub mod wecom;

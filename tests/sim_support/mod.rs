@@ -57,3 +57,31 @@ pub fn pattern(len: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// `GET url` without credentials (presigned and download URLs): answers the whole body.
+pub async fn get_bytes(url: &str) -> bytes::Bytes {
+    reqwest::get(url)
+        .await
+        .expect("the simulator answers")
+        .bytes()
+        .await
+        .expect("the body arrives")
+}
+
+/// The text field `field` of every item, in order (names of a listing, ids…).
+pub fn texts(items: &[Value], field: &str) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i[field].as_str().expect("a text field").to_owned())
+        .collect()
+}
+
+/// `GET url` with a `range` header (`bytes=3-100`…): answers the raw response.
+pub async fn get_range(url: &str, range: impl AsRef<str>) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(url)
+        .header("range", range.as_ref())
+        .send()
+        .await
+        .expect("the simulator answers")
+}

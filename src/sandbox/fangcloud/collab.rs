@@ -124,7 +124,7 @@ fn check_message(body: &Body) -> Result<(), ApiError> {
 
 /// `GET folder/{id}/collabs`: the owner first (without a collaboration id), then the
 /// collaborations; `final_role` is the caller's strongest role.
-pub async fn list(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn list(app: State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     let meta = store.require(me.0, Kind::Folder, id, |p| p.info)?;
@@ -158,7 +158,7 @@ fn folder_to_manage(store: &Store, me: i64, body: &Body) -> Result<i64, ApiError
 }
 
 /// `POST collab/invite` `{folder_id, accessible_by: {type, id, role}, invitation_message?}`.
-pub async fn invite(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn invite(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let by = match body.value("accessible_by") {
         Some(Value::Object(o)) => o.clone(),
         None => return Err(ApiError::missing("accessible_by")),
@@ -208,7 +208,7 @@ fn batch_entry(o: &Map<String, Value>) -> Result<(TargetKind, Vec<i64>, String),
 /// `POST collab/batch_invite` `{folder_id, accessible_by: [{type: user_list|group_list|
 /// department_list, ids, role}], invitation_message?}` — all or nothing; answers
 /// `{"success": true}`.
-pub async fn batch_invite(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn batch_invite(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let entries = match body.value("accessible_by") {
         Some(Value::Array(a)) if !a.is_empty() => a
             .iter()
@@ -241,7 +241,7 @@ pub async fn batch_invite(State(app): State<Arc<App>>, me: Me, body: Body) -> Ap
 }
 
 /// `GET collab/{id}/info`.
-pub async fn info(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn info(app: State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     let c = store.live_collab(id)?;
@@ -250,12 +250,7 @@ pub async fn info(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -
 }
 
 /// `POST collab/{id}/update` `{role}` (`reset` = no access).
-pub async fn update(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    body: Body,
-) -> ApiResult {
+pub async fn update(app: State<Arc<App>>, me: Me, id: Path<String>, body: Body) -> ApiResult {
     let id = path_id("id", &id)?;
     let role = check_role(body.value("role"), true)?;
     let mut store = app.store();
@@ -270,7 +265,7 @@ pub async fn update(
 }
 
 /// `POST collab/{id}/delete`: by a manager of the folder, or by the collaborator leaving.
-pub async fn delete(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn delete(app: State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let mut store = app.store();
     let c = store.live_collab(id)?;

@@ -13,7 +13,7 @@ use super::params::{Body, path_id};
 use super::state::{Comment, Kind, now};
 
 /// `GET file/{id}/comments`, oldest first.
-pub async fn list(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn list(app: State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     store.require(me.0, Kind::File, id, |p| p.preview)?;
@@ -31,7 +31,7 @@ pub async fn list(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -
 }
 
 /// `POST comment/create` `{file_id, content}`; content at most 1001 characters.
-pub async fn create(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn create(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let file = body.i64_req("file_id")?;
     let content = body.str_req("content")?;
     if content.chars().count() > 1001 {
@@ -53,7 +53,7 @@ pub async fn create(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResul
 }
 
 /// `POST comment/{id}/delete`: by its author or by whoever may edit the file.
-pub async fn delete(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn delete(app: State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let mut store = app.store();
     let c = store

@@ -17,7 +17,7 @@ use super::envelope::{ApiError, ApiResult, ok};
 use super::oauth::{Admin, Me};
 use super::params::{Body, Q, path_id};
 use super::render::{page, paging};
-use super::state::{Space, Store, User};
+use super::state::{Department, Group, Space, Store, User};
 
 impl Store {
     fn enterprise_users(&self) -> Vec<&User> {
@@ -38,18 +38,24 @@ impl Store {
         if id == 0 {
             return Ok(self.enterprise_users());
         }
-        let d = self
-            .departments
-            .get(&id)
-            .ok_or_else(|| ApiError::new("department_not_found"))?;
+        let d = self.department(id)?;
         Ok(d.members.iter().filter_map(|m| self.users.get(m)).collect())
     }
 
-    fn group_members(&self, id: i64) -> Result<Vec<&User>, ApiError> {
-        let g = self
-            .groups
+    fn department(&self, id: i64) -> Result<&Department, ApiError> {
+        self.departments
             .get(&id)
-            .ok_or_else(|| ApiError::new("group_not_found"))?;
+            .ok_or_else(|| ApiError::new("department_not_found"))
+    }
+
+    fn group(&self, id: i64) -> Result<&Group, ApiError> {
+        self.groups
+            .get(&id)
+            .ok_or_else(|| ApiError::new("group_not_found"))
+    }
+
+    fn group_members(&self, id: i64) -> Result<Vec<&User>, ApiError> {
+        let g = self.group(id)?;
         Ok(g.members.iter().filter_map(|m| self.users.get(m)).collect())
     }
 }
@@ -112,7 +118,7 @@ fn detailed(store: &Store, u: &User) -> Value {
 }
 
 /// `GET user/info`: the token's user.
-pub async fn me(State(app): State<Arc<App>>, me: Me) -> ApiResult {
+pub async fn me(app: State<Arc<App>>, me: Me) -> ApiResult {
     let store = app.store();
     let u = store.user_in_enterprise(me.0)?;
     let mut v = store.user_json(u);
@@ -122,7 +128,7 @@ pub async fn me(State(app): State<Arc<App>>, me: Me) -> ApiResult {
 }
 
 /// `GET user/space_usage`.
-pub async fn space_usage(State(app): State<Arc<App>>, me: Me) -> ApiResult {
+pub async fn space_usage(app: State<Arc<App>>, me: Me) -> ApiResult {
     let store = app.store();
     let u = store.user_in_enterprise(me.0)?;
     Ok(ok(json!({
@@ -132,7 +138,7 @@ pub async fn space_usage(State(app): State<Arc<App>>, me: Me) -> ApiResult {
 }
 
 /// `POST user/update {name}` (at most 30 characters, as the document's admin update says).
-pub async fn update_me(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn update_me(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let name = body.str_req("name")?;
     if name.chars().count() > 30 {
         return Err(ApiError::invalid("name", "长度不能超过30个字符"));
@@ -147,57 +153,52 @@ pub async fn update_me(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiRe
 }
 
 /// `GET user/{id}/info`.
-pub async fn user(State(app): State<Arc<App>>, _me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn user(app: State<Arc<App>>, _me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     Ok(ok(store.user_json(store.user_in_enterprise(id)?)))
 }
 
 /// `GET user/search?query_words&page_id`.
-pub async fn search_users(State(app): State<Arc<App>>, _me: Me, q: Q) -> ApiResult {
+pub async fn search_users(app: State<Arc<App>>, _me: Me, q: Q) -> ApiResult {
     let store = app.store();
     user_page(&store, store.enterprise_users(), &q, listed)
 }
 
 /// `GET department/{id}/info` (also `admin/department/{id}/info`, detailed).
-pub async fn department(State(app): State<Arc<App>>, _me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn department(app: State<Arc<App>>, _me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
-    let d = store
-        .departments
-        .get(&id)
-        .ok_or_else(|| ApiError::new("department_not_found"))?;
+    let d = store.department(id)?;
     Ok(ok(store.department_json(d)))
 }
 
 fn children_of(app: &App, id: i64) -> ApiResult {
     let store = app.store();
-    if id != 0 && !store.departments.contains_key(&id) {
-        return Err(ApiError::new("department_not_found"));
+    if id != 0 {
+        store.department(id)?;
     }
     Ok(ok(store.department_children_json(id, app.children_field)))
 }
 
-/// `GET department/{id}/children`.
-pub async fn department_children(
-    State(app): State<Arc<App>>,
-    _me: Me,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
-    children_of(&app, id)
+/// `GET department/{id}/children` and `GET admin/department/{id}/children`: the same
+/// answer to a user (`C` = [`Me`]) and to the enterprise ([`Admin`]).
+pub async fn department_children<C>(app: State<Arc<App>>, _c: C, id: Path<String>) -> ApiResult {
+    children_of(&app, path_id("id", &id)?)
 }
 
-/// `GET department/{id}/users?query_words&page_id`.
-pub async fn department_users(
-    State(app): State<Arc<App>>,
-    _me: Me,
-    Path(id): Path<String>,
-    q: Q,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
+type Members = for<'s> fn(&'s Store, i64) -> Result<Vec<&'s User>, ApiError>;
+
+/// The page of `members` of the group or department the path names.
+fn members_page(app: &App, id: &str, q: &Q, members: Members) -> ApiResult {
+    let id = path_id("id", id)?;
     let store = app.store();
-    user_page(&store, store.department_members(id)?, &q, listed)
+    user_page(&store, members(&store, id)?, q, listed)
+}
+
+/// `GET department/{id}/users?query_words&page_id`, also under `admin/` (`C` as above).
+pub async fn department_users<C>(app: State<Arc<App>>, _c: C, id: Path<String>, q: Q) -> ApiResult {
+    members_page(&app, &id, &q, Store::department_members)
 }
 
 fn group_page(store: &Store, q: &Q, visible_to: Option<i64>) -> ApiResult {
@@ -220,24 +221,17 @@ fn group_page(store: &Store, q: &Q, visible_to: Option<i64>) -> ApiResult {
 }
 
 /// `GET group/list?query_words&page_id`: groups that are visible or that the caller is in.
-pub async fn groups(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+pub async fn groups(app: State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     group_page(&app.store(), &q, Some(me.0))
 }
 
-/// `GET group/{id}/users?query_words&page_id`.
-pub async fn group_users(
-    State(app): State<Arc<App>>,
-    _me: Me,
-    Path(id): Path<String>,
-    q: Q,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
-    let store = app.store();
-    user_page(&store, store.group_members(id)?, &q, listed)
+/// `GET group/{id}/users?query_words&page_id`, also under `admin/` (`C` as above).
+pub async fn group_users<C>(app: State<Arc<App>>, _c: C, id: Path<String>, q: Q) -> ApiResult {
+    members_page(&app, &id, &q, Store::group_members)
 }
 
 /// `GET admin/user/all?platform_id&page_id&page_capacity` (document's example call).
-pub async fn admin_users(State(app): State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
+pub async fn admin_users(app: State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
     q.only(&["platform_id", "page_id", "page_capacity"])?;
     q.i64("platform_id")?;
     let (page_id, cap) = q.paging()?;
@@ -248,7 +242,7 @@ pub async fn admin_users(State(app): State<Arc<App>>, _a: Admin, q: Q) -> ApiRes
 /// `GET admin/user/get_user_info?identifier&type&platform_id`: `type` is
 /// `simple_phone_or_email` or `user_ticket` (a custom id, which needs `platform_id`; the
 /// document's own example omits `platform_id` for phone/email, so it is optional there).
-pub async fn admin_user_by_identifier(State(app): State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
+pub async fn admin_user_by_identifier(app: State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
     q.only(&["identifier", "type", "platform_id"])?;
     let identifier = q.str_req("identifier")?.trim().to_owned();
     let t = q.str_req("type")?;
@@ -282,81 +276,29 @@ pub async fn admin_user_by_identifier(State(app): State<Arc<App>>, _a: Admin, q:
 }
 
 /// `GET admin/user/{id}/info`.
-pub async fn admin_user(
-    State(app): State<Arc<App>>,
-    _a: Admin,
-    Path(id): Path<String>,
-) -> ApiResult {
+pub async fn admin_user(app: State<Arc<App>>, _a: Admin, id: Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     Ok(ok(store.detailed_user_json(store.user_in_enterprise(id)?)))
 }
 
 /// `GET admin/department/{id}/info`.
-pub async fn admin_department(
-    State(app): State<Arc<App>>,
-    _a: Admin,
-    Path(id): Path<String>,
-) -> ApiResult {
+pub async fn admin_department(app: State<Arc<App>>, _a: Admin, id: Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
-    let d = store
-        .departments
-        .get(&id)
-        .ok_or_else(|| ApiError::new("department_not_found"))?;
+    let d = store.department(id)?;
     Ok(ok(store.detailed_department_json(d)))
 }
 
-/// `GET admin/department/{id}/children`.
-pub async fn admin_department_children(
-    State(app): State<Arc<App>>,
-    _a: Admin,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
-    children_of(&app, id)
-}
-
-/// `GET admin/department/{id}/users?query_words&page_id`.
-pub async fn admin_department_users(
-    State(app): State<Arc<App>>,
-    _a: Admin,
-    Path(id): Path<String>,
-    q: Q,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
-    let store = app.store();
-    user_page(&store, store.department_members(id)?, &q, listed)
-}
-
 /// `GET admin/group/list?query_words&page_id`: every group of the enterprise.
-pub async fn admin_groups(State(app): State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
+pub async fn admin_groups(app: State<Arc<App>>, _a: Admin, q: Q) -> ApiResult {
     group_page(&app.store(), &q, None)
 }
 
 /// `GET admin/group/{id}/info`.
-pub async fn admin_group(
-    State(app): State<Arc<App>>,
-    _a: Admin,
-    Path(id): Path<String>,
-) -> ApiResult {
+pub async fn admin_group(app: State<Arc<App>>, _a: Admin, id: Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
-    let g = store
-        .groups
-        .get(&id)
-        .ok_or_else(|| ApiError::new("group_not_found"))?;
+    let g = store.group(id)?;
     Ok(ok(store.group_json(g)))
-}
-
-/// `GET admin/group/{id}/users?query_words&page_id`.
-pub async fn admin_group_users(
-    State(app): State<Arc<App>>,
-    _a: Admin,
-    Path(id): Path<String>,
-    q: Q,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
-    let store = app.store();
-    user_page(&store, store.group_members(id)?, &q, listed)
 }

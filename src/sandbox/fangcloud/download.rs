@@ -32,12 +32,7 @@ pub const DEFAULT_VALID_PERIOD: i64 = 3600;
 const CHUNK: usize = 256 * 1024;
 
 /// `GET file/{id}/download`.
-pub async fn download_url(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    q: Q,
-) -> ApiResult {
+pub async fn download_url(app: State<Arc<App>>, me: Me, id: Path<String>, q: Q) -> ApiResult {
     let id = path_id("id", &id)?;
     q.only(&["version", "valid_period"])?;
     let version = q.i64("version")?.unwrap_or(0);
@@ -141,7 +136,7 @@ pub fn parse_range(header: &str, len: u64) -> Result<Option<(u64, u64)>, ()> {
 
 /// `GET /download/{key}/{name}` on the download host.
 pub async fn serve(
-    State(app): State<Arc<App>>,
+    app: State<Arc<App>>,
     Path((key, _name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {

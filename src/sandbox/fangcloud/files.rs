@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::App;
 use super::envelope::{ApiError, ApiResult, ok, success};
-use super::folders::{move_item, target_department};
+use super::folders::{copy_item, move_item, update_item};
 use super::oauth::Me;
 use super::ops::Content;
 use super::params::{Body, Q, path_id};
@@ -15,7 +15,7 @@ use super::state::{Kind, Space};
 use super::tree::{check_name, split_path};
 
 /// `GET file/{id}/info_v2` (and `file/{id}/info`, the SDKs' v1 path).
-pub async fn info(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn info(app: State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     store.require(me.0, Kind::File, id, |p| p.info)?;
@@ -23,57 +23,23 @@ pub async fn info(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -
 }
 
 /// `POST file/{id}/update` `{name?, description?}`.
-pub async fn update(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    body: Body,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
-    let name = body.str("name")?;
-    let description = body.str("description")?;
-    let mut store = app.store();
-    store.require(me.0, Kind::File, id, |p| p.edit)?;
-    store.update_item(me.0, Kind::File, id, name, description)?;
-    store.touch_recent(me.0, id);
-    Ok(ok(store.file_json(id, Some(me.0))))
+pub async fn update(app: State<Arc<App>>, me: Me, id: Path<String>, body: Body) -> ApiResult {
+    update_item(&app, me.0, Kind::File, &id, &body)
 }
 
-pub async fn move_file(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    body: Body,
-) -> ApiResult {
+pub async fn move_file(app: State<Arc<App>>, me: Me, id: Path<String>, body: Body) -> ApiResult {
     move_item(&app, me.0, Kind::File, &id, &body).await
 }
 
 /// `POST file/{id}/copy` `{target_folder_id, department_id? | target_space?}`: the copy,
 /// renamed `name (1).ext` when the target already has the name (document example).
-pub async fn copy(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    body: Body,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
-    let target = body.i64_req("target_folder_id")?;
-    let dept = target_department(&body)?;
-    let mut store = app.store();
-    store.require(me.0, Kind::File, id, |p| p.download)?;
-    let (space, target) = store.target_folder(me.0, target, dept, |p| p.upload)?;
-    let new = store.copy_file(me.0, id, space, target)?;
-    Ok(ok(store.file_json(new, Some(me.0))))
+pub async fn copy(app: State<Arc<App>>, me: Me, id: Path<String>, body: Body) -> ApiResult {
+    copy_item(&app, me.0, Kind::File, &id, &body)
 }
 
 /// `POST file/{id}/copy_by_path` `{target_folder_path}` (folders are created as needed,
 /// below the personal root).
-pub async fn copy_by_path(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    body: Body,
-) -> ApiResult {
+pub async fn copy_by_path(app: State<Arc<App>>, me: Me, id: Path<String>, body: Body) -> ApiResult {
     let id = path_id("id", &id)?;
     let path = body.str_req("target_folder_path")?;
     let segments = split_path(&path)?;
@@ -88,7 +54,7 @@ pub async fn copy_by_path(
 /// `POST file/create_blank_file` (document: camelCase body; `type` 1 doc, 2 ppt, 3 xls;
 /// `nameConflictResolveStrategy` must be "2", automatic renaming). The new file is empty; its
 /// extension is added unless the name already carries it.
-pub async fn create_blank_file(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn create_blank_file(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let name = body.str_req("name")?;
     let ext = match body.str_req("type")?.as_str() {
         "1" => ".docx",
@@ -134,7 +100,7 @@ pub async fn create_blank_file(State(app): State<Arc<App>>, me: Me, body: Body) 
 
 /// `GET file/recent_items?limit=` (limit required, >= 0): files the caller recently uploaded,
 /// changed or downloaded, newest first.
-pub async fn recent_items(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+pub async fn recent_items(app: State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     q.only(&["limit"])?;
     let limit = q.i64_req("limit")?;
     if limit < 0 {
@@ -169,11 +135,7 @@ pub async fn recent_items(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResul
 }
 
 /// `POST file/{id}/mark_as_used`: marks the file frequently used (`is_frequently_used`).
-pub async fn mark_as_used(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-) -> ApiResult {
+pub async fn mark_as_used(app: State<Arc<App>>, me: Me, id: Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let mut store = app.store();
     store.require(me.0, Kind::File, id, |p| p.info)?;

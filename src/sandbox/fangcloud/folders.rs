@@ -9,7 +9,7 @@ use super::App;
 use super::envelope::{ApiError, ApiResult, ok, success};
 use super::oauth::Me;
 use super::params::{Body, Q, path_id};
-use super::render::{page, paging};
+use super::render::{folders_then_files, page, paging};
 use super::state::{Kind, Space, Store};
 use super::tree::{check_name, split_path};
 
@@ -76,11 +76,7 @@ pub fn listing(
     }
     sort_items(store, Kind::Folder, &mut folders, sort);
     sort_items(store, Kind::File, &mut files, sort);
-    let all: Vec<(Kind, i64)> = folders
-        .iter()
-        .map(|f| (Kind::Folder, *f))
-        .chain(files.iter().map(|f| (Kind::File, *f)))
-        .collect();
+    let all = folders_then_files(&folders, &files);
     let chosen = page(&all, page_id, cap);
     let mut v = json!({
         "files": chosen.iter().filter(|(k, _)| *k == Kind::File).map(|(_, id)| store.file_brief(*id)).collect::<Vec<_>>(),
@@ -105,12 +101,7 @@ fn item_type(q: &Q) -> Result<&str, ApiError> {
 
 /// `GET folder/{id}/children` (id 0 = personal root, or a department root with
 /// `department_id`).
-pub async fn children(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    q: Q,
-) -> ApiResult {
+pub async fn children(app: State<Arc<App>>, me: Me, id: Path<String>, q: Q) -> ApiResult {
     let id = path_id("id", &id)?;
     q.only(&[
         "folder_id",
@@ -132,7 +123,7 @@ pub async fn children(
 }
 
 /// `GET folder/personal_items`: the caller's personal root.
-pub async fn personal_items(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+pub async fn personal_items(app: State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     q.only(&LISTING_PARAMS)?;
     let (page_id, cap) = q.paging()?;
     let t = item_type(&q)?;
@@ -143,7 +134,7 @@ pub async fn personal_items(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiRes
 }
 
 /// `GET folder/department_folders?department_id=`: a department space's root.
-pub async fn department_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+pub async fn department_folders(app: State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     q.only(&[
         "department_id",
         "page_id",
@@ -170,7 +161,7 @@ pub async fn department_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> Ap
 
 /// `GET folder/collab_folders`: live folders outside the caller's personal space that carry
 /// a collaboration reaching the caller (directly, or through a group or department).
-pub async fn collab_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+pub async fn collab_folders(app: State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     q.only(&LISTING_PARAMS)?;
     let (page_id, cap) = q.paging()?;
     let sort = Sort::from(&q, &[])?;
@@ -205,7 +196,7 @@ pub async fn collab_folders(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiRes
 }
 
 /// `GET folder/{id}/info`.
-pub async fn info(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn info(app: State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     if id == 0 {
@@ -216,7 +207,7 @@ pub async fn info(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -
 }
 
 /// `POST folder/create` `{name, parent_id, department_id?}`.
-pub async fn create(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn create(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let name = body.str("name")?.ok_or_else(|| ApiError::missing("name"))?;
     let parent = body.i64_req("parent_id")?;
     let dept = body.i64("department_id")?;
@@ -234,7 +225,7 @@ pub async fn create(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResul
 }
 
 /// `POST folder/create_by_path` `{target_folder_path, department_id?}`.
-pub async fn create_by_path(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn create_by_path(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let path = body.str_req("target_folder_path")?;
     let dept = body.i64("department_id")?;
     let segments = split_path(&path)?;
@@ -245,19 +236,23 @@ pub async fn create_by_path(State(app): State<Arc<App>>, me: Me, body: Body) -> 
 }
 
 /// `POST folder/{id}/update` `{name?, description?}`.
-pub async fn update(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    body: Body,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
+pub async fn update(app: State<Arc<App>>, me: Me, id: Path<String>, body: Body) -> ApiResult {
+    update_item(&app, me.0, Kind::Folder, &id, &body)
+}
+
+/// `POST file|folder/{id}/update` `{name?, description?}` (an updated file also counts as
+/// recently used).
+pub fn update_item(app: &App, me: i64, kind: Kind, id: &str, body: &Body) -> ApiResult {
+    let id = path_id("id", id)?;
     let name = body.str("name")?;
     let description = body.str("description")?;
     let mut store = app.store();
-    store.require(me.0, Kind::Folder, id, |p| p.edit)?;
-    store.update_item(me.0, Kind::Folder, id, name, description)?;
-    Ok(ok(store.folder_json(id, Some(me.0))))
+    store.require(me, kind, id, |p| p.edit)?;
+    store.update_item(me, kind, id, name, description)?;
+    if kind == Kind::File {
+        store.touch_recent(me, id);
+    }
+    Ok(ok(store.item_json(kind, id, Some(me))))
 }
 
 /// The destination department of a move or copy: `department_id`, or the document's
@@ -287,28 +282,27 @@ pub async fn move_item(app: &App, me: i64, kind: Kind, id: &str, body: &Body) ->
     Ok(success())
 }
 
-pub async fn move_folder(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    body: Body,
-) -> ApiResult {
+pub async fn move_folder(app: State<Arc<App>>, me: Me, id: Path<String>, body: Body) -> ApiResult {
     move_item(&app, me.0, Kind::Folder, &id, &body).await
 }
 
 /// `POST folder/{id}/copy` `{target_folder_id, department_id?}`.
-pub async fn copy(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    body: Body,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
+pub async fn copy(app: State<Arc<App>>, me: Me, id: Path<String>, body: Body) -> ApiResult {
+    copy_item(&app, me.0, Kind::Folder, &id, &body)
+}
+
+/// `POST file|folder/{id}/copy` `{target_folder_id, department_id? | target_space?}`: the
+/// copy (a file copy is renamed `name (1).ext` when the target already has the name).
+pub fn copy_item(app: &App, me: i64, kind: Kind, id: &str, body: &Body) -> ApiResult {
+    let id = path_id("id", id)?;
     let target = body.i64_req("target_folder_id")?;
-    let dept = target_department(&body)?;
+    let dept = target_department(body)?;
     let mut store = app.store();
-    store.require(me.0, Kind::Folder, id, |p| p.download)?;
-    let (space, target) = store.target_folder(me.0, target, dept, |p| p.upload)?;
-    let new = store.copy_folder(me.0, id, space, target)?;
-    Ok(ok(store.folder_json(new, Some(me.0))))
+    store.require(me, kind, id, |p| p.download)?;
+    let (space, target) = store.target_folder(me, target, dept, |p| p.upload)?;
+    let new = match kind {
+        Kind::File => store.copy_file(me, id, space, target)?,
+        Kind::Folder => store.copy_folder(me, id, space, target)?,
+    };
+    Ok(ok(store.item_json(kind, new, Some(me))))
 }

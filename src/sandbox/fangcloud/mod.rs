@@ -165,9 +165,8 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
         tokens: tokens.clone(),
         limit: opts.rate_limit,
     });
-    let mut made: Option<Arc<App>> = None;
-    let running = control::spawn(opts.port, |base| {
-        let app = Arc::new(App {
+    let build = |base: &str| {
+        Arc::new(App {
             base_url: base.to_owned(),
             client_id: demo::CLIENT_ID.to_owned(),
             client_secret: demo::CLIENT_SECRET.to_owned(),
@@ -181,12 +180,9 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
             limiter: RateLimiter::new(opts.rate_limit, opts.rate_window),
             control: control.clone(),
             dir: dir.path().to_path_buf(),
-        });
-        made = Some(app.clone());
-        routes::router(app)
-    })
-    .await?;
-    let app = made.ok_or_else(|| std::io::Error::other("simulator state was not built"))?;
+        })
+    };
+    let (running, app) = control::spawn_state(opts.port, build, routes::router).await?;
     Ok(Sim {
         base_url: running.base_url.clone(),
         control,

@@ -60,20 +60,7 @@ impl Store {
     ) -> i64 {
         let id = self.new_file_id();
         let vid = self.new_version_id();
-        self.versions.insert(
-            vid,
-            Version {
-                id: vid,
-                file_id: id,
-                name: name.to_owned(),
-                size: content.size,
-                sha1: content.sha1,
-                blob: content.blob,
-                modified_at: now(),
-                modified_by: user,
-                remark: String::new(),
-            },
-        );
+        self.insert_version(vid, id, user, name, "", content);
         self.files.insert(
             id,
             File {
@@ -88,6 +75,30 @@ impl Store {
         id
     }
 
+    /// Stores version `vid` of `file_id`: `content`, made by `user` now.
+    fn insert_version(
+        &mut self,
+        vid: i64,
+        file_id: i64,
+        user: i64,
+        name: &str,
+        remark: &str,
+        content: Content,
+    ) {
+        let version = Version {
+            id: vid,
+            file_id,
+            name: name.to_owned(),
+            size: content.size,
+            sha1: content.sha1,
+            blob: content.blob,
+            modified_at: now(),
+            modified_by: user,
+            remark: remark.to_owned(),
+        };
+        self.versions.insert(vid, version);
+    }
+
     /// Adds a version and makes it current; the file takes the version's name.
     pub fn add_version(
         &mut self,
@@ -98,20 +109,7 @@ impl Store {
         content: Content,
     ) {
         let vid = self.new_version_id();
-        self.versions.insert(
-            vid,
-            Version {
-                id: vid,
-                file_id,
-                name: name.to_owned(),
-                size: content.size,
-                sha1: content.sha1,
-                blob: content.blob,
-                modified_at: now(),
-                modified_by: user,
-                remark: remark.to_owned(),
-            },
-        );
+        self.insert_version(vid, file_id, user, name, remark, content);
         if let Some(f) = self.files.get_mut(&file_id) {
             f.versions.push(vid);
             f.current_version = vid;

@@ -137,6 +137,14 @@ impl Store {
     }
 
     /// A file's full description (`info_v2`, `update`, `copy`, uploads).
+    /// [`Self::file_json`] or [`Self::folder_json`], by `kind`.
+    pub fn item_json(&self, kind: Kind, id: i64, user: Option<i64>) -> Value {
+        match kind {
+            Kind::File => self.file_json(id, user),
+            Kind::Folder => self.folder_json(id, user),
+        }
+    }
+
     pub fn file_json(&self, id: i64, user: Option<i64>) -> Value {
         let mut v = self.file_brief(id);
         if let Some(f) = self.files.get(&id) {
@@ -448,6 +456,14 @@ pub fn paging(v: &mut Value, total: usize, page_id: usize, capacity: usize) {
     v["page_id"] = json!(page_id);
     v["page_capacity"] = json!(capacity);
     v["page_count"] = json!(total.div_ceil(capacity.max(1)));
+}
+
+/// One listing of `folders` and then `files`, each id with its kind.
+pub fn folders_then_files(folders: &[i64], files: &[i64]) -> Vec<(Kind, i64)> {
+    let folders = folders.iter().map(|f| (Kind::Folder, *f));
+    folders
+        .chain(files.iter().map(|f| (Kind::File, *f)))
+        .collect()
 }
 
 /// One page of `items`.

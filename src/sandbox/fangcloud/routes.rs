@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 
 use super::super::control::{self, Control};
 use super::envelope::ApiError;
+use super::oauth::{Admin, Me};
 use super::{
     App, collab, comments, directory, download, files, folders, oauth, ratelimit, search,
     sharelinks, trash, upload, versions,
@@ -63,14 +64,17 @@ fn api_routes() -> Router<Arc<App>> {
         .route("/api/v2/department/{id}/info", get(directory::department))
         .route(
             "/api/v2/department/{id}/children",
-            get(directory::department_children),
+            get(directory::department_children::<Me>),
         )
         .route(
             "/api/v2/department/{id}/users",
-            get(directory::department_users),
+            get(directory::department_users::<Me>),
         )
         .route("/api/v2/group/list", get(directory::groups))
-        .route("/api/v2/group/{id}/users", get(directory::group_users))
+        .route(
+            "/api/v2/group/{id}/users",
+            get(directory::group_users::<Me>),
+        )
         // enterprise level
         .route("/api/v2/admin/user/all", get(directory::admin_users))
         .route(
@@ -84,17 +88,17 @@ fn api_routes() -> Router<Arc<App>> {
         )
         .route(
             "/api/v2/admin/department/{id}/children",
-            get(directory::admin_department_children),
+            get(directory::department_children::<Admin>),
         )
         .route(
             "/api/v2/admin/department/{id}/users",
-            get(directory::admin_department_users),
+            get(directory::department_users::<Admin>),
         )
         .route("/api/v2/admin/group/list", get(directory::admin_groups))
         .route("/api/v2/admin/group/{id}/info", get(directory::admin_group))
         .route(
             "/api/v2/admin/group/{id}/users",
-            get(directory::admin_group_users),
+            get(directory::group_users::<Admin>),
         )
         // folders
         .route(

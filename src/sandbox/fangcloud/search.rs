@@ -21,7 +21,7 @@ use super::envelope::{ApiError, ApiResult, ok};
 use super::folders::{Sort, sort_items};
 use super::oauth::Me;
 use super::params::Q;
-use super::render::{page, paging};
+use super::render::{folders_then_files, page, paging};
 use super::state::{Kind, Meta, Space, Store};
 
 const CONTENT_LIMIT: i64 = 1024 * 1024;
@@ -66,28 +66,18 @@ fn parse_range(raw: Option<&str>) -> Result<(Option<i64>, Option<i64>), ApiError
 
 /// The permission names of the document's `permissions` lists.
 fn permission_names(p: &Perms, owner: bool) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if p.upload {
-        out.push("item_upload");
-    }
-    if p.download {
-        out.push("item_download");
-    }
-    if p.comment {
-        out.push("item_create_comment");
-    }
-    if owner {
-        out.push("item_own");
-    }
-    if p.preview {
-        out.push("item_preview");
-    }
-    if p.info {
-        out.push("item_view");
-    }
-    if p.download {
-        out.push("item_share");
-    }
+    let mut out: Vec<&'static str> = [
+        (p.upload, "item_upload"),
+        (p.download, "item_download"),
+        (p.comment, "item_create_comment"),
+        (owner, "item_own"),
+        (p.preview, "item_preview"),
+        (p.info, "item_view"),
+        (p.download, "item_share"),
+    ]
+    .into_iter()
+    .filter_map(|(granted, name)| granted.then_some(name))
+    .collect();
     if p.edit {
         out.extend([
             "edit_properties",
@@ -303,11 +293,7 @@ pub async fn search(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
         sort_items(&store, Kind::Folder, &mut folders, &sort);
         sort_items(&store, Kind::File, &mut files, &sort);
     }
-    let all: Vec<(Kind, i64)> = folders
-        .iter()
-        .map(|f| (Kind::Folder, *f))
-        .chain(files.iter().map(|f| (Kind::File, *f)))
-        .collect();
+    let all = folders_then_files(&folders, &files);
     let chosen = page(&all, page_id, cap);
     let render = |kind: Kind, id: i64| -> Value {
         let mut v = match kind {

@@ -113,7 +113,7 @@ fn expired(l: &ShareLink) -> bool {
 
 /// `POST share_link/create` `{file_id | folder_id, access, disable_download, due_time,
 /// password_protected, password}`.
-pub async fn create(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn create(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let (kind, id) = match (body.i64("file_id")?, body.i64("folder_id")?) {
         (Some(_), Some(_)) => return Err(ApiError::new("share_link_resource_id_ambiguous")),
         (Some(f), None) => (Kind::File, f),
@@ -156,12 +156,7 @@ fn find(store: &Store, name: &str) -> Result<ShareLink, ApiError> {
 }
 
 /// `GET share_link/{unique_name}/info?password=`.
-pub async fn info(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(name): Path<String>,
-    q: Q,
-) -> ApiResult {
+pub async fn info(app: State<Arc<App>>, me: Me, Path(name): Path<String>, q: Q) -> ApiResult {
     let mut store = app.store();
     let l = find(&store, &name)?;
     if expired(&l) {
@@ -204,7 +199,7 @@ fn own_link(store: &Store, me: i64, name: &str) -> Result<ShareLink, ApiError> {
 
 /// `POST share_link/{unique_name}/update` (same settings as create; absent ones are kept).
 pub async fn update(
-    State(app): State<Arc<App>>,
+    app: State<Arc<App>>,
     me: Me,
     Path(name): Path<String>,
     body: Body,
@@ -225,7 +220,7 @@ pub async fn update(
 }
 
 /// `POST share_link/{unique_name}/revoke`.
-pub async fn revoke(State(app): State<Arc<App>>, me: Me, Path(name): Path<String>) -> ApiResult {
+pub async fn revoke(app: State<Arc<App>>, me: Me, Path(name): Path<String>) -> ApiResult {
     let mut store = app.store();
     own_link(&store, me.0, &name)?;
     store.share_links.remove(&name);
@@ -255,21 +250,11 @@ fn list(app: &App, me: i64, kind: Kind, id: &str, q: &Q) -> ApiResult {
 }
 
 /// `GET file/{id}/share_links?page_id&owner_id`.
-pub async fn file_links(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    q: Q,
-) -> ApiResult {
+pub async fn file_links(app: State<Arc<App>>, me: Me, id: Path<String>, q: Q) -> ApiResult {
     list(&app, me.0, Kind::File, &id, &q)
 }
 
 /// `GET folder/{id}/share_links?page_id&owner_id`.
-pub async fn folder_links(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path(id): Path<String>,
-    q: Q,
-) -> ApiResult {
+pub async fn folder_links(app: State<Arc<App>>, me: Me, id: Path<String>, q: Q) -> ApiResult {
     list(&app, me.0, Kind::Folder, &id, &q)
 }

@@ -342,29 +342,19 @@ impl Store {
     }
 
     pub fn new_folder_id(&mut self) -> i64 {
-        let id = self.next_folder;
-        self.next_folder += 1;
-        id
+        take_next(&mut self.next_folder)
     }
     pub fn new_file_id(&mut self) -> i64 {
-        let id = self.next_file;
-        self.next_file += 1;
-        id
+        take_next(&mut self.next_file)
     }
     pub fn new_version_id(&mut self) -> i64 {
-        let id = self.next_version;
-        self.next_version += 1;
-        id
+        take_next(&mut self.next_version)
     }
     pub fn new_comment_id(&mut self) -> i64 {
-        let id = self.next_comment;
-        self.next_comment += 1;
-        id
+        take_next(&mut self.next_comment)
     }
     pub fn new_collab_id(&mut self) -> i64 {
-        let id = self.next_collab;
-        self.next_collab += 1;
-        id
+        take_next(&mut self.next_collab)
     }
 
     /// Reserves a blob id and the path its content must be written to.
@@ -427,4 +417,11 @@ impl Store {
             .or_default()
             .insert(file_id, now());
     }
+}
+
+/// The id `counter` holds; the counter moves on to the next.
+fn take_next(counter: &mut i64) -> i64 {
+    let id = *counter;
+    *counter += 1;
+    id
 }

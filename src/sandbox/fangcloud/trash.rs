@@ -103,18 +103,10 @@ fn trash_info(app: &App, me: i64, kind: Kind, id: &str) -> ApiResult {
 
 macro_rules! per_kind {
     ($file:ident, $folder:ident, $inner:ident) => {
-        pub async fn $file(
-            State(app): State<Arc<App>>,
-            me: Me,
-            Path(id): Path<String>,
-        ) -> ApiResult {
+        pub async fn $file(app: State<Arc<App>>, me: Me, id: Path<String>) -> ApiResult {
             $inner(&app, me.0, Kind::File, &id)
         }
-        pub async fn $folder(
-            State(app): State<Arc<App>>,
-            me: Me,
-            Path(id): Path<String>,
-        ) -> ApiResult {
+        pub async fn $folder(app: State<Arc<App>>, me: Me, id: Path<String>) -> ApiResult {
             $inner(&app, me.0, Kind::Folder, &id)
         }
     };
@@ -156,7 +148,7 @@ fn my_trash(store: &Store, me: i64, item_type: &str) -> (Vec<i64>, Vec<i64>) {
 
 /// `GET trash/list?page_id&page_capacity&type` (official PHP SDK): the trash, as a listing
 /// whose items also carry `deleted_at`/`deleted_by`.
-pub async fn list(State(app): State<Arc<App>>, me: Me, q: Q) -> ApiResult {
+pub async fn list(app: State<Arc<App>>, me: Me, q: Q) -> ApiResult {
     q.only(&["page_id", "page_capacity", "type"])?;
     let (page_id, cap) = q.paging()?;
     let t = q.choice("type", &["file", "folder", "item", "all"], "all")?;
@@ -191,7 +183,7 @@ fn trash_type(body: &Body) -> Result<String, ApiError> {
 }
 
 /// `POST trash/clear {type}` (official SDKs): deletes the caller's trash for good.
-pub async fn clear(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn clear(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let t = trash_type(&body)?;
     let mut store = app.store();
     let (folders, files) = my_trash(&store, me.0, &t);
@@ -206,7 +198,7 @@ pub async fn clear(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult
 
 /// `POST trash/restore_all {type}` (official SDKs). Items that cannot come back (conflict,
 /// parent gone) stay in the trash; an empty trash is a success (PHP SDK tests).
-pub async fn restore_all(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn restore_all(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let t = trash_type(&body)?;
     let mut store = app.store();
     let (folders, files) = my_trash(&store, me.0, &t);

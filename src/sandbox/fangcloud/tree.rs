@@ -63,19 +63,17 @@ impl Store {
 
     /// Direct children (live or not) of `parent` in `space`.
     pub fn children(&self, space: Space, parent: i64) -> (Vec<i64>, Vec<i64>) {
-        let folders = self
-            .folders
-            .values()
-            .filter(|f| f.meta.parent_id == parent && (parent != 0 || f.meta.space == space))
-            .map(|f| f.meta.id)
-            .collect();
-        let files = self
-            .files
-            .values()
-            .filter(|f| f.meta.parent_id == parent && (parent != 0 || f.meta.space == space))
-            .map(|f| f.meta.id)
-            .collect();
-        (folders, files)
+        let ids = |metas: Vec<&Meta>| -> Vec<i64> {
+            metas
+                .into_iter()
+                .filter(|m| m.parent_id == parent && (parent != 0 || m.space == space))
+                .map(|m| m.id)
+                .collect()
+        };
+        (
+            ids(self.folders.values().map(|f| &f.meta).collect()),
+            ids(self.files.values().map(|f| &f.meta).collect()),
+        )
     }
 
     /// Direct children that are not in the trash.

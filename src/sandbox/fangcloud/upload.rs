@@ -118,13 +118,19 @@ fn file_size(body: &Body) -> Result<Option<i64>, ApiError> {
     }
 }
 
-/// `POST file/upload_v2` `{parent_id, name, upload_type: "api", is_covered?, file_size?}`.
-pub async fn upload_v2(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
-    let parent = body.i64_req("parent_id")?;
+/// The new file of an upload body: `{name, upload_type, is_covered?, file_size?}`, read in
+/// that order (the caller checks the name's rules).
+fn new_file_fields(body: &Body) -> Result<(String, bool, Option<i64>), ApiError> {
     let name = body.str("name")?.ok_or_else(|| ApiError::missing("name"))?;
     body.upload_type()?;
     let covered = body.bool("is_covered")?.unwrap_or(false);
-    let size = file_size(&body)?;
+    Ok((name, covered, file_size(body)?))
+}
+
+/// `POST file/upload_v2` `{parent_id, name, upload_type: "api", is_covered?, file_size?}`.
+pub async fn upload_v2(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+    let parent = body.i64_req("parent_id")?;
+    let (name, covered, size) = new_file_fields(&body)?;
     check_name(&name)?;
     let mut store = app.store();
     let (space, parent) = store.target_folder(me.0, parent, None, |p| p.upload)?;
@@ -134,12 +140,9 @@ pub async fn upload_v2(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiRe
 
 /// `POST file/upload_by_path` `{target_folder_path, name, upload_type, is_covered?}`: the
 /// folders of the path (below the personal root) are created as needed.
-pub async fn upload_by_path(State(app): State<Arc<App>>, me: Me, body: Body) -> ApiResult {
+pub async fn upload_by_path(app: State<Arc<App>>, me: Me, body: Body) -> ApiResult {
     let path = body.str_req("target_folder_path")?;
-    let name = body.str("name")?.ok_or_else(|| ApiError::missing("name"))?;
-    body.upload_type()?;
-    let covered = body.bool("is_covered")?.unwrap_or(false);
-    let size = file_size(&body)?;
+    let (name, covered, size) = new_file_fields(&body)?;
     let segments = split_path(&path)?;
     check_name(&name)?;
     let mut store = app.store();
@@ -154,9 +157,9 @@ pub async fn upload_by_path(State(app): State<Arc<App>>, me: Me, body: Body) -> 
 
 /// `POST file/{id}/new_version_v2` `{name, upload_type, remark?, sha1?, file_size?}`.
 pub async fn new_version_v2(
-    State(app): State<Arc<App>>,
+    app: State<Arc<App>>,
     me: Me,
-    Path(id): Path<String>,
+    id: Path<String>,
     body: Body,
 ) -> ApiResult {
     let id = path_id("id", &id)?;
@@ -298,7 +301,7 @@ fn commit(store: &mut Store, presign: &Presign, content: Content) -> Result<i64,
 
 /// `POST /upload/{a}/{b}` on the upload host.
 pub async fn receive_upload(
-    State(app): State<Arc<App>>,
+    app: State<Arc<App>>,
     Path((a, b)): Path<(String, String)>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {

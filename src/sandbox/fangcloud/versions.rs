@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use serde_json::json;
 
 use super::App;
+use super::access::Perms;
 use super::envelope::{ApiError, ApiResult, ok, success};
 use super::oauth::Me;
 use super::params::path_id;
@@ -24,8 +25,23 @@ fn version_of(store: &Store, file: i64, version: i64) -> Result<(), ApiError> {
     }
 }
 
+/// The file and version of a `file/{id}/version/{version_id}/…` path: both ids parse, the
+/// caller has the right `want` on the file, and the version is one of the file's.
+fn file_version(
+    store: &Store,
+    me: &Me,
+    (id, vid): &(String, String),
+    want: impl Fn(&Perms) -> bool,
+) -> Result<(i64, i64), ApiError> {
+    let id = path_id("id", id)?;
+    let vid = path_id("version_id", vid)?;
+    store.require(me.0, Kind::File, id, want)?;
+    version_of(store, id, vid)?;
+    Ok((id, vid))
+}
+
 /// `GET file/{id}/versions`.
-pub async fn list(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
+pub async fn list(app: State<Arc<App>>, me: Me, Path(id): Path<String>) -> ApiResult {
     let id = path_id("id", &id)?;
     let store = app.store();
     store.require(me.0, Kind::File, id, |p| p.preview)?;
@@ -41,32 +57,18 @@ pub async fn list(State(app): State<Arc<App>>, me: Me, Path(id): Path<String>) -
 }
 
 /// `GET file/{id}/version/{version_id}/info`.
-pub async fn info(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path((id, vid)): Path<(String, String)>,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
-    let vid = path_id("version_id", &vid)?;
+pub async fn info(app: State<Arc<App>>, me: Me, ids: Path<(String, String)>) -> ApiResult {
     let store = app.store();
-    store.require(me.0, Kind::File, id, |p| p.preview)?;
-    version_of(&store, id, vid)?;
+    let (id, vid) = file_version(&store, &me, &ids, |p| p.preview)?;
     let current = store.files[&id].current_version == vid;
     Ok(ok(store.version_json(&store.versions[&vid], current)))
 }
 
 /// `POST file/{id}/version/{version_id}/promote`: that version becomes the current one; the
 /// answer is the file.
-pub async fn promote(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path((id, vid)): Path<(String, String)>,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
-    let vid = path_id("version_id", &vid)?;
+pub async fn promote(app: State<Arc<App>>, me: Me, ids: Path<(String, String)>) -> ApiResult {
     let mut store = app.store();
-    store.require(me.0, Kind::File, id, |p| p.edit)?;
-    version_of(&store, id, vid)?;
+    let (id, vid) = file_version(&store, &me, &ids, |p| p.edit)?;
     if let Some(f) = store.files.get_mut(&id)
         && f.current_version != vid
     {
@@ -81,16 +83,9 @@ pub async fn promote(
 
 /// `POST file/{id}/version/{version_id}/delete`: the current version cannot be deleted
 /// (the document names no code for it: `request_data_invalid` on `version_id`).
-pub async fn delete(
-    State(app): State<Arc<App>>,
-    me: Me,
-    Path((id, vid)): Path<(String, String)>,
-) -> ApiResult {
-    let id = path_id("id", &id)?;
-    let vid = path_id("version_id", &vid)?;
+pub async fn delete(app: State<Arc<App>>, me: Me, ids: Path<(String, String)>) -> ApiResult {
     let mut store = app.store();
-    store.require(me.0, Kind::File, id, |p| p.edit)?;
-    version_of(&store, id, vid)?;
+    let (id, vid) = file_version(&store, &me, &ids, |p| p.edit)?;
     if store.files[&id].current_version == vid {
         return Err(ApiError::invalid("version_id", "不能删除当前版本"));
     }

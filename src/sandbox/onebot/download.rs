@@ -18,6 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use super::state::Shared;
+use crate::sandbox::range::{Span, parse_range, stream_headers};
 
 /// Path prefix of download URLs (QQ's group-file links have this shape).
 pub(crate) const LINK_PREFIX: &str = "/ftn_handler/";
@@ -35,56 +36,12 @@ pub(crate) fn percent_encode(text: &str) -> String {
     out
 }
 
-/// What a `Range` header asks of a file of `size` bytes.
-#[derive(Debug, PartialEq)]
-enum Wanted {
-    Whole,
-    /// Inclusive byte range.
-    Part(u64, u64),
-    Unsatisfiable,
-}
-
-/// Parses a single `bytes=a-b`, `bytes=a-` or `bytes=-n` range. Malformed headers and
-/// multi-range requests are ignored (the whole file is sent), as RFC 9110 allows.
-fn wanted(headers: &HeaderMap, size: u64) -> Wanted {
-    let Some(spec) = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().strip_prefix("bytes="))
-    else {
-        return Wanted::Whole;
-    };
-    if spec.contains(',') {
-        return Wanted::Whole;
-    }
-    let Some((first, last)) = spec.split_once('-') else {
-        return Wanted::Whole;
-    };
-    let (first, last) = (first.trim(), last.trim());
-    if first.is_empty() {
-        let Ok(n) = last.parse::<u64>() else {
-            return Wanted::Whole;
-        };
-        if n == 0 || size == 0 {
-            return Wanted::Unsatisfiable;
-        }
-        return Wanted::Part(size - n.min(size), size - 1);
-    }
-    let Ok(first) = first.parse::<u64>() else {
-        return Wanted::Whole;
-    };
-    let last = if last.is_empty() {
-        u64::MAX
-    } else {
-        match last.parse::<u64>() {
-            Ok(last) if last >= first => last,
-            _ => return Wanted::Whole,
-        }
-    };
-    if first >= size {
-        return Wanted::Unsatisfiable;
-    }
-    Wanted::Part(first, last.min(size - 1))
+/// Reads a single `bytes=a-b`, `bytes=a-` or `bytes=-n` range ([`parse_range`]).
+fn wanted(headers: &HeaderMap, size: u64) -> Span {
+    parse_range(
+        headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
+        size,
+    )
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
@@ -122,9 +79,9 @@ pub(crate) async fn download(
         return plain(StatusCode::NOT_FOUND, "file not found");
     };
     let (status, start, len) = match wanted(&headers, size) {
-        Wanted::Whole => (StatusCode::OK, 0, size),
-        Wanted::Part(a, b) => (StatusCode::PARTIAL_CONTENT, a, b - a + 1),
-        Wanted::Unsatisfiable => {
+        Span::Full => (StatusCode::OK, 0, size),
+        Span::Part(a, b) => (StatusCode::PARTIAL_CONTENT, a, b - a + 1),
+        Span::Unsatisfiable => {
             let mut response = plain(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable");
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
                 response.headers_mut().insert(header::CONTENT_RANGE, v);
@@ -151,12 +108,7 @@ pub(crate) async fn download(
     let body = Body::from_stream(ReaderStream::with_capacity(file.take(len), 256 * 1024));
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    stream_headers(h, len);
     let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&name));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
@@ -176,7 +128,7 @@ pub(crate) async fn download(
 mod tests {
     use super::*;
 
-    fn range(value: &str, size: u64) -> Wanted {
+    fn range(value: &str, size: u64) -> Span {
         let mut headers = HeaderMap::new();
         headers.insert(header::RANGE, HeaderValue::from_str(value).unwrap());
         wanted(&headers, size)
@@ -184,16 +136,16 @@ mod tests {
 
     #[test]
     fn ranges_parse_as_rfc_9110_says() {
-        assert_eq!(range("bytes=0-9", 100), Wanted::Part(0, 9));
-        assert_eq!(range("bytes=90-", 100), Wanted::Part(90, 99));
-        assert_eq!(range("bytes=90-500", 100), Wanted::Part(90, 99));
-        assert_eq!(range("bytes=-10", 100), Wanted::Part(90, 99));
-        assert_eq!(range("bytes=-500", 100), Wanted::Part(0, 99));
-        assert_eq!(range("bytes=100-", 100), Wanted::Unsatisfiable);
-        assert_eq!(range("bytes=-0", 100), Wanted::Unsatisfiable);
-        assert_eq!(range("bytes=5-1", 100), Wanted::Whole);
-        assert_eq!(range("bytes=0-1,5-6", 100), Wanted::Whole);
-        assert_eq!(range("items=0-1", 100), Wanted::Whole);
+        assert_eq!(range("bytes=0-9", 100), Span::Part(0, 9));
+        assert_eq!(range("bytes=90-", 100), Span::Part(90, 99));
+        assert_eq!(range("bytes=90-500", 100), Span::Part(90, 99));
+        assert_eq!(range("bytes=-10", 100), Span::Part(90, 99));
+        assert_eq!(range("bytes=-500", 100), Span::Part(0, 99));
+        assert_eq!(range("bytes=100-", 100), Span::Unsatisfiable);
+        assert_eq!(range("bytes=-0", 100), Span::Unsatisfiable);
+        assert_eq!(range("bytes=5-1", 100), Span::Full);
+        assert_eq!(range("bytes=0-1,5-6", 100), Span::Full);
+        assert_eq!(range("items=0-1", 100), Span::Full);
         assert_eq!(percent_encode("a b/中.txt"), "a%20b%2F%E4%B8%AD.txt");
     }
 }

@@ -134,9 +134,8 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
     let control = Control::new(OneBotFlavor {
         revoked: revoked.clone(),
     });
-    let mut shared_slot = None;
-    let running = control::spawn(opts.port, |base_url| {
-        let shared = Arc::new(Shared {
+    let build = |base_url: &str| {
+        Arc::new(Shared {
             base_url: base_url.to_owned(),
             access_token: opts.access_token.clone(),
             revoked,
@@ -146,12 +145,9 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
             profile: opts.profile,
             control: control.clone(),
             data: std::sync::Mutex::new(data),
-        });
-        shared_slot = Some(shared.clone());
-        router(shared)
-    })
-    .await?;
-    let shared = shared_slot.ok_or_else(|| std::io::Error::other("router was not built"))?;
+        })
+    };
+    let (running, shared) = control::spawn_state(opts.port, build, router).await?;
     Ok(Sim {
         base_url: running.base_url.clone(),
         control,

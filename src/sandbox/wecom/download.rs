@@ -24,6 +24,7 @@ use super::model::{FILE, Ticket};
 use super::request::Obj;
 use super::state::random_token;
 use crate::providers::wecom::errcodes;
+use crate::sandbox::range::{Span, parse_range, stream_headers};
 
 /// The cookie's name (the document only shows `COOKIE_NAME`; the simulator's choice).
 pub const COOKIE_NAME: &str = "authkey";
@@ -75,53 +76,6 @@ pub fn file_download(app: &App, body: Obj) -> ApiResult {
         "cookie_name": COOKIE_NAME,
         "cookie_value": cookie_value,
     })))
-}
-
-/// What a `Range` header asks of a `size`-byte file.
-#[derive(Debug, PartialEq)]
-pub enum Span {
-    Full,
-    /// Inclusive byte range.
-    Part(u64, u64),
-    Unsatisfiable,
-}
-
-/// One `bytes=a-b`, `bytes=a-` or `bytes=-n`; several ranges or a malformed header are
-/// ignored (the whole file is sent, as RFC 9110 allows).
-pub fn parse_range(header: Option<&str>, size: u64) -> Span {
-    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
-        return Span::Full;
-    };
-    if spec.contains(',') {
-        return Span::Full;
-    }
-    let Some((a, b)) = spec.trim().split_once('-') else {
-        return Span::Full;
-    };
-    let (a, b) = (a.trim(), b.trim());
-    if a.is_empty() {
-        return match b.parse::<u64>() {
-            Ok(0) => Span::Unsatisfiable,
-            Ok(n) if size > 0 => Span::Part(size - n.min(size), size - 1),
-            Ok(_) => Span::Unsatisfiable,
-            Err(_) => Span::Full,
-        };
-    }
-    let Ok(start) = a.parse::<u64>() else {
-        return Span::Full;
-    };
-    let end = if b.is_empty() {
-        u64::MAX
-    } else {
-        match b.parse::<u64>() {
-            Ok(end) if end >= start => end,
-            _ => return Span::Full,
-        }
-    };
-    if start >= size {
-        return Span::Unsatisfiable;
-    }
-    Span::Part(start, end.min(size - 1))
 }
 
 fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
@@ -202,12 +156,7 @@ pub async fn serve(
     let mut response = Response::new(Body::from_stream(stream));
     *response.status_mut() = status;
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    stream_headers(h, len);
     if status == StatusCode::PARTIAL_CONTENT
         && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
     {
@@ -225,21 +174,6 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranges_follow_rfc_9110() {
-        assert_eq!(parse_range(None, 10), Span::Full);
-        assert_eq!(parse_range(Some("bytes=0-3"), 10), Span::Part(0, 3));
-        assert_eq!(parse_range(Some("bytes=4-"), 10), Span::Part(4, 9));
-        assert_eq!(parse_range(Some("bytes=-3"), 10), Span::Part(7, 9));
-        assert_eq!(parse_range(Some("bytes=-30"), 10), Span::Part(0, 9));
-        assert_eq!(parse_range(Some("bytes=5-100"), 10), Span::Part(5, 9));
-        assert_eq!(parse_range(Some("bytes=10-"), 10), Span::Unsatisfiable);
-        assert_eq!(parse_range(Some("bytes=-0"), 10), Span::Unsatisfiable);
-        assert_eq!(parse_range(Some("bytes=3-1"), 10), Span::Full);
-        assert_eq!(parse_range(Some("bytes=0-1,4-5"), 10), Span::Full);
-        assert_eq!(parse_range(Some("items=0-1"), 10), Span::Full);
-    }
 
     #[test]
     fn file_names_are_percent_encoded() {

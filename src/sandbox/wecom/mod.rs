@@ -155,21 +155,17 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
     let control = Control::new(WeComFlavor {
         tokens: tokens.clone(),
     });
-    let mut built = None;
-    let running = control::spawn(opts.port, |base_url| {
-        let app = Arc::new(App {
+    let build = |base_url: &str| {
+        Arc::new(App {
             base_url: base_url.to_owned(),
             control: control.clone(),
             tokens,
             drive: Mutex::new(drive),
             capacity: opts.capacity_bytes,
             pro_expire_time: state::unix_now() + 365 * 24 * 3600,
-        });
-        built = Some(app.clone());
-        router(app)
-    })
-    .await?;
-    let app = built.ok_or_else(|| std::io::Error::other("simulator router was not built"))?;
+        })
+    };
+    let (running, app) = control::spawn_state(opts.port, build, router).await?;
     Ok(Sim {
         base_url: running.base_url.clone(),
         control,

@@ -59,13 +59,14 @@ pub fn file_share(app: &App, body: Obj) -> ApiResult {
     let fileid = body.str("fileid")?;
     let mut drive = app.drive();
     let node = drive.live_mut(fileid)?;
-    let key = node
-        .share_key
-        .get_or_insert_with(|| random_token(24))
-        .clone();
-    Ok(fields(
-        json!({ "share_url": format!("{}/s?k={key}", app.base_url) }),
-    ))
+    let url = share_link(&app.base_url, &mut node.share_key);
+    Ok(fields(json!({ "share_url": url })))
+}
+
+/// The stable share link whose key is `key` (made on first use), served at `/s?k=…`.
+pub(super) fn share_link(base_url: &str, key: &mut Option<String>) -> String {
+    let key = key.get_or_insert_with(|| random_token(24));
+    format!("{base_url}/s?k={key}")
 }
 
 /// The share range of a file from its file_setting, or from the space's default_file_scope

@@ -9,7 +9,6 @@ use super::envelope::{ApiError, ApiResult, Fields, fields};
 use super::model::Space;
 use super::names;
 use super::request::Obj;
-use super::state::random_token;
 use crate::providers::wecom::errcodes;
 
 /// `space_create`: `{space_name, auth_info?, space_sub_type?}` → `{spaceid}`. The creator is
@@ -149,11 +148,6 @@ pub fn space_share(app: &App, body: Obj) -> ApiResult {
     let spaceid = body.str("spaceid")?;
     let mut drive = app.drive();
     let space = drive.space_mut(spaceid)?;
-    let key = space
-        .share_key
-        .get_or_insert_with(|| random_token(24))
-        .clone();
-    Ok(fields(
-        json!({ "space_share_url": format!("{}/s?k={key}", app.base_url) }),
-    ))
+    let url = super::sharing::share_link(&app.base_url, &mut space.share_key);
+    Ok(fields(json!({ "space_share_url": url })))
 }

@@ -6,27 +6,25 @@ use serde_json::{Value, json};
 
 use super::{Options, Sim, demo, start};
 
+/// The JSON answer to `req`.
+async fn answer(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 async fn call(sim: &Sim, function: &str, body: Value) -> Value {
     let http = reqwest::Client::new();
-    let token: Value = http
-        .get(format!("{}/cgi-bin/gettoken", sim.base_url))
-        .query(&[("corpid", demo::CORP_ID), ("corpsecret", demo::CORP_SECRET)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = answer(
+        http.get(format!("{}/cgi-bin/gettoken", sim.base_url))
+            .query(&[("corpid", demo::CORP_ID), ("corpsecret", demo::CORP_SECRET)]),
+    )
+    .await;
     let token = token["access_token"].as_str().unwrap().to_owned();
-    http.post(format!("{}/cgi-bin/wedrive/{function}", sim.base_url))
-        .query(&[("access_token", token)])
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    answer(
+        http.post(format!("{}/cgi-bin/wedrive/{function}", sim.base_url))
+            .query(&[("access_token", token)])
+            .json(&body),
+    )
+    .await
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Acting as another Fangcloud user with `X-Filegate-As-User` (scope `users:act_as`).
 
 use super::env::{CONN, collab, department, env, names, personal};
+use crate::calls::{item_texts, problem_of, send};
 use crate::common::{problem, sim_stats, token};
 use filegate::sandbox::fangcloud::demo;
 
@@ -11,12 +12,7 @@ async fn a_caller_with_act_as_scope_sees_the_other_users_spaces() {
     let e = env().await;
     let alice = demo::ALICE_ID.to_string();
     let list = e.json(e.get(&e.url("/spaces")).header(AS, &alice)).await;
-    let ids: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect();
+    let ids = item_texts(&list, "id");
     assert_eq!(
         ids,
         [
@@ -55,44 +51,28 @@ async fn a_caller_with_act_as_scope_sees_the_other_users_spaces() {
 #[tokio::test]
 async fn acting_as_needs_the_scope_and_a_real_user_id() {
     let e = env().await;
-    let res =
+    let res = send(
         e.gw.http
             .get(e.url("/spaces"))
             .bearer_auth(token("files:read", CONN))
-            .header(AS, demo::ALICE_ID.to_string())
-            .send()
-            .await
-            .unwrap();
+            .header(AS, demo::ALICE_ID.to_string()),
+    )
+    .await;
     assert_eq!(res.status(), 403);
     assert_eq!(problem(res).await["code"], "insufficient_scope");
 
-    let res = e
-        .get(&e.url("/spaces"))
-        .header(AS, "alice")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.url("/spaces")).header(AS, "alice"), 400).await;
     assert_eq!(p["field"], AS);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 0);
 
-    let res = e
-        .get(&e.url("/spaces"))
-        .header(AS, "424242")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.url("/spaces")).header(AS, "424242"), 400).await;
     assert_eq!(p["code"], "act_as_user_not_found");
     assert_eq!(p["field"], AS);
     // A user of another enterprise cannot be acted as either.
-    let res = e
-        .get(&e.url("/spaces"))
-        .header(AS, demo::EXTERNAL_USER_ID.to_string())
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.get(&e.url("/spaces"))
+            .header(AS, demo::EXTERNAL_USER_ID.to_string()),
+    )
+    .await;
     assert_eq!(res.status(), 400);
 }

@@ -1,5 +1,6 @@
 //! Uploads through pre-signed URLs and streamed downloads.
 
+use crate::calls::{fetch, send};
 use serde_json::{Value, json};
 
 use super::env::{collab, department, env, env_with, file, folder};
@@ -17,7 +18,7 @@ async fn download(
     if let Some(r) = range {
         req = req.header("range", r);
     }
-    req.send().await.unwrap()
+    send(req).await
 }
 
 /// The round trip and ranges are `behaviour::content`; here: the presigned protocol's calls.
@@ -42,26 +43,18 @@ async fn an_upload_goes_through_one_presigned_url_and_one_multipart_post() {
 #[tokio::test]
 async fn a_redirect_download_points_at_the_presigned_url() {
     let e = env().await;
-    let res = e
-        .get(&e.murl(&format!(
-            "/items/{}/content?redirect=true",
-            file(demo::HELLO_FILE_ID)
-        )))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.murl(&format!(
+        "/items/{}/content?redirect=true",
+        file(demo::HELLO_FILE_ID)
+    ))))
+    .await;
     assert_eq!(res.status(), 302);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(
         location.starts_with(&format!("{}/download/", e.sim())),
         "{location}"
     );
-    let body = reqwest::get(&location)
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let body = fetch(&location).await;
     assert_eq!(body.as_ref(), demo::HELLO_CONTENT);
 }
 
@@ -138,24 +131,17 @@ async fn uploads_land_in_folders_of_every_space_but_not_a_department_root() {
     assert_eq!(res.status(), 403);
     assert_eq!(problem(res).await["code"], "permission_denied");
 
-    let res = e
-        .upload(
-            &e.me(),
-            &format!("name={}", urlencode("a:b")),
-            b"a".to_vec(),
-        )
-        .await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_name");
-    let res = e
-        .upload(
-            &e.me(),
-            &format!("name=x&parent={}", file(demo::HELLO_FILE_ID)),
-            b"a".to_vec(),
-        )
-        .await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "not_a_folder");
+    for (query, code) in [
+        (format!("name={}", urlencode("a:b")), "invalid_name"),
+        (
+            format!("name=x&parent={}", file(demo::HELLO_FILE_ID)),
+            "not_a_folder",
+        ),
+    ] {
+        let res = e.upload(&e.me(), &query, b"a".to_vec()).await;
+        assert_eq!(res.status(), 400, "{query}");
+        assert_eq!(problem(res).await["code"], code, "{query}");
+    }
     assert_eq!(sim_calls(e.sim(), "file/upload_v2").await, 3);
 }
 
@@ -163,13 +149,12 @@ async fn uploads_land_in_folders_of_every_space_but_not_a_department_root() {
 async fn a_full_space_is_507_before_the_bytes_are_sent() {
     let e = env().await;
     // Bob's personal space holds 1 MiB.
-    let res = e
-        .post(&e.surl(&super::env::personal(demo::BOB_ID), "/files?name=big.bin"))
-        .header("x-filegate-as-user", demo::BOB_ID.to_string())
-        .body(bytes(2 * 1024 * 1024, 1))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl(&super::env::personal(demo::BOB_ID), "/files?name=big.bin"))
+            .header("x-filegate-as-user", demo::BOB_ID.to_string())
+            .body(bytes(2 * 1024 * 1024, 1)),
+    )
+    .await;
     assert_eq!(res.status(), 507);
     let p = problem(res).await;
     assert_eq!(p["code"], "insufficient_storage");
@@ -195,26 +180,24 @@ async fn an_oversize_upload_is_413_and_never_reaches_the_upstream() {
 async fn a_resumable_upload_completes_through_the_presigned_protocol() {
     let e = env().await;
     let data = bytes(2 * 1024 * 1024 + 3, 9);
-    let res = e
-        .post(&e.murl("/uploads"))
-        .json(&json!({"name": "resumed.bin", "size": data.len()}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl("/uploads"))
+            .json(&json!({"name": "resumed.bin", "size": data.len()})),
+    )
+    .await;
     let status = res.status();
     let s: Value = res.json().await.unwrap();
     assert_eq!(status, 201, "{s}");
     let id = s["id"].as_str().unwrap();
     let part = s["part_size"].as_u64().unwrap() as usize;
     for (i, chunk) in data.chunks(part).enumerate() {
-        let res =
+        let res = send(
             e.gw.http
                 .put(e.murl(&format!("/uploads/{id}/parts/{}", i + 1)))
                 .bearer_auth(&e.token)
-                .body(chunk.to_vec())
-                .send()
-                .await
-                .unwrap();
+                .body(chunk.to_vec()),
+        )
+        .await;
         assert!(res.status().is_success(), "{}", res.status());
     }
     let done = e

@@ -2,6 +2,7 @@
 //! at any depth), and the documented limits are the limits, each answered with a 400 problem
 //! naming its `field` before any upstream call.
 
+use crate::calls::{problem_of, send};
 use serde_json::{Value, json};
 
 use super::env::{env, file, folder};
@@ -34,41 +35,33 @@ async fn an_array_is_refused_where_an_object_is_expected() {
     let e = env().await;
     let hello = file(demo::HELLO_FILE_ID);
     let link = e.murl(&format!("/items/{hello}/share_link"));
-    let res = e
-        .post(&link)
-        .json(&json!([null, null]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    let p = problem(res).await;
+    let p = problem_of(e.post(&link).json(&json!([null, null])), 400).await;
     assert_eq!(p["code"], "invalid_request", "{p}");
     assert!(p["detail"].as_str().unwrap().contains("sequence"), "{p}");
     assert_eq!(sim_calls(e.sim(), "share_link/create").await, 0);
 
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!(["new folder"]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_request");
+    assert_eq!(
+        problem_of(
+            e.post(&e.murl("/folders")).json(&json!(["new folder"])),
+            400
+        )
+        .await["code"],
+        "invalid_request"
+    );
 
     // Nested: a member given as an array of its fields.
     let team = folder(demo::TEAM_FOLDER_ID);
-    let res = e
-        .post(&e.murl(&format!("/items/{team}/members")))
-        .json(&json!({"members": [["user", "2", "viewer"]]}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl(&format!("/items/{team}/members")))
+            .json(&json!({"members": [["user", "2", "viewer"]]})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     let p = problem(res).await;
     assert_eq!(p["field"], "members[0]", "{p}");
 
     // The object forms still work.
-    let res = e.post(&link).json(&json!({})).send().await.unwrap();
+    let res = send(e.post(&link).json(&json!({}))).await;
     assert_eq!(res.status(), 200);
     assert_eq!(sim_calls(e.sim(), "share_link/create").await, 1);
 }
@@ -83,21 +76,20 @@ async fn body_errors_name_their_field() {
         (json!({"name": 5}), "name"),
         (json!({"name": "   "}), "name"),
     ] {
-        let res = e.post(&url).json(&body).send().await.unwrap();
+        let res = send(e.post(&url).json(&body)).await;
         assert_eq!(res.status(), 400, "{body}");
         let p = problem(res).await;
         assert_eq!(p["field"], field, "{body}: {p}");
     }
-    let res = e
-        .post(&url)
-        .header("content-type", "application/json")
-        .body("{\"name\":")
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&url)
+            .header("content-type", "application/json")
+            .body("{\"name\":"),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     assert_eq!(problem(res).await["code"], "invalid_json");
-    let res = e.post(&url).body("{}").send().await.unwrap();
+    let res = send(e.post(&url).body("{}")).await;
     assert_eq!(res.status(), 415);
 }
 
@@ -110,11 +102,7 @@ async fn documented_limits_are_enforced_at_their_edges() {
     let (lo, hi) = (max(&limit, "minimum"), max(&limit, "maximum"));
     assert_eq!((lo, hi), (1, 1000));
     for (n, ok) in [(lo - 1, false), (lo, true), (hi, true), (hi + 1, false)] {
-        let res = e
-            .get(&e.url(&format!("/spaces?limit={n}")))
-            .send()
-            .await
-            .unwrap();
+        let res = send(e.get(&e.url(&format!("/spaces?limit={n}")))).await;
         if ok {
             assert_eq!(res.status(), 200, "limit={n}");
         } else {
@@ -131,11 +119,7 @@ async fn documented_limits_are_enforced_at_their_edges() {
         ("%20%20".to_owned(), false),
         (format!("{}a", "%20".repeat(q_max)), false),
     ] {
-        let res = e
-            .get(&e.murl(&format!("/search?q={q}")))
-            .send()
-            .await
-            .unwrap();
+        let res = send(e.get(&e.murl(&format!("/search?q={q}")))).await;
         if ok {
             assert_eq!(res.status(), 200, "q of {} characters", q.len());
         } else {
@@ -146,22 +130,22 @@ async fn documented_limits_are_enforced_at_their_edges() {
 
     let users = "/v1/connections/{conn}/directory/users";
     let dq_max = max(&param_schema(&doc, users, "q"), "maxLength");
-    let res = e
-        .get(&e.url(&format!("/directory/users?q={}", "b".repeat(dq_max + 1))))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["field"], "q");
+    assert_eq!(
+        problem_of(
+            e.get(&e.url(&format!("/directory/users?q={}", "b".repeat(dq_max + 1)))),
+            400
+        )
+        .await["field"],
+        "q"
+    );
 
     let name = &doc["components"]["schemas"]["CreateFolder"]["properties"]["name"];
     let name_max = max(name, "maxLength");
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "名".repeat(name_max + 1)}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl("/folders"))
+            .json(&json!({"name": "名".repeat(name_max + 1)})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     assert_eq!(problem(res).await["field"], "name");
 
@@ -170,21 +154,16 @@ async fn documented_limits_are_enforced_at_their_edges() {
     let grant = json!({"type": "user", "id": "2", "role": "viewer"});
     let team = folder(demo::TEAM_FOLDER_ID);
     for members in [vec![], vec![grant; most + 1]] {
-        let res = e
-            .post(&e.murl(&format!("/items/{team}/members")))
-            .json(&json!({ "members": members }))
-            .send()
-            .await
-            .unwrap();
+        let res = send(
+            e.post(&e.murl(&format!("/items/{team}/members")))
+                .json(&json!({ "members": members })),
+        )
+        .await;
         assert_eq!(res.status(), 400, "{} members", members.len());
         assert_eq!(problem(res).await["field"], "members");
     }
 
-    let bad_ref = e
-        .delete(&e.murl(&format!("/items/{team}/members/nobody")))
-        .send()
-        .await
-        .unwrap();
+    let bad_ref = send(e.delete(&e.murl(&format!("/items/{team}/members/nobody")))).await;
     assert_eq!(bad_ref.status(), 400);
     assert_eq!(sim_calls(e.sim(), "collab/invite").await, 0);
 }

@@ -1,5 +1,6 @@
 //! Directory reads: users, departments, groups.
 
+use crate::calls::send;
 use serde_json::Value;
 
 use super::env::env;
@@ -56,11 +57,7 @@ async fn users_are_searched_across_the_enterprise_or_within_a_department() {
         "department_not_found",
     )
     .await;
-    let res = e
-        .get(&e.url("/directory/users?department=sales"))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.url("/directory/users?department=sales"))).await;
     assert_eq!(res.status(), 400);
 }
 
@@ -90,24 +87,19 @@ async fn departments_and_groups_are_listed_and_filtered() {
     assert_eq!(g["items"][0]["member_count"], 2);
     let g = e.json(e.get(&e.url("/directory/groups?q=nothing"))).await;
     assert!(ids(&g).is_empty());
-    let res = e
-        .get(&e.url("/directory/groups?department=1"))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.url("/directory/groups?department=1"))).await;
     assert_eq!(res.status(), 400);
 }
 
 #[tokio::test]
 async fn the_directory_needs_the_directory_read_scope() {
     let e = env().await;
-    let res =
+    let res = send(
         e.gw.http
             .get(e.url("/directory/users"))
-            .bearer_auth(token("files:read", super::env::CONN))
-            .send()
-            .await
-            .unwrap();
+            .bearer_auth(token("files:read", super::env::CONN)),
+    )
+    .await;
     assert_eq!(res.status(), 403);
     assert_eq!(problem(res).await["code"], "insufficient_scope");
 }

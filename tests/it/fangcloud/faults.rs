@@ -1,35 +1,29 @@
 //! Upstream failures, rate limits and their headers.
 
+use crate::calls::{problem_of, send, status_of};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use super::env::{env, env_with, file};
-use crate::common::{problem, sim_calls, sim_fault};
+use crate::common::{problem, sim_calls};
+use crate::faults;
 use filegate::sandbox::fangcloud::{self, demo};
 
 #[tokio::test]
 async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "error", "code": "permission_denied", "message": "权限不足"}),
-    )
+    e.fault(json!({"path": "children", "type": "error", "code": "permission_denied", "message": "权限不足"}))
     .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 403);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.murl("/items")), 403).await;
     assert_eq!(p["code"], "permission_denied");
     assert_eq!(p["upstream"]["provider"], "fangcloud");
     assert_eq!(p["upstream"]["code"], "permission_denied");
     assert_eq!(p["upstream"]["message"], "权限不足");
 
     // The simulator answers the space limits with 403; the gateway goes by the code.
-    sim_fault(
-        e.sim(),
-        json!({"path": "upload_v2", "type": "error", "code": "exceed_enterprise_space_limit"}),
-    )
-    .await;
+    e.fault(json!({"path": "upload_v2", "type": "error", "code": "exceed_enterprise_space_limit"}))
+        .await;
     let res = e.upload(&e.me(), "name=x.bin", b"x".to_vec()).await;
     assert_eq!(res.status(), 507);
     assert_eq!(problem(res).await["code"], "insufficient_storage");
@@ -39,12 +33,9 @@ async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
         ("enterprise_is_expired", 403, "enterprise_expired"),
         ("something_undocumented", 502, "upstream_error"),
     ] {
-        sim_fault(
-            e.sim(),
-            json!({"path": "children", "type": "error", "code": code}),
-        )
-        .await;
-        let res = e.get(&e.murl("/items")).send().await.unwrap();
+        e.fault(json!({"path": "children", "type": "error", "code": code}))
+            .await;
+        let res = send(e.get(&e.murl("/items"))).await;
         assert_eq!(res.status(), status, "{code}");
         assert_eq!(problem(res).await["code"], mapped, "{code}");
     }
@@ -52,15 +43,8 @@ async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
 
 #[tokio::test]
 async fn every_answer_passes_the_upstream_budget_on_as_ratelimit_headers() {
-    let e = env_with(
-        fangcloud::Options {
-            rate_limit: 50,
-            ..Default::default()
-        },
-        |_| {},
-    )
-    .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let e = budgeted(50).await;
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["ratelimit-limit"], "50");
     assert_eq!(res.headers()["ratelimit-remaining"], "49");
@@ -72,18 +56,10 @@ async fn every_answer_passes_the_upstream_budget_on_as_ratelimit_headers() {
     assert!(reset <= 60);
     // Two calls (info, then children of that folder): the tighter budget is reported.
     let docs = super::env::folder(demo::DOCUMENTS_FOLDER_ID);
-    let res = e
-        .get(&e.murl(&format!("/items?parent={docs}")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.murl(&format!("/items?parent={docs}")))).await;
     assert_eq!(res.headers()["ratelimit-remaining"], "47");
     // Also on problems.
-    let res = e
-        .get(&e.murl(&format!("/items/{}", file(1))))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.murl(&format!("/items/{}", file(1))))).await;
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["ratelimit-remaining"], "46");
 }
@@ -91,17 +67,9 @@ async fn every_answer_passes_the_upstream_budget_on_as_ratelimit_headers() {
 #[tokio::test]
 async fn a_rate_limited_write_is_429_with_retry_after_and_never_retried() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "folder/create", "type": "rate_limit", "retry_after_secs": 1}),
-    )
-    .await;
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "n"}))
-        .send()
-        .await
-        .unwrap();
+    e.fault(json!({"path": "folder/create", "type": "rate_limit", "retry_after_secs": 1}))
+        .await;
+    let res = send(e.post(&e.murl("/folders")).json(&json!({"name": "n"}))).await;
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "1");
     assert_eq!(res.headers()["ratelimit-remaining"], "0");
@@ -113,36 +81,25 @@ async fn a_rate_limited_write_is_429_with_retry_after_and_never_retried() {
         0,
         "not sent again"
     );
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "n"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.murl("/folders")).json(&json!({"name": "n"}))).await;
     assert_eq!(res.status(), 201);
 }
 
 #[tokio::test]
 async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1}),
-    )
-    .await;
+    e.fault(json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1}))
+        .await;
     let started = Instant::now();
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(sim_calls(e.sim(), "folder/children").await, 1);
 
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "rate_limit", "retry_after_secs": 30}),
-    )
-    .await;
+    e.fault(json!({"path": "children", "type": "rate_limit", "retry_after_secs": 30}))
+        .await;
     let started = Instant::now();
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 429);
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(res.headers()["retry-after"], "30");
@@ -150,7 +107,7 @@ async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
     // That answer said the token's budget is spent for 30 s: the governor keeps the next call
     // back instead of sending it (429 from the gateway, no `upstream` block).
     let before = sim_calls(e.sim(), "folder/children").await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items"))).await;
     assert_eq!(res.status(), 429);
     let wait: u64 = res.headers()["retry-after"]
         .to_str()
@@ -167,51 +124,18 @@ async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
 
 #[tokio::test]
 async fn a_real_per_token_budget_runs_out_as_429() {
-    let e = env_with(
-        fangcloud::Options {
-            rate_limit: 3,
-            ..Default::default()
-        },
-        |_| {},
-    )
-    .await;
-    let mut statuses = Vec::new();
-    for _ in 0..5 {
-        statuses.push(
-            e.get(&e.murl("/items"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
-        );
-    }
-    assert_eq!(&statuses[..3], &[200, 200, 200]);
-    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+    let e = budgeted(3).await;
+    faults::a_budget_of_three_runs_out_as_429(&e, &e.murl("/items")).await;
 }
 
 #[tokio::test]
 async fn upstream_5xx_and_garbage_are_502() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "status", "status": 503}),
-    )
-    .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
-    assert_eq!(p["code"], "upstream_unavailable");
-    assert!(!p.to_string().contains("simulated upstream failure"));
-    sim_fault(e.sim(), json!({"path": "children", "type": "malformed"})).await;
-    e.refused(e.get(&e.murl("/items")), 502, "upstream_malformed")
-        .await;
+    faults::upstream_503_is_a_502(&e, "children", &e.murl("/items")).await;
+    faults::garbage_is_a_502(&e, "children", &e.murl("/items")).await;
     // The upload host failing after the presign: nothing half-done is reported as success.
-    sim_fault(
-        e.sim(),
-        json!({"path": "/upload/", "type": "status", "status": 500}),
-    )
-    .await;
+    e.fault(json!({"path": "/upload/", "type": "status", "status": 500}))
+        .await;
     let res = e.upload(&e.me(), "name=x.bin", b"x".to_vec()).await;
     assert_eq!(res.status(), 502);
 }
@@ -223,12 +147,15 @@ async fn a_slow_upstream_is_a_504() {
     })
     .await;
     // Warm the token first so that the slow call is the API call.
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "latency", "ms": 2000}),
-    )
-    .await;
-    e.refused(e.get(&e.murl("/items")), 504, "upstream_timeout")
-        .await;
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
+    faults::a_late_answer_is_a_504(&e, "children", &e.murl("/items"), "upstream_timeout").await;
+}
+
+/// A simulator that allows `calls` per token and window, behind a gateway.
+async fn budgeted(calls: u32) -> super::env::Env {
+    let opts = fangcloud::Options {
+        rate_limit: calls,
+        ..Default::default()
+    };
+    env_with(opts, |_| {}).await
 }

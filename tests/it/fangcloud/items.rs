@@ -1,5 +1,6 @@
 //! Listing, reading, creating, renaming, moving, copying, deleting, trash.
 
+use crate::calls::{json_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{collab, department, env, file, folder, names};
@@ -106,20 +107,10 @@ async fn a_file_and_a_folder_with_the_same_number_are_different_items() {
 #[tokio::test]
 async fn unknown_malformed_and_foreign_item_ids_are_clear_errors() {
     let e = env().await;
-    let res = e
-        .get(&e.murl(&format!("/items/{}", file(999))))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.murl(&format!("/items/{}", file(999)))), 404).await;
     assert_eq!(p["code"], "item_not_found");
     assert_eq!(p["upstream"]["code"], "file_not_found");
-    let res = e
-        .get(&e.murl(&format!("/items/{}", folder(999))))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.murl(&format!("/items/{}", folder(999))))).await;
     assert_eq!(problem(res).await["upstream"]["code"], "folder_not_found");
     // design.txt lives in the Engineering space, not in the personal one.
     e.refused(
@@ -129,56 +120,47 @@ async fn unknown_malformed_and_foreign_item_ids_are_clear_errors() {
     )
     .await;
     // A trashed file reads as deleted.
-    let res = e
-        .get(&e.murl(&format!("/items/{}", file(demo::TRASHED_FILE_ID))))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem(res).await["upstream"]["code"], "file_deleted");
+    assert_eq!(
+        problem_of(
+            e.get(&e.murl(&format!("/items/{}", file(demo::TRASHED_FILE_ID)))),
+            404
+        )
+        .await["upstream"]["code"],
+        "file_deleted"
+    );
 }
 
 #[tokio::test]
 async fn folders_are_created_at_roots_and_below_with_name_rules_checked_first() {
     let e = env().await;
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "Plans"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.murl("/folders")).json(&json!({"name": "Plans"}))).await;
     assert_eq!(res.status(), 201);
     let plans: Value = res.json().await.unwrap();
     assert_eq!(plans["kind"], "folder");
     assert!(plans["parent_id"].is_null());
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "2025", "parent": plans["id"]}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl("/folders"))
+            .json(&json!({"name": "2025", "parent": plans["id"]})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let y: Value = res.json().await.unwrap();
     assert_eq!(y["parent_id"], plans["id"]);
     // Name taken.
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "Plans"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
-    let p = problem(res).await;
+    let p = problem_of(
+        e.post(&e.murl("/folders")).json(&json!({"name": "Plans"})),
+        409,
+    )
+    .await;
     assert_eq!(p["code"], "name_conflict");
     assert_eq!(p["upstream"]["code"], "folder_name_conflict");
     // In the department space's root.
     let dep = department(demo::ENGINEERING_DEPARTMENT_ID);
-    let res = e
-        .post(&e.surl(&dep, "/folders"))
-        .json(&json!({"name": "Specs"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl(&dep, "/folders"))
+            .json(&json!({"name": "Specs"})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let p = e.json(e.get(&e.surl(&dep, "/items"))).await;
     assert_eq!(names(&p), ["Engineering Space", "Specs"]);
@@ -194,23 +176,17 @@ async fn folders_are_created_at_roots_and_below_with_name_rules_checked_first() 
         ("<tag>".into(), "invalid_name"),
         ("back\\slash".into(), "invalid_name"),
     ] {
-        let res = e
-            .post(&e.murl("/folders"))
-            .json(&json!({"name": name}))
-            .send()
-            .await
-            .unwrap();
+        let res = send(e.post(&e.murl("/folders")).json(&json!({"name": name}))).await;
         assert_eq!(res.status(), 400, "{name}");
         let p = problem(res).await;
         assert_eq!(p["code"], code, "{name}");
         assert_eq!(p["field"], "name");
     }
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "名".repeat(222)}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl("/folders"))
+            .json(&json!({"name": "名".repeat(222)})),
+    )
+    .await;
     assert_eq!(res.status(), 201, "222 characters, whatever their bytes");
     assert_eq!(sim_calls(e.sim(), "folder/create").await, before + 1);
     e.refused(
@@ -226,12 +202,11 @@ async fn folders_are_created_at_roots_and_below_with_name_rules_checked_first() 
 #[tokio::test]
 async fn a_path_parent_creates_the_missing_folders_by_path() {
     let e = env().await;
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "研发", "parent": "/会议/9.25"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl("/folders"))
+            .json(&json!({"name": "研发", "parent": "/会议/9.25"})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let made: Value = res.json().await.unwrap();
     assert_eq!(made["name"], "研发");
@@ -239,42 +214,35 @@ async fn a_path_parent_creates_the_missing_folders_by_path() {
     let root = e.json(e.get(&e.murl("/items?kind=folder"))).await;
     assert!(names(&root).contains(&"会议".to_owned()));
     // Existing folders are reused: the same path again answers the same folder.
-    let again: Value = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "研发", "parent": "/会议/9.25"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again: Value = json_of(
+        e.post(&e.murl("/folders"))
+            .json(&json!({"name": "研发", "parent": "/会议/9.25"})),
+    )
+    .await;
     assert_eq!(again["id"], made["id"]);
     // In a department space, under its root.
     let dep = department(demo::ENGINEERING_DEPARTMENT_ID);
-    let res = e
-        .post(&e.surl(&dep, "/folders"))
-        .json(&json!({"name": "B", "parent": "/A"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl(&dep, "/folders"))
+            .json(&json!({"name": "B", "parent": "/A"})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     assert_eq!(res.json::<Value>().await.unwrap()["space_id"], dep);
     for bad in ["/a/b.", "/a|b", "/a//b", "/"] {
-        let res = e
-            .post(&e.murl("/folders"))
-            .json(&json!({"name": "x", "parent": bad}))
-            .send()
-            .await
-            .unwrap();
+        let res = send(
+            e.post(&e.murl("/folders"))
+                .json(&json!({"name": "x", "parent": bad})),
+        )
+        .await;
         assert_eq!(res.status(), 400, "{bad}");
         assert_eq!(problem(res).await["code"], "invalid_path");
     }
-    let res = e
-        .post(&e.surl(&collab(demo::ALICE_SHARED_FOLDER_ID), "/folders"))
-        .json(&json!({"name": "x", "parent": "/a"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl(&collab(demo::ALICE_SHARED_FOLDER_ID), "/folders"))
+            .json(&json!({"name": "x", "parent": "/a"})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     assert_eq!(sim_calls(e.sim(), "folder/create_by_path").await, 3);
 }
@@ -313,14 +281,14 @@ async fn items_are_renamed_described_and_moved_within_their_space() {
         .await;
     assert_eq!(r["description"].as_str().unwrap().len(), 300);
     // File descriptions are at most 140 characters: refused before the call.
-    let res = e
-        .patch(&url)
-        .json(&json!({"description": "d".repeat(141)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["field"], "description");
+    assert_eq!(
+        problem_of(
+            e.patch(&url).json(&json!({"description": "d".repeat(141)})),
+            400
+        )
+        .await["field"],
+        "description"
+    );
     // Name conflicts.
     e.refused(
         e.patch(&e.murl(&format!("/items/{}", file(demo::README_FILE_ID))))
@@ -331,31 +299,28 @@ async fn items_are_renamed_described_and_moved_within_their_space() {
     .await;
     // A folder cannot go below itself.
     let docs = folder(demo::DOCUMENTS_FOLDER_ID);
-    let res = e
-        .patch(&e.murl(&format!("/items/{docs}")))
-        .json(&json!({"parent": archive}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.murl(&format!("/items/{docs}")))
+            .json(&json!({"parent": archive})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     let p = problem(res).await;
     assert_eq!(p["code"], "invalid_destination");
     assert_eq!(p["upstream"]["code"], "move_to_subfolder");
-    let res = e
-        .patch(&e.murl(&format!("/items/{docs}")))
-        .json(&json!({"parent": archive, "on_conflict": "replace"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.murl(&format!("/items/{docs}")))
+            .json(&json!({"parent": archive, "on_conflict": "replace"})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     assert_eq!(problem(res).await["field"], "on_conflict");
     // A target in another space is not in this space.
-    let res = e
-        .patch(&url)
-        .json(&json!({"parent": folder(demo::ENGINEERING_FOLDER_ID)}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&url)
+            .json(&json!({"parent": folder(demo::ENGINEERING_FOLDER_ID)})),
+    )
+    .await;
     assert_eq!(res.status(), 404);
     assert_eq!(sim_calls(e.sim(), "file/move").await, 2);
 }
@@ -364,12 +329,11 @@ async fn items_are_renamed_described_and_moved_within_their_space() {
 async fn files_and_folders_copy_with_the_upstreams_conflict_naming() {
     let e = env().await;
     let hello = file(demo::HELLO_FILE_ID);
-    let res = e
-        .post(&e.murl(&format!("/items/{hello}/copy")))
-        .json(&json!({"parent": "root"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl(&format!("/items/{hello}/copy")))
+            .json(&json!({"parent": "root"})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let c: Value = res.json().await.unwrap();
     assert_eq!(c["name"], "hello (1).txt");
@@ -388,12 +352,11 @@ async fn files_and_folders_copy_with_the_upstreams_conflict_naming() {
         .json(e.get(&e.murl(&format!("/items?parent={}", c["id"].as_str().unwrap()))))
         .await;
     assert_eq!(names(&inside), ["Archive", "readme.txt", "report.md"]);
-    let res = e
-        .post(&e.murl(&format!("/items/{docs}/copy")))
-        .json(&json!({"parent": docs}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl(&format!("/items/{docs}/copy")))
+            .json(&json!({"parent": docs})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     assert_eq!(problem(res).await["upstream"]["code"], "copy_to_itself");
 }
@@ -406,17 +369,9 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     assert!(trash["items"][0]["deleted_at"].is_string());
 
     let readme = file(demo::README_FILE_ID);
-    let res = e
-        .delete(&e.murl(&format!("/items/{readme}")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.delete(&e.murl(&format!("/items/{readme}")))).await;
     assert_eq!(res.status(), 204);
-    let res = e
-        .get(&e.murl(&format!("/items/{readme}")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.murl(&format!("/items/{readme}")))).await;
     assert_eq!(res.status(), 404);
     let trash = e.json(e.get(&e.murl("/trash"))).await;
     assert_eq!(names(&trash), ["readme.txt", "deleted-draft.txt"]);
@@ -424,11 +379,7 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     let dep = department(demo::ENGINEERING_DEPARTMENT_ID);
     let design = file(demo::DESIGN_FILE_ID);
     assert_eq!(
-        e.delete(&e.surl(&dep, &format!("/items/{design}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.delete(&e.surl(&dep, &format!("/items/{design}")))).await,
         204
     );
     let t = e.json(e.get(&e.surl(&dep, "/trash"))).await;
@@ -449,17 +400,9 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     .await;
 
     let draft = file(demo::TRASHED_FILE_ID);
-    let res = e
-        .delete(&e.murl(&format!("/trash/{draft}")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.delete(&e.murl(&format!("/trash/{draft}")))).await;
     assert_eq!(res.status(), 204);
-    let res = e
-        .delete(&e.murl(&format!("/trash/{draft}")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.delete(&e.murl(&format!("/trash/{draft}")))).await;
     assert_eq!(res.status(), 404);
     assert_eq!(
         problem(res).await["code"],
@@ -469,11 +412,7 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     // A folder takes its content to the trash and back.
     let docs = folder(demo::DOCUMENTS_FOLDER_ID);
     assert_eq!(
-        e.delete(&e.murl(&format!("/items/{docs}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.delete(&e.murl(&format!("/items/{docs}")))).await,
         204
     );
     let t = e.json(e.get(&e.murl("/trash"))).await;
@@ -485,11 +424,7 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
         .await;
     assert_eq!(names(&p), ["Archive", "readme.txt", "report.md"]);
     // Not this space's trash.
-    let res = e
-        .post(&e.murl(&format!("/items/{design}/restore")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.murl(&format!("/items/{design}/restore")))).await;
     assert_eq!(res.status(), 404);
 }
 
@@ -502,26 +437,21 @@ async fn blank_documents_are_created_as_office_files() {
         ("slides", "Pitch.pptx"),
     ] {
         let stem = name.split('.').next().unwrap();
-        let res = e
-            .post(&e.murl("/documents"))
-            .json(&json!({"name": stem, "kind": kind}))
-            .send()
-            .await
-            .unwrap();
+        let res = send(
+            e.post(&e.murl("/documents"))
+                .json(&json!({"name": stem, "kind": kind})),
+        )
+        .await;
         assert_eq!(res.status(), 201);
         let d: Value = res.json().await.unwrap();
         assert_eq!(d["name"], name);
         assert_eq!(d["kind"], "file");
     }
     // The upstream renames a taken name itself.
-    let d: Value = e
-        .post(&e.murl("/documents"))
-        .json(&json!({"name": "Notes", "kind": "document"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d: Value = json_of(
+        e.post(&e.murl("/documents"))
+            .json(&json!({"name": "Notes", "kind": "document"})),
+    )
+    .await;
     assert_eq!(d["name"], "Notes (1).docx");
 }

@@ -1,5 +1,6 @@
 //! Folder collaborations as item members, and share links.
 
+use crate::calls::{problem_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{env, file, folder};
@@ -40,12 +41,9 @@ async fn a_folders_collaborations_are_its_members_on_the_unified_ladder() {
     assert_eq!(list["items"][1]["principal"]["name"], "Alice");
 
     // One member: collab/invite.
-    let res = e
+    let res = send(e
         .post(&url)
-        .json(&json!({"members": [{"type": "user", "id": demo::BOB_ID.to_string(), "role": "uploader"}], "message": "hi"}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"members": [{"type": "user", "id": demo::BOB_ID.to_string(), "role": "uploader"}], "message": "hi"}))).await;
     assert_eq!(res.status(), 201);
     let added: Value = res.json().await.unwrap();
     assert_eq!(
@@ -55,15 +53,12 @@ async fn a_folders_collaborations_are_its_members_on_the_unified_ladder() {
     assert_eq!(sim_calls(e.sim(), "collab/invite").await, 1);
 
     // Several: collab/batch_invite, with an exact Fangcloud role outside the ladder.
-    let res = e
+    let res = send(e
         .post(&url)
         .json(&json!({"members": [
             {"type": "department", "id": demo::SALES_DEPARTMENT_ID.to_string(), "role": "viewer", "provider_role": "viewer_uploader"},
             {"type": "department", "id": demo::ENGINEERING_DEPARTMENT_ID.to_string(), "role": "previewer"}
-        ]}))
-        .send()
-        .await
-        .unwrap();
+        ]}))).await;
     assert_eq!(res.status(), 201);
     assert_eq!(sim_calls(e.sim(), "collab/batch_invite").await, 1);
     let list = e.json(e.get(&url)).await;
@@ -97,7 +92,7 @@ async fn a_folders_collaborations_are_its_members_on_the_unified_ladder() {
         who(&r),
         m("user", demo::ALICE_ID, "uploader", "online_collaborator")
     );
-    assert_eq!(e.delete(&alice).send().await.unwrap().status(), 204);
+    assert_eq!(status_of(e.delete(&alice)).await, 204);
     e.refused(e.delete(&alice), 404, "member_not_found").await;
     let list = e.json(e.get(&url)).await;
     assert!(
@@ -129,7 +124,7 @@ async fn member_requests_fangcloud_cannot_express_are_refused_first() {
             "members[0].id",
         ),
     ] {
-        let res = e.post(&url).json(&body).send().await.unwrap();
+        let res = send(e.post(&url).json(&body)).await;
         assert_eq!(res.status(), 400, "{body}");
         let p = problem(res).await;
         assert_eq!(p["code"], code, "{body}");
@@ -156,12 +151,11 @@ async fn member_requests_fangcloud_cannot_express_are_refused_first() {
         (demo::EXTERNAL_USER_ID, 403, "member_outside_enterprise"),
         (424242, 404, "user_not_found"),
     ] {
-        let res = e
-            .post(&url)
-            .json(&json!({"members": [{"type": "user", "id": id.to_string(), "role": "viewer"}]}))
-            .send()
-            .await
-            .unwrap();
+        let res =
+            send(e.post(&url).json(
+                &json!({"members": [{"type": "user", "id": id.to_string(), "role": "viewer"}]}),
+            ))
+            .await;
         assert_eq!(res.status(), status, "{id}");
         assert_eq!(problem(res).await["code"], code);
     }
@@ -189,7 +183,7 @@ async fn share_links_carry_scope_role_password_and_expiry() {
     let e = env().await;
     let hello = file(demo::HELLO_FILE_ID);
     let url = e.murl(&format!("/items/{hello}/share_link"));
-    let res = e.post(&url).send().await.unwrap();
+    let res = send(e.post(&url)).await;
     assert_eq!(res.status(), 200);
     let l: Value = res.json().await.unwrap();
     assert!(l["url"].as_str().unwrap().contains("/share/"), "{l}");
@@ -213,7 +207,7 @@ async fn share_links_carry_scope_role_password_and_expiry() {
             "expiry_in_past",
         ),
     ] {
-        let res = e.post(&url).json(&body).send().await.unwrap();
+        let res = send(e.post(&url).json(&body)).await;
         assert_eq!(res.status(), 400, "{body}");
         assert_eq!(problem(res).await["code"], code);
     }
@@ -227,14 +221,15 @@ async fn a_null_share_link_body_means_no_options() {
     let e = env().await;
     let hello = file(demo::HELLO_FILE_ID);
     let url = e.murl(&format!("/items/{hello}/share_link"));
-    let res = e.post(&url).json(&Value::Null).send().await.unwrap();
+    let res = send(e.post(&url).json(&Value::Null)).await;
     assert_eq!(res.status(), 200);
     let l: Value = res.json().await.unwrap();
     assert!(l["url"].as_str().unwrap().contains("/share/"), "{l}");
     assert_eq!(sim_calls(e.sim(), "share_link/create").await, 1);
-    let res = e.post(&url).json(&json!([null])).send().await.unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "invalid_request");
+    assert_eq!(
+        problem_of(e.post(&url).json(&json!([null])), 400).await["code"],
+        "invalid_request"
+    );
     assert_eq!(sim_calls(e.sim(), "share_link/create").await, 1);
 }
 

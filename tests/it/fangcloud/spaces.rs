@@ -1,5 +1,6 @@
 //! Spaces: personal, department and collaboration; quotas; capabilities.
 
+use crate::calls::{item_texts, json_of, sandbox_reader_token, send};
 use serde_json::{Value, json};
 
 use super::env::{CONN, collab, department, env, personal};
@@ -44,7 +45,7 @@ async fn the_connection_publishes_its_capabilities_and_act_as_support() {
         "unsupported_operation",
     )
     .await;
-    let res = e.get(&e.murl("/items/x/sharing")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/items/x/sharing"))).await;
     assert_eq!(res.status(), 501);
     e.json(e.get(&e.url("/spaces"))).await;
     let c = e.json(e.get(&e.url(""))).await;
@@ -163,7 +164,7 @@ async fn bad_space_ids_are_refused_before_any_upstream_call() {
         ),
         super::env::file(1),
     ] {
-        let res = e.get(&e.surl(&bad, "/items")).send().await.unwrap();
+        let res = send(e.get(&e.surl(&bad, "/items"))).await;
         assert_eq!(res.status(), 400, "{bad}");
         assert_eq!(problem(res).await["code"], "invalid_id");
     }
@@ -176,11 +177,7 @@ async fn bad_space_ids_are_refused_before_any_upstream_call() {
     .await;
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 0);
     // A department the user is not in: the upstream refuses.
-    let res = e
-        .get(&e.surl(&department(demo::SALES_DEPARTMENT_ID), "/items"))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.surl(&department(demo::SALES_DEPARTMENT_ID), "/items"))).await;
     assert_eq!(res.status(), 403);
     let p: Value = problem(res).await;
     assert_eq!(p["code"], "permission_denied");
@@ -193,56 +190,27 @@ async fn the_sandbox_serves_a_working_fangcloud_demo_connection() {
     let sandbox = filegate::sandbox::start(([127, 0, 0, 1], 0).into(), None)
         .await
         .expect("sandbox starts");
-    let token = filegate::auth::mint(
-        &secrecy::SecretString::from(sandbox.jwt_secret.clone()),
-        &filegate::auth::MintRequest {
-            sub: "newcomer".into(),
-            scopes: vec!["files:read".into()],
-            connections: vec!["*".into()],
-            ttl: std::time::Duration::from_secs(60),
-            issuer: None,
-            audience: None,
-        },
-    )
-    .unwrap();
+    let token = sandbox_reader_token(&sandbox.jwt_secret, "newcomer", "*");
     let http = crate::common::client();
     let base = &sandbox.gateway.base_url;
-    let list: Value = http
-        .get(format!("{base}/v1/connections/fangcloud-demo/spaces"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json_of(
+        http.get(format!("{base}/v1/connections/fangcloud-demo/spaces"))
+            .bearer_auth(&token),
+    )
+    .await;
     assert_eq!(list["items"][0]["id"], personal(demo::USER_ID), "{list}");
-    let items: Value = http
-        .get(format!(
+    let items: Value = json_of(
+        http.get(format!(
             "{base}/v1/connections/fangcloud-demo/spaces/{}/items",
             personal(demo::USER_ID)
         ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .bearer_auth(&token),
+    )
+    .await;
     assert_eq!(
         super::env::names(&items),
         ["Documents", "Team", "hello.txt"]
     );
-}
-
-/// The ids of a page of spaces, in order.
-fn space_ids(page: &Value) -> Vec<&str> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect()
 }
 
 #[tokio::test]
@@ -256,9 +224,9 @@ async fn the_department_walk_reads_the_java_sdks_children_departments_count_too(
     )
     .await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
-    let ids = space_ids(&list);
+    let ids = item_texts(&list, "id");
     assert!(
-        ids.contains(&department(demo::PLATFORM_DEPARTMENT_ID).as_str()),
+        ids.contains(&department(demo::PLATFORM_DEPARTMENT_ID)),
         "the sub-department is found through the count: {list}"
     );
 }
@@ -266,13 +234,10 @@ async fn the_department_walk_reads_the_java_sdks_children_departments_count_too(
 #[tokio::test]
 async fn a_failing_department_walk_leaves_the_other_spaces_listed_with_partial_set() {
     let e = env().await;
-    crate::common::sim_fault(
-        e.sim(),
-        json!({"path": "department/0/children", "type": "server_error", "status": 503, "times": 10}),
-    )
-    .await;
+    e.fault(json!({"path": "department/0/children", "type": "server_error", "status": 503, "times": 10}))
+        .await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
-    let ids = space_ids(&list);
+    let ids = item_texts(&list, "id");
     assert_eq!(
         ids,
         [
@@ -300,13 +265,10 @@ async fn when_every_space_source_fails_the_listing_is_an_error() {
         "department/0/children",
         "folder/collab_folders",
     ] {
-        crate::common::sim_fault(
-            e.sim(),
-            json!({"path": path, "type": "server_error", "status": 500, "times": 10}),
-        )
-        .await;
+        e.fault(json!({"path": path, "type": "server_error", "status": 500, "times": 10}))
+            .await;
     }
-    let res = e.get(&e.url("/spaces")).send().await.unwrap();
+    let res = send(e.get(&e.url("/spaces"))).await;
     assert_eq!(res.status(), 502);
     assert!(problem(res).await["code"].is_string());
 }

@@ -1,24 +1,18 @@
 //! Upstream tokens end to end: jwt_simple, refresh_token, eviction and retry.
 
+use crate::calls::{problem_of, send, status_of, text_of};
 use std::time::Duration;
 
 use serde_json::json;
 
 use super::env::{CONN, connection, env, env_named};
-use crate::common::{problem, sim_calls, sim_fault, sim_revoke, sim_stats, token};
+use crate::common::{sim_revoke, sim_stats};
+use crate::faults;
 use filegate::sandbox::fangcloud::{self, demo};
 
 /// The gateway's count of Fangcloud token grants of one kind for one connection.
 async fn grants(e: &super::env::Env, grant: &str) -> u64 {
-    let text =
-        e.gw.http
-            .get(e.gw.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+    let text = text_of(e.gw.http.get(e.gw.url("/metrics"))).await;
     text.lines()
         .find(|l| {
             l.starts_with("filegate_fangcloud_token_grants_total{")
@@ -33,71 +27,40 @@ async fn grants(e: &super::env::Env, grant: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_requests_on_a_cold_cache_fetch_one_user_token() {
     let e = env().await;
-    let url = e.murl("/items");
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let req = e.get(&url);
-            tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) })
-        })
-        .collect();
-    for t in tasks {
-        assert_eq!(t.await.unwrap().unwrap(), 200);
-    }
-    assert_eq!(sim_stats(e.sim()).await.token_fetches, 1);
+    faults::concurrent_requests_fetch_one_token(&e, &e.murl("/items"), 100).await;
 }
 
 #[tokio::test]
 async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error() {
     let e = env().await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "revoke_tokens"}),
-    )
-    .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
-    assert_eq!(
-        sim_calls(e.sim(), "folder/children").await,
-        3,
-        "the refused call was retried once"
-    );
+    let items = e.murl("/items");
+    faults::a_token_revoked_mid_call_is_replaced(&e, "children", "folder/children", &items).await;
     // A write refused for its token is safe to send again: the upstream did nothing.
-    sim_fault(
-        e.sim(),
-        json!({"path": "folder/create", "type": "revoke_tokens"}),
+    e.fault(json!({"path": "folder/create", "type": "revoke_tokens"}))
+        .await;
+    let res = send(
+        e.post(&e.murl("/folders"))
+            .json(&json!({"name": "after revoke"})),
     )
     .await;
-    let res = e
-        .post(&e.murl("/folders"))
-        .json(&json!({"name": "after revoke"}))
-        .send()
-        .await
-        .unwrap();
     assert_eq!(res.status(), 201);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 3);
     // Revoked between calls: same.
     sim_revoke(e.sim()).await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 4);
 }
 
 #[tokio::test]
 async fn a_token_rejected_twice_gives_up_after_one_retry() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "children", "type": "error", "code": "invalid_token", "times": 3}),
-    )
-    .await;
-    let res = e.get(&e.murl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
+    e.fault(json!({"path": "children", "type": "error", "code": "invalid_token", "times": 3}))
+        .await;
+    let p = problem_of(e.get(&e.murl("/items")), 502).await;
     assert_eq!(p["code"], "upstream_token_rejected");
     assert_eq!(p["upstream"]["code"], "invalid_token");
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
 }
 
 #[tokio::test]
@@ -111,10 +74,10 @@ async fn an_expired_token_is_renewed_with_its_refresh_token_before_any_new_asser
         |_| {},
     )
     .await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     assert_eq!(grants(&e, "jwt_simple").await, 1);
     tokio::time::sleep(Duration::from_millis(2600)).await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
     assert_eq!(grants(&e, "refresh_token").await, 1);
     assert_eq!(
@@ -125,7 +88,7 @@ async fn an_expired_token_is_renewed_with_its_refresh_token_before_any_new_asser
     // Revoked tokens take their refresh tokens with them: the refresh is refused and a new
     // assertion signed.
     sim_revoke(e.sim()).await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     assert_eq!(grants(&e, "jwt_simple").await, 2);
 }
 
@@ -134,20 +97,8 @@ async fn wrong_client_credentials_are_a_502_not_the_callers_fault() {
     let sim = fangcloud::start(fangcloud::Options::default())
         .await
         .unwrap();
-    let base = sim.base_url.clone();
-    let gw = crate::common::gateway_with(|c, _| {
-        c.connections = vec![connection(CONN, &base, "wrong-secret")]
-    })
-    .await;
-    let res = gw
-        .http
-        .get(gw.url(&format!("/v1/connections/{CONN}/spaces")))
-        .bearer_auth(token("files:read", CONN))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
+    let (status, p) = faults::spaces_through(connection(CONN, &sim.base_url, "wrong-secret")).await;
+    assert_eq!(status, 502);
     assert_eq!(p["code"], "upstream_credentials_rejected");
     assert!(!p.to_string().contains("wrong-secret"));
     assert!(!p.to_string().contains(demo::CLIENT_ID));
@@ -160,17 +111,9 @@ async fn an_unreachable_upstream_is_a_502() {
         .unwrap();
     let base = sim.base_url.clone();
     drop(sim);
-    let gw = crate::common::gateway_with(|c, _| c.connections = vec![connection(CONN, &base, "x")])
-        .await;
-    let res = gw
-        .http
-        .get(gw.url(&format!("/v1/connections/{CONN}/spaces")))
-        .bearer_auth(token("files:read", CONN))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 502);
-    assert_eq!(problem(res).await["code"], "upstream_unavailable");
+    let (status, p) = faults::spaces_through(connection(CONN, &base, "x")).await;
+    assert_eq!(status, 502);
+    assert_eq!(p["code"], "upstream_unavailable");
 }
 
 /// Whether a refresh token survives its use is undocumented (README: "handle both"): the
@@ -187,10 +130,10 @@ async fn refreshes_in_a_row_need_no_new_assertion(conn: &str, policy: fangcloud:
         |_| {},
     )
     .await;
-    assert_eq!(e.get(&e.murl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
     for _ in 0..2 {
         tokio::time::sleep(Duration::from_millis(2600)).await;
-        let res = e.get(&e.murl("/items")).send().await.unwrap();
+        let res = send(e.get(&e.murl("/items"))).await;
         assert_eq!(res.status(), 200, "{policy:?}");
     }
     assert_eq!(grants(&e, "refresh_token").await, 2, "{policy:?}");

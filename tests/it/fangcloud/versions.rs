@@ -1,9 +1,10 @@
 //! Versions, comments, search and recent items.
 
+use crate::calls::{bytes_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{collab, department, env, file, folder, names};
-use crate::common::{problem, sim_calls};
+use crate::common::sim_calls;
 use filegate::sandbox::fangcloud::demo;
 
 #[tokio::test]
@@ -28,13 +29,11 @@ async fn versions_are_listed_read_promoted_uploaded_and_deleted() {
     assert_eq!(one["item_id"], report);
 
     // The current version cannot go: the upstream's parameter error names its field.
-    let res = e
-        .delete(&e.murl(&format!("/items/{report}/versions/{current}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    let p = problem(res).await;
+    let p = problem_of(
+        e.delete(&e.murl(&format!("/items/{report}/versions/{current}"))),
+        400,
+    )
+    .await;
     assert_eq!(p["code"], "invalid_request");
     assert_eq!(p["field"], "version_id");
     assert_eq!(p["upstream"]["code"], "request_data_invalid");
@@ -43,30 +42,18 @@ async fn versions_are_listed_read_promoted_uploaded_and_deleted() {
         .json(e.post(&e.murl(&format!("/items/{report}/versions/{old}/promote"))))
         .await;
     assert_eq!(item["size"], demo::REPORT_V1_CONTENT.len());
-    let body = e
-        .get(&e.murl(&format!("/items/{report}/content")))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let body = bytes_of(e.get(&e.murl(&format!("/items/{report}/content")))).await;
     assert_eq!(body.as_ref(), demo::REPORT_V1_CONTENT);
     assert_eq!(
-        e.delete(&e.murl(&format!("/items/{report}/versions/{current}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.delete(&e.murl(&format!("/items/{report}/versions/{current}")))).await,
         204
     );
 
-    let res = e
-        .post(&e.murl(&format!("/items/{report}/versions")))
-        .body("# Report\n\nThird.\n")
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl(&format!("/items/{report}/versions")))
+            .body("# Report\n\nThird.\n"),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let r: Value = res.json().await.unwrap();
     assert_eq!(r["item"]["id"], report);
@@ -103,12 +90,11 @@ async fn comments_are_listed_added_and_deleted_on_files() {
         .await;
     assert_eq!(c["items"][0]["content"], "Looks good to me.");
     assert_eq!(c["items"][0]["author"]["id"], demo::ALICE_ID.to_string());
-    let res = e
-        .post(&e.murl(&format!("/items/{plan}/comments")))
-        .json(&json!({"content": "Agreed."}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.murl(&format!("/items/{plan}/comments")))
+            .json(&json!({"content": "Agreed."})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let mine: Value = res.json().await.unwrap();
     assert_eq!(mine["author"]["id"], demo::USER_ID.to_string());
@@ -119,11 +105,7 @@ async fn comments_are_listed_added_and_deleted_on_files() {
     assert!(c["next_cursor"].is_string());
     let id = mine["id"].as_str().unwrap();
     assert_eq!(
-        e.delete(&e.murl(&format!("/items/{plan}/comments/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.delete(&e.murl(&format!("/items/{plan}/comments/{id}")))).await,
         204
     );
     e.refused(
@@ -199,7 +181,7 @@ async fn search_maps_every_filter_onto_the_upstream_query() {
     let shared = collab(demo::ALICE_SHARED_FOLDER_ID);
     let r = e.json(e.get(&e.surl(&shared, "/search?q=alice"))).await;
     assert_eq!(names(&r), ["alice-notes.txt"]);
-    let res = e.get(&e.murl("/search?q=")).send().await.unwrap();
+    let res = send(e.get(&e.murl("/search?q="))).await;
     assert_eq!(res.status(), 400);
 }
 
@@ -209,31 +191,13 @@ async fn recent_items_are_what_the_user_touched_across_spaces() {
     let r = e.json(e.get(&e.url("/recent"))).await;
     assert!(r["items"].as_array().unwrap().is_empty());
     let hello = file(demo::HELLO_FILE_ID);
-    e.get(&e.murl(&format!("/items/{hello}/content")))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    bytes_of(e.get(&e.murl(&format!("/items/{hello}/content")))).await;
     let dep = department(demo::ENGINEERING_DEPARTMENT_ID);
     let design = file(demo::DESIGN_FILE_ID);
-    e.get(&e.surl(&dep, &format!("/items/{design}/content")))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    bytes_of(e.get(&e.surl(&dep, &format!("/items/{design}/content")))).await;
     let notes = file(demo::ALICE_NOTES_FILE_ID);
     let shared = collab(demo::ALICE_SHARED_FOLDER_ID);
-    e.get(&e.surl(&shared, &format!("/items/{notes}/content")))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    bytes_of(e.get(&e.surl(&shared, &format!("/items/{notes}/content")))).await;
     let r = e.json(e.get(&e.url("/recent"))).await;
     let items = r["items"].as_array().unwrap();
     let got: Vec<(&str, &str)> = items

@@ -1,36 +1,20 @@
 //! Uploads (base64, streamed from the spool) and downloads (streamed, ranges, redirects).
 
+use crate::calls::{fetch, json_of, send};
 use md5::{Digest as _, Md5};
 use serde_json::{Value, json};
 
 use super::env::{Env, env, env_with, onebot_config, reports, welcome};
-use crate::common::urlencode;
 use crate::common::{bytes, problem, sim_calls};
+use crate::uploads;
 use filegate::sandbox::onebot::{self, demo};
 
-async fn upload_to(
-    e: &Env,
-    url: &str,
-    name: &str,
-    body: Vec<u8>,
-    extra: &str,
-) -> reqwest::Response {
-    e.post(&format!("{url}/files?name={}{extra}", urlencode(name)))
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Response {
-    upload_to(e, &e.surl(""), name, body, extra).await
+    uploads::upload(e, &e.surl(""), name, body, extra).await
 }
 
 async fn download(e: &Env, id: &str) -> reqwest::Response {
-    e.get(&e.surl(&format!("/items/{id}/content")))
-        .send()
-        .await
-        .unwrap()
+    send(e.get(&e.surl(&format!("/items/{id}/content")))).await
 }
 
 /// The round trip itself is `behaviour::content`; here: one base64 call up, one URL and one
@@ -56,14 +40,7 @@ async fn an_upload_goes_up_as_base64_in_one_call_and_counts_in_the_quota() {
 
     let listed = e.names(&e.surl("/items?kind=file")).await;
     assert!(listed.contains(&"报告.bin".to_owned()));
-    let q: Value = e
-        .get(&e.surl("/quota"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let q: Value = json_of(e.get(&e.surl("/quota"))).await;
     assert_eq!(q["file_count"], 5);
 }
 
@@ -91,12 +68,11 @@ async fn a_range_past_the_end_is_416_before_any_url_is_asked_for() {
     let e = env().await;
     let content = demo::FILE_CONTENT;
     let urls = sim_calls(e.sim(), "get_group_file_url").await;
-    let res = e
-        .get(&e.surl(&format!("/items/{}/content", welcome())))
-        .header("range", format!("bytes={}-", content.len()))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.get(&e.surl(&format!("/items/{}/content", welcome())))
+            .header("range", format!("bytes={}-", content.len())),
+    )
+    .await;
     assert_eq!(res.status(), 416);
     assert_eq!(
         res.headers()["content-range"],
@@ -120,11 +96,7 @@ async fn folders_and_unknown_files_never_ask_for_a_url() {
 #[tokio::test]
 async fn redirect_true_answers_a_redirect_to_the_implementations_file_url() {
     let e = env().await;
-    let res = e
-        .get(&e.surl(&format!("/items/{}/content?redirect=true", welcome())))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.surl(&format!("/items/{}/content?redirect=true", welcome())))).await;
     assert!(res.status().is_redirection(), "{}", res.status());
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(
@@ -135,12 +107,7 @@ async fn redirect_true_answers_a_redirect_to_the_implementations_file_url() {
         !location.contains(demo::ACCESS_TOKEN),
         "the gateway's access token never leaves it"
     );
-    let body = reqwest::get(&location)
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let body = fetch(&location).await;
     assert_eq!(body.as_ref(), demo::FILE_CONTENT);
     assert_eq!(
         sim_calls(e.sim(), "download").await,
@@ -221,14 +188,7 @@ async fn uploads_go_to_the_root_unless_the_connection_enables_folder_uploads() {
         |c| onebot_config(c).upload_to_folders = true,
     )
     .await;
-    let c: Value = e
-        .get(&e.url(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = json_of(e.get(&e.url(""))).await;
     assert!(
         c["capabilities"]
             .to_string()
@@ -268,42 +228,9 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
         onebot_config(c).max_upload_bytes = 1024 * 1024
     })
     .await;
-    let c: Value = e
-        .get(&e.url(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = json_of(e.get(&e.url(""))).await;
     assert_eq!(c["capabilities"]["max_upload_bytes"], 1024 * 1024);
-    let res = upload(&e, "empty.txt", Vec::new(), "").await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "empty_file");
-    let res = upload(&e, "big.bin", bytes(1024 * 1024 + 1, 3), "").await;
-    assert_eq!(res.status(), 413);
-    assert_eq!(problem(res).await["code"], "payload_too_large");
-    let stream = futures::stream::iter(
-        (0..20).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 100_000]))),
-    );
-    let res = e
-        .post(&e.surl("/files?name=stream.bin"))
-        .body(reqwest::Body::wrap_stream(stream))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.status(),
-        413,
-        "a body without a length is cut off while spooling"
-    );
-    problem(res).await;
-    let res = upload(&e, &"长".repeat(86), b"x".to_vec(), "").await;
-    assert_eq!(problem(res).await["code"], "name_too_long");
-    let res = upload(&e, "a*b", b"x".to_vec(), "").await;
-    assert_eq!(problem(res).await["code"], "invalid_name");
-    let res = upload(&e, "x.txt", b"x".to_vec(), "&parent=garbage").await;
-    assert_eq!(problem(res).await["code"], "invalid_id");
+    uploads::bad_ones_are_refused(&e, &e.surl(""), 86).await;
     let res = upload(
         &e,
         "x.txt",
@@ -313,12 +240,7 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
     .await;
     assert_eq!(problem(res).await["code"], "not_a_folder");
     assert_eq!(e.upstream_calls().await, 0, "nothing reached the upstream");
-    let spool = std::fs::read_dir(e.gw.running.state.spool_dir())
-        .unwrap()
-        .filter_map(|d| d.ok())
-        .filter(|d| d.path().is_file())
-        .count();
-    assert_eq!(spool, 0, "no temp file is left behind");
+    assert_eq!(uploads::spooled_files(&e), 0, "no temp file is left behind");
 }
 
 #[tokio::test]
@@ -353,7 +275,7 @@ async fn a_full_group_is_507_and_the_upload_is_refused_by_the_upstream() {
 async fn a_private_file_is_sent_to_a_friend() {
     let e = env().await;
     let data = bytes(70_000, 5);
-    let res = upload_to(&e, &e.furl(""), "给你.pdf", data.clone(), "").await;
+    let res = uploads::upload(&e, &e.furl(""), "给你.pdf", data.clone(), "").await;
     assert_eq!(res.status(), 201);
     let r: Value = res.json().await.unwrap();
     assert_eq!(r["method"], "base64");
@@ -365,18 +287,14 @@ async fn a_private_file_is_sent_to_a_friend() {
         super::env::friend_space(demo::FRIEND_ID)
     );
     assert_eq!(sim_calls(e.sim(), "upload_private_file").await, 1);
-    let res = e
-        .get(&e.furl(&format!("/items/{}", r["item"]["id"].as_str().unwrap())))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.furl(&format!("/items/{}", r["item"]["id"].as_str().unwrap())))).await;
     assert_eq!(res.status(), 501, "private files cannot be read back");
 
     let stranger = e.url(&format!("/spaces/{}", super::env::friend_space(42)));
-    let res = upload_to(&e, &stranger, "x.txt", b"x".to_vec(), "").await;
+    let res = uploads::upload(&e, &stranger, "x.txt", b"x".to_vec(), "").await;
     assert_eq!(res.status(), 404);
     assert_eq!(problem(res).await["code"], "space_not_found");
-    let res = upload_to(
+    let res = uploads::upload(
         &e,
         &e.furl(""),
         "x.txt",
@@ -407,31 +325,22 @@ async fn a_resumable_upload_completes_as_one_base64_upload() {
     })
     .await;
     let data = bytes(2 * 1024 * 1024 + 100, 5);
-    let s: Value = e
-        .post(&e.surl("/uploads"))
-        .json(&json!({"name": "resumed.bin", "size": data.len()}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = json_of(
+        e.post(&e.surl("/uploads"))
+            .json(&json!({"name": "resumed.bin", "size": data.len()})),
+    )
+    .await;
     let id = s["id"].as_str().unwrap();
     for n in 1..=3usize {
         let part = data[(n - 1) * 1024 * 1024..(n * 1024 * 1024).min(data.len())].to_vec();
-        let res = e
-            .put(&e.surl(&format!("/uploads/{id}/parts/{n}")))
-            .body(part)
-            .send()
-            .await
-            .unwrap();
+        let res = send(
+            e.put(&e.surl(&format!("/uploads/{id}/parts/{n}")))
+                .body(part),
+        )
+        .await;
         assert_eq!(res.status(), 200);
     }
-    let res = e
-        .post(&e.surl(&format!("/uploads/{id}/complete")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.surl(&format!("/uploads/{id}/complete")))).await;
     assert_eq!(res.status(), 201);
     let r: Value = res.json().await.unwrap();
     assert_eq!(r["method"], "base64");

@@ -1,10 +1,12 @@
 //! Upstream failures become clear problems: retcodes, HTTP statuses, rate limits, timeouts,
 //! and the gateway's own access token being refused.
 
+use crate::calls::{json_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{connection, env, env_with, welcome};
-use crate::common::{problem, sim_calls, sim_fault, sim_revoke};
+use crate::common::{problem, sim_calls, sim_revoke};
+use crate::faults;
 use filegate::sandbox::onebot::{self, demo};
 
 #[tokio::test]
@@ -38,12 +40,9 @@ async fn failed_retcodes_become_mapped_problems_with_the_upstream_block() {
         ("100", "FILE_SYSTEM_API_ERROR", 502, "upstream_error"),
         ("-7", "who knows", 502, "upstream_error"),
     ] {
-        sim_fault(
-            e.sim(),
-            json!({"path": "get_group_root_files", "type": "error", "code": code, "message": message}),
-        )
+        e.fault(json!({"path": "get_group_root_files", "type": "error", "code": code, "message": message}))
         .await;
-        let res = e.get(&e.surl("/items")).send().await.unwrap();
+        let res = send(e.get(&e.surl("/items"))).await;
         assert_eq!(res.status(), status, "{code} {message}");
         let p = problem(res).await;
         assert_eq!(p["code"], expected, "{code} {message}");
@@ -51,71 +50,36 @@ async fn failed_retcodes_become_mapped_problems_with_the_upstream_block() {
         assert_eq!(p["upstream"]["code"], code);
         assert_eq!(p["upstream"]["message"], message);
     }
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
 }
 
 #[tokio::test]
 async fn the_implementations_rate_limit_is_a_429_with_its_retry_after() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_root_files", "type": "rate_limit", "retry_after_secs": 7}),
-    )
-    .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 429);
-    assert_eq!(res.headers()["retry-after"], "7");
-    let p = problem(res).await;
-    assert_eq!(p["code"], "rate_limited");
-    assert_eq!(p["upstream"]["code"], "429");
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    e.fault(json!({"path": "get_group_root_files", "type": "rate_limit", "retry_after_secs": 7}))
+        .await;
+    faults::rate_limited_is_a_429(&e, &e.surl("/items"), "7", "429").await;
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
 }
 
 #[tokio::test]
 async fn upstream_5xx_garbage_and_unknown_actions_are_502_without_the_upstream_body() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_root_files", "type": "status", "status": 503}),
-    )
-    .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
-    assert_eq!(p["code"], "upstream_unavailable");
-    assert!(!p.to_string().contains("simulated upstream failure"));
-
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_root_files", "type": "malformed"}),
-    )
-    .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
-    assert_eq!(p["code"], "upstream_malformed");
+    let root = "get_group_root_files";
+    faults::upstream_503_is_a_502(&e, root, &e.surl("/items")).await;
+    let p = faults::garbage_is_a_502(&e, root, &e.surl("/items")).await;
     assert!(!p.to_string().contains("<html>"));
 
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_root_files", "type": "status", "status": 404}),
-    )
-    .await;
+    e.fault(json!({"path": "get_group_root_files", "type": "status", "status": 404}))
+        .await;
     e.refused(e.get(&e.surl("/items")), 502, "upstream_action_unsupported")
         .await;
 
     // The file server behind get_group_file_url failing mid-way is the upstream's problem too
     // (three times: the download is a read, and a read is retried up to twice).
-    sim_fault(
-        e.sim(),
-        json!({"path": "ftn_handler", "type": "status", "status": 500, "times": 3}),
-    )
-    .await;
-    let res = e
-        .get(&e.surl(&format!("/items/{}/content", welcome())))
-        .send()
-        .await
-        .unwrap();
+    e.fault(json!({"path": "ftn_handler", "type": "status", "status": 500, "times": 3}))
+        .await;
+    let res = send(e.get(&e.surl(&format!("/items/{}/content", welcome())))).await;
     assert_eq!(res.status(), 502);
     problem(res).await;
 }
@@ -128,29 +92,17 @@ async fn a_slow_upstream_is_a_504() {
     .await;
     // Both discovery calls slow: nothing was found, so the listing is the timeout.
     for path in ["get_group_list", "get_friend_list"] {
-        sim_fault(
-            e.sim(),
-            json!({"path": path, "type": "latency", "ms": 2000}),
-        )
-        .await;
+        e.fault(json!({"path": path, "type": "latency", "ms": 2000}))
+            .await;
     }
-    let res = e.get(&e.url("/spaces")).send().await.unwrap();
-    assert_eq!(res.status(), 504);
-    assert_eq!(problem(res).await["code"], "upstream_timeout");
+    assert_eq!(
+        problem_of(e.get(&e.url("/spaces")), 504).await["code"],
+        "upstream_timeout"
+    );
     // Only the groups slow: the friends are listed, the timeout named in `partial`.
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_list", "type": "latency", "ms": 2000}),
-    )
-    .await;
-    let page: Value = e
-        .get(&e.url("/spaces"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    e.fault(json!({"path": "get_group_list", "type": "latency", "ms": 2000}))
+        .await;
+    let page: Value = json_of(e.get(&e.url("/spaces"))).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
     assert_eq!(page["partial"][0]["source"], "groups");
     assert_eq!(page["partial"][0]["problem"]["status"], 504);
@@ -158,14 +110,7 @@ async fn a_slow_upstream_is_a_504() {
 }
 
 async fn token_state(e: &super::env::Env) -> String {
-    let c: Value = e
-        .get(&e.url(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = json_of(e.get(&e.url(""))).await;
     c["token"]["state"].as_str().unwrap().to_owned()
 }
 
@@ -180,9 +125,7 @@ async fn a_wrong_or_missing_access_token_is_the_gateways_problem_not_the_callers
     })
     .await;
     assert_eq!(token_state(&wrong).await, "static");
-    let res = wrong.get(&wrong.surl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
+    let p = problem_of(wrong.get(&wrong.surl("/items")), 502).await;
     assert_eq!(p["code"], "upstream_credentials_rejected");
     assert_eq!(p["upstream"]["code"], "403");
     assert!(p["detail"].as_str().unwrap().contains("operator"), "{p}");
@@ -198,9 +141,7 @@ async fn a_wrong_or_missing_access_token_is_the_gateways_problem_not_the_callers
     })
     .await;
     assert_eq!(token_state(&none).await, "not_configured");
-    let res = none.get(&none.url("/spaces")).send().await.unwrap();
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
+    let p = problem_of(none.get(&none.url("/spaces")), 502).await;
     assert_eq!(p["code"], "upstream_credentials_rejected");
     assert_eq!(p["upstream"]["code"], "401");
 
@@ -219,25 +160,15 @@ async fn a_wrong_or_missing_access_token_is_the_gateways_problem_not_the_callers
         },
     )
     .await;
-    assert_eq!(
-        open.get(&open.url("/spaces"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(status_of(open.get(&open.url("/spaces"))).await, 200);
 }
 
 #[tokio::test]
 async fn a_token_revoked_mid_call_is_a_502_until_the_implementation_accepts_it_again() {
     let e = env().await;
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
-    sim_fault(
-        e.sim(),
-        json!({"path": "get_group_root_files", "type": "revoke_tokens"}),
-    )
-    .await;
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
+    e.fault(json!({"path": "get_group_root_files", "type": "revoke_tokens"}))
+        .await;
     e.refused(
         e.get(&e.surl("/items")),
         502,
@@ -251,13 +182,9 @@ async fn a_token_revoked_mid_call_is_a_502_until_the_implementation_accepts_it_a
         "a static token cannot be refreshed, so the refused call is not retried"
     );
     sim_revoke(e.sim()).await;
-    assert_eq!(e.get(&e.url("/spaces")).send().await.unwrap().status(), 502);
-    crate::common::client()
-        .post(format!("{}/__sim/reset", e.sim()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.url("/spaces"))).await, 502);
+    send(crate::common::client().post(format!("{}/__sim/reset", e.sim()))).await;
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     assert_eq!(token_state(&e).await, "static");
 }
 
@@ -271,12 +198,11 @@ async fn a_body_the_implementation_finds_too_large_is_a_413() {
         |_| {},
     )
     .await;
-    let res = e
-        .post(&e.surl("/files?name=big.bin"))
-        .body(vec![7u8; 10_000])
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/files?name=big.bin"))
+            .body(vec![7u8; 10_000]),
+    )
+    .await;
     assert_eq!(res.status(), 413);
     let p = problem(res).await;
     assert_eq!(p["code"], "upstream_payload_too_large");

@@ -1,5 +1,6 @@
 //! Listings, items, folders: create, rename, delete.
 
+use crate::calls::{json_of, problem_of, send};
 use serde_json::{Value, json};
 
 use super::env::{Env, env, file_item, folder_item, group_space, reports, welcome};
@@ -9,14 +10,7 @@ use filegate::sandbox::onebot::demo;
 #[tokio::test]
 async fn the_root_lists_folders_then_files_with_their_fields() {
     let e = env().await;
-    let page: Value = e
-        .get(&e.surl("/items"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = json_of(e.get(&e.surl("/items"))).await;
     let items = page["items"].as_array().unwrap();
     let names: Vec<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Archive", "Reports", "notes.md", "welcome.txt"]);
@@ -50,14 +44,7 @@ async fn the_root_lists_folders_then_files_with_their_fields() {
 #[tokio::test]
 async fn a_folder_lists_its_files_with_the_folder_as_their_parent() {
     let e = env().await;
-    let page: Value = e
-        .get(&e.surl(&format!("/items?parent={}", reports())))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = json_of(e.get(&e.surl(&format!("/items?parent={}", reports())))).await;
     let items = page["items"].as_array().unwrap();
     let names: Vec<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(
@@ -101,24 +88,28 @@ async fn listings_are_sorted_by_the_gateway_in_every_advertised_order_folders_fi
     );
     // welcome.txt is longer than notes.md.
     assert!(demo::FILE_CONTENT.len() > demo::SECOND_FILE_CONTENT.len());
-    assert_eq!(
-        order("size_asc").await,
-        ["Archive", "Reports", "notes.md", "welcome.txt"]
-    );
-    assert_eq!(
-        order("size_desc").await,
-        ["Archive", "Reports", "welcome.txt", "notes.md"]
-    );
     // Reports was created before Archive; welcome.txt before notes.md.
-    assert_eq!(
-        order("modified_asc").await,
-        ["Reports", "Archive", "welcome.txt", "notes.md"]
-    );
-    assert_eq!(
-        order("modified_desc").await,
-        ["Archive", "Reports", "notes.md", "welcome.txt"]
-    );
-    let res = e.get(&e.surl("/items?sort=sideways")).send().await.unwrap();
+    for (sort, names) in [
+        (
+            "size_asc",
+            ["Archive", "Reports", "notes.md", "welcome.txt"],
+        ),
+        (
+            "size_desc",
+            ["Archive", "Reports", "welcome.txt", "notes.md"],
+        ),
+        (
+            "modified_asc",
+            ["Reports", "Archive", "welcome.txt", "notes.md"],
+        ),
+        (
+            "modified_desc",
+            ["Archive", "Reports", "notes.md", "welcome.txt"],
+        ),
+    ] {
+        assert_eq!(order(sort).await, names, "{sort}");
+    }
+    let res = send(e.get(&e.surl("/items?sort=sideways"))).await;
     assert_eq!(res.status(), 400);
 }
 
@@ -138,21 +129,14 @@ async fn listings_are_paged_by_offset_and_filtered_by_kind() {
     );
     e.refused(e.get(&e.surl("/items?cursor=nope")), 400, "invalid_cursor")
         .await;
-    let res = e.get(&e.surl("/items?limit=0")).send().await.unwrap();
+    let res = send(e.get(&e.surl("/items?limit=0"))).await;
     assert_eq!(res.status(), 400);
 }
 
 #[tokio::test]
 async fn get_item_finds_files_and_folders_in_their_folder_listing() {
     let e = env().await;
-    let f: Value = e
-        .get(&e.surl(&format!("/items/{}", welcome())))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let f: Value = json_of(e.get(&e.surl(&format!("/items/{}", welcome())))).await;
     assert_eq!(f["name"], demo::FILE_NAME);
     assert_eq!(f["size"], demo::FILE_CONTENT.len());
     let id = file_item(
@@ -161,24 +145,10 @@ async fn get_item_finds_files_and_folders_in_their_folder_listing() {
         demo::FOLDER_SECOND_FILE_ID,
         demo::BUSID,
     );
-    let f: Value = e
-        .get(&e.surl(&format!("/items/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let f: Value = json_of(e.get(&e.surl(&format!("/items/{id}")))).await;
     assert_eq!(f["name"], demo::FOLDER_SECOND_FILE_NAME);
     assert_eq!(f["parent_id"], reports());
-    let d: Value = e
-        .get(&e.surl(&format!("/items/{}", reports())))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d: Value = json_of(e.get(&e.surl(&format!("/items/{}", reports())))).await;
     assert_eq!(d["name"], demo::FOLDER_NAME);
     assert_eq!(d["kind"], "folder");
 }
@@ -203,11 +173,7 @@ async fn unknown_foreign_and_malformed_ids_are_404_or_400() {
         folder_item(demo::OTHER_GROUP_ID, demo::FOLDER_ID),
     ];
     for id in not_found {
-        let res = e
-            .get(&e.surl(&format!("/items/{id}")))
-            .send()
-            .await
-            .unwrap();
+        let res = send(e.get(&e.surl(&format!("/items/{id}")))).await;
         assert_eq!(res.status(), 404, "{id}");
         assert_eq!(problem(res).await["code"], "item_not_found");
     }
@@ -228,25 +194,18 @@ async fn unknown_foreign_and_malformed_ids_are_404_or_400() {
     )
     .await;
     assert_eq!(e.upstream_calls().await, before);
-    let res = e
-        .get(&e.surl(&format!(
-            "/items?parent={}",
-            folder_item(demo::GROUP_ID, "/no-such-folder")
-        )))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.surl(&format!(
+        "/items?parent={}",
+        folder_item(demo::GROUP_ID, "/no-such-folder")
+    ))))
+    .await;
     assert_eq!(res.status(), 404);
     let p = problem(res).await;
     assert_eq!(p["code"], "parent_not_found");
 }
 
 async fn create(e: &Env, body: Value) -> reqwest::Response {
-    e.post(&e.surl("/folders"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    send(e.post(&e.surl("/folders")).json(&body)).await
 }
 
 #[tokio::test]
@@ -259,14 +218,8 @@ async fn folders_are_created_in_the_root_only() {
     assert_eq!(f["kind"], "folder");
     assert!(f["parent_id"].is_null());
     assert_eq!(f["owner"]["id"], demo::SELF_ID.to_string());
-    let got: Value = e
-        .get(&e.surl(&format!("/items/{}", f["id"].as_str().unwrap())))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value =
+        json_of(e.get(&e.surl(&format!("/items/{}", f["id"].as_str().unwrap())))).await;
     assert_eq!(got["name"], "报告 2024");
     let res = create(&e, json!({"name": "under root", "parent": "root"})).await;
     assert_eq!(res.status(), 201);
@@ -288,13 +241,12 @@ async fn folders_are_created_in_the_root_only() {
         assert_eq!(res.status(), 400, "{name}");
         assert_eq!(problem(res).await["code"], code, "{name}");
     }
-    let res = e
-        .post(&e.surl("/folders"))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/folders"))
+            .header("content-type", "application/json")
+            .body("{not json"),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     problem(res).await;
     let res = create(&e, json!({"name": "x", "colour": "red"})).await;
@@ -320,11 +272,7 @@ async fn folders_are_created_in_the_root_only() {
 }
 
 async fn rename(e: &Env, id: &str, body: Value) -> reqwest::Response {
-    e.patch(&e.surl(&format!("/items/{id}")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    send(e.patch(&e.surl(&format!("/items/{id}"))).json(&body)).await
 }
 
 #[tokio::test]
@@ -378,33 +326,15 @@ async fn folders_can_be_renamed_and_files_cannot() {
 #[tokio::test]
 async fn deleting_removes_a_file_or_a_folder_with_its_files() {
     let e = env().await;
-    let res = e
-        .delete(&e.surl(&format!("/items/{}", welcome())))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.delete(&e.surl(&format!("/items/{}", welcome())))).await;
     assert_eq!(res.status(), 204);
-    let res = e
-        .get(&e.surl(&format!("/items/{}", welcome())))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.surl(&format!("/items/{}", welcome())))).await;
     assert_eq!(res.status(), 404);
-    let res = e
-        .delete(&e.surl(&format!("/items/{}", welcome())))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    let p = problem(res).await;
+    let p = problem_of(e.delete(&e.surl(&format!("/items/{}", welcome()))), 404).await;
     assert_eq!(p["code"], "item_not_found");
     assert_eq!(p["upstream"]["code"], "100");
 
-    let res = e
-        .delete(&e.surl(&format!("/items/{}", reports())))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.delete(&e.surl(&format!("/items/{}", reports())))).await;
     assert_eq!(res.status(), 204);
     assert_eq!(e.names(&e.surl("/items")).await, ["Archive", "notes.md"]);
     let inside = file_item(
@@ -419,14 +349,7 @@ async fn deleting_removes_a_file_or_a_folder_with_its_files() {
         "item_not_found",
     )
     .await;
-    let q: Value = e
-        .get(&e.surl("/quota"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let q: Value = json_of(e.get(&e.surl("/quota"))).await;
     assert_eq!(q["file_count"], 1);
     assert_eq!(sim_calls(e.sim(), "delete_group_file").await, 2);
     assert_eq!(sim_calls(e.sim(), "delete_group_folder").await, 1);
@@ -437,11 +360,7 @@ async fn deleting_removes_a_file_or_a_folder_with_its_files() {
         demo::OTHER_GROUP_FILE_ID,
         demo::BUSID,
     );
-    let res = e
-        .delete(&e.surl(&format!("/items/{other}")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.delete(&e.surl(&format!("/items/{other}")))).await;
     assert_eq!(
         res.status(),
         404,

@@ -1,5 +1,6 @@
 //! The connection, its spaces (groups and friends), quota, and what OneBot cannot do.
 
+use crate::calls::{json_of, problem_of, sandbox_reader_token, send};
 use serde_json::{Value, json};
 
 use super::env::{CONN, env, friend_space, group_space, reports, welcome};
@@ -9,14 +10,7 @@ use filegate::sandbox::onebot::demo;
 #[tokio::test]
 async fn the_connection_lists_exactly_what_onebot_can_do_and_a_static_token() {
     let e = env().await;
-    let c: Value = e
-        .get(&e.url(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = json_of(e.get(&e.url(""))).await;
     assert_eq!(c["name"], CONN);
     assert_eq!(c["provider"], "onebot");
     let caps = &c["capabilities"];
@@ -66,14 +60,7 @@ async fn the_connection_lists_exactly_what_onebot_can_do_and_a_static_token() {
 #[tokio::test]
 async fn spaces_are_the_bots_groups_and_its_friends_paged_by_the_gateway() {
     let e = env().await;
-    let page: Value = e
-        .get(&e.url("/spaces"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = json_of(e.get(&e.url("/spaces"))).await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 3, "{page}");
     assert_eq!(items[0]["id"], group_space(demo::GROUP_ID));
@@ -89,7 +76,7 @@ async fn spaces_are_the_bots_groups_and_its_friends_paged_by_the_gateway() {
     let mut seen = Vec::new();
     let mut url = e.url("/spaces?limit=2");
     loop {
-        let page: Value = e.get(&url).send().await.unwrap().json().await.unwrap();
+        let page: Value = json_of(e.get(&url)).await;
         seen.extend(
             page["items"]
                 .as_array()
@@ -103,31 +90,17 @@ async fn spaces_are_the_bots_groups_and_its_friends_paged_by_the_gateway() {
         }
     }
     assert_eq!(seen.len(), 3);
-    let res = e.get(&e.url("/spaces?cursor=!!")).send().await.unwrap();
+    let res = send(e.get(&e.url("/spaces?cursor=!!"))).await;
     assert_eq!(problem(res).await["code"], "invalid_cursor");
 }
 
 #[tokio::test]
 async fn a_space_is_a_group_or_a_friend_and_anything_else_is_404_or_400() {
     let e = env().await;
-    let s: Value = e
-        .get(&e.surl(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = json_of(e.get(&e.surl(""))).await;
     assert_eq!(s["name"], demo::GROUP_NAME);
     assert_eq!(s["kind"], "group");
-    let s: Value = e
-        .get(&e.furl(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = json_of(e.get(&e.furl(""))).await;
     assert_eq!(s["name"], demo::FRIEND_NICKNAME);
     assert_eq!(s["kind"], "private");
 
@@ -141,11 +114,7 @@ async fn a_space_is_a_group_or_a_friend_and_anything_else_is_404_or_400() {
     }
     let before = e.upstream_calls().await;
     for bad in ["garbage", &welcome(), &reports()] {
-        let res = e
-            .get(&e.url(&format!("/spaces/{bad}")))
-            .send()
-            .await
-            .unwrap();
+        let res = send(e.get(&e.url(&format!("/spaces/{bad}")))).await;
         assert_eq!(res.status(), 400, "{bad}");
         assert_eq!(problem(res).await["code"], "invalid_id");
     }
@@ -159,14 +128,7 @@ async fn a_space_is_a_group_or_a_friend_and_anything_else_is_404_or_400() {
 #[tokio::test]
 async fn a_groups_quota_is_its_file_system_info() {
     let e = env().await;
-    let q: Value = e
-        .get(&e.surl("/quota"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let q: Value = json_of(e.get(&e.surl("/quota"))).await;
     let used = (demo::FILE_CONTENT.len()
         + demo::SECOND_FILE_CONTENT.len()
         + demo::FOLDER_FILE_CONTENT.len()
@@ -177,13 +139,11 @@ async fn a_groups_quota_is_its_file_system_info() {
     assert_eq!(q["used_bytes"], used);
     assert_eq!(q["total_bytes"], 10u64 * 1024 * 1024 * 1024);
     assert_eq!(q["available_bytes"], 10u64 * 1024 * 1024 * 1024 - used);
-    let res = e
-        .get(&e.url(&format!("/spaces/{}/quota", group_space(42))))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    let p = problem(res).await;
+    let p = problem_of(
+        e.get(&e.url(&format!("/spaces/{}/quota", group_space(42)))),
+        404,
+    )
+    .await;
     assert_eq!(p["code"], "space_not_found");
     assert_eq!(p["upstream"]["provider"], "onebot");
     assert_eq!(p["upstream"]["code"], "100");
@@ -204,9 +164,7 @@ async fn a_friends_private_space_supports_upload_only() {
         e.post(&e.furl("/folders")).json(&json!({"name": "x"})),
     ];
     for req in checks {
-        let res = req.send().await.unwrap();
-        assert_eq!(res.status(), 501);
-        let p = problem(res).await;
+        let p = problem_of(req, 501).await;
         assert_eq!(p["code"], "unsupported_operation");
         assert!(
             p["detail"]
@@ -295,20 +253,13 @@ async fn what_onebot_cannot_do_is_501_and_never_reaches_the_upstream() {
         ("get_item_security", e.get(&i("/security"))),
         ("list_directory_users", e.get(&e.url("/directory/users"))),
     ];
-    let caps: Value = e
-        .get(&e.url(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let caps: Value = json_of(e.get(&e.url(""))).await;
     let ops = caps["capabilities"]["operations"]
         .as_array()
         .unwrap()
         .clone();
     for (op, req) in requests {
-        let res = req.send().await.unwrap();
+        let res = send(req).await;
         assert_eq!(res.status(), 501, "{op}");
         let p = problem(res).await;
         assert_eq!(p["code"], "unsupported_operation", "{op}: {p}");
@@ -323,36 +274,17 @@ async fn the_sandbox_serves_a_working_onebot_demo_connection() {
     let sandbox = filegate::sandbox::start(([127, 0, 0, 1], 0).into(), None)
         .await
         .unwrap();
-    let token = filegate::auth::mint(
-        &secrecy::SecretString::from(sandbox.jwt_secret.clone()),
-        &filegate::auth::MintRequest {
-            sub: "tester".into(),
-            scopes: vec!["files:read".into()],
-            connections: vec!["onebot-demo".into()],
-            ttl: std::time::Duration::from_secs(60),
-            issuer: None,
-            audience: None,
-        },
-    )
-    .unwrap();
+    let token = sandbox_reader_token(&sandbox.jwt_secret, "tester", "onebot-demo");
     let http = crate::common::client();
     let base = format!("{}/v1/connections/onebot-demo", sandbox.gateway.base_url);
-    let c: Value = http
-        .get(&base)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = json_of(http.get(&base).bearer_auth(&token)).await;
     assert_eq!(c["provider"], "onebot");
     let url = format!(
         "{base}/spaces/{}/items/{}/content",
         group_space(demo::GROUP_ID),
         welcome()
     );
-    let res = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    let res = send(http.get(&url).bearer_auth(&token)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), demo::FILE_CONTENT);
 }
@@ -365,7 +297,7 @@ async fn a_failing_friend_list_leaves_the_groups_listed_with_partial_set() {
         json!({"path": "get_friend_list", "type": "error", "code": "100", "times": 5}),
     )
     .await;
-    let res = e.get(&e.url("/spaces")).send().await.unwrap();
+    let res = send(e.get(&e.url("/spaces"))).await;
     assert_eq!(res.status(), 200);
     let page: Value = res.json().await.unwrap();
     let ids: Vec<&Value> = page["items"]

@@ -1,22 +1,23 @@
+use crate::calls::{json_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{Env, env, env_with};
-use crate::common::{bytes, problem, sim_calls, urlencode};
+use crate::common::{bytes, problem, sim_calls};
+use crate::uploads;
 use filegate::sandbox::wecom::{self, demo};
 
 async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Response {
-    e.post(&e.surl(&format!("/files?name={}{extra}", urlencode(name))))
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    uploads::upload(e, &e.surl(""), name, body, extra).await
 }
 
 async fn download(e: &Env, id: &str) -> reqwest::Response {
-    e.get(&e.surl(&format!("/items/{id}/content")))
-        .send()
-        .await
-        .unwrap()
+    send(e.get(&e.surl(&format!("/items/{id}/content")))).await
+}
+
+/// The bytes of the item `id` (a JSON string, as answers give it).
+async fn downloaded(e: &Env, id: &serde_json::Value) -> bytes::Bytes {
+    let id = id.as_str().expect("an item id");
+    download(e, id).await.bytes().await.expect("body")
 }
 
 #[tokio::test]
@@ -33,11 +34,7 @@ async fn a_large_file_uses_the_chunked_trio_and_a_second_copy_is_an_instant_uplo
         6,
         "10 MiB + 5 bytes is six 2 MiB blocks"
     );
-    let got = download(&e, r["item"]["id"].as_str().unwrap())
-        .await
-        .bytes()
-        .await
-        .unwrap();
+    let got = downloaded(&e, &r["item"]["id"]).await;
     assert!(got.as_ref() == data.as_slice());
 
     let res = upload(&e, "copy.bin", data, "").await;
@@ -57,42 +54,13 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
         c.limits.max_upload_bytes = 1024 * 1024
     })
     .await;
-    let res = upload(&e, "empty.txt", Vec::new(), "").await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "empty_file");
-    let res = upload(&e, "big.bin", bytes(1024 * 1024 + 1, 3), "").await;
-    assert_eq!(res.status(), 413);
-    assert_eq!(problem(res).await["code"], "payload_too_large");
-    // Chunked transfer (no Content-Length) is cut off while spooling.
-    let stream = futures::stream::iter(
-        (0..20).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 100_000]))),
-    );
-    let res = e
-        .post(&e.surl("/files?name=stream.bin"))
-        .body(reqwest::Body::wrap_stream(stream))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 413);
-    problem(res).await;
-    let res = upload(&e, &"长".repeat(128), b"x".to_vec(), "").await;
-    assert_eq!(problem(res).await["code"], "name_too_long");
-    let res = upload(&e, "a*b", b"x".to_vec(), "").await;
-    assert_eq!(problem(res).await["code"], "invalid_name");
-    let res = e.post(&e.surl("/files")).body("x").send().await.unwrap();
-    let p = problem(res).await;
+    uploads::bad_ones_are_refused(&e, &e.surl(""), 128).await;
+    let p = problem(send(e.post(&e.surl("/files")).body("x")).await).await;
     assert_eq!(p["code"], "invalid_request", "name is required");
     assert_eq!(p["field"], "name");
-    let res = upload(&e, "x.txt", b"x".to_vec(), "&parent=garbage").await;
-    assert_eq!(problem(res).await["code"], "invalid_id");
     assert_eq!(sim_calls(e.sim(), "file_upload").await, 0);
     assert_eq!(sim_calls(e.sim(), "file_upload_init").await, 0);
-    let spool = std::fs::read_dir(e.gw.running.state.spool_dir())
-        .unwrap()
-        .filter_map(|d| d.ok())
-        .filter(|d| d.path().is_file())
-        .count();
-    assert_eq!(spool, 0, "no temp file is left behind");
+    assert_eq!(uploads::spooled_files(&e), 0, "no temp file is left behind");
 }
 
 /// Ranges, folders and unknown files: `behaviour::content`. WeDrive's online documents have no
@@ -111,24 +79,22 @@ async fn a_resumable_upload_takes_parts_in_any_order() {
     })
     .await;
     let data = bytes(2 * 1024 * 1024 + 100, 5);
-    let res = e
-        .post(&e.surl("/uploads"))
-        .json(&json!({"name": "resumed.bin", "size": data.len()}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/uploads"))
+            .json(&json!({"name": "resumed.bin", "size": data.len()})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let s: Value = res.json().await.unwrap();
     assert_eq!(s["part_count"], 3);
     let id = s["id"].as_str().unwrap();
     let part = |n: usize| data[(n - 1) * 1024 * 1024..(n * 1024 * 1024).min(data.len())].to_vec();
     for n in [3, 1] {
-        let res = e
-            .put(&e.surl(&format!("/uploads/{id}/parts/{n}")))
-            .body(part(n))
-            .send()
-            .await
-            .unwrap();
+        let res = send(
+            e.put(&e.surl(&format!("/uploads/{id}/parts/{n}")))
+                .body(part(n)),
+        )
+        .await;
         assert_eq!(res.status(), 200);
     }
     e.refused(
@@ -137,102 +103,67 @@ async fn a_resumable_upload_takes_parts_in_any_order() {
         "upload_incomplete",
     )
     .await;
-    let res = e
-        .put(&e.surl(&format!("/uploads/{id}/parts/2")))
-        .body(vec![0u8; 10])
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.put(&e.surl(&format!("/uploads/{id}/parts/2")))
+            .body(vec![0u8; 10]),
+    )
+    .await;
     assert_eq!(problem(res).await["code"], "part_size_mismatch");
-    let res = e
-        .put(&e.surl(&format!("/uploads/{id}/parts/9")))
-        .body(vec![0u8; 10])
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.put(&e.surl(&format!("/uploads/{id}/parts/9")))
+            .body(vec![0u8; 10]),
+    )
+    .await;
     assert_eq!(res.status(), 400);
-    e.put(&e.surl(&format!("/uploads/{id}/parts/2")))
-        .body(part(2))
-        .send()
-        .await
-        .unwrap();
-    let s: Value = e
-        .get(&e.surl(&format!("/uploads/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    send(
+        e.put(&e.surl(&format!("/uploads/{id}/parts/2")))
+            .body(part(2)),
+    )
+    .await;
+    let s: Value = json_of(e.get(&e.surl(&format!("/uploads/{id}")))).await;
     assert_eq!(s["parts_received"], json!([1, 2, 3]));
-    let res = e
-        .post(&e.surl(&format!("/uploads/{id}/complete")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.surl(&format!("/uploads/{id}/complete")))).await;
     assert_eq!(res.status(), 201);
     let r: Value = res.json().await.unwrap();
     assert_eq!(
         r["method"], "single",
         "the assembled 2 MiB file fits one file_upload"
     );
-    let got = download(&e, r["item"]["id"].as_str().unwrap())
-        .await
-        .bytes()
-        .await
-        .unwrap();
+    let got = downloaded(&e, &r["item"]["id"]).await;
     assert!(got.as_ref() == data.as_slice());
-    let res = e
-        .get(&e.surl(&format!("/uploads/{id}")))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.get(&e.surl(&format!("/uploads/{id}")))).await;
     assert_eq!(res.status(), 200);
     let done: Value = res.json().await.unwrap();
     assert_eq!(done["state"], "completed", "{done}");
     assert_eq!(done["result"], r, "a completed session keeps its answer");
 
     // Abort discards; another caller cannot see someone else's session.
-    let s: Value = e
-        .post(&e.surl("/uploads"))
-        .json(&json!({"name": "x.bin", "size": 10}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = json_of(
+        e.post(&e.surl("/uploads"))
+            .json(&json!({"name": "x.bin", "size": 10})),
+    )
+    .await;
     let id = s["id"].as_str().unwrap();
     let other = crate::common::token_for("mallory", "files:write", super::env::CONN);
-    let res =
+    let res = send(
         e.gw.http
             .get(e.surl(&format!("/uploads/{id}")))
-            .bearer_auth(other)
-            .send()
-            .await
-            .unwrap();
+            .bearer_auth(other),
+    )
+    .await;
     assert_eq!(res.status(), 404);
     assert_eq!(
-        e.delete(&e.surl(&format!("/uploads/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.delete(&e.surl(&format!("/uploads/{id}")))).await,
         204
     );
     assert_eq!(
-        e.get(&e.surl(&format!("/uploads/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.get(&e.surl(&format!("/uploads/{id}")))).await,
         404
     );
-    let res = e
-        .post(&e.surl("/uploads"))
-        .json(&json!({"name": "huge", "size": 30u64 << 30}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/uploads"))
+            .json(&json!({"name": "huge", "size": 30u64 << 30})),
+    )
+    .await;
     assert_eq!(res.status(), 413);
 }

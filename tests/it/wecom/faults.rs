@@ -1,22 +1,23 @@
 //! Upstream failures become clear problems.
 
+use crate::calls::{problem_of, send, status_of};
 use serde_json::json;
 
-use super::env::{env, env_with};
-use crate::common::{problem, sim_calls, sim_fault};
+use super::env::{connection, env, env_with};
+use crate::common::{problem, sim_calls};
+use crate::faults;
+use filegate::config::Config;
 use filegate::sandbox::wecom;
+use std::time::Duration;
 
 #[tokio::test]
 async fn an_upstream_errcode_becomes_a_mapped_problem_with_the_upstream_block() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
+    e.fault(
         json!({"path": "file_list", "type": "error", "code": "640004", "message": "no permission"}),
     )
     .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 403);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.surl("/items")), 403).await;
     assert_eq!(p["code"], "permission_denied");
     assert_eq!(p["upstream"]["provider"], "wecom");
     assert_eq!(p["upstream"]["code"], "640004");
@@ -28,19 +29,13 @@ async fn an_upstream_errcode_becomes_a_mapped_problem_with_the_upstream_block() 
         "{p}"
     );
 
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "error", "code": "-1"}),
-    )
-    .await;
+    e.fault(json!({"path": "file_list", "type": "error", "code": "-1"}))
+        .await;
     e.refused(e.get(&e.surl("/items")), 502, "upstream_unavailable")
         .await;
 
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "error", "code": "999999"}),
-    )
-    .await;
+    e.fault(json!({"path": "file_list", "type": "error", "code": "999999"}))
+        .await;
     e.refused(e.get(&e.surl("/items")), 502, "upstream_error")
         .await;
 }
@@ -48,22 +43,14 @@ async fn an_upstream_errcode_becomes_a_mapped_problem_with_the_upstream_block() 
 #[tokio::test]
 async fn the_frequency_limit_is_a_429_with_retry_after() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "rate_limit", "times": 2}),
-    )
-    .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 429);
+    e.fault(json!({"path": "file_list", "type": "rate_limit", "times": 2}))
+        .await;
     // 45009 says nothing of how long: the connection pauses for `pause_on_refusal` (60 s),
     // and Retry-After is when its calls resume.
-    assert_eq!(res.headers()["retry-after"], "60");
-    let p = problem(res).await;
-    assert_eq!(p["code"], "rate_limited");
-    assert_eq!(p["upstream"]["code"], "45009");
+    faults::rate_limited_is_a_429(&e, &e.surl("/items"), "60", "45009").await;
     // Meanwhile the gateway answers for the upstream, with the time left, and sends nothing:
     // the second queued refusal is still there.
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 429);
     let left: u64 = res.headers()["retry-after"]
         .to_str()
@@ -79,15 +66,16 @@ async fn the_frequency_limit_is_a_429_with_retry_after() {
 #[tokio::test]
 async fn a_short_pause_after_45009_ends_with_the_upstream_answering_again() {
     let e = env_with(wecom::Options::default(), |c| {
-        c.upstream.rate_limit.pause_on_refusal = std::time::Duration::from_millis(200)
+        c.upstream.rate_limit.pause_on_refusal = Duration::from_millis(200)
     })
     .await;
-    sim_fault(e.sim(), json!({"path": "file_list", "type": "rate_limit"})).await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    e.fault(json!({"path": "file_list", "type": "rate_limit"}))
+        .await;
+    let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "1");
     // Within `max_wait` (1 s): the next caller waits out the pause instead of being refused.
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     assert_eq!(sim_calls(e.sim(), "file_list").await, 1);
 }
 
@@ -101,89 +89,39 @@ async fn a_real_per_token_budget_also_answers_429() {
         |_| {},
     )
     .await;
-    let mut statuses = Vec::new();
-    for _ in 0..5 {
-        statuses.push(
-            e.get(&e.surl("/items"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
-        );
-    }
-    assert_eq!(&statuses[..3], &[200, 200, 200]);
-    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+    faults::a_budget_of_three_runs_out_as_429(&e, &e.surl("/items")).await;
 }
 
 #[tokio::test]
 async fn upstream_5xx_and_garbage_are_502() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "status", "status": 503}),
-    )
-    .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
-    assert_eq!(p["code"], "upstream_unavailable");
-    assert!(
-        !p.to_string().contains("simulated upstream failure"),
-        "upstream bodies are not passed through"
-    );
-    sim_fault(e.sim(), json!({"path": "file_list", "type": "malformed"})).await;
-    e.refused(e.get(&e.surl("/items")), 502, "upstream_malformed")
-        .await;
+    faults::upstream_503_is_a_502(&e, "file_list", &e.surl("/items")).await;
+    faults::garbage_is_a_502(&e, "file_list", &e.surl("/items")).await;
 }
 
 #[tokio::test]
 async fn a_slow_upstream_is_a_504() {
-    let e = env_with(wecom::Options::default(), |c| {
-        c.limits.upstream_timeout = std::time::Duration::from_millis(500)
-    })
-    .await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "latency", "ms": 2000}),
-    )
-    .await;
-    e.refused(e.get(&e.surl("/items")), 504, "upstream_timeout")
-        .await;
+    let limit = |c: &mut Config| c.limits.upstream_timeout = Duration::from_millis(500);
+    a_late_file_list_is_a_504(limit, "upstream_timeout").await;
 }
 
 #[tokio::test]
 async fn a_request_over_the_gateway_deadline_is_a_504() {
-    let e = env_with(wecom::Options::default(), |c| {
-        c.limits.request_timeout = std::time::Duration::from_millis(500)
-    })
-    .await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "latency", "ms": 2000}),
-    )
-    .await;
-    e.refused(e.get(&e.surl("/items")), 504, "gateway_timeout")
-        .await;
+    let limit = |c: &mut Config| c.limits.request_timeout = Duration::from_millis(500);
+    a_late_file_list_is_a_504(limit, "gateway_timeout").await;
+}
+
+/// A gateway with a 500 ms `limit` in front of a `file_list` that answers 2 s late.
+async fn a_late_file_list_is_a_504(limit: impl FnOnce(&mut Config), code: &str) {
+    let e = env_with(wecom::Options::default(), limit).await;
+    faults::a_late_answer_is_a_504(&e, "file_list", &e.surl("/items"), code).await;
 }
 
 #[tokio::test]
 async fn wrong_gateway_credentials_are_a_502_not_the_callers_fault() {
     let sim = wecom::start(wecom::Options::default()).await.unwrap();
-    let base = sim.base_url.clone();
-    let gw = crate::common::gateway_with(|c, _| {
-        c.connections = vec![super::env::connection(&base, "wrong-secret")]
-    })
-    .await;
-    let res = gw
-        .http
-        .get(gw.url("/v1/connections/wd/spaces"))
-        .bearer_auth(crate::common::token("files:read", "wd"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 502);
-    let p = problem(res).await;
+    let (status, p) = faults::spaces_through(connection(&sim.base_url, "wrong-secret")).await;
+    assert_eq!(status, 502);
     assert_eq!(p["code"], "upstream_credentials_rejected");
     assert!(!p.to_string().contains("wrong-secret"));
 }
@@ -193,17 +131,7 @@ async fn an_unreachable_upstream_is_a_502() {
     let sim = wecom::start(wecom::Options::default()).await.unwrap();
     let base = sim.base_url.clone();
     drop(sim);
-    let gw = crate::common::gateway_with(|c, _| {
-        c.connections = vec![super::env::connection(&base, "x")]
-    })
-    .await;
-    let res = gw
-        .http
-        .get(gw.url("/v1/connections/wd/spaces"))
-        .bearer_auth(crate::common::token("files:read", "wd"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 502);
-    assert_eq!(problem(res).await["code"], "upstream_unavailable");
+    let (status, p) = faults::spaces_through(connection(&base, "x")).await;
+    assert_eq!(status, 502);
+    assert_eq!(p["code"], "upstream_unavailable");
 }

@@ -1,3 +1,4 @@
+use crate::calls::{json_of, send};
 use serde_json::{Value, json};
 
 use super::env::{Env, env};
@@ -5,14 +6,7 @@ use crate::common::{problem, sim_calls};
 use filegate::sandbox::wecom::demo;
 
 async fn names(e: &Env, query: &str) -> Vec<String> {
-    let v: Value = e
-        .get(&e.surl(&format!("/items?{query}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = json_of(e.get(&e.surl(&format!("/items?{query}")))).await;
     v["items"]
         .as_array()
         .unwrap()
@@ -42,14 +36,7 @@ async fn the_root_lists_folders_and_files_in_every_sort_order() {
             "{sort}"
         );
     }
-    let v: Value = e
-        .get(&e.surl("/items?sort=size_desc"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = json_of(e.get(&e.surl("/items?sort=size_desc"))).await;
     let sizes: Vec<u64> = v["items"]
         .as_array()
         .unwrap()
@@ -57,21 +44,14 @@ async fn the_root_lists_folders_and_files_in_every_sort_order() {
         .filter_map(|i| i["size"].as_u64())
         .collect();
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
-    let res = e.get(&e.surl("/items?sort=sideways")).send().await.unwrap();
+    let res = send(e.get(&e.surl("/items?sort=sideways"))).await;
     assert_eq!(problem(res).await["code"], "invalid_request");
 }
 
 #[tokio::test]
 async fn kind_filters_and_nested_folders() {
     let e = env().await;
-    let folders: Value = e
-        .get(&e.surl("/items?kind=folder"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let folders: Value = json_of(e.get(&e.surl("/items?kind=folder"))).await;
     assert!(
         folders["items"]
             .as_array()
@@ -80,14 +60,7 @@ async fn kind_filters_and_nested_folders() {
             .all(|i| i["kind"] == "folder")
     );
     let docs = Env::item(demo::FOLDER_ID);
-    let inner: Value = e
-        .get(&e.surl(&format!("/items?parent={docs}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inner: Value = json_of(e.get(&e.surl(&format!("/items?parent={docs}")))).await;
     let reports = inner["items"]
         .as_array()
         .unwrap()
@@ -95,14 +68,7 @@ async fn kind_filters_and_nested_folders() {
         .find(|i| i["name"] == demo::NESTED_FOLDER_NAME)
         .unwrap();
     assert_eq!(reports["parent_id"], docs);
-    let root_item: Value = e
-        .get(&e.surl(&format!("/items/{docs}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let root_item: Value = json_of(e.get(&e.surl(&format!("/items/{docs}")))).await;
     assert!(
         root_item["parent_id"].is_null(),
         "the space root is hidden: parent_id null"
@@ -113,26 +79,12 @@ async fn kind_filters_and_nested_folders() {
 #[tokio::test]
 async fn items_are_read_with_their_fields() {
     let e = env().await;
-    let f: Value = e
-        .get(&e.surl(&format!("/items/{}", Env::item(demo::FILE_ID))))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let f: Value = json_of(e.get(&e.surl(&format!("/items/{}", Env::item(demo::FILE_ID))))).await;
     assert_eq!(f["name"], demo::FILE_NAME);
     assert_eq!(f["kind"], "file");
     assert_eq!(f["size"], demo::README_CONTENT.len());
     assert!(f["sha1"].is_string() && f["md5"].is_string());
-    let doc: Value = e
-        .get(&e.surl(&format!("/items/{}", Env::item(demo::DOC_ID))))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = json_of(e.get(&e.surl(&format!("/items/{}", Env::item(demo::DOC_ID))))).await;
     assert_eq!(doc["kind"], "document");
     assert!(doc["web_url"].is_string());
 }
@@ -140,40 +92,36 @@ async fn items_are_read_with_their_fields() {
 #[tokio::test]
 async fn folders_and_documents_are_created() {
     let e = env().await;
-    let res = e
-        .post(&e.surl("/folders"))
-        .json(&json!({"name": "新建文件夹"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/folders"))
+            .json(&json!({"name": "新建文件夹"})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let f: Value = res.json().await.unwrap();
     assert_eq!(f["kind"], "folder");
     let parent = f["id"].as_str().unwrap();
-    let res = e
-        .post(&e.surl("/folders"))
-        .json(&json!({"name": "child", "parent": parent}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/folders"))
+            .json(&json!({"name": "child", "parent": parent})),
+    )
+    .await;
     let child: Value = res.json().await.unwrap();
     assert_eq!(child["parent_id"], parent);
-    let res = e
-        .post(&e.surl("/documents"))
-        .json(&json!({"name": "Plan", "kind": "spreadsheet"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/documents"))
+            .json(&json!({"name": "Plan", "kind": "spreadsheet"})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let sheet: Value = res.json().await.unwrap();
     assert_eq!(sheet["kind"], "spreadsheet");
     assert!(sheet["web_url"].as_str().unwrap().starts_with("http"));
-    let res = e
-        .post(&e.surl("/documents"))
-        .json(&json!({"name": "Deck", "kind": "slides"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/documents"))
+            .json(&json!({"name": "Deck", "kind": "slides"})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     problem(res).await;
 }
@@ -185,20 +133,14 @@ async fn folders_and_documents_are_created() {
 async fn dot_dot_and_a_name_over_the_width_limit_are_refused_and_reach_nothing() {
     let e = env().await;
     let before = sim_calls(e.sim(), "file_create").await;
-    let res = e
-        .post(&e.surl("/folders"))
-        .json(&json!({ "name": ".." }))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.surl("/folders")).json(&json!({ "name": ".." }))).await;
     assert_eq!(res.status(), 400);
     problem(res).await;
-    let res = e
-        .post(&e.surl("/folders"))
-        .json(&json!({"name": "名".repeat(128)}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/folders"))
+            .json(&json!({"name": "名".repeat(128)})),
+    )
+    .await;
     assert_eq!(problem(res).await["code"], "name_too_long");
     assert_eq!(sim_calls(e.sim(), "file_create").await, before);
 }
@@ -207,12 +149,11 @@ async fn dot_dot_and_a_name_over_the_width_limit_are_refused_and_reach_nothing()
 async fn items_are_renamed_and_a_taken_name_is_a_conflict() {
     let e = env().await;
     let id = Env::item(demo::JSON_FILE_ID);
-    let res = e
-        .patch(&e.surl(&format!("/items/{id}")))
-        .json(&json!({"name": "settings.json"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.surl(&format!("/items/{id}")))
+            .json(&json!({"name": "settings.json"})),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["name"], "settings.json");
     // config.json lives in Documents, next to the Reports folder.
@@ -223,19 +164,13 @@ async fn items_are_renamed_and_a_taken_name_is_a_conflict() {
         "name_conflict",
     )
     .await;
-    let res = e
-        .patch(&e.surl(&format!("/items/{id}")))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.patch(&e.surl(&format!("/items/{id}"))).json(&json!({}))).await;
     assert_eq!(res.status(), 400);
-    let res = e
-        .patch(&e.surl(&format!("/items/{id}")))
-        .json(&json!({"description": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.surl(&format!("/items/{id}")))
+            .json(&json!({"description": "x"})),
+    )
+    .await;
     assert_eq!(res.status(), 501, "WeDrive has no descriptions");
     assert_eq!(problem(res).await["code"], "unsupported_operation");
 }
@@ -246,26 +181,23 @@ async fn items_move_with_each_conflict_policy() {
     let docs = Env::item(demo::FOLDER_ID);
     let readme = Env::item(demo::FILE_ID);
     // Put a same-name file into Documents first.
-    let res = e
-        .post(&e.surl(&format!("/files?name={}&parent={docs}", demo::FILE_NAME)))
-        .body("other readme")
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl(&format!("/files?name={}&parent={docs}", demo::FILE_NAME)))
+            .body("other readme"),
+    )
+    .await;
     assert_eq!(res.status(), 201);
-    let res = e
-        .patch(&e.surl(&format!("/items/{readme}")))
-        .json(&json!({"parent": docs}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.surl(&format!("/items/{readme}")))
+            .json(&json!({"parent": docs})),
+    )
+    .await;
     assert_eq!(res.status(), 409, "default policy is fail");
-    let res = e
-        .patch(&e.surl(&format!("/items/{readme}")))
-        .json(&json!({"parent": docs, "on_conflict": "rename"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.surl(&format!("/items/{readme}")))
+            .json(&json!({"parent": docs, "on_conflict": "rename"})),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let moved: Value = res.json().await.unwrap();
     assert_eq!(moved["parent_id"], docs);
@@ -275,28 +207,19 @@ async fn items_move_with_each_conflict_policy() {
         "WeDrive gave it a conflict name"
     );
     // Back to the root, then replace.
-    let res = e
-        .patch(&e.surl(&format!("/items/{readme}")))
-        .json(&json!({"parent": "root", "name": demo::FILE_NAME}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.surl(&format!("/items/{readme}")))
+            .json(&json!({"parent": "root", "name": demo::FILE_NAME})),
+    )
+    .await;
     assert_eq!(res.status(), 200);
-    let res = e
-        .patch(&e.surl(&format!("/items/{readme}")))
-        .json(&json!({"parent": docs, "on_conflict": "replace"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.surl(&format!("/items/{readme}")))
+            .json(&json!({"parent": docs, "on_conflict": "replace"})),
+    )
+    .await;
     assert_eq!(res.status(), 200);
-    let inner: Value = e
-        .get(&e.surl(&format!("/items?parent={docs}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inner: Value = json_of(e.get(&e.surl(&format!("/items?parent={docs}")))).await;
     let same: Vec<&Value> = inner["items"]
         .as_array()
         .unwrap()

@@ -1,3 +1,4 @@
+use crate::calls::{json_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{Env, env};
@@ -9,55 +10,42 @@ async fn item_members_are_listed_with_inherited_ones_and_changed() {
     let e = env().await;
     let id = Env::item(demo::FILE_ID);
     let url = e.surl(&format!("/items/{id}/members"));
-    let res = e
-        .post(&url)
-        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "previewer"}]}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&url)
+            .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "previewer"}]})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
-    let m: Value = e.get(&url).send().await.unwrap().json().await.unwrap();
+    let m: Value = json_of(e.get(&url)).await;
     let items = m["items"].as_array().unwrap();
     assert!(items.iter().any(|x| x["principal"]["id"] == "wangwu"
         && x["role"] == "previewer"
         && x["inherited"] == false));
-    let res = e
-        .patch(&format!("{url}/user:wangwu"))
-        .json(&json!({"role": "viewer"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&format!("{url}/user:wangwu"))
+            .json(&json!({"role": "viewer"})),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["role"], "viewer");
     assert_eq!(
-        e.delete(&format!("{url}/user:wangwu"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.delete(&format!("{url}/user:wangwu"))).await,
         204
     );
-    let res = e
-        .post(&url)
-        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "manager"}]}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&url)
+            .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "manager"}]})),
+    )
+    .await;
     assert_eq!(res.status(), 400, "files have no manager role");
     assert_eq!(problem(res).await["code"], "role_not_supported");
-    let res = e
-        .post(&url)
-        .json(&json!({"members": []}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&url).json(&json!({"members": []}))).await;
     assert_eq!(res.status(), 400);
-    let res = e
-        .post(&url)
-        .json(&json!({"members": [{"type": "group", "id": "g1", "role": "viewer"}]}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&url)
+            .json(&json!({"members": [{"type": "group", "id": "g1", "role": "viewer"}]})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
 }
 
@@ -65,59 +53,41 @@ async fn item_members_are_listed_with_inherited_ones_and_changed() {
 async fn sharing_links_and_security() {
     let e = env().await;
     let id = Env::item(demo::DOC_ID);
-    let s: Value = e
-        .get(&e.surl(&format!("/items/{id}/sharing")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = json_of(e.get(&e.surl(&format!("/items/{id}/sharing")))).await;
     assert!(s["scope"].is_string());
-    let res = e
-        .put(&e.surl(&format!("/items/{id}/sharing")))
-        .json(&json!({"scope": "organization", "role": "viewer"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.put(&e.surl(&format!("/items/{id}/sharing")))
+            .json(&json!({"scope": "organization", "role": "viewer"})),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let s: Value = res.json().await.unwrap();
     assert_eq!(s["scope"], "organization");
     assert_eq!(s["role"], "viewer");
-    let res = e
-        .put(&e.surl(&format!("/items/{id}/sharing")))
-        .json(&json!({"scope": "everyone"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.put(&e.surl(&format!("/items/{id}/sharing")))
+            .json(&json!({"scope": "everyone"})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
 
-    let link: Value = e
-        .post(&e.surl(&format!("/items/{id}/share_link")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let link: Value = json_of(e.post(&e.surl(&format!("/items/{id}/share_link")))).await;
     assert!(link["url"].as_str().unwrap().starts_with("http"));
-    let res = e
-        .post(&e.surl(&format!("/items/{id}/share_link")))
-        .json(&json!({"password": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl(&format!("/items/{id}/share_link")))
+            .json(&json!({"password": "x"})),
+    )
+    .await;
     assert_eq!(
         problem(res).await["code"],
         "share_link_options_not_supported"
     );
 
-    let res = e
-        .put(&e.surl(&format!("/items/{id}/security")))
-        .json(&json!({"watermark": {"text": "机密", "density": "high", "show_text": true}}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.put(&e.surl(&format!("/items/{id}/security")))
+            .json(&json!({"watermark": {"text": "机密", "density": "high", "show_text": true}})),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let sec: Value = res.json().await.unwrap();
     assert_eq!(sec["watermark"]["text"], "机密");
@@ -131,11 +101,10 @@ async fn sharing_links_and_security() {
         "watermark_not_supported",
     )
     .await;
-    let res = e
-        .put(&e.surl(&format!("/items/{id}/security")))
-        .json(&json!({"watermark": {"forced_by_admin": true}}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.put(&e.surl(&format!("/items/{id}/security")))
+            .json(&json!({"watermark": {"forced_by_admin": true}})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
 }

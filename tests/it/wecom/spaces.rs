@@ -1,3 +1,4 @@
+use crate::calls::{json_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
 use super::env::{CONN, env};
@@ -7,14 +8,7 @@ use filegate::sandbox::wecom::demo;
 #[tokio::test]
 async fn the_connection_publishes_its_capabilities_and_token_health() {
     let e = env().await;
-    let c: Value = e
-        .get(&e.url(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = json_of(e.get(&e.url(""))).await;
     assert_eq!(c["provider"], "wecom");
     assert_eq!(
         c["token"]["state"], "none",
@@ -26,38 +20,17 @@ async fn the_connection_publishes_its_capabilities_and_token_health() {
         c["capabilities"]["max_single_request_upload_bytes"],
         10 * 1024 * 1024
     );
-    e.get(&e.surl("")).send().await.unwrap();
-    let c: Value = e
-        .get(&e.url(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    send(e.get(&e.surl(""))).await;
+    let c: Value = json_of(e.get(&e.url(""))).await;
     assert_eq!(c["token"]["state"], "valid");
-    let list: Value = e
-        .get(&e.gw.url("/v1/connections"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json_of(e.get(&e.gw.url("/v1/connections"))).await;
     assert_eq!(list["items"][0]["name"], CONN);
 }
 
 #[tokio::test]
 async fn spaces_are_listed_from_the_store_and_follow_create_rename_delete() {
     let e = env().await;
-    let list: Value = e
-        .get(&e.url("/spaces"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json_of(e.get(&e.url("/spaces"))).await;
     assert_eq!(
         list["items"].as_array().unwrap().len(),
         1,
@@ -65,51 +38,26 @@ async fn spaces_are_listed_from_the_store_and_follow_create_rename_delete() {
     );
     assert_eq!(list["items"][0]["name"], demo::SPACE_NAME);
 
-    let res = e
+    let res = send(e
         .post(&e.url("/spaces"))
-        .json(&json!({"name": "Project 项目", "members": [{"type": "user", "id": "wangwu", "role": "viewer"}]}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"name": "Project 项目", "members": [{"type": "user", "id": "wangwu", "role": "viewer"}]}))).await;
     assert_eq!(res.status(), 201);
     let created: Value = res.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
-    let list: Value = e
-        .get(&e.url("/spaces?limit=1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json_of(e.get(&e.url("/spaces?limit=1"))).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     let next = list["next_cursor"].as_str().expect("a second page");
-    let page2: Value = e
-        .get(&e.url(&format!("/spaces?limit=1&cursor={next}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page2: Value = json_of(e.get(&e.url(&format!("/spaces?limit=1&cursor={next}")))).await;
     assert_eq!(page2["items"].as_array().unwrap().len(), 1);
     assert!(page2["next_cursor"].is_null());
 
-    let res = e
-        .patch(&e.url(&format!("/spaces/{id}")))
-        .json(&json!({"name": "Renamed"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.url(&format!("/spaces/{id}")))
+            .json(&json!({"name": "Renamed"})),
+    )
+    .await;
     assert_eq!(res.status(), 200);
-    let got: Value = e
-        .get(&e.url(&format!("/spaces/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value = json_of(e.get(&e.url(&format!("/spaces/{id}")))).await;
     assert_eq!(got["name"], "Renamed");
     assert_eq!(
         got["member_count"], 1,
@@ -118,64 +66,35 @@ async fn spaces_are_listed_from_the_store_and_follow_create_rename_delete() {
     assert_eq!(created["member_count"], 1);
 
     assert_eq!(
-        e.delete(&e.url(&format!("/spaces/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.delete(&e.url(&format!("/spaces/{id}")))).await,
         204
     );
-    let res = e
-        .get(&e.url(&format!("/spaces/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    let p = problem(res).await;
+    let p = problem_of(e.get(&e.url(&format!("/spaces/{id}"))), 404).await;
     assert_eq!(p["code"], "space_not_found");
     assert_eq!(p["upstream"]["provider"], "wecom");
-    let list: Value = e
-        .get(&e.url("/spaces"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json_of(e.get(&e.url("/spaces"))).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn space_settings_invite_link_and_quota() {
     let e = env().await;
-    let s: Value = e
-        .get(&e.surl("/settings"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = json_of(e.get(&e.surl("/settings"))).await;
     assert!(s["watermark"].is_boolean(), "{s}");
-    let res = e
-        .put(&e.surl("/settings"))
-        .json(
-            &json!({"watermark": true, "default_file_scope": "members", "confidential_mode": true}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.put(&e.surl("/settings")).json(
+        &json!({"watermark": true, "default_file_scope": "members", "confidential_mode": true}),
+    ))
+    .await;
     assert_eq!(res.status(), 200);
     let s: Value = res.json().await.unwrap();
     assert_eq!(s["watermark"], true);
     assert_eq!(s["default_file_scope"], "members");
     assert_eq!(s["confidential_mode"], true);
-    let res = e
-        .put(&e.surl("/settings"))
-        .json(&json!({"default_file_scope": "public"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.put(&e.surl("/settings"))
+            .json(&json!({"default_file_scope": "public"})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
 
     // space_setting only works on spaces the app created (document) → 403.
@@ -192,24 +111,10 @@ async fn space_settings_invite_link_and_quota() {
     )
     .await;
 
-    let link: Value = e
-        .post(&e.surl("/invite_link"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let link: Value = json_of(e.post(&e.surl("/invite_link"))).await;
     assert!(link["url"].as_str().unwrap().starts_with("http"));
 
-    let q: Value = e
-        .get(&e.surl("/quota"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let q: Value = json_of(e.get(&e.surl("/quota"))).await;
     assert_eq!(q["scope"], "corporation");
     assert!(q["total_bytes"].as_u64().unwrap() >= q["available_bytes"].as_u64().unwrap());
     assert_eq!(q["details"]["professional"], true);
@@ -219,14 +124,7 @@ async fn space_settings_invite_link_and_quota() {
 #[tokio::test]
 async fn space_members_are_listed_added_updated_and_removed() {
     let e = env().await;
-    let m: Value = e
-        .get(&e.surl("/members"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let m: Value = json_of(e.get(&e.surl("/members"))).await;
     let items = m["items"].as_array().unwrap();
     assert!(
         items
@@ -237,28 +135,17 @@ async fn space_members_are_listed_added_updated_and_removed() {
     );
     assert!(items.iter().any(|x| x["principal"]["type"] == "department"));
 
-    let res = e
+    let res = send(e
         .post(&e.surl("/members"))
-        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "previewer"}, {"type": "department", "id": "4", "role": "viewer"}]}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "previewer"}, {"type": "department", "id": "4", "role": "viewer"}]}))).await;
     assert_eq!(res.status(), 201);
-    let res = e
-        .patch(&e.surl("/members/user:wangwu"))
-        .json(&json!({"role": "viewer"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.surl("/members/user:wangwu"))
+            .json(&json!({"role": "viewer"})),
+    )
+    .await;
     assert_eq!(res.status(), 200);
-    let m: Value = e
-        .get(&e.surl("/members"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let m: Value = json_of(e.get(&e.surl("/members"))).await;
     let wangwu = m["items"]
         .as_array()
         .unwrap()
@@ -269,21 +156,10 @@ async fn space_members_are_listed_added_updated_and_removed() {
     assert_eq!(wangwu["role"], "viewer");
 
     assert_eq!(
-        e.delete(&e.surl("/members/user:wangwu"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status_of(e.delete(&e.surl("/members/user:wangwu"))).await,
         204
     );
-    let m: Value = e
-        .get(&e.surl("/members"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let m: Value = json_of(e.get(&e.surl("/members"))).await;
     assert!(
         !m["items"]
             .as_array()
@@ -292,14 +168,13 @@ async fn space_members_are_listed_added_updated_and_removed() {
             .any(|x| x["principal"]["id"] == "wangwu")
     );
 
-    let res = e
-        .patch(&e.surl("/members/user:zhouba"))
-        .json(&json!({"role": "viewer"}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.patch(&e.surl("/members/user:zhouba"))
+            .json(&json!({"role": "viewer"})),
+    )
+    .await;
     assert_eq!(res.status(), 404);
-    let res = e.delete(&e.surl("/members/robot:1")).send().await.unwrap();
+    let res = send(e.delete(&e.surl("/members/robot:1"))).await;
     assert_eq!(problem(res).await["code"], "invalid_id");
     e.refused(
         e.post(&e.surl("/members"))
@@ -323,26 +198,21 @@ async fn manager_rules_are_enforced_before_calling_the_upstream() {
     )
     .await;
     // One manager exists; three more make four.
-    let res = e
-        .post(&e.surl("/members"))
-        .json(&json!({"members": [
-            {"type": "user", "id": "wangwu", "role": "manager"},
-            {"type": "user", "id": "zhaoliu", "role": "manager"},
-            {"type": "user", "id": "zhouba", "role": "manager"}
-        ]}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(e.post(&e.surl("/members")).json(&json!({"members": [
+        {"type": "user", "id": "wangwu", "role": "manager"},
+        {"type": "user", "id": "zhaoliu", "role": "manager"},
+        {"type": "user", "id": "zhouba", "role": "manager"}
+    ]})))
+    .await;
     assert_eq!(res.status(), 400);
     let p = problem(res).await;
     assert_eq!(p["code"], "too_many_managers");
     // A role outside WeDrive's three names the ones it has.
-    let res = e
-        .post(&e.surl("/members"))
-        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "editor"}]}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.surl("/members"))
+            .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "editor"}]})),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     let p = problem(res).await;
     assert!(p["detail"].as_str().unwrap().contains("Previewer"), "{p}");
@@ -352,12 +222,9 @@ async fn manager_rules_are_enforced_before_calling_the_upstream() {
         "nothing reached the upstream"
     );
     // Two more managers is fine (three in all).
-    let res = e
+    let res = send(e
         .post(&e.surl("/members"))
-        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "manager"}, {"type": "user", "id": "zhaoliu", "role": "manager"}]}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "manager"}, {"type": "user", "id": "zhaoliu", "role": "manager"}]}))).await;
     assert_eq!(res.status(), 201);
 }
 
@@ -371,12 +238,11 @@ async fn space_names_follow_the_wedrive_width_rule() {
         "name_too_long",
     )
     .await;
-    let res = e
-        .post(&e.url("/spaces"))
-        .json(&json!({"name": "空".repeat(127)}))
-        .send()
-        .await
-        .unwrap();
+    let res = send(
+        e.post(&e.url("/spaces"))
+            .json(&json!({"name": "空".repeat(127)})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
 }
 
@@ -388,7 +254,7 @@ async fn a_configured_space_that_no_longer_exists_does_not_break_the_listing() {
         }
     })
     .await;
-    let res = e.get(&e.url("/spaces")).send().await.unwrap();
+    let res = send(e.get(&e.url("/spaces"))).await;
     assert_eq!(res.status(), 200);
     let list: Value = res.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);

@@ -1,67 +1,42 @@
 //! The token manager end to end: through the gateway, against the simulator's gettoken.
 
-use std::process::{Child, Command, Stdio};
+use crate::calls::{send, status_of};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
 
 use super::env::{CONN, env, env_with};
-use crate::common::{ALL_SCOPES, sim_calls, sim_fault, sim_revoke, sim_stats, token};
+use crate::common::{
+    ALL_SCOPES, Proc, free_port, sim_calls, sim_revoke, sim_stats, token, wait_for,
+};
+use crate::faults;
 use crate::pg::PgCluster;
 use filegate::sandbox::wecom::{self, demo};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn five_hundred_concurrent_requests_on_a_cold_cache_fetch_one_token() {
     let e = env().await;
-    let url = e.surl("/items");
-    let tasks: Vec<_> = (0..500)
-        .map(|_| {
-            let req = e.get(&url);
-            tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) })
-        })
-        .collect();
-    let mut ok = 0;
-    for t in tasks {
-        if t.await.unwrap().unwrap() == 200 {
-            ok += 1;
-        }
-    }
-    assert_eq!(ok, 500);
-    assert_eq!(sim_stats(e.sim()).await.token_fetches, 1);
+    faults::concurrent_requests_fetch_one_token(&e, &e.surl("/items"), 500).await;
 }
 
 #[tokio::test]
 async fn a_token_revoked_mid_call_is_replaced_without_the_caller_seeing_an_error() {
     let e = env().await;
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "revoke_tokens"}),
-    )
-    .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
-    assert_eq!(
-        sim_calls(e.sim(), "file_list").await,
-        3,
-        "the refused call was retried once"
-    );
+    faults::a_token_revoked_mid_call_is_replaced(&e, "file_list", "file_list", &e.surl("/items"))
+        .await;
     // Revoked between calls: same.
     sim_revoke(e.sim()).await;
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 3);
 }
 
 #[tokio::test]
 async fn a_token_rejected_twice_gives_up_after_one_retry() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "error", "code": "40014", "times": 3}),
-    )
-    .await;
-    let res = e.get(&e.surl("/items")).send().await.unwrap();
+    e.fault(json!({"path": "file_list", "type": "error", "code": "40014", "times": 3}))
+        .await;
+    let res = send(e.get(&e.surl("/items"))).await;
     assert_eq!(res.status(), 502);
     assert_eq!(
         crate::common::problem(res).await["code"],
@@ -70,7 +45,7 @@ async fn a_token_rejected_twice_gives_up_after_one_retry() {
     // One call and one retry with a fresh token consumed two of the three refusals.
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
     assert_eq!(
-        e.get(&e.surl("/items")).send().await.unwrap().status(),
+        status_of(e.get(&e.surl("/items"))).await,
         200,
         "third refusal, then a retry that works"
     );
@@ -87,40 +62,10 @@ async fn an_expired_token_is_replaced_before_use() {
         |_| {},
     )
     .await;
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     tokio::time::sleep(Duration::from_millis(2600)).await;
-    assert_eq!(e.get(&e.surl("/items")).send().await.unwrap().status(), 200);
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     assert_eq!(sim_stats(e.sim()).await.token_fetches, 2);
-}
-
-/// Kills the child process on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_ready(base: &str) {
-    for _ in 0..100 {
-        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{base} did not become ready");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -185,7 +130,7 @@ known_spaces = ["{space}"]
         bases.push(format!("http://127.0.0.1:{port}"));
     }
     for b in &bases {
-        wait_ready(b).await;
+        wait_for(&format!("{b}/readyz"), 200).await;
     }
     let http = crate::common::client();
     let t = token(ALL_SCOPES, CONN);
