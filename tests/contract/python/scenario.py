@@ -166,13 +166,24 @@ def scenario(client: AuthenticatedClient, conn: str) -> dict[str, bool]:
     print(f"[{conn}] {len(spaces.items)} spaces; using {space.name!r} ({space.kind.value})")
 
     tag = secrets.token_hex(4)
-    folder = expect(
-        create_folder.sync_detailed(conn, space.id, client=client, body=CreateFolder(name=f"contract-py-{tag}")),
-        HTTPStatus.CREATED,
-        Item,
-        "create_folder",
-    )
+    # With an Idempotency-Key, as a client that retries would send it: the retry gets the
+    # first answer (same item, same Location) instead of a second folder.
+    def make_folder() -> Response[Item | Problem]:
+        return create_folder.sync_detailed(
+            conn, space.id, client=client, body=CreateFolder(name=f"contract-py-{tag}"), idempotency_key=f"contract-py-{tag}"
+        )
+
+    first = make_folder()
+    folder = expect(first, HTTPStatus.CREATED, Item, "create_folder")
     check(folder.kind == ItemKind.FOLDER, f"create_folder made a {folder.kind.value}")
+    location = first.headers.get("location")
+    check(isinstance(location, str) and location.endswith(f"/items/{folder.id}"), f"create_folder's Location {location!r}")
+    retried = make_folder()
+    again = expect(retried, HTTPStatus.CREATED, Item, "create_folder retried with its Idempotency-Key")
+    check(again.id == folder.id, "the retry with the same Idempotency-Key made another folder")
+    check(retried.headers.get("idempotent-replayed") == "true", "the retry is not marked Idempotent-Replayed")
+    check(retried.headers.get("location") == location, "the replayed Location differs")
+    print(f"[{conn}] create_folder retried with its Idempotency-Key: the same folder, replayed")
 
     data = b"filegate contract suite: " + secrets.token_bytes(64)
     uploaded = expect(
@@ -191,6 +202,17 @@ def scenario(client: AuthenticatedClient, conn: str) -> dict[str, bool]:
     check(file.kind == ItemKind.FILE, f"upload made a {file.kind.value}")
     check(file.size == len(data), f"uploaded {len(data)} bytes, item says {file.size!r}")
     print(f"[{conn}] created folder {folder.name!r}, uploaded {file.name!r} ({len(data)} bytes, {uploaded.method})")
+
+    # The item's validator: its GET carries it as ETag, and If-None-Match with it is a 304.
+    got = get_item.sync_detailed(conn, space.id, file.id, client=client)
+    current = expect(got, HTTPStatus.OK, Item, "get_item")
+    etag = current.etag
+    check(isinstance(etag, str) and got.headers.get("etag") == etag, f"get_item's ETag {got.headers.get('etag')!r} vs etag {etag!r}")
+    check(current.mime_type == "application/octet-stream", f"a .bin file has mime_type {current.mime_type!r}")
+    if isinstance(etag, str):
+        unchanged = get_item.sync_detailed(conn, space.id, file.id, client=client, if_none_match=etag)
+        check(unchanged.status_code == HTTPStatus.NOT_MODIFIED, f"If-None-Match with the ETag answered {unchanged.status_code.value}")
+        print(f"[{conn}] get_item with If-None-Match: 304")
 
     root_parent = file.parent_id if isinstance(file.parent_id, str) else None
     ids, pages = page_through(client, conn, space.id, root_parent)
