@@ -1,8 +1,8 @@
 // The TypeScript user's scenario, through openapi-fetch typed by the `paths` that
 // openapi-typescript generates from openapi/openapi.json (schema.d.ts, made by tests/contract/run).
 //
-// On every connection of the sandbox: read capabilities, list spaces, create a folder, upload,
-// page through the folder, download a range, rename, move (where the capabilities list it), read
+// On every connection of the sandbox: read capabilities, list spaces, create a folder (retried
+// with its Idempotency-Key), upload, read the ETag and a 304, page through the folder, download a range, rename, move (where the capabilities list it), read
 // a 501 and a 404 as typed problems, delete. Only typed client calls — no raw fetch and no casts
 // (`as`, `any`, `!`): tsc --strict checks it; where one would be needed, the document is wrong.
 // Node's fetch asks for gzip, deflate and br by default.
@@ -123,15 +123,22 @@ async function scenario(conn: string): Promise<{ move: boolean; unsupported: boo
   const inSpace = { conn, space: space.id };
 
   const tag = Math.random().toString(16).slice(2, 10);
-  const folder = expectOk(
-    await client.POST("/v1/connections/{conn}/spaces/{space}/folders", {
-      params: { path: inSpace },
+  // With an Idempotency-Key, as a client that retries sends it: the retry gets the first answer.
+  const makeFolder = async () =>
+    client.POST("/v1/connections/{conn}/spaces/{space}/folders", {
+      params: { path: inSpace, header: { "Idempotency-Key": `contract-ts-${tag}` } },
       body: { name: `contract-ts-${tag}` },
-    }),
-    201,
-    "create_folder",
-  );
+    });
+  const first = await makeFolder();
+  const folder = expectOk(first, 201, "create_folder");
   check(folder.kind === "folder", `create_folder made a ${folder.kind}`);
+  const location = first.response.headers.get("location");
+  check(location !== null && location.endsWith(`/items/${folder.id}`), `create_folder's Location ${location}`);
+  const retried = await makeFolder();
+  const again = expectOk(retried, 201, "create_folder retried with its Idempotency-Key");
+  check(again.id === folder.id, "the retry with the same Idempotency-Key made another folder");
+  check(retried.response.headers.get("idempotent-replayed") === "true", "the retry is not marked Idempotent-Replayed");
+  console.log(`[${conn}] create_folder retried with its Idempotency-Key: the same folder, replayed`);
 
   const text = `filegate contract suite (TypeScript) ${tag} ${"0123456789".repeat(6)}`;
   const size = new TextEncoder().encode(text).length;
@@ -150,6 +157,20 @@ async function scenario(conn: string): Promise<{ move: boolean; unsupported: boo
   check(file.kind === "file", `upload made a ${file.kind}`);
   check(file.size === size, `uploaded ${size} bytes, item says ${file.size}`);
   console.log(`[${conn}] created folder '${folder.name}', uploaded '${file.name}' (${size} bytes, ${uploaded.method})`);
+
+  // The item's validator: its GET carries it as ETag, and If-None-Match with it is a 304.
+  const got = await client.GET("/v1/connections/{conn}/spaces/{space}/items/{item}", {
+    params: { path: { ...inSpace, item: file.id } },
+  });
+  const current = expectOk(got, 200, "get_item");
+  const etag = current.etag;
+  check(typeof etag === "string" && got.response.headers.get("etag") === etag, `get_item's ETag ${got.response.headers.get("etag")} vs etag ${etag}`);
+  check(current.mime_type === "text/plain", `a .txt file has mime_type ${current.mime_type}`);
+  const unchanged = await client.GET("/v1/connections/{conn}/spaces/{space}/items/{item}", {
+    params: { path: { ...inSpace, item: file.id }, header: { "If-None-Match": etag } },
+  });
+  check(unchanged.response.status === 304, `If-None-Match with the ETag answered ${unchanged.response.status}`);
+  console.log(`[${conn}] get_item with If-None-Match: 304`);
 
   const [ids, pages] = await pageThrough(conn, space.id, file.parent_id ?? undefined);
   check(ids.includes(folder.id) && ids.includes(file.id), "the new folder and file are not both in the paged listing");
