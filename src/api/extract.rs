@@ -37,21 +37,41 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        JsonBody::from_request(req, state).await?.parse().map(Self)
+    }
+}
+
+/// The bytes of a JSON body, checked for content type (415) and size (413) but not yet read:
+/// for a handler that looks at the body before [`JsonBody::parse`] gives it [`ApiJson`]'s
+/// problems (`PATCH …/items/{item}` decides its operations from the members present).
+pub struct JsonBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !is_json(req.headers()) {
             return Err(ApiError::UnsupportedMediaType(
                 "the request body must be JSON with Content-Type: application/json".into(),
             ));
         }
-        let bytes = Bytes::from_request(req, state)
+        Bytes::from_request(req, state)
             .await
+            .map(Self)
             .map_err(|r: BytesRejection| {
                 if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge { limit: 0 }
                 } else {
                     ApiError::bad_request("invalid_request", r.body_text())
                 }
-            })?;
-        super::strict::from_slice(&bytes).map(Self).map_err(|e| {
+            })
+    }
+}
+
+impl JsonBody {
+    /// The body as `T`, with [`ApiJson`]'s 400 problems.
+    pub fn parse<T: DeserializeOwned>(&self) -> ApiResult<T> {
+        super::strict::from_slice(&self.0).map_err(|e| {
             if e.syntax {
                 ApiError::BadRequest {
                     code: "invalid_json",
@@ -66,6 +86,20 @@ where
                 }
             }
         })
+    }
+
+    /// The names of the members of a body that is a JSON object whose value is not `null`;
+    /// `None` for any other body (not JSON, not an object).
+    pub fn non_null_members(&self) -> Option<Vec<String>> {
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&self.0).ok()?;
+        Some(
+            object
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, _)| k)
+                .collect(),
+        )
     }
 }
 

@@ -10,7 +10,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::conditional::{self, created, item_location};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, page_request};
+use super::extract::{
+    ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, JsonBody, page_request,
+};
 use super::paths::{
     IfMatch, IfNoneMatch, ItemPath, LocalProblems, NotModified, PreconditionFailed, SpacePath,
     UpstreamProblems,
@@ -139,8 +141,16 @@ async fn update_item(
     auth: Authorized<FilesWrite>,
     ApiPath(p): ApiPath<ItemPath>,
     headers: HeaderMap,
-    ApiJson(mut req): ApiJson<UpdateItem>,
+    body: JsonBody,
 ) -> ApiResult<Response> {
+    // 501 before 400: the members present (not null) say which operations are asked for, and
+    // each must be supported before any value is read (docs/ARCHITECTURE.md, order of checks).
+    for member in body.non_null_members().unwrap_or_default() {
+        if let Some(op) = member_operation(&member) {
+            auth.drive(op)?;
+        }
+    }
+    let mut req: UpdateItem = body.parse()?;
     if req.name.is_none() && req.parent.is_none() && req.description.is_none() {
         return Err(ApiError::bad_request(
             "invalid_request",
@@ -167,6 +177,17 @@ async fn update_item(
             .await?
             .allowed(drive),
     ))
+}
+
+/// The operation a member of the `PATCH …/items/{item}` body asks for (`on_conflict` and
+/// unknown members ask for none).
+fn member_operation(member: &str) -> Option<Operation> {
+    match member {
+        "name" => Some(Operation::RenameItem),
+        "parent" => Some(Operation::MoveItem),
+        "description" => Some(Operation::UpdateDescription),
+        _ => None,
+    }
 }
 
 /// Delete an item.

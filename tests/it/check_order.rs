@@ -144,3 +144,95 @@ async fn copy_on_wecom_is_501_whatever_the_body() {
         );
     }
 }
+
+/// `PATCH …/items/{item}` with `body` answers `(status, code, detail)`.
+async fn patch_item(gw: &Gateway, conn: &str, body: &str) -> (u16, String, String) {
+    let res = gw
+        .http
+        .patch(gw.url(&format!("/v1/connections/{conn}/spaces/x/items/y")))
+        .bearer_auth(token(ALL_SCOPES, conn))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let p = problem(res).await;
+    let text = |k: &str| p[k].as_str().unwrap_or("").to_owned();
+    (status, text("code"), text("detail"))
+}
+
+/// Each body asks for `op`, which `conn` lacks, and carries bad input besides: 501 naming
+/// `op`, not 400. Each of `still_400` asks only for supported operations (or for none).
+async fn patch_decides_each_operation_before_the_input(
+    gw: &Gateway,
+    conn: &str,
+    unsupported: &[(&str, Operation)],
+    still_400: &[&str],
+) {
+    for (body, op) in unsupported {
+        let (s, code, detail) = patch_item(gw, conn, body).await;
+        assert_eq!((s, code.as_str()), (501, "unsupported_operation"), "{body}");
+        assert!(detail.contains(&op.to_string()), "{body}: {detail}");
+    }
+    for body in still_400 {
+        let (s, code, detail) = patch_item(gw, conn, body).await;
+        assert_eq!(s, 400, "{body}: {code} {detail}");
+    }
+}
+
+#[tokio::test]
+async fn patch_item_on_wecom_is_501_for_a_description_whatever_the_other_members() {
+    let e = crate::wecom::env::env().await;
+    patch_decides_each_operation_before_the_input(
+        &e.gw,
+        crate::wecom::env::CONN,
+        &[
+            (
+                r#"{"description":"x","bogus":1}"#,
+                Operation::UpdateDescription,
+            ),
+            (
+                r#"{"name":"a/b","description":"x"}"#,
+                Operation::UpdateDescription,
+            ),
+            (r#"{"description":5}"#, Operation::UpdateDescription),
+            (
+                r#"{"parent":"root","description":"","on_conflict":"sideways"}"#,
+                Operation::UpdateDescription,
+            ),
+        ],
+        &[
+            r#"{"name":"a/b"}"#,
+            r#"{"name":"a/b","description":null}"#,
+            r#"{"bogus":1}"#,
+            r#"{"on_conflict":"fail"}"#,
+            r#"["description"]"#,
+            r#"{"description":"#,
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn patch_item_on_onebot_is_501_for_a_move_or_a_description_whatever_the_other_members() {
+    let e = crate::onebot::env::env().await;
+    patch_decides_each_operation_before_the_input(
+        &e.gw,
+        crate::onebot::env::CONN,
+        &[
+            (r#"{"parent":"root","name":"a/b"}"#, Operation::MoveItem),
+            (r#"{"parent":7}"#, Operation::MoveItem),
+            (
+                r#"{"name":"ok","description":"x","bogus":1}"#,
+                Operation::UpdateDescription,
+            ),
+        ],
+        &[
+            r#"{"name":"a/b"}"#,
+            r#"{"name":"a/b","parent":null}"#,
+            r#"{}"#,
+        ],
+    )
+    .await;
+}
