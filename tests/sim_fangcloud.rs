@@ -562,11 +562,12 @@ async fn unknown_paths_wrong_methods_and_malformed_bodies_answer_in_the_errors_e
         http.post(format!("{}/api/v2/user/info", sim.base_url)),
         http.get(format!("{}/oauth/token", sim.base_url)),
         http.get(format!("{}/upload/a/b", sim.base_url)),
+        http.post(format!("{}/download/k/n", sim.base_url)),
         http.post(format!("{}/api/v2/folder/create", sim.base_url))
             .header("content-type", "application/json")
             .body("{not json"),
     ];
-    let expected = [404, 404, 405, 405, 405, 405, 400];
+    let expected = [404, 404, 405, 405, 405, 405, 405, 400];
     for (request, status) in sent.into_iter().zip(expected) {
         let a = Api::answer(request.bearer_auth(&api.token).send().await.unwrap()).await;
         assert_eq!(a.status.as_u16(), status, "{}", a.body);

@@ -309,6 +309,13 @@ async fn a_malformed_body_is_400_an_unsupported_content_type_406_and_other_metho
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(
+        (&answer["status"], &answer["retcode"]),
+        (&json!("failed"), &json!(RETCODE_BAD_REQUEST)),
+        "{answer}"
+    );
+    assert!(answer["message"].is_string(), "{answer}");
     let response = http()
         .post(&url)
         .bearer_auth(demo::ACCESS_TOKEN)
@@ -348,6 +355,30 @@ async fn a_path_that_names_no_action_is_404_with_retcode_1404_in_the_envelope() 
             "{path}: {answer}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_download_url_with_another_method_than_get_is_404_with_retcode_1404_in_the_envelope() {
+    let sim = sim().await;
+    let url = file_url(&sim, demo::FILE_ID).await;
+    for method in [
+        reqwest::Method::POST,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+    ] {
+        let response = http().request(method.clone(), &url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["status"], "failed", "{method}: {answer}");
+        assert_eq!(
+            answer["retcode"], RETCODE_UNKNOWN_ACTION,
+            "{method}: {answer}"
+        );
+    }
+    assert_eq!(
+        http().get(&url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
 }
 
 // ---- account-level actions ----

@@ -435,6 +435,9 @@ async fn unknown_functions_and_paths_answer_48001_and_wrong_methods_4300x_in_the
         (e.http.post(e.url("/nowhere/at/all")), 48001),
         (e.http.get(e.url("/cgi-bin/wedrive/file_list")), 43002),
         (e.http.post(e.url("/cgi-bin/gettoken")), 43001),
+        (e.http.post(e.url("/wedrive/download/k")), 43001),
+        (e.http.post(e.url("/s?k=x")), 43001),
+        (e.http.delete(e.url("/wedoc/doc/x")), 43001),
     ] {
         let resp = request.send().await.unwrap();
         assert_eq!(resp.status(), 200);

@@ -164,6 +164,8 @@ fn router(shared: Arc<Shared>) -> Router {
     let upstream = Router::new()
         .route("/{action}", any(dispatch::action))
         .route("/ftn_handler/{key}/", get(download::download))
+        // A download URL is GET only: another method names no action either.
+        .method_not_allowed_fallback(unknown_path)
         .fallback(unknown_path)
         .with_state(shared.clone())
         .layer(from_fn_with_state(control.clone(), control::fault_layer));
@@ -171,7 +173,8 @@ fn router(shared: Arc<Shared>) -> Router {
     upstream.merge(sim)
 }
 
-/// A path that names no action (`/a/b`): an unknown action, in the OneBot envelope.
+/// A path that names no action (`/a/b`, or a download URL with a method other than GET): an
+/// unknown action, in the OneBot envelope.
 async fn unknown_path() -> Response {
     envelope::refuse(
         axum::http::StatusCode::NOT_FOUND,

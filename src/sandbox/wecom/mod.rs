@@ -224,6 +224,8 @@ fn router(app: Arc<App>) -> Router {
     let pages = Router::new()
         .route("/s", get(links::share_page))
         .route("/wedoc/{kind}/{fileid}", get(links::doc_page))
+        // The link pages are GET only too: another method is 43001, not an empty 405.
+        .method_not_allowed_fallback(require_get)
         .with_state(app);
     upstream.merge(pages).merge(control::router(control))
 }
