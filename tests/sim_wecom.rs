@@ -373,6 +373,34 @@ async fn an_injected_error_answers_its_errcode_in_the_wecom_envelope() {
 }
 
 #[tokio::test]
+async fn an_injected_server_error_answers_its_http_status_with_errcode_minus_1_in_the_envelope() {
+    let e = env().await;
+    // Queued in order: 503 as given, then the default status (500).
+    for fault in [
+        json!({"path": "space_info", "type": "server_error", "status": 503}),
+        json!({"path": "space_info", "type": "server_error"}),
+    ] {
+        e.sim_post("/__sim/faults", fault).await;
+    }
+    for status in [503, 500] {
+        let resp = e
+            .raw("space_info", Some(&e.token), demo_space().to_string())
+            .await;
+        assert_eq!(resp.status(), status);
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["errcode"], ec::SYSTEM_BUSY, "{v}");
+        assert!(v["errmsg"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    }
+    e.ok("space_info", demo_space()).await;
+}
+
+#[tokio::test]
 async fn status_malformed_and_latency_faults_reach_the_token_endpoint_too() {
     let e = env().await;
     e.sim_post(

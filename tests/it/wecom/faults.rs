@@ -100,6 +100,21 @@ async fn upstream_5xx_and_garbage_are_502() {
 }
 
 #[tokio::test]
+async fn an_upstream_5xx_in_the_errcode_envelope_is_a_502_with_the_upstream_block() {
+    let e = env().await;
+    e.fault(json!({"path": "file_list", "type": "server_error", "status": 503, "times": 10}))
+        .await;
+    let p = e
+        .refused(e.get(&e.surl("/items")), 502, "upstream_unavailable")
+        .await;
+    assert_eq!(p["upstream"]["provider"], "wecom", "{p}");
+    assert_eq!(p["upstream"]["code"], "503", "{p}");
+    assert!(p["upstream"]["message"].is_string(), "{p}");
+    crate::common::sim_clear_faults(e.sim()).await;
+    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
+}
+
+#[tokio::test]
 async fn a_slow_upstream_is_a_504() {
     let limit = |c: &mut Config| c.limits.upstream_timeout = Duration::from_millis(500);
     a_late_file_list_is_a_504(limit, "upstream_timeout").await;
