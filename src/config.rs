@@ -540,12 +540,32 @@ pub struct OnebotConfig {
     /// go to the group's root only.
     #[serde(default)]
     pub upload_to_folders: bool,
+    /// How long a folder listing is kept for its later pages (OneBot answers a folder whole;
+    /// keeping it makes a walk read it once). A cursor older than this re-reads the folder.
+    #[serde(default = "onebot_default_snapshot_ttl", with = "humantime_serde")]
+    pub listing_snapshot_ttl: Duration,
+    /// Most items kept in listing snapshots at once, over all folders of the connection
+    /// (about half a KiB each).
+    #[serde(default = "onebot_default_snapshot_items")]
+    pub listing_snapshot_max_items: u64,
     #[serde(skip)]
     pub access_token: Option<SecretString>,
 }
 
 fn onebot_default_max_upload() -> u64 {
     100 * 1024 * 1024
+}
+
+/// Defaults of `listing_snapshot_ttl` and `listing_snapshot_max_items`.
+pub const ONEBOT_SNAPSHOT_TTL: Duration = Duration::from_secs(60);
+pub const ONEBOT_SNAPSHOT_ITEMS: u64 = 50_000;
+
+fn onebot_default_snapshot_ttl() -> Duration {
+    ONEBOT_SNAPSHOT_TTL
+}
+
+fn onebot_default_snapshot_items() -> u64 {
+    ONEBOT_SNAPSHOT_ITEMS
 }
 
 /// `FILEGATE_…` variables that are command-line options of the `filegate` command, not
