@@ -140,6 +140,20 @@ mod tests {
         (0..n).map(item).collect()
     }
 
+    /// The page of `items` (as the folder now is) at `cursor`.
+    async fn page_at(
+        s: &Snapshots,
+        scope: &str,
+        limit: u32,
+        cursor: Option<String>,
+        items: &[Item],
+    ) -> Page<Item> {
+        let req = PageRequest { limit, cursor };
+        s.page(scope, &req, || std::future::ready(Ok(items.to_vec())))
+            .await
+            .unwrap()
+    }
+
     async fn walk(s: &Snapshots, scope: &str, items: &[Item], limit: u32) -> (Vec<String>, usize) {
         let (mut seen, mut reads) = (Vec::new(), 0);
         let mut cursor = None;
@@ -174,33 +188,13 @@ mod tests {
     async fn a_gone_snapshot_is_read_again_and_the_walk_goes_on_after_its_last_item() {
         let s = Snapshots::new(Duration::from_secs(60), 100_000);
         let items = listing(10);
-        let first = s
-            .page(
-                "a",
-                &PageRequest {
-                    limit: 4,
-                    cursor: None,
-                },
-                || std::future::ready(Ok(items.clone())),
-            )
-            .await
-            .unwrap();
+        let first = page_at(&s, "a", 4, None, &items).await;
         s.cache.invalidate_all();
         // Meanwhile an item sorting first appeared and item 2 went away.
         let mut changed: Vec<Item> = items.clone();
         changed.remove(2);
         changed.insert(0, item(99));
-        let next = s
-            .page(
-                "a",
-                &PageRequest {
-                    limit: 4,
-                    cursor: first.next_cursor.clone(),
-                },
-                || std::future::ready(Ok(changed.clone())),
-            )
-            .await
-            .unwrap();
+        let next = page_at(&s, "a", 4, first.next_cursor, &changed).await;
         let ids: Vec<_> = next.items.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, ["i4", "i5", "i6", "i7"]);
     }
@@ -209,17 +203,7 @@ mod tests {
     async fn a_cursor_reads_no_other_listings_snapshot() {
         let s = Snapshots::new(Duration::from_secs(60), 100_000);
         let items = listing(10);
-        let first = s
-            .page(
-                "a",
-                &PageRequest {
-                    limit: 4,
-                    cursor: None,
-                },
-                || std::future::ready(Ok(items.clone())),
-            )
-            .await
-            .unwrap();
+        let first = page_at(&s, "a", 4, None, &items).await;
         let mut reads = 0;
         let other = s
             .page(
