@@ -163,6 +163,11 @@ impl Adapter for FangcloudDrive {
         SpaceRef::parse(space).ok().map(SpaceRef::kind)
     }
 
+    /// a new version (file/{id}/new_version) declares its sha1; upload_v2 needs none, and no call an MD5.
+    fn upload_digests(&self) -> crate::spool::Needs {
+        crate::spool::Needs::SHA1
+    }
+
     fn capabilities(&self) -> &Capabilities {
         &self.caps
     }
