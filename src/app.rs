@@ -390,8 +390,9 @@ impl Drop for Running {
 
 /// Builds the gateway and serves it on `addr` in the background.
 pub async fn spawn(config: Config, addr: SocketAddr) -> Result<Running, StartError> {
+    let backlog = config.limits.listen_backlog;
     let (app, state) = build(config).await?;
-    let listener = crate::listener::bind(addr)?;
+    let listener = crate::listener::bind(addr, backlog)?;
     let addr = listener.local_addr()?;
     state.staging().spawn_sweeper();
     let limits = state.config().limits.clone();

@@ -174,6 +174,10 @@ pub struct Limits {
     /// Open client connections; more are closed as soon as they are accepted. Kept below the
     /// process's file-descriptor limit at start-up.
     pub max_connections: usize,
+    /// Accept queue asked of the kernel (capped by `net.core.somaxconn`): a burst of new
+    /// connections beyond what the accept loop drains in time overflows it, and with SYN
+    /// cookies the kernel later resets connections the client believed established.
+    pub listen_backlog: u32,
     /// Time a new connection has for its first request, and HTTP/1.1 for each request head.
     #[serde(with = "humantime_serde")]
     pub header_read_timeout: Duration,
@@ -216,6 +220,7 @@ impl Default for Limits {
             upload_session_ttl: Duration::from_secs(24 * 3600),
             upload_part_bytes: 8 * 1024 * 1024,
             max_connections: 16384,
+            listen_backlog: 4096,
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(30),
             max_header_bytes: 128 * 1024,
@@ -540,12 +545,32 @@ pub struct OnebotConfig {
     /// go to the group's root only.
     #[serde(default)]
     pub upload_to_folders: bool,
+    /// How long a folder listing is kept for its later pages (OneBot answers a folder whole;
+    /// keeping it makes a walk read it once). A cursor older than this re-reads the folder.
+    #[serde(default = "onebot_default_snapshot_ttl", with = "humantime_serde")]
+    pub listing_snapshot_ttl: Duration,
+    /// Most items kept in listing snapshots at once, over all folders of the connection
+    /// (about half a KiB each).
+    #[serde(default = "onebot_default_snapshot_items")]
+    pub listing_snapshot_max_items: u64,
     #[serde(skip)]
     pub access_token: Option<SecretString>,
 }
 
 fn onebot_default_max_upload() -> u64 {
     100 * 1024 * 1024
+}
+
+/// Defaults of `listing_snapshot_ttl` and `listing_snapshot_max_items`.
+pub const ONEBOT_SNAPSHOT_TTL: Duration = Duration::from_secs(60);
+pub const ONEBOT_SNAPSHOT_ITEMS: u64 = 50_000;
+
+fn onebot_default_snapshot_ttl() -> Duration {
+    ONEBOT_SNAPSHOT_TTL
+}
+
+fn onebot_default_snapshot_items() -> u64 {
+    ONEBOT_SNAPSHOT_ITEMS
 }
 
 /// `FILEGATE_…` variables that are command-line options of the `filegate` command, not
@@ -755,6 +780,7 @@ impl Config {
         for (key, n) in [
             ("limits.max_concurrent_requests", l.max_concurrent_requests),
             ("limits.max_connections", l.max_connections),
+            ("limits.listen_backlog", l.listen_backlog as usize),
             ("limits.max_headers", l.max_headers),
             (
                 "limits.h2_max_concurrent_streams",

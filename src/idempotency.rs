@@ -120,7 +120,14 @@ async fn buffer(
         }
         chunk
     });
-    let spooled = crate::spool::spool(state.spool_dir(), stream, limit).await?;
+    let spooled = crate::spool::spool(
+        state.spool_dir(),
+        stream,
+        limit,
+        // The request's fingerprint is the SHA-256 above; the upload's digests come later.
+        crate::spool::Needs::NONE,
+    )
+    .await?;
     Ok((Buffered::Disk(spooled), hex::encode(sha.finalize())))
 }
 

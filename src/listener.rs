@@ -49,14 +49,9 @@ const RESERVED_FDS: u64 = 256;
 /// How long an idle connection that was asked to close may take before it is dropped.
 const IDLE_CLOSE_BOUND: Duration = Duration::from_secs(1);
 
-/// Accept-queue length asked of the kernel (capped by `net.core.somaxconn`). tokio's
-/// `TcpListener::bind` asks for 1024; a burst of new connections beyond what the accept loop
-/// drains in time overflows it, and with SYN cookies the kernel later resets connections the
-/// client believed established.
-const LISTEN_BACKLOG: u32 = 4096;
-
-/// Binds `addr` with [`LISTEN_BACKLOG`] (address reuse on, as `TcpListener::bind` has).
-pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+/// Binds `addr` with an accept queue of `backlog` (`limits.listen_backlog`; tokio's
+/// `TcpListener::bind` asks for 1024) and address reuse on, as `TcpListener::bind` has.
+pub fn bind(addr: std::net::SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         tokio::net::TcpSocket::new_v4()?
     } else {
@@ -64,7 +59,7 @@ pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
-    socket.listen(LISTEN_BACKLOG)
+    socket.listen(backlog)
 }
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit (as Go and nginx do: the soft limit is

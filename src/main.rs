@@ -200,11 +200,12 @@ async fn run(command: Command) -> Result<(), String> {
             }
             filegate::telemetry::init_logging(&config.log);
             let addr = config.listen;
+            let backlog = config.limits.listen_backlog;
             let (app, state) = filegate::app::build(config)
                 .await
                 .map_err(|e| e.to_string())?;
             state.staging().spawn_sweeper();
-            let listener = filegate::listener::bind(addr)
+            let listener = filegate::listener::bind(addr, backlog)
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             tracing::info!(%addr, store = state.store().backend(), connections = state.registry().all().count(), "filegate listening");
             let limits = state.config().limits.clone();

@@ -18,15 +18,41 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use crate::error::{ApiError, ApiResult};
 use crate::providers::wecom::block_sha::BlockSha;
 
-/// A spooled upload: bytes on disk plus their digests.
+/// A spooled upload: bytes on disk plus the digests that were asked for.
 #[derive(Debug)]
 pub struct Spooled {
     path: Backing,
     pub size: u64,
-    pub md5: String,
-    pub sha1: String,
-    /// WeCom's cumulative block SHA list (2 MiB blocks).
+    /// Hex MD5, when [`Needs::md5`].
+    pub md5: Option<String>,
+    /// Hex SHA-1, when [`Needs::sha1`].
+    pub sha1: Option<String>,
+    /// WeCom's cumulative block SHA list (2 MiB blocks), when [`Needs::sha1`]; else empty.
     pub block_sha: Vec<String>,
+}
+
+/// The digests a provider's upload protocol needs of the whole file. Each costs a pass of
+/// hashing over every byte (MD5 runs at about 600 MiB/s), so only these are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    pub md5: bool,
+    /// SHA-1 and, with it for free, WeCom's cumulative block SHA list.
+    pub sha1: bool,
+}
+
+impl Needs {
+    pub const ALL: Self = Self {
+        md5: true,
+        sha1: true,
+    };
+    pub const SHA1: Self = Self {
+        md5: false,
+        sha1: true,
+    };
+    pub const NONE: Self = Self {
+        md5: false,
+        sha1: false,
+    };
 }
 
 /// Where the bytes live: a temp file, removed on drop.
@@ -39,16 +65,26 @@ impl Backing {
     }
 }
 
-#[derive(Default)]
 struct Digests {
-    md5: Md5,
-    sha: BlockSha,
+    md5: Option<Md5>,
+    sha: Option<BlockSha>,
 }
 
 impl Digests {
+    fn new(needs: Needs) -> Self {
+        Self {
+            md5: needs.md5.then(Md5::default),
+            sha: needs.sha1.then(BlockSha::default),
+        }
+    }
+
     fn update(&mut self, data: &[u8]) {
-        self.md5.update(data);
-        self.sha.update(data);
+        if let Some(m) = &mut self.md5 {
+            m.update(data);
+        }
+        if let Some(s) = &mut self.sha {
+            s.update(data);
+        }
     }
 }
 
@@ -68,14 +104,14 @@ pub fn temp_file(dir: &Path) -> ApiResult<(tokio::fs::File, TempPath)> {
 
 /// Reads `body` to a temp file in `dir`. More than `limit` bytes is a 413; a body that ends
 /// early or breaks is a 400 — in both cases the temp file is already gone when this returns.
-pub async fn spool<S, E>(dir: &Path, body: S, limit: u64) -> ApiResult<Spooled>
+pub async fn spool<S, E>(dir: &Path, body: S, limit: u64, needs: Needs) -> ApiResult<Spooled>
 where
     S: Stream<Item = Result<Bytes, E>> + Send,
     E: std::error::Error + Send + Sync + 'static,
 {
     let (file, path) = temp_file(dir)?;
     let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
-    let mut digests = Digests::default();
+    let mut digests = Digests::new(needs);
     let mut size = 0u64;
     let mut body = std::pin::pin!(body);
     while let Some(chunk) = body.next().await {
@@ -93,12 +129,16 @@ where
 }
 
 fn finish(path: Backing, size: u64, d: Digests) -> Spooled {
+    let (sha1, block_sha) = match d.sha {
+        Some(s) => (Some(s.digest_hex()), s.finish()),
+        None => (None, Vec::new()),
+    };
     Spooled {
         path,
         size,
-        md5: hex::encode(d.md5.finalize()),
-        sha1: d.sha.digest_hex(),
-        block_sha: d.sha.finish(),
+        md5: d.md5.map(|m| hex::encode(m.finalize())),
+        sha1,
+        block_sha,
     }
 }
 
@@ -160,10 +200,21 @@ mod tests {
     async fn spooling_computes_the_digests_and_removes_the_file_on_drop() {
         let dir = tempfile::tempdir().unwrap();
         let data: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
-        let s = spool(dir.path(), chunks(&data), 1 << 20).await.unwrap();
+        let s = spool(dir.path(), chunks(&data), 1 << 20, Needs::ALL)
+            .await
+            .unwrap();
         assert_eq!(s.size, 50_000);
-        assert_eq!(s.md5, hex::encode(Md5::digest(&data)));
-        assert_eq!(s.block_sha, vec![s.sha1.clone()]);
+        assert_eq!(s.md5, Some(hex::encode(Md5::digest(&data))));
+        assert_eq!(Some(s.block_sha[0].clone()), s.sha1);
+        assert_eq!(s.block_sha.len(), 1);
+        let only_sha = spool(dir.path(), chunks(&data), 1 << 20, Needs::SHA1)
+            .await
+            .unwrap();
+        assert_eq!((only_sha.md5, only_sha.sha1), (None, s.sha1.clone()));
+        let none = spool(dir.path(), chunks(&data), 1 << 20, Needs::NONE)
+            .await
+            .unwrap();
+        assert_eq!((none.md5, none.sha1, none.block_sha.len()), (None, None, 0));
         assert_eq!(s.read_at(49_990, 100).await.unwrap(), &data[49_990..]);
         let path = s.path().to_owned();
         assert!(path.exists());
@@ -174,7 +225,7 @@ mod tests {
     #[tokio::test]
     async fn an_oversize_or_broken_body_leaves_no_file_behind() {
         let dir = tempfile::tempdir().unwrap();
-        let err = spool(dir.path(), chunks(&[0u8; 5000]), 4096)
+        let err = spool(dir.path(), chunks(&[0u8; 5000]), 4096, Needs::ALL)
             .await
             .unwrap_err();
         assert_eq!(err.status().as_u16(), 413);
@@ -185,7 +236,9 @@ mod tests {
                 "gone",
             )),
         ]);
-        let err = spool(dir.path(), broken, 4096).await.unwrap_err();
+        let err = spool(dir.path(), broken, 4096, Needs::ALL)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "upload_incomplete");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }

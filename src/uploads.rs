@@ -338,7 +338,8 @@ impl Staging {
                 hasher.update(&chunk);
                 chunk
             });
-        let spooled = crate::spool::spool(&self.dir, parts, info.size).await?;
+        let spooled =
+            crate::spool::spool(&self.dir, parts, info.size, crate::spool::Needs::ALL).await?;
         if spooled.size != info.size {
             return Err(ApiError::internal(format!(
                 "staged upload {} has {} bytes, expected {}",

@@ -88,12 +88,13 @@ pub async fn spool_body(
     headers: &HeaderMap,
     body: Body,
     limit: u64,
+    needs: spool::Needs,
 ) -> ApiResult<Spooled> {
     if declared_length(headers).is_some_and(|len| len > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
     with_limit(
-        spool::spool(state.spool_dir(), body.into_data_stream(), limit).await,
+        spool::spool(state.spool_dir(), body.into_data_stream(), limit, needs).await,
         limit,
     )
 }
@@ -158,6 +159,7 @@ pub async fn read_upload(
     headers: &HeaderMap,
     body: Body,
     limit: u64,
+    needs: spool::Needs,
     form_fields: &[&str],
 ) -> ApiResult<Incoming> {
     let content_type = match headers.get(header::CONTENT_TYPE) {
@@ -177,7 +179,7 @@ pub async fn read_upload(
     });
     match essence.as_deref() {
         None | Some("application/octet-stream") => Ok(Incoming {
-            content: spool_body(state, headers, body, limit).await?,
+            content: spool_body(state, headers, body, limit, needs).await?,
             file_name: None,
             fields: Vec::new(),
         }),
@@ -193,7 +195,7 @@ pub async fn read_upload(
             if declared_length(headers).is_some_and(|len| len > limit.saturating_add(64 * 1024)) {
                 return Err(ApiError::PayloadTooLarge { limit });
             }
-            read_multipart(state, body, boundary, limit, form_fields).await
+            read_multipart(state, body, boundary, limit, needs, form_fields).await
         }
         Some(other) => Err(ApiError::UnsupportedMediaType(format!(
             "Content-Type {other} is not accepted: {UPLOAD_MEDIA_TYPES}"
@@ -206,6 +208,7 @@ async fn read_multipart(
     body: Body,
     boundary: String,
     limit: u64,
+    needs: spool::Needs,
     form_fields: &[&str],
 ) -> ApiResult<Incoming> {
     let mut sizes = multer::SizeLimit::new();
@@ -232,7 +235,7 @@ async fn read_multipart(
                 .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_owned())
                 .filter(|n| !n.is_empty());
             content = Some(with_limit(
-                spool::spool(state.spool_dir(), field, limit).await,
+                spool::spool(state.spool_dir(), field, limit, needs).await,
                 limit,
             )?);
         } else if form_fields.contains(&name.as_str()) {
@@ -329,6 +332,7 @@ async fn upload_file(
         &headers,
         body,
         limit,
+        drive.upload_digests(),
         &["name", "parent", "on_conflict"],
     )
     .await?;

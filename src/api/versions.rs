@@ -67,7 +67,15 @@ async fn upload_version(
     body: Body,
 ) -> ApiResult<Response> {
     let drive = auth.drive(Operation::UploadVersion)?;
-    let up = read_upload(&state, &headers, body, upload_limit(&state, drive), &[]).await?;
+    let up = read_upload(
+        &state,
+        &headers,
+        body,
+        upload_limit(&state, drive),
+        drive.upload_digests(),
+        &[],
+    )
+    .await?;
     if up.content.size == 0 {
         return Err(ApiError::BadRequest {
             code: "empty_file",

@@ -67,7 +67,18 @@ pub struct Verifier {
     issuer: Option<String>,
     audience: Option<String>,
     leeway: u64,
+    /// Tokens that verified, by the SHA-256 of the token, with the `exp` they verified under.
+    /// A signature check (RS256 above all) and the claims' parsing cost more than the rest of
+    /// a metadata request; callers send the same token for its whole life. Only successes are
+    /// kept, each no longer than its `exp` (plus leeway) and [`VERIFIED_TTL`], so a token is
+    /// never accepted longer than verifying it again would accept it.
+    verified: moka::sync::Cache<[u8; 32], (Caller, i64)>,
 }
+
+/// Longest a verified token is kept before its signature is checked again.
+const VERIFIED_TTL: Duration = Duration::from_secs(300);
+/// Most verified tokens kept (a few hundred bytes each).
+const VERIFIED_MAX: u64 = 10_000;
 
 fn unauthorized(code: &'static str, detail: &str) -> ApiError {
     ApiError::Unauthorized {
@@ -123,6 +134,10 @@ impl Verifier {
             issuer: cfg.issuer.clone(),
             audience: cfg.audience.clone(),
             leeway: cfg.leeway.as_secs(),
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_MAX)
+                .time_to_live(VERIFIED_TTL)
+                .build(),
         })
     }
 
@@ -149,6 +164,22 @@ impl Verifier {
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
+        use sha2::{Digest, Sha256};
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        if let Some((caller, exp)) = self.verified.get(&key) {
+            if now <= exp.saturating_add(self.leeway as i64) {
+                return Ok(caller);
+            }
+            self.verified.invalidate(&key);
+        }
+        let (caller, exp) = self.verify_uncached(token)?;
+        self.verified.insert(key, (caller.clone(), exp));
+        Ok(caller)
+    }
+
+    /// The caller and the token's `exp`, from the signature and claims themselves.
+    fn verify_uncached(&self, token: &str) -> Result<(Caller, i64), ApiError> {
         reject_critical_extensions(token)?;
         let header = decode_header(token).map_err(|_| {
             unauthorized(
@@ -194,7 +225,11 @@ impl Verifier {
         let mut last = None;
         for k in candidates {
             match decode::<Claims>(token, &k.key, &validation) {
-                Ok(data) => return caller_from(data.claims),
+                Ok(data) => {
+                    // `exp` is a required claim: validation has refused a token without it.
+                    let exp = data.claims.exp.unwrap_or(0);
+                    return caller_from(data.claims).map(|c| (c, exp));
+                }
                 Err(e) => last = Some(e),
             }
         }

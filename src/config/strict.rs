@@ -42,6 +42,8 @@ fn connection_template(provider: &str) -> Result<Option<Value>, ConfigError> {
             access_token_env: None,
             max_upload_bytes: 0,
             upload_to_folders: false,
+            listing_snapshot_ttl: super::ONEBOT_SNAPSHOT_TTL,
+            listing_snapshot_max_items: super::ONEBOT_SNAPSHOT_ITEMS,
             access_token: None,
         })?,
         _ => return Ok(None),

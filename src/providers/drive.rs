@@ -236,6 +236,11 @@ pub trait Adapter: Send + Sync + 'static {
         let _ = space;
         None
     }
+    /// The digests of an upload the provider's protocol (or its answer) needs, computed
+    /// while the body is spooled.
+    fn upload_digests(&self) -> crate::spool::Needs {
+        crate::spool::Needs::ALL
+    }
 }
 
 /// Fills items' `allowed_operations` from the connection's capabilities (no upstream call).

@@ -14,6 +14,7 @@ pub mod governor;
 pub mod http;
 pub mod onebot;
 pub mod resilience;
+pub mod snapshots;
 pub mod wecom;
 
 use std::collections::BTreeMap;

@@ -73,6 +73,8 @@ pub fn onebot_connection(base_url: &str) -> ConnectionConfig {
             access_token_env: Some(ONEBOT_TOKEN_ENV.into()),
             max_upload_bytes: 100 * 1024 * 1024,
             upload_to_folders: false,
+            listing_snapshot_ttl: crate::config::ONEBOT_SNAPSHOT_TTL,
+            listing_snapshot_max_items: crate::config::ONEBOT_SNAPSHOT_ITEMS,
             access_token: Some(SecretString::from(super::onebot::demo::ACCESS_TOKEN)),
         }),
     }

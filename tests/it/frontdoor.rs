@@ -435,3 +435,21 @@ async fn http2_streams_beyond_the_limit_are_refused() {
     assert_eq!(res.version(), reqwest::Version::HTTP_2);
     assert_eq!(res.status(), 200);
 }
+
+/// The accept queue asked of the kernel is `limits.listen_backlog` (issue 14: a burst of 250
+/// new connections overflowed the old 128). `ss` shows a listening socket's backlog as Send-Q.
+#[tokio::test]
+async fn the_listen_backlog_is_the_configured_one() {
+    let g = gateway_with(|c, _| c.limits.listen_backlog = 333).await;
+    let port = g.running.addr.port();
+    let out = std::process::Command::new("ss")
+        .args(["-ltnH", &format!("sport = :{port}")])
+        .output()
+        .expect("ss (iproute2) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let send_q: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    assert_eq!(send_q, ["333"], "{text}");
+}

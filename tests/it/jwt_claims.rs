@@ -75,3 +75,25 @@ async fn a_critical_header_extension_is_refused() {
     assert_eq!(p["code"], "unsupported_critical_header", "{p}");
     assert!(p["detail"].as_str().unwrap().contains("exp-ext"), "{p}");
 }
+
+/// Verified tokens are kept (issue 14: verifying was a large share of a metadata request), but
+/// never past their `exp`: a token accepted a moment ago is refused once it has expired.
+#[tokio::test]
+async fn a_kept_verified_token_is_refused_once_it_expires() {
+    let g = gateway_with(|c, _| c.auth.leeway = std::time::Duration::ZERO).await;
+    let get = |t: String| g.http.get(g.url("/v1/connections")).bearer_auth(t).send();
+    let exp = chrono::Utc::now().timestamp() + 2;
+    let token = sign(
+        &Header::new(Algorithm::HS256),
+        &json!({"sub": "alice", "exp": exp, "scope": "files:read", "connections": "*"}),
+    );
+    for _ in 0..3 {
+        assert_eq!(get(token.clone()).await.unwrap().status(), 200);
+    }
+    while chrono::Utc::now().timestamp() <= exp {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let res = get(token).await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(problem(res).await["code"], "token_expired");
+}

@@ -51,10 +51,11 @@ fn update_target(
 impl Items for FangcloudDrive {
     async fn list_items(&self, ctx: &Ctx, space: &str, req: ListItems) -> ApiResult<Page<Item>> {
         let sp = self.space(ctx, space)?;
-        let (page_id, capacity) = page_of(&req.page)?;
-        let (folder, dept) = self
-            .folder_in(ctx, sp, req.parent.as_deref(), "parent")
+        let start = page_start(&req.page)?;
+        let ((folder, dept), tag) = self
+            .listed_folder(ctx, sp, req.parent.as_deref(), start.seal.as_deref())
             .await?;
+        let (page_id, capacity) = (start.page_id, start.capacity);
         let (sort_by, direction) = sort(req.sort);
         let mut q = vec![
             ("page_id", page_id.to_string()),
@@ -75,7 +76,7 @@ impl Items for FangcloudDrive {
                 &q,
             )
             .await?;
-        Ok(listing_page(&l, sp, page_id, capacity))
+        Ok(listing_page(&l, sp, page_id, capacity, Some(tag)))
     }
 
     async fn get_item(&self, ctx: &Ctx, space: &str, id: &str) -> ApiResult<Item> {

@@ -9,6 +9,7 @@ mod comments;
 mod content;
 mod directory;
 mod errors;
+mod folder_seal;
 mod items;
 mod map;
 mod members;
@@ -33,6 +34,8 @@ pub struct FangcloudDrive {
     client: Client,
     caps: Capabilities,
     enterprise_id: String,
+    /// Seals "this listing's folder is in its space" into cursors (folder_seal.rs).
+    folder_seal: folder_seal::FolderSeal,
 }
 
 fn capabilities() -> Capabilities {
@@ -128,6 +131,7 @@ impl FangcloudDrive {
             .client_secret
             .clone()
             .ok_or_else(|| format!("connection '{connection}': client secret not resolved"))?;
+        let folder_seal = folder_seal::FolderSeal::new(&secret)?;
         Ok(Self {
             client: Client::new(
                 ClientConfig {
@@ -145,6 +149,7 @@ impl FangcloudDrive {
             ),
             caps: capabilities(),
             enterprise_id: cfg.enterprise_id.clone(),
+            folder_seal,
         })
     }
 }
@@ -156,6 +161,11 @@ impl Adapter for FangcloudDrive {
 
     fn space_kind(&self, space: &str) -> Option<SpaceKind> {
         SpaceRef::parse(space).ok().map(SpaceRef::kind)
+    }
+
+    /// a new version (file/{id}/new_version) declares its sha1; upload_v2 needs none, and no call an MD5.
+    fn upload_digests(&self) -> crate::spool::Needs {
+        crate::spool::Needs::SHA1
     }
 
     fn capabilities(&self) -> &Capabilities {

@@ -14,16 +14,31 @@ use crate::providers::Ctx;
 pub(super) const FAN_OUT: usize = 8;
 
 /// Page cursor of the upstream's `page_id`/`page_capacity` listings: the capacity is kept so
-/// that a changed `limit` does not shift pages.
+/// that a changed `limit` does not shift pages; `k`, when present, is the folder seal's tag
+/// for the listed folder (folder_seal.rs).
 #[derive(Debug, Serialize, Deserialize)]
 struct PageCursor {
     p: i64,
     c: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    k: Option<String>,
 }
 
-pub(super) fn page_of(page: &PageRequest) -> ApiResult<(i64, u32)> {
+/// Where a `page_id` listing continues: upstream page, page capacity and the folder seal's
+/// tag the cursor carries.
+pub(super) struct PageStart {
+    pub page_id: i64,
+    pub capacity: u32,
+    pub seal: Option<String>,
+}
+
+pub(super) fn page_start(page: &PageRequest) -> ApiResult<PageStart> {
     match page.cursor.as_deref() {
-        None => Ok((0, page.limit)),
+        None => Ok(PageStart {
+            page_id: 0,
+            capacity: page.limit,
+            seal: None,
+        }),
         Some(c) => {
             let c: PageCursor = cursor::decode(c)?;
             if c.p < 0 || c.c == 0 || c.c > MAX_PAGE_LIMIT {
@@ -33,19 +48,48 @@ pub(super) fn page_of(page: &PageRequest) -> ApiResult<(i64, u32)> {
                     field: Some("cursor".into()),
                 });
             }
-            Ok((c.p, c.c))
+            Ok(PageStart {
+                page_id: c.p,
+                capacity: c.c,
+                seal: c.k,
+            })
         }
     }
 }
 
+pub(super) fn page_of(page: &PageRequest) -> ApiResult<(i64, u32)> {
+    page_start(page).map(|s| (s.page_id, s.capacity))
+}
+
 pub(super) fn next_cursor(paging: &Paging, page_id: i64, capacity: u32) -> Option<String> {
-    paging
-        .next(page_id)
-        .map(|p| cursor::encode(&PageCursor { p, c: capacity }))
+    sealed_next_cursor(paging, page_id, capacity, None)
+}
+
+/// The next page's cursor, carrying the folder seal's `tag`.
+pub(super) fn sealed_next_cursor(
+    paging: &Paging,
+    page_id: i64,
+    capacity: u32,
+    tag: Option<String>,
+) -> Option<String> {
+    paging.next(page_id).map(|p| {
+        cursor::encode(&PageCursor {
+            p,
+            c: capacity,
+            k: tag,
+        })
+    })
 }
 
 /// A `folder/children`-shaped listing as a page: the upstream pages folders first, then files.
-pub(super) fn listing_page(l: &Listing, sp: SpaceRef, page_id: i64, capacity: u32) -> Page<Item> {
+/// `tag` is the folder seal's, for the next page's cursor.
+pub(super) fn listing_page(
+    l: &Listing,
+    sp: SpaceRef,
+    page_id: i64,
+    capacity: u32,
+    tag: Option<String>,
+) -> Page<Item> {
     Page {
         items: l
             .folders
@@ -53,7 +97,7 @@ pub(super) fn listing_page(l: &Listing, sp: SpaceRef, page_id: i64, capacity: u3
             .chain(l.files.iter())
             .map(|w| item(w, sp))
             .collect(),
-        next_cursor: next_cursor(&l.paging, page_id, capacity),
+        next_cursor: sealed_next_cursor(&l.paging, page_id, capacity, tag),
     }
 }
 
@@ -222,6 +266,23 @@ impl FangcloudDrive {
             return Err(not_in_space());
         }
         Ok(w)
+    }
+
+    /// The parent of a listing, checked to lie in `sp` unless the cursor's `seal` says an
+    /// earlier page of the same listing did; gives the tag for the next page's cursor.
+    pub(super) async fn listed_folder(
+        &self,
+        ctx: &Ctx,
+        sp: SpaceRef,
+        parent: Option<&str>,
+        seal: Option<&str>,
+    ) -> ApiResult<((i64, Option<i64>), String)> {
+        let folder = folder_arg(sp, parent, "parent")?;
+        let user = self.client.user_of(ctx);
+        if !seal.is_some_and(|t| self.folder_seal.verify(&user, sp, folder, t)) {
+            self.check_folder(ctx, sp, folder).await?;
+        }
+        Ok((folder, self.folder_seal.tag(&user, sp, folder)))
     }
 
     /// A folder argument, checked to lie in `sp` when it is not the space's root.

@@ -330,12 +330,12 @@ impl OnebotDrive {
                 size: Some(req.content.size),
                 created_at: Some(now),
                 modified_at: Some(now),
-                sha1: Some(req.content.sha1.clone()),
-                md5: Some(if up.md5.is_empty() {
+                sha1: req.content.sha1.clone(),
+                md5: if up.md5.is_empty() {
                     req.content.md5.clone()
                 } else {
-                    up.md5
-                }),
+                    Some(up.md5)
+                },
                 description: None,
                 web_url: None,
                 owner: None,

@@ -18,13 +18,20 @@ impl Items for OnebotDrive {
     async fn list_items(&self, _ctx: &Ctx, space: &str, req: ListItems) -> ApiResult<Page<Item>> {
         let group = Self::group_of(space, Operation::ListItems)?;
         let folder = parent_folder(group, req.parent.as_deref())?;
-        let mut items = self
-            .items(space, group, &folder)
+        let sort = req.sort.unwrap_or_default();
+        // What the listing is: its snapshot serves this scope's cursors only.
+        let scope = format!("{space}\n{folder}\n{sort:?}\n{:?}", req.kind);
+        self.snapshots
+            .page(&scope, &req.page, || async {
+                let mut items = self
+                    .items(space, group, &folder)
+                    .await
+                    .map_err(parent_not_found)?;
+                items.retain(|i| kind_admits(req.kind, i));
+                sort_items(&mut items, sort);
+                Ok(items)
+            })
             .await
-            .map_err(parent_not_found)?;
-        items.retain(|i| kind_admits(req.kind, i));
-        sort_items(&mut items, req.sort.unwrap_or_default());
-        paginate(items, &req.page)
     }
 
     async fn get_item(&self, _ctx: &Ctx, space: &str, id: &str) -> ApiResult<Item> {

@@ -24,6 +24,8 @@ pub struct OnebotDrive {
     client: Client,
     caps: Capabilities,
     upload_to_folders: bool,
+    /// Folder listings kept for their later pages (providers/snapshots.rs).
+    snapshots: crate::providers::snapshots::Snapshots,
 }
 
 fn capabilities(cfg: &OnebotConfig) -> Capabilities {
@@ -110,6 +112,10 @@ impl OnebotDrive {
             ),
             caps: capabilities(cfg),
             upload_to_folders: cfg.upload_to_folders,
+            snapshots: crate::providers::snapshots::Snapshots::new(
+                cfg.listing_snapshot_ttl,
+                cfg.listing_snapshot_max_items,
+            ),
         })
     }
 }

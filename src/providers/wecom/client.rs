@@ -299,14 +299,14 @@ impl Client {
             .await
     }
 
-    /// As [`Client::call`], with the transfer deadline (upload parts carry 2 MiB each).
-    pub async fn call_transfer<B, T>(&self, function: &'static str, body: &B) -> Result<T, ApiError>
-    where
-        B: Serialize + ?Sized + Sync,
-        T: DeserializeOwned,
-    {
-        self.call_with_timeout(function, body, self.transfer_timeout)
-            .await
+    /// A call with a body already serialised and the transfer deadline (upload parts carry
+    /// 2 MiB each, their base64 written straight into the JSON: `wecom::content::base64_body`).
+    pub async fn call_transfer_raw<T: DeserializeOwned>(
+        &self,
+        function: &'static str,
+        body: bytes::Bytes,
+    ) -> Result<T, ApiError> {
+        self.call_bytes(function, body, self.transfer_timeout).await
     }
 
     async fn call_with_timeout<B, T>(
@@ -320,6 +320,15 @@ impl Client {
         T: DeserializeOwned,
     {
         let body = serde_json::to_vec(body).map_err(ApiError::internal)?;
+        self.call_bytes(function, body.into(), timeout).await
+    }
+
+    async fn call_bytes<T: DeserializeOwned>(
+        &self,
+        function: &'static str,
+        body: bytes::Bytes,
+        timeout: Duration,
+    ) -> Result<T, ApiError> {
         let mut retried = false;
         loop {
             let token = self.tokens.get(&self.key, &self.source).await?;

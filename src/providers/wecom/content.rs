@@ -15,6 +15,52 @@ use crate::model::*;
 use crate::providers::*;
 use crate::spool::Spooled;
 
+/// The JSON object `head` with one more member, `"file_base64_content"`: the base64 of
+/// `len` bytes of the spool file from `offset`, written straight into the body. Base64 needs
+/// no JSON escaping, so the megabytes are neither copied into a `String` member nor scanned
+/// by the serialiser for characters to escape (a third of the part loop's time before).
+fn base64_body(head: &Value, data: &[u8]) -> ApiResult<bytes::Bytes> {
+    let head = serde_json::to_vec(head).map_err(ApiError::internal)?;
+    let open = head
+        .strip_suffix(b"}")
+        .filter(|h| h.len() > 1)
+        .ok_or_else(|| ApiError::internal("a part's JSON head is not a non-empty object"))?;
+    const MEMBER: &[u8] = br#","file_base64_content":""#;
+    let encoded = base64::encoded_len(data.len(), true)
+        .ok_or_else(|| ApiError::internal("part too large to encode"))?;
+    let mut out = Vec::with_capacity(open.len() + MEMBER.len() + encoded + 2);
+    out.extend_from_slice(open);
+    out.extend_from_slice(MEMBER);
+    let start = out.len();
+    out.resize(start + encoded, 0);
+    B64.encode_slice(data, &mut out[start..])
+        .map_err(ApiError::internal)?;
+    out.extend_from_slice(b"\"}");
+    Ok(out.into())
+}
+
+/// [`base64_body`] of a slice of the spool file, read and encoded off the async threads.
+fn read_base64_body(
+    content: &Spooled,
+    head: Value,
+    offset: u64,
+    len: usize,
+) -> impl std::future::Future<Output = ApiResult<bytes::Bytes>> + Send + 'static {
+    let path = content.path().to_owned();
+    async move {
+        tokio::task::spawn_blocking(move || {
+            use std::os::unix::fs::FileExt;
+            let mut data = vec![0u8; len];
+            std::fs::File::open(&path)
+                .and_then(|f| f.read_exact_at(&mut data, offset))
+                .map_err(ApiError::internal)?;
+            base64_body(&head, &data)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+}
+
 #[async_trait]
 impl Content for WecomDrive {
     async fn upload_file(
@@ -134,19 +180,9 @@ impl WecomDrive {
         content: &Spooled,
     ) -> ApiResult<String> {
         let size = usize::try_from(content.size).map_err(ApiError::internal)?;
-        let bytes = content.read_at(0, size).await.map_err(ApiError::internal)?;
-        let a: FileIdAnswer = self
-            .client
-            .call_transfer(
-                "file_upload",
-                &json!({
-                    "spaceid": spaceid,
-                    "fatherid": fatherid,
-                    "file_name": name,
-                    "file_base64_content": B64.encode(&bytes),
-                }),
-            )
-            .await?;
+        let head = json!({ "spaceid": spaceid, "fatherid": fatherid, "file_name": name });
+        let body = read_base64_body(content, head, 0, size).await?;
+        let a: FileIdAnswer = self.client.call_transfer_raw("file_upload", body).await?;
         Ok(a.fileid)
     }
 
@@ -186,22 +222,31 @@ impl WecomDrive {
                 "file_upload_init gave no upload_key",
             )
         })?;
+        // Parts go up one after the other, but the next one is read and encoded while the
+        // current one is sent: at most two parts (about 5.4 MB of JSON) are in memory.
         let blocks = content.size.div_ceil(block_sha::BLOCK_SIZE);
-        for index in 1..=blocks {
+        let part = |index: u64| {
             let offset = (index - 1) * block_sha::BLOCK_SIZE;
             let len = block_sha::BLOCK_SIZE.min(content.size - offset) as usize;
-            let block = content
-                .read_at(offset, len)
-                .await
-                .map_err(ApiError::internal)?;
-            let encoded = B64.encode(&block);
-            drop(block);
+            read_base64_body(
+                content,
+                json!({ "upload_key": key, "index": index }),
+                offset,
+                len,
+            )
+        };
+        let mut next = Some(tokio::spawn(part(1)));
+        for index in 1..=blocks {
+            let body = match next.take() {
+                Some(h) => h.await.map_err(ApiError::internal)??,
+                None => part(index).await?,
+            };
+            if index < blocks {
+                next = Some(tokio::spawn(part(index + 1)));
+            }
             let _: Value = self
                 .client
-                .call_transfer(
-                    "file_upload_part",
-                    &json!({ "upload_key": key, "index": index, "file_base64_content": encoded }),
-                )
+                .call_transfer_raw("file_upload_part", body)
                 .await?;
         }
         let done: FileIdAnswer = self
@@ -209,5 +254,23 @@ impl WecomDrive {
             .call("file_upload_finish", &json!({ "upload_key": key }))
             .await?;
         Ok((done.fileid, false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_base64_body_is_the_json_serde_would_write() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        let head = json!({ "upload_key": "k\"ey", "index": 3 });
+        let body = base64_body(&head, &data).unwrap();
+        let parsed: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            parsed,
+            json!({ "upload_key": "k\"ey", "index": 3, "file_base64_content": B64.encode(&data) })
+        );
+        assert!(base64_body(&json!({}), &data).is_err());
     }
 }

@@ -141,6 +141,11 @@ impl Adapter for WecomDrive {
         Provider::Wecom
     }
 
+    /// file_upload_init declares the block SHA list (SHA-1 state per 2 MiB block); nothing needs an MD5.
+    fn upload_digests(&self) -> crate::spool::Needs {
+        crate::spool::Needs::SHA1
+    }
+
     fn capabilities(&self) -> &Capabilities {
         &self.caps
     }

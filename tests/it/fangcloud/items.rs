@@ -455,3 +455,58 @@ async fn blank_documents_are_created_as_office_files() {
     .await;
     assert_eq!(d["name"], "Notes (1).docx");
 }
+
+/// Issue 14: paging a folder costs one upstream call per page. The first page checks that the
+/// folder lies in the space (`folder/info`); its cursor carries a sealed proof of that, so later
+/// pages call `folder/children` only. A cursor whose proof was edited is checked again.
+#[tokio::test]
+async fn later_pages_of_a_folder_skip_the_membership_check_their_cursor_seals() {
+    let e = env().await;
+    let created = e
+        .json(
+            e.post(&e.surl(&e.me(), "/folders"))
+                .json(&json!({"name": "many"})),
+        )
+        .await;
+    let parent = created["id"].as_str().unwrap().to_owned();
+    for n in 0..5 {
+        let res = send(
+            e.post(&e.surl(&e.me(), "/folders"))
+                .json(&json!({"name": format!("f{n}"), "parent": parent})),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+    }
+    let (info, children) = (
+        sim_calls(e.sim(), "folder/info").await,
+        sim_calls(e.sim(), "folder/children").await,
+    );
+    let first = e.murl(&format!("/items?parent={parent}&limit=2&sort=name_asc"));
+    let (walked, pages) = e.walk(&first).await;
+    assert_eq!(walked, ["f0", "f1", "f2", "f3", "f4"]);
+    assert_eq!(pages, 3);
+    assert_eq!(sim_calls(e.sim(), "folder/children").await, children + 3);
+    assert_eq!(sim_calls(e.sim(), "folder/info").await, info + 1);
+
+    // The same second page from a cursor whose seal is forged: checked again, same items.
+    let page = e.json(e.get(&first)).await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (binding, inner) = cursor.split_once('.').unwrap();
+    let mut state: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, inner).unwrap(),
+    )
+    .unwrap();
+    assert!(state["k"].is_string(), "{state}");
+    state["k"] = json!("0000000000000000");
+    let forged = format!(
+        "{binding}.{}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            serde_json::to_vec(&state).unwrap()
+        )
+    );
+    let before = sim_calls(e.sim(), "folder/info").await;
+    let second = e.json(e.get(&format!("{first}&cursor={forged}"))).await;
+    assert_eq!(names(&second), ["f2", "f3"]);
+    assert_eq!(sim_calls(e.sim(), "folder/info").await, before + 1);
+}

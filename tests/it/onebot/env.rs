@@ -18,6 +18,8 @@ pub fn connection(base_url: &str, access_token: Option<&str>) -> ConnectionConfi
             access_token_env: None,
             max_upload_bytes: 100 * 1024 * 1024,
             upload_to_folders: false,
+            listing_snapshot_ttl: filegate::config::ONEBOT_SNAPSHOT_TTL,
+            listing_snapshot_max_items: filegate::config::ONEBOT_SNAPSHOT_ITEMS,
             access_token: access_token.map(SecretString::from),
         }),
     }

@@ -368,3 +368,79 @@ async fn deleting_removes_a_file_or_a_folder_with_its_files() {
     );
     assert_eq!(sim_calls(e.sim(), "delete_group_file").await, 2);
 }
+
+/// One page of `url`: its names and its cursor, and how many root listings it cost upstream.
+async fn page_of(e: &Env, url: &str) -> (Vec<String>, Option<String>, u64) {
+    let before = sim_calls(e.sim(), "get_group_root_files").await;
+    let page = e.json(e.get(url)).await;
+    let calls = sim_calls(e.sim(), "get_group_root_files").await - before;
+    let names = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_owned())
+        .collect();
+    (names, page["next_cursor"].as_str().map(Into::into), calls)
+}
+
+/// Issue 14: OneBot answers a folder whole, so the gateway keeps the sorted listing for its
+/// later pages: a walk reads the folder once, and sees one consistent listing while the
+/// folder changes between pages.
+#[tokio::test]
+async fn a_walk_reads_the_folder_once_and_is_stable_while_the_folder_changes() {
+    let e = env().await;
+    for n in 0..6 {
+        assert_eq!(
+            create(&e, json!({"name": format!("f{n}")})).await.status(),
+            201
+        );
+    }
+    let first = e.surl("/items?limit=3&sort=name_asc");
+    let all = e.names(&e.surl("/items?sort=name_asc")).await;
+    assert_eq!(all.len(), 10);
+    let (mut seen, mut cursor, calls) = page_of(&e, &first).await;
+    assert_eq!(calls, 1);
+    // A folder that sorts first appears, one not yet listed goes: the walk does not notice.
+    assert_eq!(create(&e, json!({"name": "AAA"})).await.status(), 201);
+    let f5 = e.json(e.get(&e.surl("/items?sort=name_asc"))).await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "f5")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        send(e.delete(&e.surl(&format!("/items/{f5}"))))
+            .await
+            .status(),
+        204
+    );
+    while let Some(c) = cursor {
+        let (names, next, calls) = page_of(&e, &format!("{first}&cursor={c}")).await;
+        assert_eq!(calls, 0, "later pages come from the kept listing");
+        seen.extend(names);
+        cursor = next;
+    }
+    assert_eq!(seen, all);
+}
+
+/// Once a kept listing has expired, the next page reads the folder again and goes on after
+/// the last item the walk was given: nothing twice, nothing skipped that was there throughout.
+#[tokio::test]
+async fn an_expired_listing_is_read_again_and_the_walk_goes_on_after_its_last_item() {
+    let e = super::env::env_with(Default::default(), |c| {
+        super::env::onebot_config(c).listing_snapshot_ttl = std::time::Duration::from_millis(200);
+    })
+    .await;
+    let first = e.surl("/items?limit=2&sort=name_asc");
+    let (page1, cursor, _) = page_of(&e, &first).await;
+    assert_eq!(page1, ["Archive", "Reports"]);
+    assert_eq!(create(&e, json!({"name": "AAA"})).await.status(), 201);
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let (page2, cursor, calls) = page_of(&e, &format!("{first}&cursor={}", cursor.unwrap())).await;
+    assert_eq!(calls, 1, "the expired listing is read again");
+    assert_eq!(page2, ["notes.md", "welcome.txt"]);
+    assert_eq!(cursor, None);
+}
