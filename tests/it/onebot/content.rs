@@ -348,3 +348,26 @@ async fn a_resumable_upload_completes_as_one_base64_upload() {
     assert_eq!(got.bytes().await.unwrap().as_ref(), data.as_slice());
     assert_eq!(sim_calls(e.sim(), "upload_group_file").await, 1);
 }
+
+/// Issue 14 item 6: a file over the connection's `max_upload_bytes` is a 413 before any byte
+/// goes up, whether its length is declared or only found while spooling.
+#[tokio::test]
+async fn a_file_over_max_upload_bytes_is_a_413_before_any_byte_goes_up() {
+    let e = env_with(onebot::Options::default(), |c| {
+        onebot_config(c).max_upload_bytes = 1000
+    })
+    .await;
+    let declared = upload(&e, "big.bin", vec![7u8; 1001], "").await;
+    assert_eq!(declared.status(), 413);
+    assert_eq!(problem(declared).await["code"], "payload_too_large");
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![Ok(vec![7u8; 600]), Ok(vec![7u8; 600])];
+    let streamed = send(
+        e.post(&e.surl("/files?name=big.bin"))
+            .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks))),
+    )
+    .await;
+    assert_eq!(streamed.status(), 413);
+    assert_eq!(problem(streamed).await["code"], "payload_too_large");
+    assert_eq!(e.upstream_calls().await, 0, "nothing reached the upstream");
+    assert_eq!(uploads::spooled_files(&e), 0, "no temp file is left behind");
+}
