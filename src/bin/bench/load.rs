@@ -9,8 +9,17 @@ pub type MakeReq = Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Sen
 
 /// A keep-alive client; `one` keeps at most one idle connection (a closed-loop task's own).
 pub fn client(one: bool) -> reqwest::Client {
+    client_with_timeout(one, Duration::from_secs(60))
+}
+
+/// [`client`] for transfers of several GiB.
+pub fn transfer_client() -> reqwest::Client {
+    client_with_timeout(true, Duration::from_secs(4 * 3600))
+}
+
+fn client_with_timeout(one: bool, timeout: Duration) -> reqwest::Client {
     let mut b = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
+        .timeout(timeout)
         .tcp_nodelay(true);
     if one {
         b = b.pool_max_idle_per_host(1);

@@ -23,7 +23,7 @@ use futures::StreamExt;
 use serde_json::json;
 
 use crate::env::{Env, ONEBOT_MAX_UPLOAD, Provider};
-use crate::load::{RssSampler, client, median, rss_kib};
+use crate::load::{RssSampler, median, rss_kib, transfer_client};
 use crate::report::{ratio, row};
 use crate::upstream::{ok_envelope, send_json};
 use crate::{Args, Side, order};
@@ -295,7 +295,7 @@ async fn download_request(
 async fn download(env: &Env, what: &Uploaded, streams: usize) -> Result<Vec<u64>, String> {
     let mut tasks = Vec::new();
     for _ in 0..streams {
-        let c = client(true);
+        let c = transfer_client();
         let req = download_request(env, &c, what).await?;
         tasks.push(tokio::spawn(async move {
             let res = req.send().await.map_err(|e| e.to_string())?;
@@ -351,7 +351,7 @@ pub async fn run(p: Provider, a: &Args) -> Result<(), String> {
         let with_download = a.wants("download") && size_mib == largest;
         for r in 0..a.rounds {
             let env = Env::start(p, 0).await?;
-            let c = client(true);
+            let c = transfer_client();
             let mut files = Vec::new();
             for side in order(r) {
                 salt += 1;
