@@ -7,18 +7,25 @@ use std::process::{Child, Command, Stdio};
 use filegate::sandbox::{fangcloud, onebot, wecom};
 use serde_json::{Value, json};
 
-struct Proc(Child);
+/// A simulator process, killed when dropped, and the temporary directory it stores its files
+/// in (a killed simulator cannot remove them itself).
+struct Proc {
+    child: Child,
+    _dir: tempfile::TempDir,
+}
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
 /// `filegate simulate <args>` with `env`: the process, its base URL and its announcement.
 fn simulate(args: &[&str], env: &[(&str, &str)]) -> (Proc, String, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_filegate"))
+        .env("TMPDIR", dir.path())
         .arg("simulate")
         .args(args)
         .envs(env.iter().copied())
@@ -27,7 +34,7 @@ fn simulate(args: &[&str], env: &[(&str, &str)]) -> (Proc, String, Vec<String>) 
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let proc = Proc(child);
+    let proc = Proc { child, _dir: dir };
     let mut lines = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();

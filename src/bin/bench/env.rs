@@ -149,9 +149,10 @@ impl Gateway {
     }
 }
 
-/// What the OneBot connection accepts (`max_upload_bytes`): the simulator takes request
-/// bodies up to 256 MiB, and a file of 180 MiB is 240 MiB of base64 in its JSON body.
-pub const ONEBOT_MAX_UPLOAD: u64 = 180 << 20;
+/// The largest OneBot upload, and what the connection accepts (`max_upload_bytes`): the
+/// simulator takes request bodies up to 256 MiB (`onebot::DEFAULT_MAX_BODY_BYTES`), and a file
+/// of 191 MiB is 254.7 MiB of base64 in its JSON body.
+pub const ONEBOT_MAX_UPLOAD: u64 = 191 << 20;
 
 fn connection_toml(sim: &Sim) -> (String, String) {
     let max_upload_bytes = ONEBOT_MAX_UPLOAD;

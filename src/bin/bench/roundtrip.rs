@@ -31,7 +31,7 @@ pub async fn run(p: Provider, a: &Args) -> Result<(), String> {
     let mut size = a.size_mb * 1024 * 1024;
     if p == Provider::Onebot && size > ONEBOT_MAX_UPLOAD {
         println!(
-            "OneBot: --size-mb capped at {} MiB (the simulator's 256 MiB body limit)",
+            "OneBot: --size-mb capped at {} MiB (the simulator's 256 MiB body limit, as base64)",
             ONEBOT_MAX_UPLOAD >> 20
         );
         size = ONEBOT_MAX_UPLOAD;

@@ -336,7 +336,7 @@ pub async fn run(p: Provider, a: &Args) -> Result<(), String> {
         if p == Provider::Onebot && size > ONEBOT_MAX_UPLOAD {
             size = ONEBOT_MAX_UPLOAD;
             note = format!(
-                "capped at {} MiB: the OneBot simulator's 256 MiB body limit holds 180 MiB of base64; ",
+                "capped at {} MiB: the most the OneBot simulator's 256 MiB body limit holds as base64; ",
                 ONEBOT_MAX_UPLOAD / MIB
             );
         }
@@ -406,7 +406,12 @@ pub async fn run(p: Provider, a: &Args) -> Result<(), String> {
                 format!("{d:.1} MiB/s"),
                 ratio(g, d),
                 format!(
-                    "{note}gateway RAM growth {:.1} MiB (VmRSS max − idle); median of {} rounds",
+                    "{note}{}gateway RAM growth {:.1} MiB (VmRSS max − idle); median of {} rounds",
+                    if p == Provider::Wecom {
+                        "direct includes its block SHA pass; "
+                    } else {
+                        ""
+                    },
                     median(&up_g.ram_kib) / 1024.0,
                     a.rounds
                 ),
