@@ -233,7 +233,11 @@ async fn run(a: Args) -> Result<(), String> {
     );
     println!("load average at start: {start_load}");
     println!();
-    println!("{}", report::header());
+    // `transfer` prints its own lines; every other figure is a row of the table.
+    let table = a.only.iter().any(|f| f != "transfer");
+    if table {
+        println!("{}", report::header());
+    }
     let mut failed = Vec::new();
     for (i, p) in a.providers.iter().enumerate() {
         if let Err(e) = provider_figures(*p, &a, i == 0).await {
@@ -241,9 +245,11 @@ async fn run(a: Args) -> Result<(), String> {
             failed.push(format!("{}: {e}", p.title()));
         }
     }
-    println!();
-    println!("summary (medians; ratio = gateway / direct)");
-    print!("{}", report::table());
+    if table {
+        println!();
+        println!("summary (medians; ratio = gateway / direct)");
+        print!("{}", report::table());
+    }
     println!(
         "load average at start: {start_load}, at end: {}",
         load::loadavg()
