@@ -59,6 +59,14 @@ enum Command {
         /// reach it under another name than its bind address (a compose service name).
         #[arg(long, env = "FILEGATE_SIMULATE_PUBLIC_HOST")]
         public_host: Option<String>,
+        /// Lift the per-token rate limit (Fangcloud's 600 calls a minute; the WeCom and OneBot
+        /// simulators have none), for benchmarks.
+        #[arg(long, env = "FILEGATE_SIMULATE_NO_RATE_LIMIT")]
+        no_rate_limit: bool,
+        /// Add a folder named `Seeded` holding this many small files to the demo data (its
+        /// upstream id is listed with the demo ids), for listing and paging benchmarks.
+        #[arg(long, env = "FILEGATE_SIMULATE_SEED_ITEMS", default_value_t = 0)]
+        seed_items: usize,
     },
     /// Print the OpenAPI document (or write it to a file).
     #[command(after_help = ENV_OPENAPI)]
@@ -141,6 +149,8 @@ Environment:
   FILEGATE_SIMULATE_PORT        port to listen on (--port; 0 = any free port)
   FILEGATE_SIMULATE_BIND        address to bind (--bind)
   FILEGATE_SIMULATE_PUBLIC_HOST host name in the simulator's own URLs (--public-host)
+  FILEGATE_SIMULATE_NO_RATE_LIMIT  lift the per-token rate limit (--no-rate-limit)
+  FILEGATE_SIMULATE_SEED_ITEMS  add a folder of this many files (--seed-items)
 The pasted snippet reads its demo secret from FILEGATE_SANDBOX_WECOM_SECRET,
 FILEGATE_SANDBOX_FANGCLOUD_SECRET or FILEGATE_SANDBOX_ONEBOT_TOKEN (the printed export line).";
 
@@ -219,12 +229,18 @@ async fn run(command: Command) -> Result<(), String> {
             port,
             bind,
             public_host,
+            no_rate_limit,
+            seed_items,
         } => {
             filegate::sandbox::control::expose(filegate::sandbox::control::Exposure {
                 bind,
                 public_host,
             });
-            filegate::sandbox::simulate(&provider, port).await
+            let opts = filegate::sandbox::SimulateOptions {
+                no_rate_limit,
+                seed_items,
+            };
+            filegate::sandbox::simulate(&provider, port, opts).await
         }
         Command::Openapi { output } => {
             let json = filegate::api::openapi()

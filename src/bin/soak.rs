@@ -48,21 +48,7 @@ fn args() -> Result<Args, String> {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = match args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("soak: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    match rt.block_on(run(args)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("soak: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    common::main("soak", args(), run)
 }
 
 async fn healthz_latencies(base: &str, n: usize) -> (Vec<Duration>, usize) {

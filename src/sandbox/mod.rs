@@ -11,4 +11,4 @@ mod range;
 mod run;
 pub mod wecom;
 
-pub use run::{Sandbox, run, simulate, start};
+pub use run::{Sandbox, SimulateOptions, run, simulate, start};

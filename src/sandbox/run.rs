@@ -198,16 +198,30 @@ pub async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> Result<(), St
     Ok(())
 }
 
+/// What `filegate simulate` adds to a simulator's demo data and defaults, for benchmarks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimulateOptions {
+    /// Lift the per-token rate limit (Fangcloud's 频次限制; the WeCom and OneBot simulators
+    /// have none by default).
+    pub no_rate_limit: bool,
+    /// Add a folder of this many small files to the demo data (0: none).
+    pub seed_items: usize,
+}
+
 /// Announces the started simulator `sim` of `provider` (see [`simulate`]) and keeps it until
-/// Ctrl-C: its base URL.
+/// Ctrl-C: its base URL. `seeded` is the upstream id of the folder `--seed-items` made, listed
+/// with the demo ids.
 async fn until_ctrl_c<S>(
     provider: &str,
     sim: std::io::Result<S>,
     base_url: impl Fn(&S) -> &String,
+    seeded: impl Fn(&S) -> Option<String>,
+    opts: SimulateOptions,
 ) -> Result<String, String> {
     let sim = sim.map_err(|e| e.to_string())?;
     let url = base_url(&sim).clone();
-    announce(&url, &simulate_help(provider, &url)?);
+    let seeded = seeded(&sim).map(|id| (id, opts.seed_items));
+    announce(&url, &simulate_help(provider, &url, seeded)?);
     let _ = tokio::signal::ctrl_c().await;
     drop(sim);
     Ok(url)
@@ -216,32 +230,59 @@ async fn until_ctrl_c<S>(
 /// `filegate simulate <provider>`: one simulator until Ctrl-C. The first stdout line is
 /// `listening on <base url>` (the benchmark reads it); then comes the `[[connections]]`
 /// snippet to paste into `filegate.toml`, the `export` line of its demo secret and the demo
-/// data's upstream ids.
-pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
+/// data's upstream ids (with the `--seed-items` folder, whose line ends in `seeded files`).
+pub async fn simulate(provider: &str, port: u16, opts: SimulateOptions) -> Result<(), String> {
     let base_url = match provider {
         "wecom" => {
             let sim = super::wecom::start(super::wecom::Options {
                 port,
+                seed_items: opts.seed_items,
                 ..Default::default()
             })
             .await;
-            until_ctrl_c(provider, sim, |s| &s.base_url).await?
+            until_ctrl_c(
+                provider,
+                sim,
+                |s| &s.base_url,
+                |s| s.seeded_folder.clone(),
+                opts,
+            )
+            .await?
         }
         "fangcloud" => {
-            let sim = super::fangcloud::start(super::fangcloud::Options {
+            let mut o = super::fangcloud::Options {
                 port,
+                seed_items: opts.seed_items,
                 ..Default::default()
-            })
-            .await;
-            until_ctrl_c(provider, sim, |s| &s.base_url).await?
+            };
+            if opts.no_rate_limit {
+                o.rate_limit = u32::MAX;
+            }
+            let sim = super::fangcloud::start(o).await;
+            until_ctrl_c(
+                provider,
+                sim,
+                |s| &s.base_url,
+                |s| s.seeded_folder.map(|id| id.to_string()),
+                opts,
+            )
+            .await?
         }
         "onebot" => {
             let sim = super::onebot::start(super::onebot::Options {
                 port,
+                seed_items: opts.seed_items,
                 ..Default::default()
             })
             .await;
-            until_ctrl_c(provider, sim, |s| &s.base_url).await?
+            until_ctrl_c(
+                provider,
+                sim,
+                |s| &s.base_url,
+                |_| (opts.seed_items > 0).then(|| super::onebot::demo::SEEDED_FOLDER_ID.to_owned()),
+                opts,
+            )
+            .await?
         }
         other => {
             return Err(format!(
@@ -255,10 +296,15 @@ pub async fn simulate(provider: &str, port: u16) -> Result<(), String> {
 
 /// What `filegate simulate` prints after its first line: the configuration snippet (rendered
 /// from the same [`ConnectionConfig`] the sandbox uses, so it always parses), the secret's
-/// `export` line and the demo ids.
-pub fn simulate_help(provider: &str, base_url: &str) -> Result<String, String> {
+/// `export` line and the demo ids (with `seeded`, the `--seed-items` folder and its size).
+pub fn simulate_help(
+    provider: &str,
+    base_url: &str,
+    seeded: Option<(String, usize)>,
+) -> Result<String, String> {
     use super::{fangcloud::demo as fc, onebot::demo as ob, wecom::demo as wc};
-    let (connection, env, secret, ids) = match provider {
+    let seeded_label = seeded.as_ref().map(|(_, n)| format!("{n} seeded files"));
+    let (connection, env, secret, mut ids) = match provider {
         "wecom" => (
             wecom_connection(base_url),
             WECOM_SECRET_ENV,
@@ -310,6 +356,9 @@ pub fn simulate_help(provider: &str, base_url: &str) -> Result<String, String> {
         ),
         other => return Err(format!("unknown provider '{other}'")),
     };
+    if let (Some((id, _)), Some(label)) = (seeded, seeded_label.as_deref()) {
+        ids.push(("folder", id, label));
+    }
     #[derive(serde::Serialize)]
     struct Snippet<'a> {
         connections: [&'a ConnectionConfig; 1],

@@ -1,7 +1,9 @@
-//! What `bench` and `soak` share: their `--flag value` parsing, the child process they kill on
-//! drop, and a free local port. (A folder module, so Cargo does not take it for a binary.)
+//! What `bench` and `soak` share: their `--flag value` parsing, their `main`, the child process
+//! they kill on drop, and a free local port. (A folder module, so Cargo does not take it for a
+//! binary.)
 
-use std::process::Child;
+use std::future::Future;
+use std::process::{Child, ExitCode};
 use std::str::FromStr;
 
 /// A child process that is killed and reaped when dropped.
@@ -46,4 +48,27 @@ pub fn free_port() -> Result<u16, String> {
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
         .port())
+}
+
+/// A program's `main`: its arguments (exit 2 when they are wrong), then `run` on a Tokio
+/// runtime (exit 1 when it fails); errors go to stderr after `name: `.
+pub fn main<A, F>(name: &str, args: Result<A, String>, run: impl FnOnce(A) -> F) -> ExitCode
+where
+    F: Future<Output = Result<(), String>>,
+{
+    let args = match args {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    match rt.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

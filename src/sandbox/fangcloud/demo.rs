@@ -307,3 +307,46 @@ pub fn seed(store: &mut Store) -> std::io::Result<()> {
     store.recent.clear();
     Ok(())
 }
+
+/// The name of the folder [`seed_items`] adds to the app user's personal root.
+pub const SEEDED_FOLDER_NAME: &str = "Seeded";
+
+/// Adds a folder [`SEEDED_FOLDER_NAME`] to the app user's personal root holding `n` small
+/// files (`item-00001.txt`…, each a few bytes), for listing and paging benchmarks
+/// (`filegate simulate fangcloud --seed-items N`). Its folder id.
+pub fn seed_items(store: &mut Store, n: usize) -> std::io::Result<i64> {
+    let dir = store.blob_dir.clone();
+    let me = Space::Personal(USER_ID);
+    let folder = store.create_folder(USER_ID, me, 0, SEEDED_FOLDER_NAME);
+    stamp(store, Kind::Folder, folder, 9);
+    for i in 1..=n {
+        let name = format!("item-{i:05}.txt");
+        let c = write(store, &dir, format!("{name}\n").as_bytes())?;
+        let id = store.create_file(USER_ID, me, folder, &name, c);
+        stamp(store, Kind::File, id, 10);
+    }
+    store.recent.clear();
+    Ok(folder)
+}
+
+/// What a client sends to `POST /oauth/token?grant_type=jwt_simple&assertion=…` for a user
+/// token of [`USER_ID`] (document, 获取access_token): the base64 claims map (every value a
+/// string, `exp` = `iat` + 60 s, a fresh `jti`) and the demo client's `Authorization` value.
+pub fn user_token_request(now: i64) -> (String, String) {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let claims = serde_json::json!({
+        "yifangyun_sub_type": "user",
+        "sub": USER_ID.to_string(),
+        "exp": (now + 60).to_string(),
+        "iat": now.to_string(),
+        "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    (
+        STANDARD.encode(claims.to_string()),
+        format!(
+            "Basic {}",
+            STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+        ),
+    )
+}

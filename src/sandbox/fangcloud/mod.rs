@@ -66,6 +66,9 @@ pub struct Options {
     pub refresh_policy: RefreshPolicy,
     /// Which field of `department/{id}/children` tells of sub-departments.
     pub children_field: ChildrenField,
+    /// With `demo_data`, also a folder of this many small files (none when 0; see
+    /// [`demo::seed_items`]); its id is [`Sim::seeded_folder`].
+    pub seed_items: usize,
 }
 
 impl Default for Options {
@@ -79,6 +82,7 @@ impl Default for Options {
             presign_ttl: Duration::from_secs(3600),
             refresh_policy: RefreshPolicy::default(),
             children_field: ChildrenField::default(),
+            seed_items: 0,
         }
     }
 }
@@ -87,6 +91,8 @@ impl Default for Options {
 pub struct Sim {
     pub base_url: String,
     pub control: Arc<Control>,
+    /// The id of the folder `Options::seed_items` asked for.
+    pub seeded_folder: Option<i64>,
     _running: Running,
     _app: Arc<App>,
     _dir: tempfile::TempDir,
@@ -157,8 +163,12 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
         .tempdir()?;
     let mut store = Store::new(demo::enterprise(), dir.path().to_path_buf());
     store.users.insert(demo::USER_ID, demo::app_user());
+    let mut seeded_folder = None;
     if opts.demo_data {
         demo::seed(&mut store)?;
+        if opts.seed_items > 0 {
+            seeded_folder = Some(demo::seed_items(&mut store, opts.seed_items)?);
+        }
     }
     let tokens = SharedTokens::default();
     let control = Control::new(FangFlavor {
@@ -186,6 +196,7 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
     Ok(Sim {
         base_url: running.base_url.clone(),
         control,
+        seeded_folder,
         _running: running,
         _app: app,
         _dir: dir,

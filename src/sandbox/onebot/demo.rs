@@ -174,3 +174,39 @@ fn file(
         path,
     })
 }
+
+/// The name of the folder [`seed_items`] adds to [`GROUP_ID`].
+pub const SEEDED_FOLDER_NAME: &str = "Seeded";
+/// Its folder id.
+pub const SEEDED_FOLDER_ID: &str = "/5eed0000-0000-4000-8000-000000000000";
+
+/// Adds a folder [`SEEDED_FOLDER_NAME`] to [`GROUP_ID`] holding `n` small files
+/// (`item-00001.txt`…, each a few bytes), for listing and paging benchmarks
+/// (`filegate simulate onebot --seed-items N`), and raises the group's file-count limit by `n`
+/// so uploads still fit.
+pub(crate) fn seed_items(data: &mut Data, dir: &Path, n: usize) -> std::io::Result<()> {
+    let mut files = Vec::with_capacity(n);
+    for i in 1..=n {
+        let name = format!("item-{i:05}.txt");
+        let id = format!("/5eed{i:04x}-0000-4000-8000-{i:012x}");
+        files.push(file(
+            dir,
+            &id,
+            &name,
+            format!("{name}\n").as_bytes(),
+            SEEDED_FOLDER_ID,
+            T0 + 100,
+        )?);
+    }
+    let Some(group) = data.groups.iter_mut().find(|g| g.group_id == GROUP_ID) else {
+        return Ok(());
+    };
+    group
+        .folders
+        .push(folder(SEEDED_FOLDER_ID, SEEDED_FOLDER_NAME, T0 + 90));
+    group.files.extend(files);
+    group.file_count_limit = group
+        .file_count_limit
+        .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+    Ok(())
+}

@@ -85,6 +85,9 @@ pub struct Options {
     /// Which implementation to behave as where they differ (`folder` on
     /// `upload_group_file`: go-cqhttp honours it, Shamrock — the default — ignores it).
     pub profile: Profile,
+    /// With `demo_data`, also a folder of this many small files in the demo group (none when
+    /// 0; see [`demo::seed_items`]); its id is [`demo::SEEDED_FOLDER_ID`].
+    pub seed_items: usize,
 }
 
 impl Default for Options {
@@ -99,6 +102,7 @@ impl Default for Options {
             total_space: DEFAULT_TOTAL_SPACE,
             file_url_ttl: DEFAULT_FILE_URL_TTL,
             profile: Profile::default(),
+            seed_items: 0,
         }
     }
 }
@@ -129,7 +133,10 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
     let dir = tempfile::Builder::new()
         .prefix("filegate-onebot-")
         .tempdir()?;
-    let data = demo::data(&opts, dir.path())?;
+    let mut data = demo::data(&opts, dir.path())?;
+    if opts.demo_data && opts.seed_items > 0 {
+        demo::seed_items(&mut data, dir.path(), opts.seed_items)?;
+    }
     let revoked = Arc::new(AtomicBool::new(false));
     let control = Control::new(OneBotFlavor {
         revoked: revoked.clone(),

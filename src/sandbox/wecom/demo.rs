@@ -170,3 +170,29 @@ pub fn seed(drive: &mut Drive) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// The name of the folder [`seed_items`] adds to the demo space's root.
+pub const SEEDED_FOLDER_NAME: &str = "Seeded";
+
+/// Adds a folder [`SEEDED_FOLDER_NAME`] to the demo space's root holding `n` small files
+/// (`item-00001.txt`…, each a few bytes), for listing and paging benchmarks
+/// (`filegate simulate wecom --seed-items N`). Its fileid.
+pub fn seed_items(drive: &mut Drive, n: usize) -> std::io::Result<String> {
+    let s = SPACE_ID;
+    let folder = drive.new_file_id(s);
+    drive.nodes.insert(
+        folder.clone(),
+        node(&folder, SEEDED_FOLDER_NAME, s, s, FOLDER, 9),
+    );
+    for i in 1..=n {
+        let id = drive.new_file_id(s);
+        let name = format!("item-{i:05}.txt");
+        let n = with_content(
+            drive,
+            node(&id, &name, s, &folder, FILE, 10),
+            format!("{name}\n").as_bytes(),
+        )?;
+        drive.nodes.insert(id, n);
+    }
+    Ok(folder)
+}

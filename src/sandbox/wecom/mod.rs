@@ -97,6 +97,9 @@ pub struct Options {
     pub calls_per_minute: Option<u32>,
     /// `total_capacity_for_all` of mng_capacity; uploads beyond what is left answer 640007.
     pub capacity_bytes: u64,
+    /// With `demo_data`, also a folder of this many small files (none when 0; see
+    /// [`demo::seed_items`]); its id is [`Sim::seeded_folder`].
+    pub seed_items: usize,
 }
 
 impl Default for Options {
@@ -107,6 +110,7 @@ impl Default for Options {
             demo_data: true,
             calls_per_minute: None,
             capacity_bytes: DEFAULT_CAPACITY,
+            seed_items: 0,
         }
     }
 }
@@ -115,6 +119,8 @@ impl Default for Options {
 pub struct Sim {
     pub base_url: String,
     pub control: Arc<Control>,
+    /// The fileid of the folder `Options::seed_items` asked for.
+    pub seeded_folder: Option<String>,
     _running: Running,
     _app: Arc<App>,
     _dir: tempfile::TempDir,
@@ -145,8 +151,12 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
     std::fs::create_dir_all(dir.path().join("blobs"))?;
     std::fs::create_dir_all(dir.path().join("spool"))?;
     let mut drive = Drive::new(dir.path().to_owned());
+    let mut seeded_folder = None;
     if opts.demo_data {
         demo::seed(&mut drive)?;
+        if opts.seed_items > 0 {
+            seeded_folder = Some(demo::seed_items(&mut drive, opts.seed_items)?);
+        }
     }
     let tokens = Arc::new(Mutex::new(Tokens::new(
         opts.token_ttl,
@@ -169,6 +179,7 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
     Ok(Sim {
         base_url: running.base_url.clone(),
         control,
+        seeded_folder,
         _running: running,
         _app: app,
         _dir: dir,
