@@ -939,6 +939,32 @@ mod tests {
     }
 
     #[test]
+    fn per_connection_rate_limits_take_any_connection_name() {
+        let c = parse(
+            r#"
+            [[connections]]
+            name = "acme-wecom"
+            provider = "wecom"
+            corp_id = "ww1"
+            secret_env = "WECOM_SECRET"
+
+            [upstream.rate_limit.connections]
+            acme-wecom = 0
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.upstream.rate_limit.connections["acme-wecom"], 0);
+        let err = parse(
+            "[upstream.rate_limit]
+conection = 3
+",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("upstream.rate_limit.conection"), "{err}");
+    }
+
+    #[test]
     fn a_typo_is_named_in_the_error() {
         let err = parse("[limits]\nmax_upload_byte = 3\n")
             .unwrap_err()

@@ -57,6 +57,9 @@ fn connection_template(provider: &str) -> Result<Option<Value>, ConfigError> {
 
 /// Fails on the first key of `raw` that no template has, naming it (and the variable that set
 /// it, when one did) with the closest known key.
+/// Tables whose keys are names the operator chooses, not configuration keys.
+const FREE_KEYED: &[&str] = &["upstream.rate_limit.connections"];
+
 pub(super) fn reject_unknown(raw: &Value, vars: &[&(String, String)]) -> Result<(), ConfigError> {
     let root = to_template(&Config::default())?;
     let mut path = Vec::new();
@@ -71,6 +74,8 @@ fn walk(
     vars: &[&(String, String)],
 ) -> Result<(), ConfigError> {
     match (raw, template) {
+        // Maps keyed by the operator's own names (connection names): any key is known.
+        (Value::Object(_), _) if FREE_KEYED.contains(&dotted(path).as_str()) => {}
         (Value::Object(r), Value::Object(t)) => {
             for (k, v) in r {
                 path.push(k.clone());
