@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
 
-use super::control::{self, Control, Flavor, Running};
+use super::control::{self, Control, Flavor};
 use envelope::ApiError;
 use oauth::SharedTokens;
 use ratelimit::RateLimiter;
@@ -84,13 +84,7 @@ impl Default for Options {
 }
 
 /// A running simulator. Dropping it stops the server and deletes the stored files.
-pub struct Sim {
-    pub base_url: String,
-    pub control: Arc<Control>,
-    _running: Running,
-    _app: Arc<App>,
-    _dir: tempfile::TempDir,
-}
+pub type Sim = control::Simulator<Options>;
 
 /// State shared by every handler.
 pub(crate) struct App {
@@ -183,11 +177,5 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
         })
     };
     let (running, app) = control::spawn_state(opts.port, build, routes::router).await?;
-    Ok(Sim {
-        base_url: running.base_url.clone(),
-        control,
-        _running: running,
-        _app: app,
-        _dir: dir,
-    })
+    Ok(Sim::new(running, control, app, dir))
 }
