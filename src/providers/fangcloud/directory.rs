@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use super::FangcloudDrive;
 use super::client::*;
-use super::map::*;
 use super::paging::sliced;
+use super::roles::*;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use crate::providers::*;

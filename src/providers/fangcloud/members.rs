@@ -10,6 +10,7 @@ use super::errors;
 use super::map::*;
 use super::paging::sliced;
 use super::resolve::*;
+use super::roles::*;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use crate::providers::*;

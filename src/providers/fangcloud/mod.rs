@@ -15,13 +15,17 @@ mod map;
 mod members;
 mod paging;
 mod resolve;
+mod roles;
 mod search;
 mod spaces;
+mod tokens;
 mod trash;
 mod versions;
+mod wire;
 
 use self::client::*;
 use self::map::*;
+use self::roles::LADDER;
 use super::{Adapter, Deps, EVERY_SORT_ORDER};
 use crate::config::FangcloudConfig;
 use crate::model::*;
