@@ -5,67 +5,105 @@ use std::collections::BTreeMap;
 
 use super::{ItemKind, Role, SpaceKind};
 
-/// Every operation of the unified API that a provider may or may not support.
-///
-/// A handler asks for its operation before calling the adapter; an operation missing from a
-/// connection's capabilities answers 501 `unsupported_operation`, so the published list and the
-/// behaviour cannot disagree.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    ListSpaces,
-    CreateSpace,
-    GetSpace,
-    RenameSpace,
-    DeleteSpace,
-    GetQuota,
-    GetSpaceSettings,
-    UpdateSpaceSettings,
-    CreateSpaceInviteLink,
-    ListSpaceMembers,
-    AddSpaceMembers,
-    UpdateSpaceMember,
-    RemoveSpaceMembers,
-    ListItems,
-    GetItem,
-    CreateFolder,
-    CreateDocument,
-    RenameItem,
-    MoveItem,
-    UpdateDescription,
-    CopyItem,
-    DeleteItem,
-    UploadFile,
-    DownloadFile,
-    ListVersions,
-    GetVersion,
-    UploadVersion,
-    PromoteVersion,
-    DeleteVersion,
-    ListTrash,
-    RestoreItem,
-    PurgeItem,
-    Search,
-    ListRecent,
-    ListComments,
-    AddComment,
-    DeleteComment,
-    ListItemMembers,
-    AddItemMembers,
-    UpdateItemMember,
-    RemoveItemMembers,
-    GetSharing,
-    UpdateSharing,
-    CreateShareLink,
-    ListShareLinks,
-    RevokeShareLink,
-    GetItemSecurity,
-    UpdateItemSecurity,
-    ListDirectoryUsers,
-    ListDirectoryDepartments,
-    ListDirectoryGroups,
+/// What an operation acts on: which of a space's and an item's `allowed_operations` list it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperationScope {
+    /// One space (its routes, and making items in it).
+    Space,
+    /// One live item (`…/items/{item}` routes), of any kind the provider allows.
+    Item,
+    /// One live item, and only a file: bytes and their versions belong to files, not to
+    /// folders or online documents, with every provider.
+    File,
+    /// Neither (listing spaces, the trash's items, the directory…).
+    Other,
+}
+
+/// The operations and their scopes, written once: the enum, [`Operation::ALL`] and
+/// [`Operation::scope`].
+macro_rules! operations {
+    ($(#[$meta:meta])* pub enum $name:ident { $($op:ident => $scope:ident,)* }) => {
+        $(#[$meta])*
+        pub enum $name {
+            $($op,)*
+        }
+
+        impl $name {
+            /// Every operation, in the order capabilities list them.
+            pub const ALL: &[$name] = &[$($name::$op,)*];
+
+            pub fn scope(self) -> OperationScope {
+                match self {
+                    $(Self::$op => OperationScope::$scope,)*
+                }
+            }
+        }
+    };
+}
+
+operations! {
+    /// Every operation of the unified API that a provider may or may not support.
+    ///
+    /// A handler asks for its operation before calling the adapter; an operation missing from a
+    /// connection's capabilities answers 501 `unsupported_operation`, so the published list and the
+    /// behaviour cannot disagree.
+    #[derive(
+        Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+    )]
+    #[serde(rename_all = "snake_case")]
+    pub enum Operation {
+        ListSpaces => Other,
+        CreateSpace => Other,
+        GetSpace => Space,
+        RenameSpace => Space,
+        DeleteSpace => Space,
+        GetQuota => Space,
+        GetSpaceSettings => Space,
+        UpdateSpaceSettings => Space,
+        CreateSpaceInviteLink => Space,
+        ListSpaceMembers => Space,
+        AddSpaceMembers => Space,
+        UpdateSpaceMember => Space,
+        RemoveSpaceMembers => Space,
+        ListItems => Space,
+        GetItem => Item,
+        CreateFolder => Space,
+        CreateDocument => Space,
+        RenameItem => Item,
+        MoveItem => Item,
+        UpdateDescription => Item,
+        CopyItem => Item,
+        DeleteItem => Item,
+        UploadFile => Space,
+        DownloadFile => File,
+        ListVersions => File,
+        GetVersion => File,
+        UploadVersion => File,
+        PromoteVersion => File,
+        DeleteVersion => File,
+        ListTrash => Space,
+        RestoreItem => Other,
+        PurgeItem => Other,
+        Search => Space,
+        ListRecent => Other,
+        ListComments => Item,
+        AddComment => Item,
+        DeleteComment => Item,
+        ListItemMembers => Item,
+        AddItemMembers => Item,
+        UpdateItemMember => Item,
+        RemoveItemMembers => Item,
+        GetSharing => Item,
+        UpdateSharing => Item,
+        CreateShareLink => Item,
+        ListShareLinks => Item,
+        RevokeShareLink => Item,
+        GetItemSecurity => Item,
+        UpdateItemSecurity => Item,
+        ListDirectoryUsers => Other,
+        ListDirectoryDepartments => Other,
+        ListDirectoryGroups => Other,
+    }
 }
 
 impl std::fmt::Display for Operation {
@@ -111,77 +149,46 @@ pub struct Capabilities {
     pub space_kinds: BTreeMap<SpaceKind, Vec<Operation>>,
 }
 
-/// Operations that act on one space (its routes, and making items in it).
-pub const SPACE_OPERATIONS: &[Operation] = &[
-    Operation::GetSpace,
-    Operation::RenameSpace,
-    Operation::DeleteSpace,
-    Operation::GetQuota,
-    Operation::GetSpaceSettings,
-    Operation::UpdateSpaceSettings,
-    Operation::CreateSpaceInviteLink,
-    Operation::ListSpaceMembers,
-    Operation::AddSpaceMembers,
-    Operation::UpdateSpaceMember,
-    Operation::RemoveSpaceMembers,
-    Operation::ListItems,
-    Operation::CreateFolder,
-    Operation::CreateDocument,
-    Operation::UploadFile,
-    Operation::ListTrash,
-    Operation::Search,
-];
-
-/// Operations that act on one live item (`…/items/{item}` routes).
-pub const ITEM_OPERATIONS: &[Operation] = &[
-    Operation::GetItem,
-    Operation::RenameItem,
-    Operation::MoveItem,
-    Operation::UpdateDescription,
-    Operation::CopyItem,
-    Operation::DeleteItem,
-    Operation::DownloadFile,
-    Operation::ListVersions,
-    Operation::GetVersion,
-    Operation::UploadVersion,
-    Operation::PromoteVersion,
-    Operation::DeleteVersion,
-    Operation::ListComments,
-    Operation::AddComment,
-    Operation::DeleteComment,
-    Operation::ListItemMembers,
-    Operation::AddItemMembers,
-    Operation::UpdateItemMember,
-    Operation::RemoveItemMembers,
-    Operation::GetSharing,
-    Operation::UpdateSharing,
-    Operation::CreateShareLink,
-    Operation::ListShareLinks,
-    Operation::RevokeShareLink,
-    Operation::GetItemSecurity,
-    Operation::UpdateItemSecurity,
-];
-
-/// What every provider has in common: bytes and their versions belong to files, not to
-/// folders or online documents.
+/// What every provider has in common: the [`OperationScope::File`] operations apply to files
+/// only.
 pub fn file_only_operations() -> BTreeMap<Operation, Vec<ItemKind>> {
-    [
-        Operation::DownloadFile,
-        Operation::ListVersions,
-        Operation::GetVersion,
-        Operation::UploadVersion,
-        Operation::PromoteVersion,
-        Operation::DeleteVersion,
-    ]
-    .into_iter()
-    .map(|op| (op, vec![ItemKind::File]))
-    .collect()
+    Operation::every(&[OperationScope::File])
+        .map(|op| (op, vec![ItemKind::File]))
+        .collect()
+}
+
+impl Operation {
+    /// The operations of these scopes, in the published order.
+    pub fn every(scopes: &[OperationScope]) -> impl Iterator<Item = Operation> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(move |op| scopes.contains(&op.scope()))
+    }
+
+    /// Every operation but `unsupported`, in the published order: a provider's operations.
+    pub fn all_but(unsupported: &[Operation]) -> Vec<Operation> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|op| !unsupported.contains(op))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OperationNote {
     pub operation: Operation,
     pub note: String,
+}
+
+impl OperationNote {
+    pub fn new(operation: Operation, note: &str) -> Self {
+        Self {
+            operation,
+            note: note.into(),
+        }
+    }
 }
 
 impl Capabilities {
@@ -199,18 +206,14 @@ impl Capabilities {
 
     /// The operations a space of `kind` allows.
     pub fn for_space(&self, kind: SpaceKind) -> Vec<Operation> {
-        SPACE_OPERATIONS
-            .iter()
-            .copied()
+        Operation::every(&[OperationScope::Space])
             .filter(|op| self.supports_in(*op, Some(kind)))
             .collect()
     }
 
     /// The operations an item of `kind` allows, in a space of `space` (when known).
     pub fn for_item(&self, kind: ItemKind, space: Option<SpaceKind>) -> Vec<Operation> {
-        ITEM_OPERATIONS
-            .iter()
-            .copied()
+        Operation::every(&[OperationScope::Item, OperationScope::File])
             .filter(|op| self.supports_in(*op, space))
             .filter(|op| self.item_kinds.get(op).is_none_or(|k| k.contains(&kind)))
             .collect()

@@ -57,38 +57,35 @@ fn capabilities(cfg: &OnebotConfig) -> Capabilities {
         range_downloads: true,
         acts_as_users: false,
         notes: vec![
-            OperationNote {
-                operation: ListSpaces,
-                note: "one group space per QQ group the bot is in, and one private space per friend (kind private) for sending private files: private spaces support upload only, every other operation on them answers 501".into(),
-            },
-            OperationNote {
-                operation: GetQuota,
-                note: "group spaces only: file count and limit, used and total space (get_group_file_system_info)".into(),
-            },
-            OperationNote {
-                operation: ListItems,
-                note: "the upstream does not page or sort: the gateway reads the whole folder for every page, sorts it (folders first) and pages it by offset".into(),
-            },
-            OperationNote {
-                operation: CreateFolder,
-                note: "in the group's root only: QQ group folders cannot be nested".into(),
-            },
-            OperationNote {
-                operation: RenameItem,
-                note: "folders only: OneBot has no action to rename a file (501 for files); items cannot be moved".into(),
-            },
-            OperationNote {
-                operation: DeleteItem,
-                note: "deleting a folder deletes the files in it; there is no trash".into(),
-            },
-            OperationNote {
-                operation: UploadFile,
-                note: upload_note.into(),
-            },
-            OperationNote {
-                operation: DownloadFile,
-                note: "files only; streamed from the URL get_group_file_url gives (Range passed on); redirect=true answers 302 to that URL, which carries no gateway secret".into(),
-            },
+            OperationNote::new(
+                ListSpaces,
+                "one group space per QQ group the bot is in, and one private space per friend (kind private) for sending private files: private spaces support upload only, every other operation on them answers 501",
+            ),
+            OperationNote::new(
+                GetQuota,
+                "group spaces only: file count and limit, used and total space (get_group_file_system_info)",
+            ),
+            OperationNote::new(
+                ListItems,
+                "the upstream does not page or sort: the gateway reads the whole folder for every page, sorts it (folders first) and pages it by offset",
+            ),
+            OperationNote::new(
+                CreateFolder,
+                "in the group's root only: QQ group folders cannot be nested",
+            ),
+            OperationNote::new(
+                RenameItem,
+                "folders only: OneBot has no action to rename a file (501 for files); items cannot be moved",
+            ),
+            OperationNote::new(
+                DeleteItem,
+                "deleting a folder deletes the files in it; there is no trash",
+            ),
+            OperationNote::new(UploadFile, upload_note),
+            OperationNote::new(
+                DownloadFile,
+                "files only; streamed from the URL get_group_file_url gives (Range passed on); redirect=true answers 302 to that URL, which carries no gateway secret",
+            ),
         ],
         item_kinds: {
             let mut k = file_only_operations();
