@@ -8,7 +8,7 @@ use filegate::model::Operation;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::common::{ALL_SCOPES, Gateway, problem, token};
+use crate::common::{ALL_SCOPES, Gateway, json_of, problem, token};
 
 /// Every documented route under a connection.
 fn connection_routes() -> Vec<(Method, String)> {
@@ -53,16 +53,12 @@ async fn status_and_code(res: reqwest::Response) -> (u16, String) {
 /// Runs the whole order against one connection of `gw`.
 async fn check_every_route(gw: &Gateway, conn: &str) {
     let all = token(ALL_SCOPES, conn);
-    let caps: Value = gw
-        .http
-        .get(gw.url(&format!("/v1/connections/{conn}")))
-        .bearer_auth(&all)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let caps: Value = json_of(
+        gw.http
+            .get(gw.url(&format!("/v1/connections/{conn}")))
+            .bearer_auth(&all),
+    )
+    .await;
     let supported: Vec<Operation> =
         serde_json::from_value(caps["capabilities"]["operations"].clone()).unwrap();
     let no_scopes = token("", conn);

@@ -20,6 +20,21 @@ impl Gateway {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.running.base_url, path)
     }
+
+    /// The Prometheus text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        text_of(self.http.get(self.url("/metrics"))).await
+    }
+}
+
+/// Sends `req` and reads the answer's body as JSON, whatever its status.
+pub async fn json_of<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> T {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
+/// Sends `req` and reads the answer's body as text, whatever its status.
+pub async fn text_of(req: reqwest::RequestBuilder) -> String {
+    req.send().await.unwrap().text().await.unwrap()
 }
 
 /// Defaults for tests: HS256 secret, SQLite in a temp dir, no connections.

@@ -64,6 +64,11 @@ impl<S> Env<S> {
         self.gw.http.delete(url).bearer_auth(&self.token)
     }
 
+    /// The gateway's `GET /metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.gw.metrics().await
+    }
+
     /// The simulator's base URL.
     pub fn sim(&self) -> &str {
         &self.sim_url

@@ -2,13 +2,11 @@
 //! SQLite and on PostgreSQL shared by two gateway processes; replays are identical; another
 //! request with the key is a 422; malformed keys are 400s.
 
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
 
-use crate::common::{ALL_SCOPES, Proc, free_port, problem, sim_calls, token, token_for, wait_for};
+use crate::common::{ALL_SCOPES, problem, sim_calls, token, token_for};
 use crate::pg::PgCluster;
-use crate::wecom::env::{CONN, Env, env, env_with};
+use crate::wecom::env::{CONN, Env, env, env_with, process_config, replicas};
 use filegate::sandbox::wecom::{self, demo};
 
 /// (status, Location, body) of one answer.
@@ -187,60 +185,13 @@ async fn one_key_sixty_four_concurrent_posts_one_upload_across_two_gateways_on_p
     let sim = wecom::start(wecom::Options::default()).await.unwrap();
     let db = PgCluster::get().fresh_db().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("filegate.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[store]
-url = "{db}"
-
-[limits]
-spool_dir = "{spool}"
-max_concurrent_uploads = 128
-max_uploads_per_subject = 128
-
-[[connections]]
-name = "{CONN}"
-provider = "wecom"
-base_url = "{base}"
-corp_id = "{corp}"
-secret_env = "TEST_WECOM_SECRET"
-known_spaces = ["{space}"]
-"#,
-            spool = dir.path().display(),
-            base = sim.base_url,
-            corp = demo::CORP_ID,
-            space = demo::SPACE_ID,
-        ),
-    )
-    .unwrap();
-    let run = |args: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_filegate"));
-        c.args(args)
-            .arg("--config")
-            .arg(&config)
-            .env("FILEGATE_JWT_SECRET", crate::common::SECRET)
-            .env("FILEGATE_TOKEN_KEY", crate::common::TOKEN_KEY)
-            .env("TEST_WECOM_SECRET", demo::CORP_SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        c
-    };
-    assert!(run(&["migrate"]).status().unwrap().success());
-    let mut bases = Vec::new();
-    let mut procs = Vec::new();
-    for _ in 0..2 {
-        let port = free_port();
-        let mut c = run(&["serve"]);
-        c.args(["--listen", &format!("127.0.0.1:{port}")]);
-        procs.push(Proc(c.spawn().unwrap()));
-        bases.push(format!("http://127.0.0.1:{port}"));
-    }
-    for b in &bases {
-        wait_for(&format!("{b}/readyz"), 200).await;
-    }
+    let config = process_config(
+        dir.path(),
+        &db,
+        &sim.base_url,
+        "max_concurrent_uploads = 128\nmax_uploads_per_subject = 128",
+    );
+    let (procs, bases) = replicas(&config, 2).await;
     let tok = token(ALL_SCOPES, CONN);
     sixty_four_at_once(&bases, &upload_path(), &tok).await;
     assert_eq!(

@@ -14,7 +14,9 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::common::{ALL_SCOPES, SECRET, free_port, sim_stats, token, urlencode, wait_for};
+use crate::common::{
+    ALL_SCOPES, SECRET, free_port, json_of, sim_stats, text_of, token, urlencode, wait_for,
+};
 use crate::pg::PgCluster;
 use filegate::sandbox::wecom::{self, demo};
 
@@ -301,15 +303,7 @@ impl Topology {
 
     /// `filegate_http_requests_total` samples of one replica whose labels contain `needle`.
     async fn replica_requests(&self, i: usize, needle: &str) -> f64 {
-        let text = self
-            .http
-            .get(self.replicas[i].url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = text_of(self.http.get(self.replicas[i].url("/metrics"))).await;
         text.lines()
             .filter(|l| l.starts_with("filegate_http_requests_total{") && l.contains(needle))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
@@ -688,16 +682,7 @@ async fn a_replica_killed_mid_traffic_loses_nothing_and_only_idempotent_requests
         if let Some(c) = &cursor {
             url.push_str(&format!("&cursor={}", urlencode(c)));
         }
-        let page: Value = t
-            .http
-            .get(&url)
-            .bearer_auth(&t.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = json_of(t.http.get(&url).bearer_auth(&t.token)).await;
         for i in page["items"].as_array().unwrap() {
             names.push(i["name"].as_str().unwrap().to_owned());
         }

@@ -14,7 +14,7 @@ use crate::common::{
     ALL_SCOPES, Proc, SECRET, free_port, gateway_with, problem, sim_fault, token, wait_for,
 };
 use crate::pg::PgCluster;
-use crate::wecom::env::{CONN, Env, env};
+use crate::wecom::env::{CONN, Env, env, process_config};
 use filegate::sandbox::wecom::{self, demo};
 
 fn space_id() -> String {
@@ -143,17 +143,6 @@ fn samples<'a>(text: &'a str, family: &str) -> Vec<(&'a str, f64)> {
         .collect()
 }
 
-async fn metrics_text(e: &Env) -> String {
-    e.gw.http
-        .get(e.gw.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn metrics_describe_every_family_and_count_bytes_tokens_and_upstream_calls_per_connection() {
     let e = env().await;
@@ -179,7 +168,7 @@ async fn metrics_describe_every_family_and_count_bytes_tokens_and_upstream_calls
     // Byte counters are recorded when the body is done; the scrape may come first.
     let mut text = String::new();
     for _ in 0..50 {
-        text = metrics_text(&e).await;
+        text = e.metrics().await;
         let down = samples(&text, "filegate_downloaded_bytes_total")
             .into_iter()
             .find(|(l, _)| l.contains(&format!("connection=\"{CONN}\"")));
@@ -242,37 +231,9 @@ struct Served {
 async fn serve(format: &str, extra_toml: &str) -> Served {
     let sim = wecom::start(wecom::Options::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("filegate.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[store]
-url = "sqlite://{db}"
-
-[limits]
-spool_dir = "{spool}"
-
-[log]
-format = "{format}"
-{extra_toml}
-
-[[connections]]
-name = "{CONN}"
-provider = "wecom"
-base_url = "{base}"
-corp_id = "{corp}"
-secret_env = "TEST_WECOM_SECRET"
-known_spaces = ["{space}"]
-"#,
-            db = dir.path().join("f.db").display(),
-            spool = dir.path().display(),
-            base = sim.base_url,
-            corp = demo::CORP_ID,
-            space = demo::SPACE_ID,
-        ),
-    )
-    .unwrap();
+    let store = format!("sqlite://{}", dir.path().join("f.db").display());
+    let log_toml = format!("\n[log]\nformat = \"{format}\"\n{extra_toml}");
+    let config = process_config(dir.path(), &store, &sim.base_url, &log_toml);
     let port = free_port();
     let log = dir.path().join("stderr.log");
     let child = Command::new(bin())

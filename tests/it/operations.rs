@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{SECRET, gateway_with, problem, sim_fault, token};
+use crate::common::{SECRET, gateway_with, json_of, problem, sim_fault, token};
 use crate::pg::PgCluster;
 use crate::wecom::env::{env, env_with};
 
@@ -14,15 +14,7 @@ use crate::wecom::env::{env, env_with};
 async fn readyz_reflects_the_store() {
     let url = PgCluster::get().fresh_db().await;
     let g = gateway_with(|c, _| c.store.url = url.clone()).await;
-    let ready: Value = g
-        .http
-        .get(g.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready: Value = json_of(g.http.get(g.url("/readyz"))).await;
     assert_eq!(ready["store"], "postgres");
     PgCluster::get().drop_db(&url).await;
     let res = g.http.get(g.url("/readyz")).send().await.unwrap();
@@ -39,15 +31,7 @@ async fn readyz_reflects_the_store() {
 async fn metrics_count_requests_upstream_calls_and_token_fetches() {
     let e = env().await;
     e.get(&e.surl("/items")).send().await.unwrap();
-    let m =
-        e.gw.http
-            .get(e.gw.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+    let m = e.metrics().await;
     for needle in [
         "filegate_http_requests_total{method=\"GET\",route=\"/v1/connections/{conn}/spaces/{space}/items\",status=\"200\"}",
         "filegate_http_request_seconds_bucket",
@@ -186,15 +170,12 @@ async fn the_sandbox_answers_a_token_minted_by_the_cli() {
     let jwt = stdout.trim();
     assert_eq!(stdout.lines().count(), 1, "only the token on stdout");
     assert_eq!(jwt.split('.').count(), 3);
-    let list: Value = reqwest::Client::new()
-        .get(format!("{base}/v1/connections"))
-        .bearer_auth(jwt)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json_of(
+        reqwest::Client::new()
+            .get(format!("{base}/v1/connections"))
+            .bearer_auth(jwt),
+    )
+    .await;
     let names: Vec<&str> = list["items"]
         .as_array()
         .unwrap()

@@ -12,7 +12,7 @@ use filegate::store::{TokenCipher, TokenKey};
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::common::{sim_revoke, sim_stats};
+use crate::common::{json_of, sim_revoke, sim_stats};
 use crate::env::Env;
 use crate::pg::PgCluster;
 use crate::wecom::env::{CONN, connection};
@@ -107,16 +107,13 @@ async fn opened(store_url: &str, cipher: TokenCipher) -> Result<String, String> 
 
 /// The stored token really is the upstream's: the simulator accepts it.
 async fn upstream_accepts(sim: &wecom::Sim, token: &str) -> bool {
-    let v: Value = reqwest::Client::new()
-        .post(format!("{}/cgi-bin/wedrive/space_info", sim.base_url))
-        .query(&[("access_token", token)])
-        .json(&serde_json::json!({"spaceid": wecom::demo::SPACE_ID}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = json_of(
+        reqwest::Client::new()
+            .post(format!("{}/cgi-bin/wedrive/space_info", sim.base_url))
+            .query(&[("access_token", token)])
+            .json(&serde_json::json!({"spaceid": wecom::demo::SPACE_ID})),
+    )
+    .await;
     v["errcode"] == 0
 }
 

@@ -1,8 +1,13 @@
 //! A gateway with one WeCom connection (`wd`) in front of a fresh WeDrive simulator.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
 use filegate::config::{Config, ConnectionConfig, ProviderConfig, WecomConfig};
 use filegate::sandbox::wecom::{self, demo};
 use secrecy::SecretString;
+
+use crate::common::{Proc, free_port, wait_for};
 
 pub const CONN: &str = "wd";
 
@@ -61,4 +66,72 @@ impl Env {
     pub fn surl(&self, path: &str) -> String {
         self.url(&format!("/spaces/{}{path}", self.space()))
     }
+}
+
+/// Writes `dir/filegate.toml` for a gateway process with the one WeCom connection (`wd`, its
+/// secret in `TEST_WECOM_SECRET`) in front of the simulator at `sim_base`, its store at
+/// `store_url` and its spool in `dir`. `extra` follows `spool_dir` in `[limits]`: more limits,
+/// or further tables.
+pub fn process_config(dir: &Path, store_url: &str, sim_base: &str, extra: &str) -> PathBuf {
+    let config = dir.join("filegate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[store]
+url = "{store_url}"
+
+[limits]
+spool_dir = "{spool}"
+{extra}
+
+[[connections]]
+name = "{CONN}"
+provider = "wecom"
+base_url = "{sim_base}"
+corp_id = "{corp}"
+secret_env = "TEST_WECOM_SECRET"
+known_spaces = ["{space}"]
+"#,
+            spool = dir.display(),
+            corp = demo::CORP_ID,
+            space = demo::SPACE_ID,
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// `filegate <args> --config <config>` with the test secrets, quiet.
+pub fn process(config: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_filegate"));
+    c.args(args)
+        .arg("--config")
+        .arg(config)
+        .env("FILEGATE_JWT_SECRET", crate::common::SECRET)
+        .env("FILEGATE_TOKEN_KEY", crate::common::TOKEN_KEY)
+        .env("TEST_WECOM_SECRET", demo::CORP_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+/// Migrates the store of `config`, then starts `n` gateway processes on it and waits until
+/// each is ready: the processes (stopped when dropped) and their base URLs.
+pub async fn replicas(config: &Path, n: usize) -> (Vec<Proc>, Vec<String>) {
+    assert!(process(config, &["migrate"]).status().unwrap().success());
+    let mut bases = Vec::new();
+    let mut procs = Vec::new();
+    for _ in 0..n {
+        let port = free_port();
+        let mut c = process(config, &["serve"]);
+        c.args(["--listen", &format!("127.0.0.1:{port}")]);
+        procs.push(Proc(c.spawn().unwrap()));
+        bases.push(format!("http://127.0.0.1:{port}"));
+    }
+    for b in &bases {
+        wait_for(&format!("{b}/readyz"), 200).await;
+    }
+    (procs, bases)
 }

@@ -41,15 +41,7 @@ async fn twenty_percent_injected_503s_on_reads_are_absorbed_within_the_retry_bud
             .unwrap()
             >= 100
     );
-    let metrics =
-        e.gw.http
-            .get(e.gw.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+    let metrics = e.metrics().await;
     assert!(metrics.contains("# HELP filegate_upstream_retries_total"));
     assert!(
         metrics.contains("filegate_upstream_retries_total{connection=\"wd\",provider=\"wecom\",operation=\"file_list\"}"),
@@ -144,15 +136,7 @@ async fn a_dead_upstream_opens_the_breaker_which_answers_503_without_calling_it(
     assert_eq!(breaker["opened_total"], 1);
     assert!(breaker["rejected_total"].as_u64().unwrap() >= 100);
     assert!(breaker["retry_after_secs"].as_u64().unwrap() >= 1);
-    let metrics =
-        e.gw.http
-            .get(e.gw.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+    let metrics = e.metrics().await;
     assert!(metrics.contains("# HELP filegate_upstream_breaker_state"));
     assert!(
         metrics.contains("filegate_upstream_breaker_state{connection=\"wd-dead\"} 2"),

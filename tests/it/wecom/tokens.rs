@@ -1,18 +1,15 @@
 //! The token manager end to end: through the gateway, against the simulator's gettoken.
 
 use crate::calls::{send, status_of};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
 
-use super::env::{CONN, env, env_with};
-use crate::common::{
-    ALL_SCOPES, Proc, free_port, sim_calls, sim_revoke, sim_stats, token, wait_for,
-};
+use super::env::{CONN, env, env_with, process_config, replicas};
+use crate::common::{ALL_SCOPES, sim_calls, sim_revoke, sim_stats, token};
 use crate::faults;
 use crate::pg::PgCluster;
-use filegate::sandbox::wecom::{self, demo};
+use filegate::sandbox::wecom;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn five_hundred_concurrent_requests_on_a_cold_cache_fetch_one_token() {
@@ -73,65 +70,9 @@ async fn two_gateway_processes_sharing_postgres_fetch_one_token() {
     let sim = wecom::start(wecom::Options::default()).await.unwrap();
     let db = PgCluster::get().fresh_db().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("filegate.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[store]
-url = "{db}"
-
-[limits]
-spool_dir = "{spool}"
-
-[[connections]]
-name = "{CONN}"
-provider = "wecom"
-base_url = "{base}"
-corp_id = "{corp}"
-secret_env = "TEST_WECOM_SECRET"
-known_spaces = ["{space}"]
-"#,
-            spool = dir.path().display(),
-            base = sim.base_url,
-            corp = demo::CORP_ID,
-            space = demo::SPACE_ID,
-        ),
-    )
-    .unwrap();
+    let config = process_config(dir.path(), &db, &sim.base_url, "");
     // Migrations first, so the two replicas race only for the token.
-    let status = Command::new(env!("CARGO_BIN_EXE_filegate"))
-        .args(["migrate", "--config"])
-        .arg(&config)
-        .env("FILEGATE_JWT_SECRET", crate::common::SECRET)
-        .env("FILEGATE_TOKEN_KEY", crate::common::TOKEN_KEY)
-        .env("TEST_WECOM_SECRET", demo::CORP_SECRET)
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut bases = Vec::new();
-    let mut procs = Vec::new();
-    for _ in 0..2 {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_filegate"))
-            .args(["serve", "--config"])
-            .arg(&config)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .env("FILEGATE_JWT_SECRET", crate::common::SECRET)
-            .env("FILEGATE_TOKEN_KEY", crate::common::TOKEN_KEY)
-            .env("TEST_WECOM_SECRET", demo::CORP_SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        procs.push(Proc(child));
-        bases.push(format!("http://127.0.0.1:{port}"));
-    }
-    for b in &bases {
-        wait_for(&format!("{b}/readyz"), 200).await;
-    }
+    let (procs, bases) = replicas(&config, 2).await;
     let http = crate::common::client();
     let t = token(ALL_SCOPES, CONN);
     let tasks: Vec<_> = (0..200)
