@@ -87,22 +87,18 @@ async fn list_items(
             ("kind", q.kind.map(|k| format!("{k:?}"))),
         ],
     );
-    let mut page = page_request(q.limit, q.cursor)?;
-    page.cursor = binding.open(page.cursor)?;
-    let req = ListItems {
-        parent,
-        sort: q.sort,
-        kind: q.kind.unwrap_or_default(),
-        page,
-    };
-    Ok(Json(
-        binding.seal(
-            drive
-                .list_items(&auth.ctx, &p.space, req)
-                .await?
-                .allowed(drive),
-        ),
-    ))
+    let page = binding
+        .page(page_request(q.limit, q.cursor)?, async |page| {
+            let req = ListItems {
+                parent,
+                sort: q.sort,
+                kind: q.kind.unwrap_or_default(),
+                page,
+            };
+            drive.list_items(&auth.ctx, &p.space, req).await
+        })
+        .await?;
+    Ok(Json(page.allowed(drive)))
 }
 
 /// Read an item.
@@ -231,6 +227,26 @@ pub fn created_item(conn: &str, item: Item) -> Response {
     created(item_location(conn, &item.space_id, &item.id), item)
 }
 
+/// Creates one item of `p.space` named `name` in `parent` with `create`, holding the
+/// creation lock of that name: concurrent creations of one name in one folder run one at a
+/// time (the second one sees the first one's item). 201 with its `Location`.
+async fn create_one(
+    state: &AppState,
+    auth: &Authorized<FilesWrite>,
+    drive: &dyn crate::providers::Drive,
+    p: &SpacePath,
+    parent: Option<String>,
+    name: &str,
+    create: impl AsyncFnOnce() -> ApiResult<Item>,
+) -> ApiResult<Response> {
+    let _one_at_a_time = state
+        .creation_locks()
+        .lock(&auth.connection.name, &p.space, parent.as_deref(), name)
+        .await?;
+    let item = create().await?.allowed(drive);
+    Ok(created_item(&p.conn, item))
+}
+
 /// Create a folder.
 ///
 /// In `parent`, or at the root of the space when it is absent. A taken name is a 409
@@ -245,20 +261,11 @@ async fn create_folder(
 ) -> ApiResult<Response> {
     req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateFolder)?;
-    let _one_at_a_time = state
-        .creation_locks()
-        .lock(
-            &auth.connection.name,
-            &p.space,
-            req.parent.as_deref(),
-            &req.name,
-        )
-        .await?;
-    let item = drive
-        .create_folder(&auth.ctx, &p.space, req)
-        .await?
-        .allowed(drive);
-    Ok(created_item(&p.conn, item))
+    let (parent, name) = (req.parent.clone(), req.name.clone());
+    create_one(&state, &auth, drive, &p, parent, &name, async || {
+        drive.create_folder(&auth.ctx, &p.space, req).await
+    })
+    .await
 }
 
 /// Create an online document.
@@ -274,18 +281,9 @@ async fn create_document(
 ) -> ApiResult<Response> {
     req.name = validate::name("name", &req.name)?;
     let drive = auth.drive(Operation::CreateDocument)?;
-    let _one_at_a_time = state
-        .creation_locks()
-        .lock(
-            &auth.connection.name,
-            &p.space,
-            req.parent.as_deref(),
-            &req.name,
-        )
-        .await?;
-    let item = drive
-        .create_document(&auth.ctx, &p.space, req)
-        .await?
-        .allowed(drive);
-    Ok(created_item(&p.conn, item))
+    let (parent, name) = (req.parent.clone(), req.name.clone());
+    create_one(&state, &auth, drive, &p, parent, &name, async || {
+        drive.create_document(&auth.ctx, &p.space, req).await
+    })
+    .await
 }

@@ -56,44 +56,39 @@ pub struct ItemMemberPath {
     pub member: String,
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct VersionPath {
-    pub conn: String,
-    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
-    pub space: String,
-    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
-    pub item: String,
+/// The path of one thing of an item (`…/items/{item}/<things>/{id}`): the item's path and the
+/// thing's opaque id.
+macro_rules! item_child_path {
+    ($name:ident { $(#[$doc:meta])* $field:ident }) => {
+        #[derive(Deserialize, IntoParams)]
+        #[into_params(parameter_in = Path)]
+        pub struct $name {
+            pub conn: String,
+            #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
+            pub space: String,
+            #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
+            pub item: String,
+            $(#[$doc])*
+            #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
+            pub $field: String,
+        }
+    };
+}
+
+item_child_path!(VersionPath {
     /// Opaque version id.
-    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
-    pub version: String,
-}
+    version
+});
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct CommentPath {
-    pub conn: String,
-    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
-    pub space: String,
-    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
-    pub item: String,
+item_child_path!(CommentPath {
     /// Opaque comment id.
-    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
-    pub comment: String,
-}
+    comment
+});
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct ShareLinkPath {
-    pub conn: String,
-    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
-    pub space: String,
-    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
-    pub item: String,
+item_child_path!(ShareLinkPath {
     /// Opaque share link id (`id` of a share link).
-    #[param(max_length = 2048, pattern = r"^[A-Za-z0-9_-]+$")]
-    pub link: String,
-}
+    link
+});
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]

@@ -95,27 +95,25 @@ async fn search(
             ("exact", q.exact.map(|x| x.to_string())),
         ],
     );
-    let mut page = page_request(q.limit, q.cursor)?;
-    page.cursor = binding.open(page.cursor)?;
-    let req = SearchRequest {
-        query,
-        kind: q.kind.unwrap_or_default(),
-        parent,
-        sort: q.sort,
-        field: q.field,
-        modified_after: q.modified_after,
-        modified_before: q.modified_before,
-        exact: q.exact.unwrap_or(false),
-        page,
-    };
-    Ok(Json(
-        binding.seal(
+    let page = binding
+        .page(page_request(q.limit, q.cursor)?, async |page| {
+            let req = SearchRequest {
+                query,
+                kind: q.kind.unwrap_or_default(),
+                parent,
+                sort: q.sort,
+                field: q.field,
+                modified_after: q.modified_after,
+                modified_before: q.modified_before,
+                exact: q.exact.unwrap_or(false),
+                page,
+            };
             auth.drive(Operation::Search)?
                 .search(&auth.ctx, &p.space, req)
-                .await?
-                .allowed(auth.connection.drive.as_ref()),
-        ),
-    ))
+                .await
+        })
+        .await?;
+    Ok(Json(page.allowed(auth.connection.drive.as_ref())))
 }
 
 /// List recently used items.

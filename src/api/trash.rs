@@ -30,16 +30,14 @@ async fn list_trash(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
     let binding = cursor::Binding::of("trash", &[("space", Some(p.space.clone()))]);
-    let mut page = q.validate()?;
-    page.cursor = binding.open(page.cursor)?;
-    Ok(Json(
-        binding.seal(
+    let page = binding
+        .page(q.validate()?, async |page| {
             auth.drive(Operation::ListTrash)?
                 .list_trash(&auth.ctx, &p.space, page)
-                .await?
-                .allowed(auth.connection.drive.as_ref()),
-        ),
-    ))
+                .await
+        })
+        .await?;
+    Ok(Json(page.allowed(auth.connection.drive.as_ref())))
 }
 
 /// Restore an item from the trash.

@@ -82,6 +82,17 @@ impl Binding {
         Ok(Some(inner.to_owned()))
     }
 
+    /// One page of the listing: the caller's cursor in `page` opened for `list`, and the next
+    /// cursor `list` gives sealed.
+    pub async fn page<T>(
+        &self,
+        mut page: super::PageRequest,
+        list: impl AsyncFnOnce(super::PageRequest) -> Result<super::Page<T>, ApiError>,
+    ) -> Result<super::Page<T>, ApiError> {
+        page.cursor = self.open(page.cursor)?;
+        Ok(self.seal(list(page).await?))
+    }
+
     /// Seals the adapter's `next_cursor` of `page` with this binding.
     pub fn seal<T>(&self, mut page: super::Page<T>) -> super::Page<T> {
         page.next_cursor = page.next_cursor.map(|c| format!("{}.{c}", self.0));

@@ -328,6 +328,57 @@ pub async fn spawn_state<A>(
     Ok((running, s))
 }
 
+/// A running simulator: its URL and control, the server, its state and the temp dir of the
+/// files it stored. Dropping it stops the server and deletes those files. `Options` is the
+/// simulator's own options type, so each simulator's `Sim` is a type of its own.
+pub struct Simulator<Options> {
+    pub base_url: String,
+    pub control: Arc<Control>,
+    /// The id of the folder `Options::seed_items` filled, if it asked for one.
+    pub seeded_folder: Option<String>,
+    _running: Running,
+    _state: Arc<dyn std::any::Any + Send + Sync>,
+    _dir: tempfile::TempDir,
+    _of: std::marker::PhantomData<fn() -> Options>,
+}
+
+impl<Options> Simulator<Options> {
+    pub fn new<A: Send + Sync + 'static>(
+        running: Running,
+        control: Arc<Control>,
+        state: Arc<A>,
+        dir: tempfile::TempDir,
+    ) -> Self {
+        Self {
+            base_url: running.base_url.clone(),
+            control,
+            seeded_folder: None,
+            _running: running,
+            _state: state,
+            _dir: dir,
+            _of: std::marker::PhantomData,
+        }
+    }
+
+    /// Names the folder the seed filled.
+    pub fn seeded(mut self, folder: Option<String>) -> Self {
+        self.seeded_folder = folder;
+        self
+    }
+
+    /// The directory of the stored files.
+    #[cfg(test)]
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// The shared state, if it is an `A`.
+    #[cfg(test)]
+    pub(crate) fn state<A: 'static>(&self) -> Option<&A> {
+        self._state.downcast_ref()
+    }
+}
+
 /// A simulator serving in the background; dropping it stops the server.
 pub struct Running {
     pub base_url: String,

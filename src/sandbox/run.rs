@@ -263,7 +263,7 @@ pub async fn simulate(provider: &str, port: u16, opts: SimulateOptions) -> Resul
                 provider,
                 sim,
                 |s| &s.base_url,
-                |s| s.seeded_folder.map(|id| id.to_string()),
+                |s| s.seeded_folder.clone(),
                 opts,
             )
             .await?

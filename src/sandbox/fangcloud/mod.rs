@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
 
-use super::control::{self, Control, Flavor, Running};
+use super::control::{self, Control, Flavor};
 use envelope::ApiError;
 use oauth::SharedTokens;
 use ratelimit::RateLimiter;
@@ -67,7 +67,7 @@ pub struct Options {
     /// Which field of `department/{id}/children` tells of sub-departments.
     pub children_field: ChildrenField,
     /// With `demo_data`, also a folder of this many small files (none when 0; see
-    /// [`demo::seed_items`]); its id is [`Sim::seeded_folder`].
+    /// [`demo::seed_items`]); its id is `Sim::seeded_folder`.
     pub seed_items: usize,
 }
 
@@ -88,15 +88,7 @@ impl Default for Options {
 }
 
 /// A running simulator. Dropping it stops the server and deletes the stored files.
-pub struct Sim {
-    pub base_url: String,
-    pub control: Arc<Control>,
-    /// The id of the folder `Options::seed_items` asked for.
-    pub seeded_folder: Option<i64>,
-    _running: Running,
-    _app: Arc<App>,
-    _dir: tempfile::TempDir,
-}
+pub type Sim = control::Simulator<Options>;
 
 /// State shared by every handler.
 pub(crate) struct App {
@@ -193,12 +185,5 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
         })
     };
     let (running, app) = control::spawn_state(opts.port, build, routes::router).await?;
-    Ok(Sim {
-        base_url: running.base_url.clone(),
-        control,
-        seeded_folder,
-        _running: running,
-        _app: app,
-        _dir: dir,
-    })
+    Ok(Sim::new(running, control, app, dir).seeded(seeded_folder.map(|id| id.to_string())))
 }

@@ -41,7 +41,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::providers::wecom::errcodes;
-use crate::sandbox::control::{self, Control, Running};
+use crate::sandbox::control::{self, Control};
 use envelope::{ApiError, WeComFlavor, respond};
 use request::Obj;
 use state::Drive;
@@ -98,7 +98,7 @@ pub struct Options {
     /// `total_capacity_for_all` of mng_capacity; uploads beyond what is left answer 640007.
     pub capacity_bytes: u64,
     /// With `demo_data`, also a folder of this many small files (none when 0; see
-    /// [`demo::seed_items`]); its id is [`Sim::seeded_folder`].
+    /// [`demo::seed_items`]); its id is `Sim::seeded_folder`.
     pub seed_items: usize,
 }
 
@@ -116,15 +116,7 @@ impl Default for Options {
 }
 
 /// A running simulator. Dropping it stops the server and removes every file it stored.
-pub struct Sim {
-    pub base_url: String,
-    pub control: Arc<Control>,
-    /// The fileid of the folder `Options::seed_items` asked for.
-    pub seeded_folder: Option<String>,
-    _running: Running,
-    _app: Arc<App>,
-    _dir: tempfile::TempDir,
-}
+pub type Sim = control::Simulator<Options>;
 
 /// State shared by the handlers.
 pub(crate) struct App {
@@ -176,14 +168,7 @@ pub async fn start(opts: Options) -> std::io::Result<Sim> {
         })
     };
     let (running, app) = control::spawn_state(opts.port, build, router).await?;
-    Ok(Sim {
-        base_url: running.base_url.clone(),
-        control,
-        seeded_folder,
-        _running: running,
-        _app: app,
-        _dir: dir,
-    })
+    Ok(Sim::new(running, control, app, dir).seeded(seeded_folder))
 }
 
 /// WeCom's global codes for a call with the wrong method (43001 需要GET请求, 43002 需要POST请求)

@@ -30,7 +30,7 @@ async fn call(sim: &Sim, function: &str, body: Value) -> Value {
 #[tokio::test]
 async fn dropping_the_simulator_removes_the_files_it_stored() {
     let sim = start(Options::default()).await.unwrap();
-    let dir = sim._dir.path().to_owned();
+    let dir = sim.dir().to_owned();
     assert!(std::fs::read_dir(dir.join("blobs")).unwrap().count() >= 3);
     drop(sim);
     assert!(!dir.exists());
@@ -40,7 +40,7 @@ async fn dropping_the_simulator_removes_the_files_it_stored() {
 async fn a_download_url_older_than_two_hours_is_refused() {
     let sim = start(Options::default()).await.unwrap();
     let v = call(&sim, "file_download", json!({ "fileid": demo::FILE_ID })).await;
-    for ticket in sim._app.drive().tickets.values_mut() {
+    for ticket in sim.state::<super::App>().unwrap().drive().tickets.values_mut() {
         ticket.expires = Instant::now() - Duration::from_secs(1);
     }
     let resp = reqwest::Client::new()
@@ -62,7 +62,7 @@ async fn a_download_url_older_than_two_hours_is_refused() {
 #[tokio::test]
 async fn deleting_the_last_file_of_a_content_removes_its_blob() {
     let sim = start(Options::default()).await.unwrap();
-    let blobs = sim._dir.path().join("blobs");
+    let blobs = sim.dir().join("blobs");
     let before = std::fs::read_dir(&blobs).unwrap().count();
     let v = call(&sim, "file_delete", json!({ "fileid": [demo::FILE_ID] })).await;
     assert_eq!(v["errcode"], 0);
