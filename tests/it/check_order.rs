@@ -8,7 +8,8 @@ use filegate::model::Operation;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::common::{ALL_SCOPES, Gateway, json_of, problem, token};
+use crate::calls::json_of;
+use crate::common::{ALL_SCOPES, Gateway, problem, token};
 
 /// Every documented route under a connection.
 fn connection_routes() -> Vec<(Method, String)> {

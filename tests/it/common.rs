@@ -23,18 +23,8 @@ impl Gateway {
 
     /// The Prometheus text of `GET /metrics`.
     pub async fn metrics(&self) -> String {
-        text_of(self.http.get(self.url("/metrics"))).await
+        crate::calls::text_of(self.http.get(self.url("/metrics"))).await
     }
-}
-
-/// Sends `req` and reads the answer's body as JSON, whatever its status.
-pub async fn json_of<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> T {
-    req.send().await.unwrap().json().await.unwrap()
-}
-
-/// Sends `req` and reads the answer's body as text, whatever its status.
-pub async fn text_of(req: reqwest::RequestBuilder) -> String {
-    req.send().await.unwrap().text().await.unwrap()
 }
 
 /// Defaults for tests: HS256 secret, SQLite in a temp dir, no connections.

@@ -2,6 +2,8 @@
 //! upstream call (`path`, the simulator's name for it) and asks the gateway for `url`, a
 //! request that makes that call.
 
+use std::ops::RangeInclusive;
+
 use serde_json::{Value, json};
 
 use crate::calls::{send, status_of};
@@ -124,4 +126,22 @@ pub async fn rate_limited_is_a_429<S>(
     let p = problem(res).await;
     assert_eq!(p["code"], "rate_limited");
     assert_eq!(p["upstream"]["code"], upstream_code);
+}
+
+/// `GET url` while the upstream's budget is spent: the gateway holds the call back itself, a
+/// 429 whose `Retry-After` (the time left) is within `left`, with `RateLimit-Remaining: 0`
+/// and no `upstream` block. The problem, for further checks.
+pub async fn held_back_is_a_429<S>(e: &Env<S>, url: &str, left: RangeInclusive<u64>) -> Value {
+    let res = send(e.get(url)).await;
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(left.contains(&wait), "{wait}");
+    assert_eq!(res.headers()["ratelimit-remaining"], "0");
+    let p = problem(res).await;
+    assert!(p.get("upstream").is_none(), "{p}");
+    p
 }

@@ -14,9 +14,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::common::{
-    ALL_SCOPES, SECRET, free_port, json_of, sim_stats, text_of, token, urlencode, wait_for,
-};
+use crate::calls::{json_of, text_of};
+use crate::common::{ALL_SCOPES, SECRET, free_port, sim_stats, token, urlencode, wait_for};
 use crate::pg::PgCluster;
 use filegate::sandbox::wecom::{self, demo};
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{SECRET, gateway_with, json_of, problem, sim_fault, token};
+use crate::calls::json_of;
+use crate::common::{SECRET, gateway_with, problem, sim_fault, token};
 use crate::pg::PgCluster;
 use crate::wecom::env::{env, env_with};
 

@@ -12,7 +12,8 @@ use filegate::store::{TokenCipher, TokenKey};
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::common::{json_of, sim_revoke, sim_stats};
+use crate::calls::json_of;
+use crate::common::{sim_revoke, sim_stats};
 use crate::env::Env;
 use crate::pg::PgCluster;
 use crate::wecom::env::{CONN, connection};

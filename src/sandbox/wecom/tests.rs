@@ -40,7 +40,13 @@ async fn dropping_the_simulator_removes_the_files_it_stored() {
 async fn a_download_url_older_than_two_hours_is_refused() {
     let sim = start(Options::default()).await.unwrap();
     let v = call(&sim, "file_download", json!({ "fileid": demo::FILE_ID })).await;
-    for ticket in sim.state::<super::App>().unwrap().drive().tickets.values_mut() {
+    for ticket in sim
+        .state::<super::App>()
+        .unwrap()
+        .drive()
+        .tickets
+        .values_mut()
+    {
         ticket.expires = Instant::now() - Duration::from_secs(1);
     }
     let resp = reqwest::Client::new()

@@ -4,7 +4,7 @@ use crate::calls::{problem_of, send, status_of};
 use serde_json::json;
 
 use super::env::{connection, env, env_with};
-use crate::common::{problem, sim_calls};
+use crate::common::sim_calls;
 use crate::faults;
 use filegate::config::Config;
 use filegate::sandbox::wecom;
@@ -50,16 +50,7 @@ async fn the_frequency_limit_is_a_429_with_retry_after() {
     faults::rate_limited_is_a_429(&e, &e.surl("/items"), "60", "45009").await;
     // Meanwhile the gateway answers for the upstream, with the time left, and sends nothing:
     // the second queued refusal is still there.
-    let res = send(e.get(&e.surl("/items"))).await;
-    assert_eq!(res.status(), 429);
-    let left: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((59..=60).contains(&left), "{left}");
-    assert_eq!(res.headers()["ratelimit-remaining"], "0");
-    assert!(problem(res).await.get("upstream").is_none());
+    faults::held_back_is_a_429(&e, &e.surl("/items"), 59..=60).await;
     assert_eq!(crate::common::sim_requests(e.sim(), "/file_list").await, 1);
 }
 
