@@ -21,6 +21,7 @@ pub mod providers;
 pub mod sandbox;
 pub mod spool;
 pub mod store;
+pub mod streamed;
 pub mod telemetry;
 pub mod tokens;
 pub mod uploads;

@@ -22,6 +22,7 @@ use crate::model::*;
 use crate::providers::Allowed;
 use crate::providers::{ByteRange, Download, DownloadOutcome, Drive, UploadFile};
 use crate::spool::{self, Spooled};
+use crate::streamed::Streamed;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -116,17 +117,18 @@ fn with_limit<T>(r: ApiResult<T>, limit: u64) -> ApiResult<T> {
 /// What the 415 answer of an upload lists.
 pub const UPLOAD_MEDIA_TYPES: &str = "an upload body is the raw bytes (`application/octet-stream`, or no Content-Type) or `multipart/form-data` with a `file` part";
 
-/// An upload body, spooled, with the form fields a multipart body carried.
+/// An upload body, spooled (or, for a provider that streams, the body itself), with the form
+/// fields a multipart body carried.
 #[derive(Debug)]
-pub struct Incoming {
-    pub content: Spooled,
+pub struct Incoming<C = Spooled> {
+    pub content: C,
     /// The `file` part's filename (multipart), its last path segment.
     pub file_name: Option<String>,
     /// Text fields of a multipart body, by name (only names the route allows).
     pub fields: Vec<(String, String)>,
 }
 
-impl Incoming {
+impl<C> Incoming<C> {
     /// A form field, or the query parameter of the same name; both given and different is a 400.
     pub fn field(&self, name: &str, query: Option<String>) -> ApiResult<Option<String>> {
         let form = self
@@ -297,9 +299,11 @@ fn multipart_error(e: multer::Error) -> ApiError {
 /// with a `file` part (its filename is the default `name`) and optionally `name`, `parent` and
 /// `on_conflict` parts, which may be query parameters instead. Any other media type is 415.
 /// The gateway spools the bytes to disk, then sends them upstream with the provider's protocol
-/// (WeCom picks single or chunked upload by size). Nothing reaches the upstream unless the
-/// whole body arrived. WeCom and OneBot refuse empty files (400 `empty_file`). For large files
-/// use resumable uploads.
+/// (WeCom picks single or chunked upload by size); where the protocol needs no digest of the
+/// whole file first (Fangcloud), a raw body with a `Content-Length` goes upstream as it
+/// arrives instead. Either way a body that ends early, breaks or stalls leaves no file
+/// upstream. WeCom and OneBot refuse empty files (400 `empty_file`). For large files use
+/// resumable uploads.
 ///
 /// `If-Match` applies to `on_conflict=replace`: the file of that name is replaced only while
 /// its `etag` is the given one (412 otherwise, or when there is no such file; best-effort).
@@ -327,15 +331,30 @@ async fn upload_file(
         ));
     }
     let limit = upload_limit(&state, drive);
-    let up = read_upload(
-        &state,
-        &headers,
-        body,
-        limit,
-        drive.upload_digests(),
-        &["name", "parent", "on_conflict"],
-    )
-    .await?;
+    let up = match raw_length(&headers).filter(|_| drive.streams_uploads()) {
+        Some(size) if size > limit => return Err(ApiError::PayloadTooLarge { limit }),
+        Some(size) => Incoming {
+            content: Received::Streamed(Streamed::new(body, size)),
+            file_name: None,
+            fields: Vec::new(),
+        },
+        None => {
+            let up = read_upload(
+                &state,
+                &headers,
+                body,
+                limit,
+                drive.upload_digests(),
+                &["name", "parent", "on_conflict"],
+            )
+            .await?;
+            Incoming {
+                content: Received::Spooled(up.content),
+                file_name: up.file_name,
+                fields: up.fields,
+            }
+        }
+    };
     let name = up
         .field("name", q.name)?
         .or_else(|| up.file_name.clone())
@@ -366,7 +385,8 @@ async fn upload_file(
         None => q.on_conflict.unwrap_or_default(),
     };
     let parent = up.field("parent", q.parent)?.filter(|s| !s.is_empty());
-    // After the body arrived: the lock is held for the checks and the upstream call only.
+    // After a spooled body arrived: the lock is held for the checks and the upstream call
+    // (which, for a streamed body, is the whole transfer).
     let _one_at_a_time = state
         .creation_locks()
         .lock(&auth.connection.name, &p.space, parent.as_deref(), &name)
@@ -386,23 +406,54 @@ async fn upload_file(
         };
         conditional::check_if_match(&headers, drive, &auth.ctx, &p.space, &existing).await?;
     }
-    let req = UploadFile {
-        parent,
-        name,
-        on_conflict,
-        content: up.content,
-    };
-    let r = drive
-        .upload_file(&auth.ctx, &p.space, req)
-        .await?
-        .allowed(drive);
+    let r = match up.content {
+        Received::Spooled(content) => {
+            let req = UploadFile {
+                parent,
+                name,
+                on_conflict,
+                content,
+            };
+            drive.upload_file(&auth.ctx, &p.space, req).await?
+        }
+        Received::Streamed(content) => {
+            let req = UploadFile {
+                parent,
+                name,
+                on_conflict,
+                content,
+            };
+            with_limit(drive.upload_streamed(&auth.ctx, &p.space, req).await, limit)?
+        }
+    }
+    .allowed(drive);
     Ok(created(
         item_location(&p.conn, &r.item.space_id, &r.item.id),
         r,
     ))
 }
 
+/// An upload's bytes: spooled, or the caller's body passed on as it arrives.
+#[derive(Debug)]
+enum Received {
+    Spooled(Spooled),
+    Streamed(Streamed),
+}
+
+/// The declared length of a raw (not multipart) upload body, which a streaming provider can
+/// send on as it arrives; `None` for a multipart or chunked body, which is spooled.
+fn raw_length(headers: &HeaderMap) -> Option<u64> {
+    let raw = headers.get(header::CONTENT_TYPE).is_none()
+        || media_type_is(headers, "application/octet-stream");
+    raw.then(|| declared_length(headers)).flatten()
+}
+
 fn is_multipart(headers: &HeaderMap) -> bool {
+    media_type_is(headers, "multipart/form-data")
+}
+
+/// Whether the Content-Type, parameters aside, is `essence` (case-insensitive).
+fn media_type_is(headers: &HeaderMap, essence: &str) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -411,7 +462,7 @@ fn is_multipart(headers: &HeaderMap) -> bool {
                 .next()
                 .unwrap_or_default()
                 .trim()
-                .eq_ignore_ascii_case("multipart/form-data")
+                .eq_ignore_ascii_case(essence)
         })
 }
 

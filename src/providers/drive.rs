@@ -17,6 +17,7 @@ use futures::stream::BoxStream;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use crate::spool::Spooled;
+use crate::streamed::Streamed;
 use crate::tokens::TokenHealth;
 
 /// Who is calling, for adapters that act on behalf of a user and for logs.
@@ -206,12 +207,13 @@ pub enum DownloadOutcome {
     Redirect(String),
 }
 
-/// A file to upload, already spooled to disk with its hashes.
-pub struct UploadFile {
+/// A file to upload: already spooled to disk with its hashes, or (`C` = [`Streamed`], where
+/// [`Content::streams_uploads`]) the caller's body of declared length, sent on as it arrives.
+pub struct UploadFile<C = Spooled> {
     pub parent: Option<String>,
     pub name: String,
     pub on_conflict: OnConflict,
-    pub content: Spooled,
+    pub content: C,
 }
 
 macro_rules! unsupported {
@@ -387,6 +389,20 @@ pub trait Content: Adapter {
         ctx: &Ctx,
         space: &str,
         req: UploadFile,
+    ) -> ApiResult<UploadResult> {
+        unsupported!(self, UploadFile)
+    }
+    /// Whether [`Content::upload_streamed`] sends a raw body of declared length upstream as it
+    /// arrives, without spooling: only where the upload protocol needs no digest of the whole
+    /// file before its first byte.
+    fn streams_uploads(&self) -> bool {
+        false
+    }
+    async fn upload_streamed(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        req: UploadFile<Streamed>,
     ) -> ApiResult<UploadResult> {
         unsupported!(self, UploadFile)
     }

@@ -295,23 +295,38 @@ impl Client {
         }
     }
 
-    /// Sends a spooled file to a pre-signed upload URL as `multipart/form-data` field `file`
-    /// (upstream-docs/README.md), streamed from disk. The answer is the file.
+    /// Sends a spooled file to a pre-signed upload URL, streamed from disk.
     pub async fn upload_to(
         &self,
         presign_url: &str,
         name: &str,
         content: &Spooled,
     ) -> Result<WireItem, ApiError> {
-        let url = upstream_url(presign_url, "presign_url")?;
         let stream = content.stream().await.map_err(ApiError::internal)?;
-        let part = reqwest::multipart::Part::stream_with_length(
-            reqwest::Body::wrap_stream(stream),
+        self.upload_body(
+            presign_url,
+            name,
             content.size,
+            reqwest::Body::wrap_stream(stream),
         )
-        .file_name(name.to_owned())
-        .mime_str("application/octet-stream")
-        .map_err(ApiError::internal)?;
+        .await
+    }
+
+    /// Sends `size` bytes to a pre-signed upload URL as `multipart/form-data` field `file`
+    /// (upstream-docs/README.md). The answer is the file. A body that fails mid-way aborts the
+    /// request, and the upload host stores nothing.
+    pub async fn upload_body(
+        &self,
+        presign_url: &str,
+        name: &str,
+        size: u64,
+        body: reqwest::Body,
+    ) -> Result<WireItem, ApiError> {
+        let url = upstream_url(presign_url, "presign_url")?;
+        let part = reqwest::multipart::Part::stream_with_length(body, size)
+            .file_name(name.to_owned())
+            .mime_str("application/octet-stream")
+            .map_err(ApiError::internal)?;
         let form = reqwest::multipart::Form::new().part("file", part);
         let req = self
             .http

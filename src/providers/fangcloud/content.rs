@@ -10,7 +10,7 @@ use super::resolve::*;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use crate::providers::*;
-use crate::spool::Spooled;
+use crate::streamed::Streamed;
 
 /// `on_conflict=rename`: names tried after the given one ("name (1).ext"…).
 const RENAME_ATTEMPTS: u32 = 20;
@@ -25,53 +25,36 @@ impl Content for FangcloudDrive {
         space: &str,
         req: UploadFile,
     ) -> ApiResult<UploadResult> {
-        let sp = self.space(ctx, space)?;
-        check_name("name", &req.name)?;
-        let (parent, dept) = folder_arg(sp, req.parent.as_deref(), "parent")?;
-        if dept.is_some() {
-            return Err(ApiError::BadRequest {
-                code: "invalid_request",
-                detail: "Fangcloud cannot upload into the root of a department space (file/upload_v2 takes no department); upload into one of its folders".into(),
-                field: Some("parent".into()),
-            });
-        }
-        self.check_folder(ctx, sp, (parent, dept)).await?;
-        let w = match req.on_conflict {
-            OnConflict::Fail => {
-                self.upload_new(ctx, parent, &req.name, false, &req.content)
-                    .await?
-            }
-            // Document, is_covered: "为true时重名情况下直接返回上传新版本的预签名链接".
-            OnConflict::Replace => {
-                self.upload_new(ctx, parent, &req.name, true, &req.content)
-                    .await?
-            }
-            OnConflict::Rename => {
-                let mut n = 0;
-                loop {
-                    let name = if n == 0 {
-                        req.name.clone()
-                    } else {
-                        numbered(&req.name, n)
-                    };
-                    if n > 0 {
-                        check_name("name", &name)?;
-                    }
-                    match self
-                        .upload_new(ctx, parent, &name, false, &req.content)
-                        .await
-                    {
-                        Err(e) if e.code() == "name_conflict" && n < RENAME_ATTEMPTS => n += 1,
-                        other => break other?,
-                    }
-                }
-            }
-        };
-        Ok(UploadResult {
-            item: item(&w, sp),
-            instant: false,
-            method: "presigned".into(),
-        })
+        let (sp, url, name) = self
+            .presign_upload(ctx, space, Destination::of(&req), req.content.size)
+            .await?;
+        let w = self.client.upload_to(&url, &name, &req.content).await?;
+        Ok(uploaded(&w, sp))
+    }
+
+    /// `file/upload_v2` takes only the size (no digest), so a body of declared length goes to
+    /// the pre-signed URL as it arrives.
+    fn streams_uploads(&self) -> bool {
+        true
+    }
+
+    async fn upload_streamed(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        req: UploadFile<Streamed>,
+    ) -> ApiResult<UploadResult> {
+        let size = req.content.size;
+        let (sp, url, name) = self
+            .presign_upload(ctx, space, Destination::of(&req), size)
+            .await?;
+        let (body, fault) = req.content.into_stream();
+        let w = self
+            .client
+            .upload_body(&url, &name, size, reqwest::Body::wrap_stream(body))
+            .await
+            .map_err(|e| fault.or(e))?;
+        Ok(uploaded(&w, sp))
     }
 
     async fn download(
@@ -126,7 +109,7 @@ impl Content for FangcloudDrive {
 }
 
 impl FangcloudDrive {
-    /// `file/upload_v2` (or `new_version_v2`) then the multipart POST of the spooled bytes.
+    /// `file/upload_v2` (or `new_version_v2`): the pre-signed URL the bytes go to.
     pub(super) async fn presign(
         &self,
         ctx: &Ctx,
@@ -138,29 +121,87 @@ impl FangcloudDrive {
         Ok(a.presign_url)
     }
 
-    pub(super) async fn upload_new(
+    /// Checks the target folder and asks for the pre-signed URL of a new file of `size` bytes,
+    /// trying numbered names for `on_conflict=rename`: the upstream refuses a taken name here,
+    /// before any byte is sent. Gives the space, the URL and the name it was granted for.
+    async fn presign_upload(
         &self,
         ctx: &Ctx,
-        parent: i64,
-        name: &str,
-        covered: bool,
-        content: &Spooled,
-    ) -> ApiResult<WireItem> {
-        let url = self
-            .presign(
-                ctx,
-                "file/upload_v2",
-                "file/upload_v2",
-                json!({
-                    "parent_id": parent,
-                    "name": name,
-                    "upload_type": "api",
-                    "is_covered": covered,
-                    "file_size": content.size,
-                }),
-            )
-            .await?;
-        self.client.upload_to(&url, name, content).await
+        space: &str,
+        req: Destination<'_>,
+        size: u64,
+    ) -> ApiResult<(SpaceRef, String, String)> {
+        let sp = self.space(ctx, space)?;
+        check_name("name", req.name)?;
+        let (parent, dept) = folder_arg(sp, req.parent, "parent")?;
+        if dept.is_some() {
+            return Err(ApiError::BadRequest {
+                code: "invalid_request",
+                detail: "Fangcloud cannot upload into the root of a department space (file/upload_v2 takes no department); upload into one of its folders".into(),
+                field: Some("parent".into()),
+            });
+        }
+        self.check_folder(ctx, sp, (parent, dept)).await?;
+        let presign = |name: String, covered: bool| async move {
+            let body = json!({
+                "parent_id": parent,
+                "name": name,
+                "upload_type": "api",
+                "is_covered": covered,
+                "file_size": size,
+            });
+            let url = self
+                .presign(ctx, "file/upload_v2", "file/upload_v2", body)
+                .await?;
+            Ok::<_, ApiError>((sp, url, name))
+        };
+        match req.on_conflict {
+            OnConflict::Fail => presign(req.name.to_owned(), false).await,
+            // Document, is_covered: "为true时重名情况下直接返回上传新版本的预签名链接".
+            OnConflict::Replace => presign(req.name.to_owned(), true).await,
+            OnConflict::Rename => {
+                let mut n = 0;
+                loop {
+                    let name = if n == 0 {
+                        req.name.to_owned()
+                    } else {
+                        numbered(req.name, n)
+                    };
+                    if n > 0 {
+                        check_name("name", &name)?;
+                    }
+                    match presign(name, false).await {
+                        Err(e) if e.code() == "name_conflict" && n < RENAME_ATTEMPTS => n += 1,
+                        other => break other,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where an upload goes, without its bytes (a caller's body is not `Sync`).
+struct Destination<'a> {
+    parent: Option<&'a str>,
+    name: &'a str,
+    on_conflict: OnConflict,
+}
+
+impl<'a> Destination<'a> {
+    fn of<C>(req: &'a UploadFile<C>) -> Self {
+        Self {
+            parent: req.parent.as_deref(),
+            name: &req.name,
+            on_conflict: req.on_conflict,
+        }
+    }
+}
+
+fn uploaded(w: &WireItem, sp: SpaceRef) -> UploadResult {
+    UploadResult {
+        item: item(w, sp),
+        instant: false,
+        method: "presigned".into(),
     }
 }
 

@@ -9,5 +9,6 @@ mod faults;
 mod items;
 mod members;
 mod spaces;
+mod streaming;
 mod tokens;
 mod versions;
