@@ -122,6 +122,14 @@ impl Replica {
     }
 }
 
+/// A replica is never left running: a test that fails while the topology is still being set
+/// up (say, nginx missing) would otherwise orphan it.
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 pub struct Topology {
     pub sim: wecom::Sim,
     replicas: Vec<Replica>,
