@@ -8,6 +8,10 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use filegate::config::Config;
 
+/// mimalloc's per-thread free lists: the request path allocates and frees many small buffers.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "filegate",
