@@ -22,8 +22,10 @@ use crate::env::Env;
 /// trait is only used by this binary's tests, each on its own runtime.)
 #[allow(async_fn_in_trait)]
 pub trait Subject: Sized + 'static {
-    /// A fresh simulator and a gateway in front of it.
-    async fn env() -> Env<Self>;
+    /// A fresh simulator and a gateway in front of it, configured as by default.
+    async fn env() -> Env<Self> {
+        Self::env_with(|_| {}).await
+    }
     /// The same, with `tweak` applied to the gateway's configuration last.
     async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self>;
     /// The space the suite works in: writable, with the demo file and folder in its root.
@@ -94,9 +96,6 @@ macro_rules! behaviour {
 pub(crate) use behaviour;
 
 impl Subject for wecom::Sim {
-    async fn env() -> Env<Self> {
-        crate::wecom::env::env().await
-    }
     async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self> {
         crate::wecom::env::env_with(wecom::Options::default(), tweak).await
     }
@@ -121,9 +120,6 @@ impl Subject for wecom::Sim {
 }
 
 impl Subject for fangcloud::Sim {
-    async fn env() -> Env<Self> {
-        crate::fangcloud::env::env().await
-    }
     async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self> {
         crate::fangcloud::env::env_with(fangcloud::Options::default(), tweak).await
     }
@@ -148,9 +144,6 @@ impl Subject for fangcloud::Sim {
 }
 
 impl Subject for onebot::Sim {
-    async fn env() -> Env<Self> {
-        crate::onebot::env::env().await
-    }
     async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self> {
         crate::onebot::env::env_with(onebot::Options::default(), tweak).await
     }
