@@ -162,28 +162,32 @@ impl PgCluster {
 
     /// A new, empty database; returns its URL.
     pub async fn fresh_db(&self) -> String {
-        use sqlx::Connection;
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&self.url("postgres"))
-            .await
-            .expect("connect to test postgres");
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut conn)
-            .await
-            .expect("create database");
+        self.admin(&format!("CREATE DATABASE \"{name}\""), "create database")
+            .await;
         self.url(&name)
     }
 
     /// Drops a database out from under its users (a store outage).
     pub async fn drop_db(&self, url: &str) {
-        use sqlx::Connection;
         let name = url.rsplit('/').next().unwrap_or_default().to_owned();
+        self.admin(
+            &format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
+            "drop database",
+        )
+        .await;
+    }
+
+    /// Runs `sql` on the maintenance database (databases are made and dropped from outside
+    /// themselves); `what` names it in the panic.
+    async fn admin(&self, sql: &str, what: &str) {
+        use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(&self.url("postgres"))
             .await
-            .expect("connect");
-        sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+            .expect("connect to test postgres");
+        sqlx::query(sql)
             .execute(&mut conn)
             .await
-            .expect("drop database");
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
     }
 }

@@ -215,13 +215,10 @@ async fn the_sandbox_serves_a_working_fangcloud_demo_connection() {
 
 #[tokio::test]
 async fn the_department_walk_reads_the_java_sdks_children_departments_count_too() {
-    let e = super::env::env_with(
-        fangcloud::Options {
-            children_field: fangcloud::ChildrenField::ChildrenDepartmentsCount,
-            ..Default::default()
-        },
-        |_| {},
-    )
+    let e = super::env::env_of(fangcloud::Options {
+        children_field: fangcloud::ChildrenField::ChildrenDepartmentsCount,
+        ..Default::default()
+    })
     .await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
     let ids = item_texts(&list, "id");

@@ -41,7 +41,12 @@ pub async fn env_with(opts: onebot::Options, tweak: impl FnOnce(&mut Config)) ->
 }
 
 pub async fn env() -> Env {
-    env_with(onebot::Options::default(), |_| {}).await
+    env_of(onebot::Options::default()).await
+}
+
+/// A simulator started with `opts` behind a gateway configured as by default.
+pub async fn env_of(opts: onebot::Options) -> Env {
+    env_with(opts, |_| {}).await
 }
 
 pub fn group_space(group: i64) -> String {

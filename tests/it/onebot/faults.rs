@@ -4,7 +4,7 @@
 use crate::calls::{json_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
-use super::env::{connection, env, env_with, welcome};
+use super::env::{connection, env, env_of, env_with, welcome};
 use crate::common::{problem, sim_calls, sim_revoke};
 use crate::faults;
 use filegate::sandbox::onebot::{self, demo};
@@ -190,13 +190,10 @@ async fn a_token_revoked_mid_call_is_a_502_until_the_implementation_accepts_it_a
 
 #[tokio::test]
 async fn a_body_the_implementation_finds_too_large_is_a_413() {
-    let e = env_with(
-        onebot::Options {
-            max_body_bytes: 4096,
-            ..Default::default()
-        },
-        |_| {},
-    )
+    let e = env_of(onebot::Options {
+        max_body_bytes: 4096,
+        ..Default::default()
+    })
     .await;
     let res = send(
         e.post(&e.surl("/files?name=big.bin"))
