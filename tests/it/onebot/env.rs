@@ -49,6 +49,14 @@ pub async fn env_of(opts: onebot::Options) -> Env {
     env_with(opts, |_| {}).await
 }
 
+/// `p` is the 501 of an operation OneBot cannot do, and its detail says `why` (the gateway
+/// names the protocol's limit, not just the operation).
+pub fn assert_unsupported_because(p: &serde_json::Value, why: &str) {
+    assert_eq!(p["code"], "unsupported_operation");
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.contains(why), "{p}");
+}
+
 pub fn group_space(group: i64) -> String {
     ids::encode(IdKind::Space, Provider::Onebot, &["g", &group.to_string()])
 }
