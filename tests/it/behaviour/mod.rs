@@ -5,6 +5,7 @@
 //! Provider folders keep only what is truly provider-specific.
 
 mod content;
+mod faults;
 mod integrity;
 mod items;
 mod share_links;
@@ -42,6 +43,9 @@ pub trait Subject: Sized + 'static {
     const UPLOAD_METHOD: &'static str;
     /// The upstream calls that carry an upload's bytes.
     const UPLOAD_CALLS: &'static [&'static str];
+    /// The simulator's name for the upstream call that lists the suite's space root: where a
+    /// test queues a fault that `GET …/items` must meet.
+    const LIST_CALL: &'static str;
 }
 
 impl<S: Subject> Env<S> {
@@ -117,6 +121,7 @@ impl Subject for wecom::Sim {
     }
     const UPLOAD_METHOD: &'static str = "single";
     const UPLOAD_CALLS: &'static [&'static str] = &["file_upload", "file_upload_init"];
+    const LIST_CALL: &'static str = "file_list";
 }
 
 impl Subject for fangcloud::Sim {
@@ -141,6 +146,7 @@ impl Subject for fangcloud::Sim {
     }
     const UPLOAD_METHOD: &'static str = "presigned";
     const UPLOAD_CALLS: &'static [&'static str] = &["upload"];
+    const LIST_CALL: &'static str = "children";
 }
 
 impl Subject for onebot::Sim {
@@ -165,4 +171,5 @@ impl Subject for onebot::Sim {
     }
     const UPLOAD_METHOD: &'static str = "base64";
     const UPLOAD_CALLS: &'static [&'static str] = &["upload_group_file"];
+    const LIST_CALL: &'static str = "get_group_root_files";
 }

@@ -81,13 +81,6 @@ async fn a_real_per_token_budget_also_answers_429() {
 }
 
 #[tokio::test]
-async fn upstream_5xx_and_garbage_are_502() {
-    let e = env().await;
-    faults::upstream_503_is_a_502(&e, "file_list", &e.surl("/items")).await;
-    faults::garbage_is_a_502(&e, "file_list", &e.surl("/items")).await;
-}
-
-#[tokio::test]
 async fn an_upstream_5xx_in_the_errcode_envelope_is_a_502_with_the_upstream_block() {
     let e = env().await;
     e.fault(json!({"path": "file_list", "type": "server_error", "status": 503, "times": 10}))
