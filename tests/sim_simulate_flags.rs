@@ -1,8 +1,11 @@
 //! Black-box tests of the benchmark flags of `filegate simulate`: `--no-rate-limit` and
 //! `--seed-items N`, run as the bench runs them (a separate process, read over HTTP).
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+
+#[path = "sim_support/banner.rs"]
+mod banner;
+use banner::read_banner;
 
 use filegate::sandbox::{fangcloud, onebot, wecom};
 use serde_json::{Value, json};
@@ -35,15 +38,7 @@ fn simulate(args: &[&str], env: &[(&str, &str)]) -> (Proc, String, Vec<String>) 
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let proc = Proc { child, _dir: dir };
-    let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        let last = line == "Ctrl-C stops the simulator.";
-        lines.push(line);
-        if last {
-            break;
-        }
-    }
+    let lines = read_banner(stdout);
     let url = lines[0]
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("{lines:?}"))

@@ -8,6 +8,7 @@ use filegate::model::Operation;
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::behaviour::behaviour;
 use crate::calls::json_of;
 use crate::common::{ALL_SCOPES, Gateway, problem, token};
 
@@ -99,22 +100,11 @@ async fn check_every_route(gw: &Gateway, conn: &str) {
     assert!(unsupported_routes > 0, "{conn} lacks some operation");
 }
 
-#[tokio::test]
-async fn wecom_routes_check_token_scope_connection_operation_then_input() {
-    let e = crate::wecom::env::env().await;
-    check_every_route(&e.gw, crate::wecom::env::CONN).await;
-}
-
-#[tokio::test]
-async fn fangcloud_routes_check_token_scope_connection_operation_then_input() {
-    let e = crate::fangcloud::env::env().await;
-    check_every_route(&e.gw, crate::fangcloud::env::CONN).await;
-}
-
-#[tokio::test]
-async fn onebot_routes_check_token_scope_connection_operation_then_input() {
-    let e = crate::onebot::env::env().await;
-    check_every_route(&e.gw, crate::onebot::env::CONN).await;
+behaviour! {
+    async fn routes_check_token_scope_connection_operation_then_input<S>() {
+        let e = S::env().await;
+        check_every_route(&e.gw, &e.conn).await;
+    }
 }
 
 #[tokio::test]

@@ -30,6 +30,17 @@ fn decoding_client(encoding: &str) -> reqwest::Client {
 const ENCODINGS: [&str; 4] = ["gzip", "br", "deflate", "identity"];
 
 /// Sends `req` and returns status, content type and the decoded JSON body.
+/// `GET …/items` of the demo space, asking for and decoding `encoding`.
+async fn decoded_items(e: &Env, encoding: &str) -> (u16, String, Value) {
+    decoded_json(
+        decoding_client(encoding)
+            .get(e.surl("/items"))
+            .bearer_auth(&e.token),
+        encoding,
+    )
+    .await
+}
+
 async fn decoded_json(req: reqwest::RequestBuilder, encoding: &str) -> (u16, String, Value) {
     let req = if encoding == "identity" {
         req.header("accept-encoding", "identity")
@@ -151,13 +162,7 @@ async fn shed_load_and_timeouts_decode_under_every_encoding() {
         let slow = e.get(&e.surl("/items"));
         let slow = tokio::spawn(async move { slow.send().await.map(|r| r.status().as_u16()) });
         tokio::time::sleep(Duration::from_millis(250)).await;
-        let (status, ct, body) = decoded_json(
-            decoding_client(enc)
-                .get(e.surl("/items"))
-                .bearer_auth(&e.token),
-            enc,
-        )
-        .await;
+        let (status, ct, body) = decoded_items(&e, enc).await;
         assert_eq!(
             (status, ct.as_str()),
             (503, "application/problem+json"),
@@ -174,13 +179,7 @@ async fn shed_load_and_timeouts_decode_under_every_encoding() {
     )
     .await;
     for enc in ["gzip", "br"] {
-        let (status, _, body) = decoded_json(
-            decoding_client(enc)
-                .get(e.surl("/items"))
-                .bearer_auth(&e.token),
-            enc,
-        )
-        .await;
+        let (status, _, body) = decoded_items(&e, enc).await;
         if status == 504 {
             assert_eq!(body["code"], "gateway_timeout");
         }

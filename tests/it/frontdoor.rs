@@ -294,6 +294,22 @@ async fn stalled_uploads_end_in_408_while_other_callers_are_served() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// A whole upload of `body` as `name` by the holder of `bearer`.
+async fn upload_as(
+    e: &wenv::Env,
+    bearer: &str,
+    name: &str,
+    body: &'static str,
+) -> reqwest::Response {
+    e.gw.http
+        .post(e.surl(&format!("/files?name={name}")))
+        .bearer_auth(bearer)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn upload_caps_refuse_with_retry_after_and_spare_other_callers() {
     let e = wenv::env_with(Default::default(), |c: &mut Config| {
@@ -308,27 +324,13 @@ async fn upload_caps_refuse_with_retry_after_and_spare_other_callers() {
     let _a1 = stalled_upload(addr, &path, &a, 1000, 1).await;
     let _a2 = stalled_upload(addr, &path, &a, 1000, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let res =
-        e.gw.http
-            .post(e.surl("/files?name=third.bin"))
-            .bearer_auth(&a)
-            .body("abc")
-            .send()
-            .await
-            .unwrap();
+    let res = upload_as(&e, &a, "third.bin", "abc").await;
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()["retry-after"], "1");
     assert_eq!(problem(res).await["code"], "overloaded");
     // Another caller still uploads (the third and last slot in total).
     let b = token_for("b", "files:read files:write", wenv::CONN);
-    let res =
-        e.gw.http
-            .post(e.surl("/files?name=b-upload.bin"))
-            .bearer_auth(&b)
-            .body("hello")
-            .send()
-            .await
-            .unwrap();
+    let res = upload_as(&e, &b, "b-upload.bin", "hello").await;
     assert_eq!(res.status(), 201);
     // And metadata calls are untouched by the upload caps.
     answers_quickly(

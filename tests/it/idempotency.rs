@@ -29,17 +29,27 @@ async fn send(req: reqwest::RequestBuilder) -> (Answer, bool) {
     ((status, location, body), replayed)
 }
 
+/// An upload of `body` to `url` as the holder of `tok`, under the one key these tests share.
+fn keyed_upload(
+    http: &reqwest::Client,
+    url: String,
+    tok: &str,
+    body: &'static [u8],
+) -> reqwest::RequestBuilder {
+    http.post(url)
+        .bearer_auth(tok)
+        .header("idempotency-key", "upload-7f3a")
+        .body(body)
+}
+
 /// Sends the same upload with one key 64 times at once, spread over `bases`, and checks the
 /// answers; gives the 201 answer.
 async fn sixty_four_at_once(bases: &[String], path: &str, tok: &str) -> Answer {
     let http = crate::common::client();
     let calls: Vec<_> = (0..64)
         .map(|i| {
-            let req = http
-                .post(format!("{}{path}", bases[i % bases.len()]))
-                .bearer_auth(tok)
-                .header("idempotency-key", "upload-7f3a")
-                .body(b"the same bytes".to_vec());
+            let url = format!("{}{path}", bases[i % bases.len()]);
+            let req = keyed_upload(&http, url, tok, b"the same bytes");
             tokio::spawn(send(req))
         })
         .collect();
@@ -60,20 +70,12 @@ async fn sixty_four_at_once(bases: &[String], path: &str, tok: &str) -> Answer {
     // After: identical replays, then a 422 for another body.
     let http = crate::common::client();
     for base in bases {
-        let (again, replayed) = send(
-            http.post(format!("{base}{path}"))
-                .bearer_auth(tok)
-                .header("idempotency-key", "upload-7f3a")
-                .body(b"the same bytes".to_vec()),
-        )
-        .await;
+        let url = format!("{base}{path}");
+        let (again, replayed) =
+            send(keyed_upload(&http, url.clone(), tok, b"the same bytes")).await;
         assert_eq!(again, created[0]);
         assert!(replayed);
-        let res = http
-            .post(format!("{base}{path}"))
-            .bearer_auth(tok)
-            .header("idempotency-key", "upload-7f3a")
-            .body(b"other bytes".to_vec())
+        let res = keyed_upload(&http, url, tok, b"other bytes")
             .send()
             .await
             .unwrap();
@@ -118,15 +120,10 @@ async fn one_key_sixty_four_concurrent_posts_one_upload_on_sqlite() {
     assert_eq!(first.2["item"]["name"], "idem.bin");
     // The key is the caller's: another `sub` with the same key runs its own request.
     let other = token_for("someone-else", ALL_SCOPES, CONN);
-    let res =
-        e.gw.http
-            .post(e.gw.url(&path))
-            .bearer_auth(other)
-            .header("idempotency-key", "upload-7f3a")
-            .body(b"the same bytes".to_vec())
-            .send()
-            .await
-            .unwrap();
+    let res = keyed_upload(&e.gw.http, e.gw.url(&path), &other, b"the same bytes")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     assert!(res.headers().get("idempotent-replayed").is_none());
     assert_eq!(sim_calls(e.sim(), "file_upload").await - before, 2);

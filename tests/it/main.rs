@@ -2,6 +2,8 @@
 //! the upstream simulators, all driven over HTTP. One test binary so the PostgreSQL cluster is
 //! started once.
 
+#[path = "../sim_support/banner.rs"]
+mod banner;
 mod common;
 mod pg;
 

@@ -296,6 +296,20 @@ impl Topology {
         ))
     }
 
+    /// `GET …/items/{item}/content` through nginx, checked to be a 200 (the body is the
+    /// caller's to read).
+    pub async fn download(&self, item: &str) -> reqwest::Response {
+        let res = self
+            .http
+            .get(self.surl(&format!("/items/{item}/content")))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res
+    }
+
     fn nginx_pid(&self) -> u32 {
         self.nginx.as_ref().unwrap().id()
     }
@@ -439,14 +453,7 @@ async fn a_large_upload_and_download_stream_through_nginx_with_bounded_memory() 
     let id = item["item"]["id"].as_str().unwrap().to_owned();
 
     let started = std::time::Instant::now();
-    let res = t
-        .http
-        .get(t.surl(&format!("/items/{id}/content")))
-        .bearer_auth(&t.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let res = t.download(&id).await;
     // Compare as the bytes arrive, against the same chunks regenerated.
     let mut stream = res.bytes_stream();
     let mut pending = Vec::new();
@@ -534,14 +541,7 @@ async fn a_resumable_upload_spread_over_both_replicas_completes_with_the_right_b
     assert_eq!(res.status(), 201, "{:?}", res.text().await);
     let done: Value = res.json().await.unwrap();
     let item = done["item"]["id"].as_str().unwrap();
-    let res = t
-        .http
-        .get(t.surl(&format!("/items/{item}/content")))
-        .bearer_auth(&t.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let res = t.download(item).await;
     assert!(res.bytes().await.unwrap() == data, "the right bytes");
 
     // Which replica took each request, from nginx's log: consecutive parts on different ones.

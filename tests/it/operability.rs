@@ -1,7 +1,6 @@
 //! What an operator relies on: readiness under a hung store, `/metrics`, log lines, trusted
 //! proxies, the `simulate` snippet and `--help` — all observed from outside the gateway.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -10,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::banner::read_banner;
 use crate::common::{
     ALL_SCOPES, Proc, SECRET, free_port, gateway_with, problem, sim_fault, token, wait_for,
 };
@@ -495,15 +495,7 @@ fn simulate(provider: &str) -> (Proc, Vec<String>) {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let proc = Proc(child);
-    let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        let last = line == "Ctrl-C stops the simulator.";
-        lines.push(line);
-        if last {
-            break;
-        }
-    }
+    let lines = read_banner(stdout);
     (proc, lines)
 }
 

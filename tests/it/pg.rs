@@ -61,6 +61,20 @@ fn pg_command(bin: &Path, root: bool) -> Command {
     }
 }
 
+/// Runs a PostgreSQL tool to completion, its stdout silenced; panics with its stderr
+/// when it fails, since no test can run without the cluster.
+fn run(cmd: &mut Command, what: &str) {
+    let out = cmd
+        .stdout(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -91,25 +105,20 @@ impl PgCluster {
                 .unwrap_or(false);
             assert!(ok, "cannot chown {} to postgres", dir.display());
         }
-        let out = pg_command(&find_bin("initdb"), root)
-            .arg("-D")
-            .arg(&data)
-            .args([
-                "-U",
-                "filegate",
-                "--auth=trust",
-                "--no-sync",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ])
-            .stdout(Stdio::null())
-            .output()
-            .expect("run initdb");
-        assert!(
-            out.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+        run(
+            pg_command(&find_bin("initdb"), root)
+                .arg("-D")
+                .arg(&data)
+                .args([
+                    "-U",
+                    "filegate",
+                    "--auth=trust",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                ]),
+            "initdb",
         );
         let port = free_port();
         let pg_ctl = find_bin("pg_ctl");
@@ -117,19 +126,14 @@ impl PgCluster {
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
             dir.display()
         );
-        let out = pg_command(&pg_ctl, root)
-            .arg("-D")
-            .arg(&data)
-            .args(["-o", &opts, "-w", "-l"])
-            .arg(dir.join("log"))
-            .arg("start")
-            .stdout(Stdio::null())
-            .output()
-            .expect("run pg_ctl");
-        assert!(
-            out.status.success(),
-            "pg_ctl start failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+        run(
+            pg_command(&pg_ctl, root)
+                .arg("-D")
+                .arg(&data)
+                .args(["-o", &opts, "-w", "-l"])
+                .arg(dir.join("log"))
+                .arg("start"),
+            "pg_ctl start",
         );
         // Reaper: when this test process is gone, stop the cluster and delete its files.
         let stop = format!(
@@ -158,28 +162,32 @@ impl PgCluster {
 
     /// A new, empty database; returns its URL.
     pub async fn fresh_db(&self) -> String {
-        use sqlx::Connection;
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&self.url("postgres"))
-            .await
-            .expect("connect to test postgres");
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut conn)
-            .await
-            .expect("create database");
+        self.admin(&format!("CREATE DATABASE \"{name}\""), "create database")
+            .await;
         self.url(&name)
     }
 
     /// Drops a database out from under its users (a store outage).
     pub async fn drop_db(&self, url: &str) {
-        use sqlx::Connection;
         let name = url.rsplit('/').next().unwrap_or_default().to_owned();
+        self.admin(
+            &format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
+            "drop database",
+        )
+        .await;
+    }
+
+    /// Runs `sql` on the maintenance database (databases are made and dropped from outside
+    /// themselves); `what` names it in the panic.
+    async fn admin(&self, sql: &str, what: &str) {
+        use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(&self.url("postgres"))
             .await
-            .expect("connect");
-        sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+            .expect("connect to test postgres");
+        sqlx::query(sql)
             .execute(&mut conn)
             .await
-            .expect("drop database");
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
     }
 }

@@ -107,11 +107,17 @@ async fn hammer(manager: &Arc<TokenManager>, src: &Arc<dyn TokenSource>, n: usiz
     out
 }
 
+/// A token endpoint issuing tokens that live `ttl` seconds and a manager in front of it, on a
+/// fresh SQLite store (kept while the directory lives), with a 300 s refresh margin.
+async fn manager(ttl: u64) -> (Endpoint, Arc<TokenManager>, tempfile::TempDir) {
+    let e = endpoint(ttl).await;
+    let (store, dir) = sqlite().await;
+    (e, TokenManager::new(store, Duration::from_secs(300)), dir)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn five_hundred_concurrent_callers_on_a_cold_cache_cause_one_fetch() {
-    let e = endpoint(7200).await;
-    let (store, _dir) = sqlite().await;
-    let m = TokenManager::new(store, Duration::from_secs(300));
+    let (e, m, _dir) = manager(7200).await;
     let tokens = hammer(&m, &source(&e), 500).await;
     assert_eq!(e.count.load(Ordering::SeqCst), 1);
     assert!(tokens.iter().all(|t| t == "tok-1"));
@@ -186,9 +192,7 @@ async fn an_invalidated_token_is_replaced_once_and_removed_from_the_store() {
 #[tokio::test]
 async fn a_token_near_expiry_is_served_while_one_background_refresh_runs() {
     // 4 s lifetime: due for refresh after 2 s, unusable only at 4 s.
-    let e = endpoint(4).await;
-    let (store, _dir) = sqlite().await;
-    let m = TokenManager::new(store, Duration::from_secs(300));
+    let (e, m, _dir) = manager(4).await;
     let src = source(&e);
     assert_eq!(&*m.get(&key(), &src).await.unwrap().access_token, "tok-1");
     tokio::time::sleep(Duration::from_millis(2500)).await;
@@ -208,9 +212,7 @@ async fn a_token_near_expiry_is_served_while_one_background_refresh_runs() {
 
 #[tokio::test]
 async fn an_expired_token_is_fetched_again_before_use() {
-    let e = endpoint(1).await;
-    let (store, _dir) = sqlite().await;
-    let m = TokenManager::new(store, Duration::from_secs(300));
+    let (e, m, _dir) = manager(1).await;
     let src = source(&e);
     m.get(&key(), &src).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2100)).await;

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::behaviour;
+use crate::calls::problem_of;
 use crate::common::{problem, sim_stats};
 use crate::env::Env;
 
@@ -143,15 +144,7 @@ behaviour! {
         let before = upstream_calls(&e).await;
         let url = e.at("/folders");
         e.refused(e.post(&url).header("content-type", "application/json").body("{\"name\": "), 400, "invalid_json").await;
-        let res = e
-            .post(&url)
-            .header("content-type", "text/plain")
-            .body("{}")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 415);
-        problem(res).await;
+        problem_of(e.post(&url).header("content-type", "text/plain").body("{}"), 415).await;
         e.refused(e.post(&url).json(&json!({"name": "x", "colour": "red"})), 400, "invalid_request").await;
         let res = e.post(&url).json(&json!({"nam": "x"})).send().await.unwrap();
         assert_eq!(res.status(), 400);

@@ -5,6 +5,7 @@
 //! Provider folders keep only what is truly provider-specific.
 
 mod content;
+mod faults;
 mod integrity;
 mod items;
 mod share_links;
@@ -22,8 +23,10 @@ use crate::env::Env;
 /// trait is only used by this binary's tests, each on its own runtime.)
 #[allow(async_fn_in_trait)]
 pub trait Subject: Sized + 'static {
-    /// A fresh simulator and a gateway in front of it.
-    async fn env() -> Env<Self>;
+    /// A fresh simulator and a gateway in front of it, configured as by default.
+    async fn env() -> Env<Self> {
+        Self::env_with(|_| {}).await
+    }
     /// The same, with `tweak` applied to the gateway's configuration last.
     async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self>;
     /// The space the suite works in: writable, with the demo file and folder in its root.
@@ -40,6 +43,9 @@ pub trait Subject: Sized + 'static {
     const UPLOAD_METHOD: &'static str;
     /// The upstream calls that carry an upload's bytes.
     const UPLOAD_CALLS: &'static [&'static str];
+    /// The simulator's name for the upstream call that lists the suite's space root: where a
+    /// test queues a fault that `GET …/items` must meet.
+    const LIST_CALL: &'static str;
 }
 
 impl<S: Subject> Env<S> {
@@ -94,9 +100,6 @@ macro_rules! behaviour {
 pub(crate) use behaviour;
 
 impl Subject for wecom::Sim {
-    async fn env() -> Env<Self> {
-        crate::wecom::env::env().await
-    }
     async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self> {
         crate::wecom::env::env_with(wecom::Options::default(), tweak).await
     }
@@ -118,12 +121,10 @@ impl Subject for wecom::Sim {
     }
     const UPLOAD_METHOD: &'static str = "single";
     const UPLOAD_CALLS: &'static [&'static str] = &["file_upload", "file_upload_init"];
+    const LIST_CALL: &'static str = "file_list";
 }
 
 impl Subject for fangcloud::Sim {
-    async fn env() -> Env<Self> {
-        crate::fangcloud::env::env().await
-    }
     async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self> {
         crate::fangcloud::env::env_with(fangcloud::Options::default(), tweak).await
     }
@@ -145,12 +146,10 @@ impl Subject for fangcloud::Sim {
     }
     const UPLOAD_METHOD: &'static str = "presigned";
     const UPLOAD_CALLS: &'static [&'static str] = &["upload"];
+    const LIST_CALL: &'static str = "children";
 }
 
 impl Subject for onebot::Sim {
-    async fn env() -> Env<Self> {
-        crate::onebot::env::env().await
-    }
     async fn env_with(tweak: impl FnOnce(&mut filegate::config::Config)) -> Env<Self> {
         crate::onebot::env::env_with(onebot::Options::default(), tweak).await
     }
@@ -172,4 +171,5 @@ impl Subject for onebot::Sim {
     }
     const UPLOAD_METHOD: &'static str = "base64";
     const UPLOAD_CALLS: &'static [&'static str] = &["upload_group_file"];
+    const LIST_CALL: &'static str = "get_group_root_files";
 }

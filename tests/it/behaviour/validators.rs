@@ -7,6 +7,13 @@ use super::behaviour;
 use crate::common::{header, problem, urlencode};
 use crate::env::Env;
 
+/// A 201's `Location` and body.
+async fn created(res: reqwest::Response) -> (String, Value) {
+    assert_eq!(res.status(), 201);
+    let location = header(&res, "location");
+    (location, res.json().await.unwrap())
+}
+
 async fn upload<S: super::Subject>(e: &Env<S>, name: &str, body: &'static [u8]) -> Value {
     let res = e
         .post(&e.at(&format!("/files?name={}", urlencode(name))))
@@ -14,9 +21,7 @@ async fn upload<S: super::Subject>(e: &Env<S>, name: &str, body: &'static [u8]) 
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 201);
-    let location = header(&res, "location");
-    let r: Value = res.json().await.unwrap();
+    let (location, r) = created(res).await;
     let id = r["item"]["id"].as_str().unwrap();
     assert_eq!(
         location,
@@ -122,9 +127,7 @@ behaviour! {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(res.status(), 201);
-            let location = header(&res, "location");
-            let f: Value = res.json().await.unwrap();
+            let (location, f) = created(res).await;
             assert!(location.ends_with(&format!("/items/{}", f["id"].as_str().unwrap())), "{location}");
             assert_eq!(e.json(e.get(&e.gw.url(&location))).await["name"], "located");
         }

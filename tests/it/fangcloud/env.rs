@@ -45,7 +45,12 @@ pub async fn env_with(opts: fangcloud::Options, tweak: impl FnOnce(&mut Config))
 }
 
 pub async fn env() -> Env {
-    env_with(fangcloud::Options::default(), |_| {}).await
+    env_of(fangcloud::Options::default()).await
+}
+
+/// A simulator started with `opts` behind a gateway configured as by default.
+pub async fn env_of(opts: fangcloud::Options) -> Env {
+    env_with(opts, |_| {}).await
 }
 
 pub fn personal(user: i64) -> String {

@@ -3,7 +3,7 @@
 use crate::calls::{item_texts, json_of, sandbox_reader_token, send};
 use serde_json::{Value, json};
 
-use super::env::{CONN, collab, department, env, personal};
+use super::env::{CONN, Env, collab, department, env, personal};
 use crate::common::{problem, sim_calls, sim_stats};
 use filegate::sandbox::fangcloud::{self, demo};
 
@@ -103,12 +103,18 @@ async fn spaces_are_the_personal_files_the_users_departments_and_shared_folders(
     }
 }
 
+/// `GET {url}` is a quota of `scope` with `total` bytes; the answer, for more checks.
+async fn quota(e: &Env, url: &str, scope: &str, total: u64) -> Value {
+    let q = e.json(e.get(url)).await;
+    assert_eq!(q["scope"], scope);
+    assert_eq!(q["total_bytes"], total);
+    q
+}
+
 #[tokio::test]
 async fn quotas_come_from_the_user_the_department_or_the_shared_folders_owner() {
     let e = env().await;
-    let q = e.json(e.get(&e.murl("/quota"))).await;
-    assert_eq!(q["scope"], "user");
-    assert_eq!(q["total_bytes"], 10u64 << 30);
+    let q = quota(&e, &e.murl("/quota"), "user", 10u64 << 30).await;
     let used = q["used_bytes"].as_u64().unwrap();
     assert!(used > 0);
     assert_eq!(q["available_bytes"], (10u64 << 30) - used);
@@ -118,11 +124,8 @@ async fn quotas_come_from_the_user_the_department_or_the_shared_folders_owner() 
         "only a user token so far"
     );
 
-    let dq = e
-        .json(e.get(&e.surl(&department(demo::ENGINEERING_DEPARTMENT_ID), "/quota")))
-        .await;
-    assert_eq!(dq["scope"], "space");
-    assert_eq!(dq["total_bytes"], 20u64 << 30);
+    let dep = department(demo::ENGINEERING_DEPARTMENT_ID);
+    quota(&e, &e.surl(&dep, "/quota"), "space", 20u64 << 30).await;
     assert_eq!(
         sim_calls(e.sim(), "admin/department/info").await,
         1,
@@ -134,11 +137,8 @@ async fn quotas_come_from_the_user_the_department_or_the_shared_folders_owner() 
         "one enterprise token"
     );
 
-    let cq = e
-        .json(e.get(&e.surl(&collab(demo::ALICE_SHARED_FOLDER_ID), "/quota")))
-        .await;
-    assert_eq!(cq["scope"], "user");
-    assert_eq!(cq["total_bytes"], 10u64 << 30);
+    let shared = collab(demo::ALICE_SHARED_FOLDER_ID);
+    quota(&e, &e.surl(&shared, "/quota"), "user", 10u64 << 30).await;
     assert_eq!(sim_calls(e.sim(), "admin/user/info").await, 1);
     assert_eq!(
         sim_stats(e.sim()).await.token_fetches,
@@ -215,13 +215,10 @@ async fn the_sandbox_serves_a_working_fangcloud_demo_connection() {
 
 #[tokio::test]
 async fn the_department_walk_reads_the_java_sdks_children_departments_count_too() {
-    let e = super::env::env_with(
-        fangcloud::Options {
-            children_field: fangcloud::ChildrenField::ChildrenDepartmentsCount,
-            ..Default::default()
-        },
-        |_| {},
-    )
+    let e = super::env::env_of(fangcloud::Options {
+        children_field: fangcloud::ChildrenField::ChildrenDepartmentsCount,
+        ..Default::default()
+    })
     .await;
     let list = e.json(e.get(&e.url("/spaces"))).await;
     let ids = item_texts(&list, "id");

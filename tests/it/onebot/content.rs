@@ -4,7 +4,7 @@ use crate::calls::{fetch, json_of, send};
 use md5::{Digest as _, Md5};
 use serde_json::{Value, json};
 
-use super::env::{Env, env, env_with, onebot_config, reports, welcome};
+use super::env::{Env, env, env_of, env_with, onebot_config, reports, welcome};
 use crate::common::{bytes, problem, sim_calls};
 use crate::uploads;
 use filegate::sandbox::onebot::{self, demo};
@@ -245,26 +245,20 @@ async fn bad_uploads_are_refused_before_the_upstream_sees_them() {
 
 #[tokio::test]
 async fn a_full_group_is_507_and_the_upload_is_refused_by_the_upstream() {
-    let e = env_with(
-        onebot::Options {
-            total_space: 1000,
-            ..Default::default()
-        },
-        |_| {},
-    )
+    let e = env_of(onebot::Options {
+        total_space: 1000,
+        ..Default::default()
+    })
     .await;
     let res = upload(&e, "big.bin", bytes(2000, 1), "").await;
     assert_eq!(res.status(), 507);
     let p = problem(res).await;
     assert_eq!(p["code"], "insufficient_storage");
     assert_eq!(p["upstream"]["code"], "100");
-    let e = env_with(
-        onebot::Options {
-            file_count_limit: 4,
-            ..Default::default()
-        },
-        |_| {},
-    )
+    let e = env_of(onebot::Options {
+        file_count_limit: 4,
+        ..Default::default()
+    })
     .await;
     let res = upload(&e, "one-more.txt", b"x".to_vec(), "").await;
     assert_eq!(res.status(), 507);

@@ -41,7 +41,20 @@ pub async fn env_with(opts: onebot::Options, tweak: impl FnOnce(&mut Config)) ->
 }
 
 pub async fn env() -> Env {
-    env_with(onebot::Options::default(), |_| {}).await
+    env_of(onebot::Options::default()).await
+}
+
+/// A simulator started with `opts` behind a gateway configured as by default.
+pub async fn env_of(opts: onebot::Options) -> Env {
+    env_with(opts, |_| {}).await
+}
+
+/// `p` is the 501 of an operation OneBot cannot do, and its detail says `why` (the gateway
+/// names the protocol's limit, not just the operation).
+pub fn assert_unsupported_because(p: &serde_json::Value, why: &str) {
+    assert_eq!(p["code"], "unsupported_operation");
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.contains(why), "{p}");
 }
 
 pub fn group_space(group: i64) -> String {

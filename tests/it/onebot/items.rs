@@ -3,7 +3,9 @@
 use crate::calls::{json_of, problem_of, send};
 use serde_json::{Value, json};
 
-use super::env::{Env, env, file_item, folder_item, group_space, reports, welcome};
+use super::env::{
+    Env, assert_unsupported_because, env, file_item, folder_item, group_space, reports, welcome,
+};
 use crate::common::{problem, sim_calls};
 use filegate::sandbox::onebot::demo;
 
@@ -297,14 +299,7 @@ async fn folders_can_be_renamed_and_files_cannot() {
     let res = rename(&e, &welcome(), json!({"name": "hello.txt"})).await;
     assert_eq!(res.status(), 501);
     let p = problem(res).await;
-    assert_eq!(p["code"], "unsupported_operation");
-    assert!(
-        p["detail"]
-            .as_str()
-            .unwrap()
-            .contains("files cannot be renamed"),
-        "{p}"
-    );
+    assert_unsupported_because(&p, "files cannot be renamed");
     let res = rename(&e, &reports(), json!({"name": "a|b"})).await;
     assert_eq!(problem(res).await["code"], "invalid_name");
     let res = rename(&e, &reports(), json!({})).await;

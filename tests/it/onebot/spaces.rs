@@ -3,7 +3,9 @@
 use crate::calls::{json_of, problem_of, sandbox_reader_token, send};
 use serde_json::{Value, json};
 
-use super::env::{CONN, env, friend_space, group_space, reports, welcome};
+use super::env::{
+    CONN, assert_unsupported_because, env, friend_space, group_space, reports, welcome,
+};
 use crate::common::problem;
 use filegate::sandbox::onebot::demo;
 
@@ -165,14 +167,7 @@ async fn a_friends_private_space_supports_upload_only() {
     ];
     for req in checks {
         let p = problem_of(req, 501).await;
-        assert_eq!(p["code"], "unsupported_operation");
-        assert!(
-            p["detail"]
-                .as_str()
-                .unwrap()
-                .contains("private (friend) spaces only support upload"),
-            "{p}"
-        );
+        assert_unsupported_because(&p, "private (friend) spaces only support upload");
     }
     assert_eq!(e.upstream_calls().await, before);
 }

@@ -42,7 +42,12 @@ pub async fn env_named(name: &str, opts: wecom::Options, tweak: impl FnOnce(&mut
 }
 
 pub async fn env() -> Env {
-    env_with(wecom::Options::default(), |_| {}).await
+    env_of(wecom::Options::default()).await
+}
+
+/// A simulator started with `opts` behind a gateway configured as by default.
+pub async fn env_of(opts: wecom::Options) -> Env {
+    env_with(opts, |_| {}).await
 }
 
 impl Env {

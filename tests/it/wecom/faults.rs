@@ -3,7 +3,7 @@
 use crate::calls::{problem_of, send, status_of};
 use serde_json::json;
 
-use super::env::{connection, env, env_with};
+use super::env::{connection, env, env_of, env_with};
 use crate::common::sim_calls;
 use crate::faults;
 use filegate::config::Config;
@@ -72,22 +72,12 @@ async fn a_short_pause_after_45009_ends_with_the_upstream_answering_again() {
 
 #[tokio::test]
 async fn a_real_per_token_budget_also_answers_429() {
-    let e = env_with(
-        wecom::Options {
-            calls_per_minute: Some(3),
-            ..Default::default()
-        },
-        |_| {},
-    )
+    let e = env_of(wecom::Options {
+        calls_per_minute: Some(3),
+        ..Default::default()
+    })
     .await;
     faults::a_budget_of_three_runs_out_as_429(&e, &e.surl("/items")).await;
-}
-
-#[tokio::test]
-async fn upstream_5xx_and_garbage_are_502() {
-    let e = env().await;
-    faults::upstream_503_is_a_502(&e, "file_list", &e.surl("/items")).await;
-    faults::garbage_is_a_502(&e, "file_list", &e.surl("/items")).await;
 }
 
 #[tokio::test]

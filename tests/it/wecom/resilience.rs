@@ -9,6 +9,13 @@ use super::env::{env, env_named, env_with};
 use crate::common::{header, problem, sim_fault, sim_requests};
 use filegate::sandbox::wecom;
 
+/// `metrics` documents the metric `name` (its `# HELP` line) and holds the sample `name` +
+/// `sample` (labels and, where it matters, the value).
+fn assert_metric(metrics: &str, name: &str, sample: &str) {
+    assert!(metrics.contains(&format!("# HELP {name}")), "{metrics}");
+    assert!(metrics.contains(&format!("{name}{sample}")), "{metrics}");
+}
+
 /// 20 % of the reads fail with HTTP 503 — deterministically, every fifth `file_list` call.
 #[tokio::test]
 async fn twenty_percent_injected_503s_on_reads_are_absorbed_within_the_retry_budget() {
@@ -41,11 +48,10 @@ async fn twenty_percent_injected_503s_on_reads_are_absorbed_within_the_retry_bud
             .unwrap()
             >= 100
     );
-    let metrics = e.metrics().await;
-    assert!(metrics.contains("# HELP filegate_upstream_retries_total"));
-    assert!(
-        metrics.contains("filegate_upstream_retries_total{connection=\"wd\",provider=\"wecom\",operation=\"file_list\"}"),
-        "{metrics}"
+    assert_metric(
+        &e.metrics().await,
+        "filegate_upstream_retries_total",
+        "{connection=\"wd\",provider=\"wecom\",operation=\"file_list\"}",
     );
 }
 
@@ -136,11 +142,10 @@ async fn a_dead_upstream_opens_the_breaker_which_answers_503_without_calling_it(
     assert_eq!(breaker["opened_total"], 1);
     assert!(breaker["rejected_total"].as_u64().unwrap() >= 100);
     assert!(breaker["retry_after_secs"].as_u64().unwrap() >= 1);
-    let metrics = e.metrics().await;
-    assert!(metrics.contains("# HELP filegate_upstream_breaker_state"));
-    assert!(
-        metrics.contains("filegate_upstream_breaker_state{connection=\"wd-dead\"} 2"),
-        "{metrics}"
+    assert_metric(
+        &e.metrics().await,
+        "filegate_upstream_breaker_state",
+        "{connection=\"wd-dead\"} 2",
     );
 }
 

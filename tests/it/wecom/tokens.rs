@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::env::{CONN, env, env_with, process_config, replicas};
+use super::env::{CONN, env, env_of, process_config, replicas};
 use crate::common::{ALL_SCOPES, sim_calls, sim_revoke, sim_stats, token};
 use crate::faults;
 use crate::pg::PgCluster;
@@ -51,13 +51,10 @@ async fn a_token_rejected_twice_gives_up_after_one_retry() {
 
 #[tokio::test]
 async fn an_expired_token_is_replaced_before_use() {
-    let e = env_with(
-        wecom::Options {
-            token_ttl: Duration::from_secs(2),
-            ..Default::default()
-        },
-        |_| {},
-    )
+    let e = env_of(wecom::Options {
+        token_ttl: Duration::from_secs(2),
+        ..Default::default()
+    })
     .await;
     assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
     tokio::time::sleep(Duration::from_millis(2600)).await;
