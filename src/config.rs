@@ -922,36 +922,27 @@ mod tests {
         })
     }
 
+    /// The smallest file that names a connection; other tests append tables to it.
+    const ONE_CONNECTION: &str = r#"
+        [[connections]]
+        name = "acme-wecom"
+        provider = "wecom"
+        corp_id = "ww1"
+        secret_env = "WECOM_SECRET"
+        "#;
+
     #[test]
     fn a_minimal_file_with_one_connection_loads() {
-        let c = parse(
-            r#"
-            [[connections]]
-            name = "acme-wecom"
-            provider = "wecom"
-            corp_id = "ww1"
-            secret_env = "WECOM_SECRET"
-            "#,
-        )
-        .unwrap();
+        let c = parse(ONE_CONNECTION).unwrap();
         assert_eq!(c.connections[0].provider(), Provider::Wecom);
         assert!(c.store.url.starts_with("sqlite:"));
     }
 
     #[test]
     fn per_connection_rate_limits_take_any_connection_name() {
-        let c = parse(
-            r#"
-            [[connections]]
-            name = "acme-wecom"
-            provider = "wecom"
-            corp_id = "ww1"
-            secret_env = "WECOM_SECRET"
-
-            [upstream.rate_limit.connections]
-            acme-wecom = 0
-            "#,
-        )
+        let c = parse(&format!(
+            "{ONE_CONNECTION}\n[upstream.rate_limit.connections]\nacme-wecom = 0\n"
+        ))
         .unwrap();
         assert_eq!(c.upstream.rate_limit.connections["acme-wecom"], 0);
         let err = parse(
