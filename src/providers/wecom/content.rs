@@ -235,14 +235,12 @@ impl WecomDrive {
                 len,
             )
         };
-        let mut next = Some(tokio::spawn(part(1)));
+        // Each spawned part is awaited once: a new one replaces it before the next round.
+        let mut pending = tokio::spawn(part(1));
         for index in 1..=blocks {
-            let body = match next.take() {
-                Some(h) => h.await.map_err(ApiError::internal)??,
-                None => part(index).await?,
-            };
+            let body = (&mut pending).await.map_err(ApiError::internal)??;
             if index < blocks {
-                next = Some(tokio::spawn(part(index + 1)));
+                pending = tokio::spawn(part(index + 1));
             }
             let _: Value = self
                 .client
