@@ -311,7 +311,12 @@ impl Staging {
 
     /// The assembled file, once every part is there with its size; checks the total length
     /// and `whole` (the caller's whole-file digest) when given.
-    async fn assemble(&self, s: &UploadSession, whole: &Expected) -> ApiResult<Spooled> {
+    async fn assemble(
+        &self,
+        s: &UploadSession,
+        whole: &Expected,
+        needs: crate::spool::Needs,
+    ) -> ApiResult<Spooled> {
         let info = self.info(s).await?;
         if info.parts_received.len() != info.part_count as usize {
             let missing: Vec<u32> = (1..=info.part_count)
@@ -338,8 +343,7 @@ impl Staging {
                 hasher.update(&chunk);
                 chunk
             });
-        let spooled =
-            crate::spool::spool(&self.dir, parts, info.size, crate::spool::Needs::ALL).await?;
+        let spooled = crate::spool::spool(&self.dir, parts, info.size, needs).await?;
         if spooled.size != info.size {
             return Err(ApiError::internal(format!(
                 "staged upload {} has {} bytes, expected {}",
@@ -354,10 +358,12 @@ impl Staging {
     /// a task of its own (a caller who goes away does not cancel it halfway), then records the
     /// answer. A completed session answers its stored result; one being completed, 409
     /// `upload_in_progress`. If `upload` fails the session opens again for another `complete`.
+    /// `needs`: the digests the provider's protocol wants of the whole file.
     pub async fn complete<F, Fut>(
         self: &Arc<Self>,
         s: UploadSession,
         whole: Expected,
+        needs: crate::spool::Needs,
         upload: F,
     ) -> ApiResult<UploadResult>
     where
@@ -388,7 +394,7 @@ impl Staging {
         }
         let this = self.clone();
         let task = tokio::spawn(async move {
-            let outcome = match this.assemble(&s, &whole).await {
+            let outcome = match this.assemble(&s, &whole, needs).await {
                 Ok(content) => upload(content).await,
                 Err(e) => Err(e),
             };

@@ -209,8 +209,9 @@ async fn complete_upload(
     };
     let session = s.clone();
     let locks = state.creation_locks().clone();
+    let needs = connection.drive.upload_digests();
     let result = staging
-        .complete(s, whole, move |content| async move {
+        .complete(s, whole, needs, move |content| async move {
             let _one_at_a_time = locks
                 .lock(
                     &connection.name,
