@@ -105,8 +105,8 @@ impl Stream for Counted {
             Poll::Ready(Some(Ok(chunk))) => {
                 let n = chunk.len() as u64;
                 if n > self.left {
-                    return self.cut(ApiError::bad_request(
-                        "invalid_request",
+                    return self.cut(ApiError::invalid_field(
+                        "Content-Length",
                         "the request body is longer than its Content-Length",
                     ));
                 }
