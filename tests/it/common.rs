@@ -238,3 +238,33 @@ pub async fn wait_for(url: &str, status: u16) {
     }
     panic!("{url} never answered {status}");
 }
+
+/// Opens a raw connection to the gateway at `addr` and sends the head of an
+/// `application/octet-stream` upload, `method path`, framed by `framing` (a
+/// `content-length: n` or `transfer-encoding: chunked` line): for bodies that stall or break
+/// off, which an HTTP client will not send.
+pub async fn raw_upload_head(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    bearer: &str,
+    framing: &str,
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: gw\r\nauthorization: Bearer {bearer}\r\ncontent-type: application/octet-stream\r\n{framing}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.expect("send the head");
+    s
+}
+
+/// The upload spool files left in the gateway's spool directory.
+pub fn spool_files(gw: &Gateway) -> Vec<String> {
+    std::fs::read_dir(gw.running.state.spool_dir())
+        .expect("the spool dir")
+        .filter_map(Result::ok)
+        .map(|f| f.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("filegate-upload-"))
+        .collect()
+}

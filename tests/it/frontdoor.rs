@@ -8,7 +8,9 @@ use filegate::config::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::common::{self, Gateway, gateway_with, problem, token, token_for};
+use crate::common::{
+    self, Gateway, gateway_with, problem, raw_upload_head, spool_files, token, token_for,
+};
 use crate::wecom::env::{self as wenv};
 
 /// The tests that open thousands of sockets run one at a time: together (and beside the rest
@@ -212,11 +214,8 @@ async fn stalled_upload(
     declared: usize,
     sent: usize,
 ) -> TcpStream {
-    let mut s = TcpStream::connect(addr).await.expect("connect");
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {bearer}\r\ncontent-type: application/octet-stream\r\ncontent-length: {declared}\r\n\r\n"
-    );
-    s.write_all(head.as_bytes()).await.unwrap();
+    let framing = format!("content-length: {declared}");
+    let mut s = raw_upload_head(addr, "POST", path, bearer, &framing).await;
     s.write_all(&vec![b'x'; sent]).await.unwrap();
     s
 }
@@ -281,16 +280,7 @@ async fn stalled_uploads_end_in_408_while_other_callers_are_served() {
         "408s after {done:?} (sent by {sent_by:?})"
     );
     // Their spool files are gone.
-    let spool = e.gw.running.state.spool_dir().to_owned();
-    let left: Vec<_> = std::fs::read_dir(&spool)
-        .unwrap()
-        .filter_map(|d| d.ok())
-        .filter(|d| {
-            d.file_name()
-                .to_string_lossy()
-                .starts_with("filegate-upload-")
-        })
-        .collect();
+    let left = spool_files(&e.gw);
     assert!(left.is_empty(), "{left:?}");
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::behaviour;
-use crate::common::{bytes, problem};
+use crate::common::{bytes, problem, raw_upload_head};
 use crate::env::Env;
 
 const PART: usize = 1024 * 1024;
@@ -51,19 +51,12 @@ async fn staged<S: super::Subject>(e: &Env<S>, name: &str, data: &[u8]) -> Strin
 async fn broken_put<S: super::Subject>(e: &Env<S>, id: &str, n: usize, part: &[u8], chunked: bool) {
     let url = e.at(&format!("/uploads/{id}/parts/{n}"));
     let path = url.split_once(&e.gw.running.base_url).unwrap().1.to_owned();
-    let mut sock = tokio::net::TcpStream::connect(e.gw.running.addr)
-        .await
-        .unwrap();
     let framing = if chunked {
         "transfer-encoding: chunked".to_owned()
     } else {
         format!("content-length: {}", part.len())
     };
-    let head = format!(
-        "PUT {path} HTTP/1.1\r\nhost: gw\r\nauthorization: Bearer {}\r\ncontent-type: application/octet-stream\r\n{framing}\r\n\r\n",
-        e.token
-    );
-    sock.write_all(head.as_bytes()).await.unwrap();
+    let mut sock = raw_upload_head(e.gw.running.addr, "PUT", &path, &e.token, &framing).await;
     if chunked {
         sock.write_all(format!("{:x}\r\n", part.len()).as_bytes())
             .await

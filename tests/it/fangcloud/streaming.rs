@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::env::{Env, env, env_with, names};
-use crate::common::{bytes, sim_calls};
+use crate::common::{self, bytes, raw_upload_head, sim_calls};
 use filegate::sandbox::fangcloud;
 
 const MIB: usize = 1024 * 1024;
@@ -24,12 +24,7 @@ async fn start_upload(e: &Env, name: &str, total: Option<usize>, first: &[u8]) -
         Some(n) => format!("content-length: {n}"),
         None => "transfer-encoding: chunked".to_owned(),
     };
-    let mut sock = TcpStream::connect(e.gw.running.addr).await.unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nhost: gw\r\nauthorization: Bearer {}\r\ncontent-type: application/octet-stream\r\n{framing}\r\n\r\n",
-        e.token
-    );
-    sock.write_all(head.as_bytes()).await.unwrap();
+    let mut sock = raw_upload_head(e.gw.running.addr, "POST", &path, &e.token, &framing).await;
     if total.is_none() {
         sock.write_all(format!("{:x}\r\n", first.len()).as_bytes())
             .await
@@ -60,19 +55,9 @@ async fn wait_for_upload_posts(e: &Env, n: u64) {
     panic!("the gateway did not start the upstream upload");
 }
 
-/// The gateway's spool files.
+/// How many spool files the gateway holds.
 fn spool_files(e: &Env) -> usize {
-    std::fs::read_dir(e.gw.running.state.spool_dir())
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|f| {
-                    f.file_name()
-                        .to_string_lossy()
-                        .starts_with("filegate-upload-")
-                })
-                .count()
-        })
-        .unwrap_or(0)
+    common::spool_files(&e.gw).len()
 }
 
 async fn root_names(e: &Env) -> Vec<String> {
