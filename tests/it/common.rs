@@ -124,6 +124,16 @@ pub async fn problem(res: reqwest::Response) -> serde_json::Value {
     body
 }
 
+/// The items of listing page `page` named `name`: for checking a name stands there once.
+pub fn items_named<'a>(page: &'a serde_json::Value, name: &str) -> Vec<&'a serde_json::Value> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a listing: {page}"))
+        .iter()
+        .filter(|i| i["name"] == name)
+        .collect()
+}
+
 /// Reads the simulator's call counters.
 pub async fn sim_stats(sim_base: &str) -> filegate::sandbox::control::StatsSnapshot {
     client()

@@ -48,6 +48,11 @@ impl<S> Env<S> {
         self.gw.http.get(url).bearer_auth(&self.token)
     }
 
+    /// `GET url` as a caller holding only `scopes` on this connection.
+    pub fn get_scoped(&self, url: &str, scopes: &str) -> reqwest::RequestBuilder {
+        self.gw.http.get(url).bearer_auth(token(scopes, &self.conn))
+    }
+
     pub fn post(&self, url: &str) -> reqwest::RequestBuilder {
         self.gw.http.post(url).bearer_auth(&self.token)
     }
@@ -91,6 +96,16 @@ impl<S> Env<S> {
         let p = crate::common::problem(res).await;
         assert_eq!(p["code"], code, "{p}");
         p
+    }
+
+    /// `refused` for each `(request, status, code)` in turn: a test's list of wrong calls.
+    pub async fn refused_each<'a>(
+        &self,
+        cases: impl IntoIterator<Item = (reqwest::RequestBuilder, u16, &'a str)>,
+    ) {
+        for (req, status, code) in cases {
+            self.refused(req, status, code).await;
+        }
     }
 
     /// Walks a listing page by page from `first` (a URL with a query), following

@@ -112,6 +112,17 @@ pub async fn a_token_revoked_mid_call_is_replaced<S>(
     );
 }
 
+/// Tokens revoked between two calls: the next `GET url` fetches a new one and succeeds, which
+/// makes `fetches` token fetches in all.
+pub async fn a_token_revoked_between_calls_is_replaced<S>(e: &Env<S>, url: &str, fetches: u64) {
+    crate::common::sim_revoke(e.sim()).await;
+    assert_eq!(status_of(e.get(url)).await, 200);
+    assert_eq!(
+        crate::common::sim_stats(e.sim()).await.token_fetches,
+        fetches
+    );
+}
+
 /// `GET url` meets the upstream's rate limit: a 429 `rate_limited` that passes the
 /// upstream's `retry_after` seconds on and names its `upstream_code`.
 pub async fn rate_limited_is_a_429<S>(

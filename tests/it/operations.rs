@@ -122,6 +122,15 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Spawns `cmd`, a gateway told to listen on `port`, and waits until it is ready: the child and
+/// its base URL.
+async fn spawn_ready(cmd: &mut Command, port: u16) -> (std::process::Child, String) {
+    let child = cmd.spawn().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base).await;
+    (child, base)
+}
+
 async fn wait_ready(base: &str) {
     for _ in 0..150 {
         if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
@@ -137,15 +146,15 @@ async fn wait_ready(base: &str) {
 #[tokio::test]
 async fn the_sandbox_answers_a_token_minted_by_the_cli() {
     let port = free_port();
-    let mut sandbox = filegate()
-        .args(["sandbox", "--listen", &format!("127.0.0.1:{port}")])
-        .env("FILEGATE_JWT_SECRET", SECRET)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_ready(&base).await;
+    let (mut sandbox, base) = spawn_ready(
+        filegate()
+            .args(["sandbox", "--listen", &format!("127.0.0.1:{port}")])
+            .env("FILEGATE_JWT_SECRET", SECRET)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+        port,
+    )
+    .await;
     let out = filegate()
         .args([
             "token",
@@ -261,18 +270,18 @@ async fn json_logs_carry_the_request_context_and_never_a_token() {
     )
     .unwrap();
     let port = free_port();
-    let mut child = filegate()
-        .args(["serve", "--config"])
-        .arg(&config)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("FILEGATE_JWT_SECRET", SECRET)
-        .env("WD_SECRET", filegate::sandbox::wecom::demo::CORP_SECRET)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_ready(&base).await;
+    let (mut child, base) = spawn_ready(
+        filegate()
+            .args(["serve", "--config"])
+            .arg(&config)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("FILEGATE_JWT_SECRET", SECRET)
+            .env("WD_SECRET", filegate::sandbox::wecom::demo::CORP_SECRET)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+        port,
+    )
+    .await;
     let jwt = token("files:read", "wd");
     let space = filegate::model::ids::encode(
         filegate::model::ids::IdKind::Space,

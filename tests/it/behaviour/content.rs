@@ -5,7 +5,7 @@ use serde_json::Value;
 use sha1::{Digest, Sha1};
 
 use super::behaviour;
-use crate::common::{bytes, problem, urlencode};
+use crate::common::{bytes, items_named, problem, urlencode};
 use crate::env::Env;
 
 async fn upload<S: super::Subject>(
@@ -135,12 +135,7 @@ behaviour! {
         let r: Value = res.json().await.unwrap();
         assert_eq!(r["item"]["name"], S::FILE_NAME);
         let list = e.json(e.get(&e.at("/items?limit=200"))).await;
-        let same: Vec<&Value> = list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|i| i["name"] == S::FILE_NAME)
-            .collect();
+        let same = items_named(&list, S::FILE_NAME);
         assert_eq!(same.len(), 1);
         assert_eq!(same[0]["id"], r["item"]["id"]);
         let got = download(&e, same[0]["id"].as_str().unwrap(), None).await;

@@ -1,8 +1,8 @@
 //! Acting as another Fangcloud user with `X-Filegate-As-User` (scope `users:act_as`).
 
-use super::env::{CONN, collab, department, env, names, personal};
+use super::env::{collab, department, env, names, personal};
 use crate::calls::{item_texts, problem_of, send};
-use crate::common::{problem, sim_stats, token};
+use crate::common::sim_stats;
 use filegate::sandbox::fangcloud::demo;
 
 const AS: &str = "x-filegate-as-user";
@@ -37,29 +37,23 @@ async fn a_caller_with_act_as_scope_sees_the_other_users_spaces() {
     )
     .await;
     assert_eq!(sim_stats(e.sim()).await.token_fetches, fetched);
-    e.json(e.get(&e.murl("/items"))).await;
+    e.json(e.mget("/items")).await;
     assert_eq!(sim_stats(e.sim()).await.token_fetches, fetched + 1);
     // Acting as Alice, the app user's personal space is not hers.
-    e.refused(
-        e.get(&e.murl("/items")).header(AS, &alice),
-        404,
-        "space_not_found",
-    )
-    .await;
+    e.refused(e.mget("/items").header(AS, &alice), 404, "space_not_found")
+        .await;
 }
 
 #[tokio::test]
 async fn acting_as_needs_the_scope_and_a_real_user_id() {
     let e = env().await;
-    let res = send(
-        e.gw.http
-            .get(e.url("/spaces"))
-            .bearer_auth(token("files:read", CONN))
+    e.refused(
+        e.get_scoped(&e.url("/spaces"), "files:read")
             .header(AS, demo::ALICE_ID.to_string()),
+        403,
+        "insufficient_scope",
     )
     .await;
-    assert_eq!(res.status(), 403);
-    assert_eq!(problem(res).await["code"], "insufficient_scope");
 
     let p = problem_of(e.get(&e.url("/spaces")).header(AS, "alice"), 400).await;
     assert_eq!(p["field"], AS);

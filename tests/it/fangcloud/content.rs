@@ -83,7 +83,7 @@ async fn conflicts_fail_replace_with_a_new_version_or_rename() {
         "the same file, a new version"
     );
     let v = e
-        .json(e.get(&e.murl(&format!("/items/{}/versions", file(demo::HELLO_FILE_ID)))))
+        .json(e.mget(&format!("/items/{}/versions", file(demo::HELLO_FILE_ID))))
         .await;
     assert_eq!(v["items"].as_array().unwrap().len(), 2);
 

@@ -119,7 +119,7 @@ async fn documented_limits_are_enforced_at_their_edges() {
         ("%20%20".to_owned(), false),
         (format!("{}a", "%20".repeat(q_max)), false),
     ] {
-        let res = send(e.get(&e.murl(&format!("/search?q={q}")))).await;
+        let res = send(e.mget(&format!("/search?q={q}"))).await;
         if ok {
             assert_eq!(res.status(), 200, "q of {} characters", q.len());
         } else {

@@ -1,11 +1,15 @@
 //! Directory reads: users, departments, groups.
 
-use crate::calls::send;
+use crate::calls::status_of;
 use serde_json::Value;
 
-use super::env::env;
-use crate::common::{problem, token};
+use super::env::{Env, env};
 use filegate::sandbox::fangcloud::demo;
+
+/// `GET /directory{path}` on the connection.
+fn dir(e: &Env, path: &str) -> reqwest::RequestBuilder {
+    e.get(&e.url(&format!("/directory{path}")))
+}
 
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
@@ -19,22 +23,22 @@ fn ids(page: &Value) -> Vec<String> {
 #[tokio::test]
 async fn users_are_searched_across_the_enterprise_or_within_a_department() {
     let e = env().await;
-    let all = e.json(e.get(&e.url("/directory/users"))).await;
+    let all = e.json(dir(&e, "/users")).await;
     assert_eq!(
         ids(&all),
         [demo::USER_ID, demo::ALICE_ID, demo::BOB_ID].map(|i| i.to_string()),
         "the outsider is not listed"
     );
-    let alice = e.json(e.get(&e.url("/directory/users?q=alice"))).await;
+    let alice = e.json(dir(&e, "/users?q=alice")).await;
     assert_eq!(ids(&alice), [demo::ALICE_ID.to_string()]);
     assert_eq!(alice["items"][0]["principal"]["type"], "user");
     assert_eq!(alice["items"][0]["principal"]["name"], "Alice");
     assert_eq!(alice["items"][0]["email"], demo::ALICE_EMAIL);
     let eng = e
-        .json(e.get(&e.url(&format!(
-            "/directory/users?department={}",
-            demo::ENGINEERING_DEPARTMENT_ID
-        ))))
+        .json(dir(
+            &e,
+            &format!("/users?department={}", demo::ENGINEERING_DEPARTMENT_ID),
+        ))
         .await;
     assert_eq!(
         ids(&eng),
@@ -52,54 +56,50 @@ async fn users_are_searched_across_the_enterprise_or_within_a_department() {
     }
     assert_eq!(seen.len(), 3);
     e.refused(
-        e.get(&e.url("/directory/users?department=999")),
+        dir(&e, "/users?department=999"),
         404,
         "department_not_found",
     )
     .await;
-    let res = send(e.get(&e.url("/directory/users?department=sales"))).await;
-    assert_eq!(res.status(), 400);
+    assert_eq!(status_of(dir(&e, "/users?department=sales")).await, 400);
 }
 
 #[tokio::test]
 async fn departments_and_groups_are_listed_and_filtered() {
     let e = env().await;
-    let d = e.json(e.get(&e.url("/directory/departments"))).await;
+    let d = e.json(dir(&e, "/departments")).await;
     assert_eq!(
         ids(&d),
         [demo::ENGINEERING_DEPARTMENT_ID, demo::SALES_DEPARTMENT_ID].map(|i| i.to_string())
     );
     assert_eq!(d["items"][0]["principal"]["name"], "Engineering");
     assert_eq!(d["items"][0]["member_count"], 2);
-    let d = e.json(e.get(&e.url("/directory/departments?q=sal"))).await;
+    let d = e.json(dir(&e, "/departments?q=sal")).await;
     assert_eq!(ids(&d), [demo::SALES_DEPARTMENT_ID.to_string()]);
     let d = e
-        .json(e.get(&e.url(&format!(
-            "/directory/departments?department={}",
-            demo::SALES_DEPARTMENT_ID
-        ))))
+        .json(dir(
+            &e,
+            &format!("/departments?department={}", demo::SALES_DEPARTMENT_ID),
+        ))
         .await;
     assert!(ids(&d).is_empty(), "Sales has no sub-departments");
 
-    let g = e.json(e.get(&e.url("/directory/groups"))).await;
+    let g = e.json(dir(&e, "/groups")).await;
     assert_eq!(ids(&g), [demo::GROUP_ID.to_string()]);
     assert_eq!(g["items"][0]["principal"]["name"], "Project Team");
     assert_eq!(g["items"][0]["member_count"], 2);
-    let g = e.json(e.get(&e.url("/directory/groups?q=nothing"))).await;
+    let g = e.json(dir(&e, "/groups?q=nothing")).await;
     assert!(ids(&g).is_empty());
-    let res = send(e.get(&e.url("/directory/groups?department=1"))).await;
-    assert_eq!(res.status(), 400);
+    assert_eq!(status_of(dir(&e, "/groups?department=1")).await, 400);
 }
 
 #[tokio::test]
 async fn the_directory_needs_the_directory_read_scope() {
     let e = env().await;
-    let res = send(
-        e.gw.http
-            .get(e.url("/directory/users"))
-            .bearer_auth(token("files:read", super::env::CONN)),
+    e.refused(
+        e.get_scoped(&e.url("/directory/users"), "files:read"),
+        403,
+        "insufficient_scope",
     )
     .await;
-    assert_eq!(res.status(), 403);
-    assert_eq!(problem(res).await["code"], "insufficient_scope");
 }

@@ -114,6 +114,11 @@ impl Env {
         self.surl(&self.me(), path)
     }
 
+    /// `GET` of the app user's personal space + `path`: most reads the tests make.
+    pub fn mget(&self, path: &str) -> reqwest::RequestBuilder {
+        self.get(&self.murl(path))
+    }
+
     pub async fn upload(&self, space: &str, query: &str, body: Vec<u8>) -> reqwest::Response {
         self.post(&self.surl(space, &format!("/files?{query}")))
             .body(body)

@@ -15,7 +15,7 @@ async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
     let e = env().await;
     e.fault(json!({"path": "children", "type": "error", "code": "permission_denied", "message": "权限不足"}))
     .await;
-    let p = problem_of(e.get(&e.murl("/items")), 403).await;
+    let p = problem_of(e.mget("/items"), 403).await;
     assert_eq!(p["code"], "permission_denied");
     assert_eq!(p["upstream"]["provider"], "fangcloud");
     assert_eq!(p["upstream"]["code"], "permission_denied");
@@ -35,7 +35,7 @@ async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
     ] {
         e.fault(json!({"path": "children", "type": "error", "code": code}))
             .await;
-        let res = send(e.get(&e.murl("/items"))).await;
+        let res = send(e.mget("/items")).await;
         assert_eq!(res.status(), status, "{code}");
         assert_eq!(problem(res).await["code"], mapped, "{code}");
     }
@@ -44,7 +44,7 @@ async fn upstream_codes_become_mapped_problems_with_the_upstream_block() {
 #[tokio::test]
 async fn every_answer_passes_the_upstream_budget_on_as_ratelimit_headers() {
     let e = budgeted(50).await;
-    let res = send(e.get(&e.murl("/items"))).await;
+    let res = send(e.mget("/items")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["ratelimit-limit"], "50");
     assert_eq!(res.headers()["ratelimit-remaining"], "49");
@@ -56,10 +56,10 @@ async fn every_answer_passes_the_upstream_budget_on_as_ratelimit_headers() {
     assert!(reset <= 60);
     // Two calls (info, then children of that folder): the tighter budget is reported.
     let docs = super::env::folder(demo::DOCUMENTS_FOLDER_ID);
-    let res = send(e.get(&e.murl(&format!("/items?parent={docs}")))).await;
+    let res = send(e.mget(&format!("/items?parent={docs}"))).await;
     assert_eq!(res.headers()["ratelimit-remaining"], "47");
     // Also on problems.
-    let res = send(e.get(&e.murl(&format!("/items/{}", file(1))))).await;
+    let res = send(e.mget(&format!("/items/{}", file(1)))).await;
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["ratelimit-remaining"], "46");
 }
@@ -91,7 +91,7 @@ async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
     e.fault(json!({"path": "children", "type": "rate_limit", "retry_after_secs": 1}))
         .await;
     let started = Instant::now();
-    let res = send(e.get(&e.murl("/items"))).await;
+    let res = send(e.mget("/items")).await;
     assert_eq!(res.status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(sim_calls(e.sim(), "folder/children").await, 1);
@@ -99,7 +99,7 @@ async fn a_read_waits_out_a_short_rate_limit_once_but_not_a_long_one() {
     e.fault(json!({"path": "children", "type": "rate_limit", "retry_after_secs": 30}))
         .await;
     let started = Instant::now();
-    let res = send(e.get(&e.murl("/items"))).await;
+    let res = send(e.mget("/items")).await;
     assert_eq!(res.status(), 429);
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(res.headers()["retry-after"], "30");
@@ -136,7 +136,7 @@ async fn a_slow_upstream_is_a_504() {
     })
     .await;
     // Warm the token first so that the slow call is the API call.
-    assert_eq!(status_of(e.get(&e.murl("/items"))).await, 200);
+    assert_eq!(status_of(e.mget("/items")).await, 200);
     faults::a_late_answer_is_a_504(&e, "children", &e.murl("/items"), "upstream_timeout").await;
 }
 

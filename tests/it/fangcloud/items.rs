@@ -10,7 +10,7 @@ use filegate::sandbox::fangcloud::demo;
 #[tokio::test]
 async fn the_personal_root_lists_folders_first_and_pages_with_a_cursor() {
     let e = env().await;
-    let page = e.json(e.get(&e.murl("/items"))).await;
+    let page = e.json(e.mget("/items")).await;
     assert_eq!(names(&page), ["Documents", "Team", "hello.txt"]);
     assert!(page["next_cursor"].is_null());
     let hello = &page["items"][2];
@@ -24,26 +24,18 @@ async fn the_personal_root_lists_folders_first_and_pages_with_a_cursor() {
     let (seen, _) = e.walk(&e.murl("/items?limit=1")).await;
     assert_eq!(seen, ["Documents", "Team", "hello.txt"]);
 
-    let p = e
-        .json(e.get(&e.murl("/items?sort=name_desc&kind=folder")))
-        .await;
+    let p = e.json(e.mget("/items?sort=name_desc&kind=folder")).await;
     assert_eq!(names(&p), ["Team", "Documents"]);
-    let p = e.json(e.get(&e.murl("/items?kind=file"))).await;
+    let p = e.json(e.mget("/items?kind=file")).await;
     assert_eq!(names(&p), ["hello.txt"]);
 
     let docs = folder(demo::DOCUMENTS_FOLDER_ID);
-    let p = e
-        .json(e.get(&e.murl(&format!("/items?parent={docs}"))))
-        .await;
+    let p = e.json(e.mget(&format!("/items?parent={docs}"))).await;
     assert_eq!(names(&p), ["Archive", "readme.txt", "report.md"]);
     assert_eq!(p["items"][1]["parent_id"], docs);
 
-    e.refused(
-        e.get(&e.murl("/items?cursor=garbage")),
-        400,
-        "invalid_cursor",
-    )
-    .await;
+    e.refused(e.mget("/items?cursor=garbage"), 400, "invalid_cursor")
+        .await;
 }
 
 #[tokio::test]
@@ -83,10 +75,10 @@ async fn a_file_and_a_folder_with_the_same_number_are_different_items() {
     let e = env().await;
     assert_eq!(demo::HELLO_FILE_ID, demo::DOCUMENTS_FOLDER_ID);
     let f = e
-        .json(e.get(&e.murl(&format!("/items/{}", file(demo::HELLO_FILE_ID)))))
+        .json(e.mget(&format!("/items/{}", file(demo::HELLO_FILE_ID))))
         .await;
     let d = e
-        .json(e.get(&e.murl(&format!("/items/{}", folder(demo::DOCUMENTS_FOLDER_ID)))))
+        .json(e.mget(&format!("/items/{}", folder(demo::DOCUMENTS_FOLDER_ID))))
         .await;
     assert_eq!(f["name"], "hello.txt");
     assert_eq!(f["kind"], "file");
@@ -97,7 +89,7 @@ async fn a_file_and_a_folder_with_the_same_number_are_different_items() {
     assert_ne!(f["id"], d["id"]);
     // A file id is not a parent.
     e.refused(
-        e.get(&e.murl(&format!("/items?parent={}", file(demo::HELLO_FILE_ID)))),
+        e.mget(&format!("/items?parent={}", file(demo::HELLO_FILE_ID))),
         400,
         "not_a_folder",
     )
@@ -107,14 +99,14 @@ async fn a_file_and_a_folder_with_the_same_number_are_different_items() {
 #[tokio::test]
 async fn unknown_malformed_and_foreign_item_ids_are_clear_errors() {
     let e = env().await;
-    let p = problem_of(e.get(&e.murl(&format!("/items/{}", file(999)))), 404).await;
+    let p = problem_of(e.mget(&format!("/items/{}", file(999))), 404).await;
     assert_eq!(p["code"], "item_not_found");
     assert_eq!(p["upstream"]["code"], "file_not_found");
-    let res = send(e.get(&e.murl(&format!("/items/{}", folder(999))))).await;
+    let res = send(e.mget(&format!("/items/{}", folder(999)))).await;
     assert_eq!(problem(res).await["upstream"]["code"], "folder_not_found");
     // design.txt lives in the Engineering space, not in the personal one.
     e.refused(
-        e.get(&e.murl(&format!("/items/{}", file(demo::DESIGN_FILE_ID)))),
+        e.mget(&format!("/items/{}", file(demo::DESIGN_FILE_ID))),
         404,
         "item_not_found",
     )
@@ -122,7 +114,7 @@ async fn unknown_malformed_and_foreign_item_ids_are_clear_errors() {
     // A trashed file reads as deleted.
     assert_eq!(
         problem_of(
-            e.get(&e.murl(&format!("/items/{}", file(demo::TRASHED_FILE_ID)))),
+            e.mget(&format!("/items/{}", file(demo::TRASHED_FILE_ID))),
             404
         )
         .await["upstream"]["code"],
@@ -211,7 +203,7 @@ async fn a_path_parent_creates_the_missing_folders_by_path() {
     let made: Value = res.json().await.unwrap();
     assert_eq!(made["name"], "研发");
     assert_eq!(sim_calls(e.sim(), "folder/create_by_path").await, 1);
-    let root = e.json(e.get(&e.murl("/items?kind=folder"))).await;
+    let root = e.json(e.mget("/items?kind=folder")).await;
     assert!(names(&root).contains(&"会议".to_owned()));
     // Existing folders are reused: the same path again answers the same folder.
     let again: Value = json_of(
@@ -265,9 +257,7 @@ async fn items_are_renamed_described_and_moved_within_their_space() {
         .json(e.patch(&url).json(&json!({"parent": archive})))
         .await;
     assert_eq!(r["parent_id"], archive);
-    let p = e
-        .json(e.get(&e.murl(&format!("/items?parent={archive}"))))
-        .await;
+    let p = e.json(e.mget(&format!("/items?parent={archive}"))).await;
     assert_eq!(names(&p), ["hi.txt", "old-notes.txt"]);
     let r = e.json(e.patch(&url).json(&json!({"parent": "root"}))).await;
     assert!(r["parent_id"].is_null());
@@ -349,7 +339,7 @@ async fn files_and_folders_copy_with_the_upstreams_conflict_naming() {
     assert_eq!(c["name"], "Documents");
     assert_eq!(c["parent_id"], team);
     let inside = e
-        .json(e.get(&e.murl(&format!("/items?parent={}", c["id"].as_str().unwrap()))))
+        .json(e.mget(&format!("/items?parent={}", c["id"].as_str().unwrap())))
         .await;
     assert_eq!(names(&inside), ["Archive", "readme.txt", "report.md"]);
     let res = send(
@@ -364,16 +354,16 @@ async fn files_and_folders_copy_with_the_upstreams_conflict_naming() {
 #[tokio::test]
 async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     let e = env().await;
-    let trash = e.json(e.get(&e.murl("/trash"))).await;
+    let trash = e.json(e.mget("/trash")).await;
     assert_eq!(names(&trash), ["deleted-draft.txt"]);
     assert!(trash["items"][0]["deleted_at"].is_string());
 
     let readme = file(demo::README_FILE_ID);
     let res = send(e.delete(&e.murl(&format!("/items/{readme}")))).await;
     assert_eq!(res.status(), 204);
-    let res = send(e.get(&e.murl(&format!("/items/{readme}")))).await;
+    let res = send(e.mget(&format!("/items/{readme}"))).await;
     assert_eq!(res.status(), 404);
-    let trash = e.json(e.get(&e.murl("/trash"))).await;
+    let trash = e.json(e.mget("/trash")).await;
     assert_eq!(names(&trash), ["readme.txt", "deleted-draft.txt"]);
     // The department space's trash does not show personal items.
     let dep = department(demo::ENGINEERING_DEPARTMENT_ID);
@@ -384,7 +374,7 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
     );
     let t = e.json(e.get(&e.surl(&dep, "/trash"))).await;
     assert_eq!(names(&t), ["design.txt"]);
-    let t = e.json(e.get(&e.murl("/trash?limit=1"))).await;
+    let t = e.json(e.mget("/trash?limit=1")).await;
     assert!(t["next_cursor"].is_string());
 
     let r = e
@@ -415,13 +405,11 @@ async fn deleted_items_go_to_the_trash_and_come_back_or_go_for_good() {
         status_of(e.delete(&e.murl(&format!("/items/{docs}")))).await,
         204
     );
-    let t = e.json(e.get(&e.murl("/trash"))).await;
+    let t = e.json(e.mget("/trash")).await;
     assert_eq!(names(&t), ["Documents"]);
     e.json(e.post(&e.murl(&format!("/items/{docs}/restore"))))
         .await;
-    let p = e
-        .json(e.get(&e.murl(&format!("/items?parent={docs}"))))
-        .await;
+    let p = e.json(e.mget(&format!("/items?parent={docs}"))).await;
     assert_eq!(names(&p), ["Archive", "readme.txt", "report.md"]);
     // Not this space's trash.
     let res = send(e.post(&e.murl(&format!("/items/{design}/restore")))).await;

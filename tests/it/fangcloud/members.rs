@@ -3,7 +3,7 @@
 use crate::calls::{problem_of, send, status_of};
 use serde_json::{Value, json};
 
-use super::env::{env, file, folder};
+use super::env::{Env, env, file, folder};
 use crate::common::{problem, sim_calls, token};
 use filegate::sandbox::fangcloud::demo;
 
@@ -140,7 +140,7 @@ async fn member_requests_fangcloud_cannot_express_are_refused_first() {
     .await;
     // Files have no collaborations.
     e.refused(
-        e.get(&e.murl(&format!("/items/{}/members", file(demo::PLAN_FILE_ID)))),
+        e.mget(&format!("/items/{}/members", file(demo::PLAN_FILE_ID))),
         400,
         "not_a_folder",
     )
@@ -169,6 +169,20 @@ async fn member_requests_fangcloud_cannot_express_are_refused_first() {
 }
 
 /// Every option a Fangcloud share link takes.
+/// `/items/{hello.txt}{suffix}` in the personal space: the file the share-link tests share.
+fn hello_url(e: &Env, suffix: &str) -> String {
+    e.murl(&format!("/items/{}{suffix}", file(demo::HELLO_FILE_ID)))
+}
+
+/// Sends a share-link creation that must answer 200 with a link: the link.
+async fn link_of(req: reqwest::RequestBuilder) -> Value {
+    let res = send(req).await;
+    assert_eq!(res.status(), 200);
+    let l: Value = res.json().await.unwrap();
+    assert!(l["url"].as_str().unwrap().contains("/share/"), "{l}");
+    l
+}
+
 fn all_link_options() -> Value {
     json!({
         "scope": "organization",
@@ -181,12 +195,8 @@ fn all_link_options() -> Value {
 #[tokio::test]
 async fn share_links_carry_scope_role_password_and_expiry() {
     let e = env().await;
-    let hello = file(demo::HELLO_FILE_ID);
-    let url = e.murl(&format!("/items/{hello}/share_link"));
-    let res = send(e.post(&url)).await;
-    assert_eq!(res.status(), 200);
-    let l: Value = res.json().await.unwrap();
-    assert!(l["url"].as_str().unwrap().contains("/share/"), "{l}");
+    let url = hello_url(&e, "/share_link");
+    let l = link_of(e.post(&url)).await;
     assert!(l["expires_at"].is_null());
     let l = e.json(e.post(&url).json(&all_link_options())).await;
     assert_eq!(
@@ -219,12 +229,8 @@ async fn share_links_carry_scope_role_password_and_expiry() {
 #[tokio::test]
 async fn a_null_share_link_body_means_no_options() {
     let e = env().await;
-    let hello = file(demo::HELLO_FILE_ID);
-    let url = e.murl(&format!("/items/{hello}/share_link"));
-    let res = send(e.post(&url).json(&Value::Null)).await;
-    assert_eq!(res.status(), 200);
-    let l: Value = res.json().await.unwrap();
-    assert!(l["url"].as_str().unwrap().contains("/share/"), "{l}");
+    let url = hello_url(&e, "/share_link");
+    link_of(e.post(&url).json(&Value::Null)).await;
     assert_eq!(sim_calls(e.sim(), "share_link/create").await, 1);
     assert_eq!(
         problem_of(e.post(&url).json(&json!([null])), 400).await["code"],
@@ -238,8 +244,8 @@ async fn a_null_share_link_body_means_no_options() {
 async fn share_links_are_listed_with_their_settings_and_revoked_by_id() {
     let e = env().await;
     let hello = file(demo::HELLO_FILE_ID);
-    let create = e.murl(&format!("/items/{hello}/share_link"));
-    let list = e.murl(&format!("/items/{hello}/share_links"));
+    let create = hello_url(&e, "/share_link");
+    let list = hello_url(&e, "/share_links");
     let open = e.json(e.post(&create)).await;
     let guarded = e.json(e.post(&create).json(&all_link_options())).await;
     for l in [&open, &guarded] {
@@ -340,9 +346,7 @@ async fn a_folders_share_links_are_listed_apart_from_a_files() {
     let l = e
         .json(e.post(&e.murl(&format!("/items/{docs}/share_link"))))
         .await;
-    let page = e
-        .json(e.get(&e.murl(&format!("/items/{docs}/share_links"))))
-        .await;
+    let page = e.json(e.mget(&format!("/items/{docs}/share_links"))).await;
     assert_eq!(page["items"], json!([l]));
     let res = e
         .delete(&e.murl(&format!(
@@ -353,8 +357,6 @@ async fn a_folders_share_links_are_listed_apart_from_a_files() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    let page = e
-        .json(e.get(&e.murl(&format!("/items/{docs}/share_links"))))
-        .await;
+    let page = e.json(e.mget(&format!("/items/{docs}/share_links"))).await;
     assert_eq!(page["items"], json!([]));
 }

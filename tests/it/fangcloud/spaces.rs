@@ -45,7 +45,7 @@ async fn the_connection_publishes_its_capabilities_and_act_as_support() {
         "unsupported_operation",
     )
     .await;
-    let res = send(e.get(&e.murl("/items/x/sharing"))).await;
+    let res = send(e.mget("/items/x/sharing")).await;
     assert_eq!(res.status(), 501);
     e.json(e.get(&e.url("/spaces"))).await;
     let c = e.json(e.get(&e.url(""))).await;

@@ -13,6 +13,13 @@ async fn upload(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> reqwest::Res
     uploads::upload(e, &e.surl(""), name, body, extra).await
 }
 
+/// An upload that must answer 201: its answer.
+async fn uploaded(e: &Env, name: &str, body: Vec<u8>, extra: &str) -> Value {
+    let res = upload(e, name, body, extra).await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
 async fn download(e: &Env, id: &str) -> reqwest::Response {
     send(e.get(&e.surl(&format!("/items/{id}/content")))).await
 }
@@ -23,9 +30,7 @@ async fn download(e: &Env, id: &str) -> reqwest::Response {
 async fn an_upload_goes_up_as_base64_in_one_call_and_counts_in_the_quota() {
     let e = env().await;
     let data = bytes(300_001, 7);
-    let res = upload(&e, "报告.bin", data.clone(), "").await;
-    assert_eq!(res.status(), 201);
-    let r: Value = res.json().await.unwrap();
+    let r = uploaded(&e, "报告.bin", data.clone(), "").await;
     assert_eq!(r["method"], "base64");
     let item = &r["item"];
     assert_eq!(item["md5"], hex::encode(Md5::digest(&data)));
@@ -50,9 +55,7 @@ async fn an_upload_goes_up_as_base64_in_one_call_and_counts_in_the_quota() {
 async fn a_100_mb_file_round_trips_byte_for_byte() {
     let e = env().await;
     let data = bytes(100_000_000, 99);
-    let res = upload(&e, "big.bin", data.clone(), "").await;
-    assert_eq!(res.status(), 201);
-    let r: Value = res.json().await.unwrap();
+    let r = uploaded(&e, "big.bin", data.clone(), "").await;
     assert_eq!(r["item"]["size"], 100_000_000);
     assert_eq!(r["item"]["md5"], hex::encode(Md5::digest(&data)));
     let res = download(&e, r["item"]["id"].as_str().unwrap()).await;
@@ -126,9 +129,7 @@ async fn upload_conflicts_follow_on_conflict() {
     assert_eq!(res.status(), 409, "a folder's name is taken too");
     assert_eq!(sim_calls(e.sim(), "upload_group_file").await, 0);
 
-    let res = upload(&e, demo::FILE_NAME, b"both".to_vec(), "&on_conflict=rename").await;
-    assert_eq!(res.status(), 201);
-    let r: Value = res.json().await.unwrap();
+    let r = uploaded(&e, demo::FILE_NAME, b"both".to_vec(), "&on_conflict=rename").await;
     assert_eq!(r["item"]["name"], "welcome (1).txt");
     let res = upload(&e, demo::FILE_NAME, b"both".to_vec(), "&on_conflict=rename").await;
     let r: Value = res.json().await.unwrap();
@@ -194,9 +195,7 @@ async fn uploads_go_to_the_root_unless_the_connection_enables_folder_uploads() {
             .to_string()
             .contains("enabled for this connection")
     );
-    let res = upload(&e, "in-folder.txt", b"inside".to_vec(), &parent).await;
-    assert_eq!(res.status(), 201);
-    let r: Value = res.json().await.unwrap();
+    let r = uploaded(&e, "in-folder.txt", b"inside".to_vec(), &parent).await;
     assert_eq!(r["item"]["parent_id"], reports());
     let listed = e
         .names(&e.surl(&format!("/items?parent={}", reports())))

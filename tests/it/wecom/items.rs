@@ -2,7 +2,7 @@ use crate::calls::{json_of, send};
 use serde_json::{Value, json};
 
 use super::env::{Env, env};
-use crate::common::{problem, sim_calls};
+use crate::common::{items_named, problem, sim_calls};
 use filegate::sandbox::wecom::demo;
 
 async fn names(e: &Env, query: &str) -> Vec<String> {
@@ -44,8 +44,12 @@ async fn the_root_lists_folders_and_files_in_every_sort_order() {
         .filter_map(|i| i["size"].as_u64())
         .collect();
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
-    let res = send(e.get(&e.surl("/items?sort=sideways"))).await;
-    assert_eq!(problem(res).await["code"], "invalid_request");
+    e.refused(
+        e.get(&e.surl("/items?sort=sideways")),
+        400,
+        "invalid_request",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -220,12 +224,7 @@ async fn items_move_with_each_conflict_policy() {
     .await;
     assert_eq!(res.status(), 200);
     let inner: Value = json_of(e.get(&e.surl(&format!("/items?parent={docs}")))).await;
-    let same: Vec<&Value> = inner["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["name"] == demo::FILE_NAME)
-        .collect();
+    let same = items_named(&inner, demo::FILE_NAME);
     assert_eq!(same.len(), 1);
     assert_eq!(same[0]["id"], readme);
 }

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::env::{env, env_named, env_with};
-use crate::common::{header, problem, sim_fault, sim_requests};
+use super::env::{Env, env, env_named, env_with};
+use crate::common::{header, problem, sim_requests};
 use filegate::sandbox::wecom;
 
 /// `metrics` documents the metric `name` (its `# HELP` line) and holds the sample `name` +
@@ -16,15 +16,18 @@ fn assert_metric(metrics: &str, name: &str, sample: &str) {
     assert!(metrics.contains(&format!("{name}{sample}")), "{metrics}");
 }
 
+/// Queues a 503 on every `every`-th call to `path`, for `times` calls in all: a steady share
+/// of failures rather than a burst.
+async fn every_nth_call_is_503(e: &Env, path: &str, every: u32, times: u32) {
+    e.fault(json!({"path": path, "type": "status", "status": 503, "every": every, "times": times}))
+        .await;
+}
+
 /// 20 % of the reads fail with HTTP 503 — deterministically, every fifth `file_list` call.
 #[tokio::test]
 async fn twenty_percent_injected_503s_on_reads_are_absorbed_within_the_retry_budget() {
     let e = env().await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "status", "status": 503, "every": 5, "times": 100000}),
-    )
-    .await;
+    every_nth_call_is_503(&e, "file_list", 5, 100_000).await;
     const REQUESTS: u64 = 500;
     let mut ok = 0u64;
     for _ in 0..REQUESTS {
@@ -59,11 +62,7 @@ async fn twenty_percent_injected_503s_on_reads_are_absorbed_within_the_retry_bud
 async fn a_failed_creation_is_never_sent_twice() {
     let e = env().await;
     // Every other folder creation fails upstream with 503.
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_create", "type": "status", "status": 503, "every": 2, "times": 1000}),
-    )
-    .await;
+    every_nth_call_is_503(&e, "file_create", 2, 1000).await;
     let mut failed = 0;
     for i in 0..10 {
         let res = e
@@ -98,11 +97,8 @@ async fn a_dead_upstream_opens_the_breaker_which_answers_503_without_calling_it(
         breaker_config(c, Duration::from_secs(600))
     })
     .await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "status", "status": 503, "times": 100000}),
-    )
-    .await;
+    e.fault(json!({"path": "file_list", "type": "status", "status": 503, "times": 100000}))
+        .await;
     let mut statuses = Vec::new();
     for _ in 0..10 {
         let res = e.get(&e.surl("/items")).send().await.unwrap();
@@ -155,11 +151,8 @@ async fn after_open_for_one_probe_closes_the_breaker_again() {
         breaker_config(c, Duration::from_millis(300))
     })
     .await;
-    sim_fault(
-        e.sim(),
-        json!({"path": "file_list", "type": "status", "status": 503, "times": 5}),
-    )
-    .await;
+    e.fault(json!({"path": "file_list", "type": "status", "status": 503, "times": 5}))
+        .await;
     // Until the 5 queued failures are spent, and then past the open period: the upstream is
     // healthy again, and the first call after `open_for` is the probe that closes the breaker.
     let mut ok = false;

@@ -1,9 +1,24 @@
 use crate::calls::{json_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
-use super::env::{CONN, env};
+use super::env::{CONN, Env, env};
 use crate::common::{problem, sim_calls};
 use filegate::sandbox::wecom::demo;
+
+/// `POST …/members` on the test space adding `members`, each written `type:id=role` (the
+/// gateway's member id, then the role).
+fn add_members(e: &Env, members: &[&str]) -> reqwest::RequestBuilder {
+    let members: Vec<Value> = members
+        .iter()
+        .map(|m| {
+            let (id, role) = m.split_once('=').expect("type:id=role");
+            let (kind, id) = id.split_once(':').expect("type:id");
+            json!({"type": kind, "id": id, "role": role})
+        })
+        .collect();
+    e.post(&e.surl("/members"))
+        .json(&json!({ "members": members }))
+}
 
 #[tokio::test]
 async fn the_connection_publishes_its_capabilities_and_token_health() {
@@ -135,9 +150,11 @@ async fn space_members_are_listed_added_updated_and_removed() {
     );
     assert!(items.iter().any(|x| x["principal"]["type"] == "department"));
 
-    let res = send(e
-        .post(&e.surl("/members"))
-        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "previewer"}, {"type": "department", "id": "4", "role": "viewer"}]}))).await;
+    let res = send(add_members(
+        &e,
+        &["user:wangwu=previewer", "department:4=viewer"],
+    ))
+    .await;
     assert_eq!(res.status(), 201);
     let res = send(
         e.patch(&e.surl("/members/user:wangwu"))
@@ -177,8 +194,7 @@ async fn space_members_are_listed_added_updated_and_removed() {
     let res = send(e.delete(&e.surl("/members/robot:1"))).await;
     assert_eq!(problem(res).await["code"], "invalid_id");
     e.refused(
-        e.post(&e.surl("/members"))
-            .json(&json!({"members": [{"type": "user", "id": "nobody-here", "role": "viewer"}]})),
+        add_members(&e, &["user:nobody-here=viewer"]),
         400,
         "invalid_member",
     )
@@ -191,28 +207,26 @@ async fn manager_rules_are_enforced_before_calling_the_upstream() {
     let before = sim_calls(e.sim(), "space_acl_add").await;
     // Department managers are not allowed.
     e.refused(
-        e.post(&e.surl("/members"))
-            .json(&json!({"members": [{"type": "department", "id": "2", "role": "manager"}]})),
+        add_members(&e, &["department:2=manager"]),
         400,
         "role_not_supported",
     )
     .await;
     // One manager exists; three more make four.
-    let res = send(e.post(&e.surl("/members")).json(&json!({"members": [
-        {"type": "user", "id": "wangwu", "role": "manager"},
-        {"type": "user", "id": "zhaoliu", "role": "manager"},
-        {"type": "user", "id": "zhouba", "role": "manager"}
-    ]})))
+    let res = send(add_members(
+        &e,
+        &[
+            "user:wangwu=manager",
+            "user:zhaoliu=manager",
+            "user:zhouba=manager",
+        ],
+    ))
     .await;
     assert_eq!(res.status(), 400);
     let p = problem(res).await;
     assert_eq!(p["code"], "too_many_managers");
     // A role outside WeDrive's three names the ones it has.
-    let res = send(
-        e.post(&e.surl("/members"))
-            .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "editor"}]})),
-    )
-    .await;
+    let res = send(add_members(&e, &["user:wangwu=editor"])).await;
     assert_eq!(res.status(), 400);
     let p = problem(res).await;
     assert!(p["detail"].as_str().unwrap().contains("Previewer"), "{p}");
@@ -222,9 +236,11 @@ async fn manager_rules_are_enforced_before_calling_the_upstream() {
         "nothing reached the upstream"
     );
     // Two more managers is fine (three in all).
-    let res = send(e
-        .post(&e.surl("/members"))
-        .json(&json!({"members": [{"type": "user", "id": "wangwu", "role": "manager"}, {"type": "user", "id": "zhaoliu", "role": "manager"}]}))).await;
+    let res = send(add_members(
+        &e,
+        &["user:wangwu=manager", "user:zhaoliu=manager"],
+    ))
+    .await;
     assert_eq!(res.status(), 201);
 }
 
