@@ -149,14 +149,14 @@ async fn patch_item(gw: &Gateway, conn: &str, body: &str) -> (u16, String, Strin
     (status, text("code"), text("detail"))
 }
 
-/// Each body asks for `op`, which `conn` lacks, and carries bad input besides: 501 naming
-/// `op`, not 400. Each of `still_400` asks only for supported operations (or for none).
-async fn patch_decides_each_operation_before_the_input(
-    gw: &Gateway,
-    conn: &str,
+/// Each body asks for `op`, which `e`'s connection lacks, and carries bad input besides: 501
+/// naming `op`, not 400. Each of `still_400` asks only for supported operations (or for none).
+async fn patch_decides_each_operation_before_the_input<S>(
+    e: &crate::env::Env<S>,
     unsupported: &[(&str, Operation)],
     still_400: &[&str],
 ) {
+    let (gw, conn) = (&e.gw, e.conn.as_str());
     for (body, op) in unsupported {
         let (s, code, detail) = patch_item(gw, conn, body).await;
         assert_eq!((s, code.as_str()), (501, "unsupported_operation"), "{body}");
@@ -172,8 +172,7 @@ async fn patch_decides_each_operation_before_the_input(
 async fn patch_item_on_wecom_is_501_for_a_description_whatever_the_other_members() {
     let e = crate::wecom::env::env().await;
     patch_decides_each_operation_before_the_input(
-        &e.gw,
-        crate::wecom::env::CONN,
+        &e,
         &[
             (
                 r#"{"description":"x","bogus":1}"#,
@@ -205,8 +204,7 @@ async fn patch_item_on_wecom_is_501_for_a_description_whatever_the_other_members
 async fn patch_item_on_onebot_is_501_for_a_move_or_a_description_whatever_the_other_members() {
     let e = crate::onebot::env::env().await;
     patch_decides_each_operation_before_the_input(
-        &e.gw,
-        crate::onebot::env::CONN,
+        &e,
         &[
             (r#"{"parent":"root","name":"a/b"}"#, Operation::MoveItem),
             (r#"{"parent":7}"#, Operation::MoveItem),

@@ -108,26 +108,39 @@ impl<S> Env<S> {
         }
     }
 
-    /// Walks a listing page by page from `first` (a URL with a query), following
-    /// `next_cursor`: the names of all its items in order, and the number of pages.
-    pub async fn walk(&self, first: &str) -> (Vec<String>, usize) {
-        let (mut names, mut pages) = (Vec::new(), 0);
+    /// Every page of a listing from `first` (a URL with a query), following `next_cursor`
+    /// until a page has none.
+    pub async fn pages(&self, first: &str) -> Vec<Value> {
+        let mut pages = Vec::new();
         let mut url = first.to_owned();
         loop {
             let page = self.json(self.get(&url)).await;
-            pages += 1;
-            names.extend(
+            let next = page["next_cursor"]
+                .as_str()
+                .map(|c| format!("{first}&cursor={c}"));
+            pages.push(page);
+            match next {
+                Some(next) => url = next,
+                None => return pages,
+            }
+        }
+    }
+
+    /// Walks a listing page by page from `first` (a URL with a query), following
+    /// `next_cursor`: the names of all its items in order, and the number of pages.
+    pub async fn walk(&self, first: &str) -> (Vec<String>, usize) {
+        let pages = self.pages(first).await;
+        let names = pages
+            .iter()
+            .flat_map(|page| {
                 page["items"]
                     .as_array()
                     .unwrap_or_else(|| panic!("a listing: {page}"))
                     .iter()
-                    .map(|i| i["name"].as_str().unwrap_or_default().to_owned()),
-            );
-            match page["next_cursor"].as_str() {
-                Some(c) => url = format!("{first}&cursor={c}"),
-                None => return (names, pages),
-            }
-        }
+                    .map(|i| i["name"].as_str().unwrap_or_default().to_owned())
+            })
+            .collect();
+        (names, pages.len())
     }
 
     /// Names of a listing's items, in order.

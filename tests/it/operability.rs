@@ -297,10 +297,11 @@ async fn every_request_logs_one_line_with_numeric_latency_its_level_by_status_an
         }
         r.send()
     };
+    // A path below the test connection, with the token.
+    let on_conn =
+        |path: &str, id: &'static str| get(format!("/v1/connections/{CONN}{path}"), id, true);
 
-    let ok = get(format!("/v1/connections/{CONN}/spaces"), "r-ok", true)
-        .await
-        .unwrap();
+    let ok = on_conn("/spaces", "r-ok").await.unwrap();
     assert_eq!(ok.status(), 200);
     let unauth = get(format!("/v1/connections/{CONN}/spaces"), "r-401", false)
         .await
@@ -308,34 +309,23 @@ async fn every_request_logs_one_line_with_numeric_latency_its_level_by_status_an
     assert_eq!(unauth.status(), 401);
     let missing = get("/v1/nowhere".into(), "r-404", true).await.unwrap();
     assert_eq!(missing.status(), 404);
-    let unsupported = get(
-        format!("/v1/connections/{CONN}/directory/users"),
-        "r-501",
-        true,
-    )
-    .await
-    .unwrap();
+    let unsupported = on_conn("/directory/users", "r-501").await.unwrap();
     assert_eq!(unsupported.status(), 501);
     sim_fault(
         &s.sim.base_url,
         json!({"path": "file_list", "type": "status", "status": 503, "times": 10}),
     )
     .await;
-    let failed = get(
-        format!("/v1/connections/{CONN}/spaces/{space}/items"),
-        "r-5xx",
-        true,
-    )
-    .await
-    .unwrap();
+    let failed = on_conn(&format!("/spaces/{space}/items"), "r-5xx")
+        .await
+        .unwrap();
     assert!(failed.status().is_server_error());
     let failed_status = failed.status().as_u16();
     let failed_code = problem(failed).await["code"].as_str().unwrap().to_owned();
     let file = Env::item(demo::BINARY_FILE_ID);
-    let download = get(
-        format!("/v1/connections/{CONN}/spaces/{space}/items/{file}/content"),
+    let download = on_conn(
+        &format!("/spaces/{space}/items/{file}/content"),
         "r-download",
-        true,
     )
     .await
     .unwrap();

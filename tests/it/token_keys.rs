@@ -75,22 +75,25 @@ fn token_key() -> TokenKey {
     TokenKey::new(CONN, "app")
 }
 
+/// `raw_row` through a pool of type `$pool`: the SQLite and Postgres pools share the query but
+/// no type to write one function over.
+macro_rules! raw_row_via {
+    ($pool:ty, $url:expr) => {{
+        let pool = <$pool>::connect($url).await.unwrap();
+        sqlx::query_as("SELECT access_token, key_id FROM upstream_tokens WHERE connection = $1")
+            .bind(CONN)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    }};
+}
+
 /// (access_token, key_id) as stored.
 async fn raw_row(store_url: &str) -> (String, Option<String>) {
     if store_url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(store_url).await.unwrap();
-        sqlx::query_as("SELECT access_token, key_id FROM upstream_tokens WHERE connection = $1")
-            .bind(CONN)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
+        raw_row_via!(sqlx::SqlitePool, store_url)
     } else {
-        let pool = sqlx::PgPool::connect(store_url).await.unwrap();
-        sqlx::query_as("SELECT access_token, key_id FROM upstream_tokens WHERE connection = $1")
-            .bind(CONN)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
+        raw_row_via!(sqlx::PgPool, store_url)
     }
 }
 

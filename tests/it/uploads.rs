@@ -5,6 +5,12 @@ use crate::calls::send;
 use crate::common::{bytes, problem, urlencode};
 use crate::env::Env;
 
+/// A configuration tweak: resumable uploads in 1 MiB parts, so a test file of a few MiB spans
+/// several.
+pub fn one_mib_parts(c: &mut filegate::config::Config) {
+    c.limits.upload_part_bytes = 1024 * 1024;
+}
+
 /// `POST {space}/files?name={name}{extra}` with `body` (`space`: a space's URL).
 pub async fn upload<S>(
     e: &Env<S>,

@@ -127,7 +127,7 @@ behaviour! {
         let e = S::env().await;
         assert!(e.supports("delete_item").await);
         let (id, _) = S::file();
-        let url = e.at(&format!("/items/{id}"));
+        let url = e.file_at("");
         let got: Value = e.json(e.get(&url)).await;
         assert_eq!(got["id"], id);
         assert_eq!(e.delete(&url).send().await.unwrap().status(), 204);

@@ -54,6 +54,11 @@ impl<S: Subject> Env<S> {
         self.url(&format!("/spaces/{}{path}", S::space(self)))
     }
 
+    /// [`Self::at`] the demo file ([`Subject::file`]) + `suffix`: `…/items/{file}{suffix}`.
+    pub fn file_at(&self, suffix: &str) -> String {
+        self.at(&format!("/items/{}{suffix}", S::file().0))
+    }
+
     /// Whether the connection's capabilities list `operation`.
     pub async fn supports(&self, operation: &str) -> bool {
         let c = self.json(self.get(&self.url(""))).await;

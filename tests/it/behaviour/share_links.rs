@@ -9,8 +9,7 @@ use super::behaviour;
 behaviour! {
     async fn share_links_are_listed_and_revoked_by_id_or_answer_501<S>() {
         let e = S::env().await;
-        let (file, _) = S::file();
-        let list = e.at(&format!("/items/{file}/share_links"));
+        let list = e.file_at("/share_links");
         if !e.supports("list_share_links").await {
             assert!(!e.supports("revoke_share_link").await);
             e.refused(e.get(&list), 501, "unsupported_operation").await;
@@ -19,7 +18,7 @@ behaviour! {
             return;
         }
         assert!(e.supports("revoke_share_link").await);
-        let create = e.at(&format!("/items/{file}/share_link"));
+        let create = e.file_at("/share_link");
         let a = e.json(e.post(&create)).await;
         let b = e.json(e.post(&create)).await;
         let ids = |page: &Value| -> Vec<String> {

@@ -127,7 +127,7 @@ behaviour! {
     async fn a_version_upload_takes_multipart_and_refuses_an_empty_body<S>() {
         let e = S::env().await;
         let (id, _) = S::file();
-        let url = e.at(&format!("/items/{id}/versions"));
+        let url = e.file_at("/versions");
         if !e.supports("upload_version").await {
             e.refused(e.post(&url).body("x"), 501, "unsupported_operation").await;
             return;

@@ -41,7 +41,7 @@ behaviour! {
     async fn items_carry_a_mime_type_and_an_etag_and_gets_answer_304_to_a_current_copy<S>() {
         let e = S::env().await;
         let (id, content) = S::file();
-        let url = e.at(&format!("/items/{id}"));
+        let url = e.file_at("");
         let res = e.get(&url).send().await.unwrap();
         assert_eq!(res.status(), 200);
         let etag = header(&res, "etag");

@@ -313,10 +313,7 @@ async fn assert_no_path_or_url_was_sent(e: &Env) {
 
 #[tokio::test]
 async fn a_resumable_upload_completes_as_one_base64_upload() {
-    let e = env_with(onebot::Options::default(), |c| {
-        c.limits.upload_part_bytes = 1024 * 1024
-    })
-    .await;
+    let e = env_with(onebot::Options::default(), uploads::one_mib_parts).await;
     let data = bytes(2 * 1024 * 1024 + 100, 5);
     let s: Value = json_of(
         e.post(&e.surl("/uploads"))

@@ -4,10 +4,24 @@
 use crate::calls::{json_of, problem_of, send, status_of};
 use serde_json::{Value, json};
 
-use super::env::{connection, env, env_of, env_with, welcome};
+use super::env::{Env, connection, env, env_of, env_with, welcome};
 use crate::common::{problem, sim_calls, sim_revoke};
 use crate::faults;
 use filegate::sandbox::onebot::{self, demo};
+
+/// The upstream call behind the group root listing (`GET …/items`).
+const ROOT_LIST: &str = "get_group_root_files";
+
+/// Queues a fault (`spec`, without its `path`) on the root listing.
+async fn root_fault(e: &Env, mut spec: Value) {
+    spec["path"] = json!(ROOT_LIST);
+    e.fault(spec).await;
+}
+
+/// `GET …/items`: the group root listing.
+fn root(e: &Env) -> reqwest::RequestBuilder {
+    e.get(&e.surl("/items"))
+}
 
 #[tokio::test]
 async fn failed_retcodes_become_mapped_problems_with_the_upstream_block() {
@@ -40,9 +54,12 @@ async fn failed_retcodes_become_mapped_problems_with_the_upstream_block() {
         ("100", "FILE_SYSTEM_API_ERROR", 502, "upstream_error"),
         ("-7", "who knows", 502, "upstream_error"),
     ] {
-        e.fault(json!({"path": "get_group_root_files", "type": "error", "code": code, "message": message}))
+        root_fault(
+            &e,
+            json!({"type": "error", "code": code, "message": message}),
+        )
         .await;
-        let res = send(e.get(&e.surl("/items"))).await;
+        let res = send(root(&e)).await;
         assert_eq!(res.status(), status, "{code} {message}");
         let p = problem(res).await;
         assert_eq!(p["code"], expected, "{code} {message}");
@@ -50,16 +67,15 @@ async fn failed_retcodes_become_mapped_problems_with_the_upstream_block() {
         assert_eq!(p["upstream"]["code"], code);
         assert_eq!(p["upstream"]["message"], message);
     }
-    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
+    assert_eq!(status_of(root(&e)).await, 200);
 }
 
 #[tokio::test]
 async fn the_implementations_rate_limit_is_a_429_with_its_retry_after() {
     let e = env().await;
-    e.fault(json!({"path": "get_group_root_files", "type": "rate_limit", "retry_after_secs": 7}))
-        .await;
+    root_fault(&e, json!({"type": "rate_limit", "retry_after_secs": 7})).await;
     faults::rate_limited_is_a_429(&e, &e.surl("/items"), "7", "429").await;
-    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
+    assert_eq!(status_of(root(&e)).await, 200);
 }
 
 #[tokio::test]
@@ -67,9 +83,8 @@ async fn unknown_actions_and_a_failing_file_server_are_502() {
     // A 5xx or garbage from the implementation is the behaviour suite's
     // `upstream_5xx_and_garbage_…`.
     let e = env().await;
-    e.fault(json!({"path": "get_group_root_files", "type": "status", "status": 404}))
-        .await;
-    e.refused(e.get(&e.surl("/items")), 502, "upstream_action_unsupported")
+    root_fault(&e, json!({"type": "status", "status": 404})).await;
+    e.refused(root(&e), 502, "upstream_action_unsupported")
         .await;
 
     // The file server behind get_group_file_url failing mid-way is the upstream's problem too
@@ -163,25 +178,20 @@ async fn a_wrong_or_missing_access_token_is_the_gateways_problem_not_the_callers
 #[tokio::test]
 async fn a_token_revoked_mid_call_is_a_502_until_the_implementation_accepts_it_again() {
     let e = env().await;
-    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
-    e.fault(json!({"path": "get_group_root_files", "type": "revoke_tokens"}))
+    assert_eq!(status_of(root(&e)).await, 200);
+    root_fault(&e, json!({"type": "revoke_tokens"})).await;
+    e.refused(root(&e), 502, "upstream_credentials_rejected")
         .await;
-    e.refused(
-        e.get(&e.surl("/items")),
-        502,
-        "upstream_credentials_rejected",
-    )
-    .await;
     assert_eq!(token_state(&e).await, "rejected");
     assert_eq!(
-        sim_calls(e.sim(), "get_group_root_files").await,
+        sim_calls(e.sim(), ROOT_LIST).await,
         1,
         "a static token cannot be refreshed, so the refused call is not retried"
     );
     sim_revoke(e.sim()).await;
     assert_eq!(status_of(e.get(&e.url("/spaces"))).await, 502);
     send(crate::common::client().post(format!("{}/__sim/reset", e.sim()))).await;
-    assert_eq!(status_of(e.get(&e.surl("/items"))).await, 200);
+    assert_eq!(status_of(root(&e)).await, 200);
     assert_eq!(token_state(&e).await, "static");
 }
 

@@ -74,10 +74,7 @@ async fn online_documents_are_not_downloadable() {
 
 #[tokio::test]
 async fn a_resumable_upload_takes_parts_in_any_order() {
-    let e = env_with(wecom::Options::default(), |c| {
-        c.limits.upload_part_bytes = 1024 * 1024
-    })
-    .await;
+    let e = env_with(wecom::Options::default(), uploads::one_mib_parts).await;
     let data = bytes(2 * 1024 * 1024 + 100, 5);
     let res = send(
         e.post(&e.surl("/uploads"))
