@@ -136,14 +136,7 @@ pub fn items_named<'a>(page: &'a serde_json::Value, name: &str) -> Vec<&'a serde
 
 /// Reads the simulator's call counters.
 pub async fn sim_stats(sim_base: &str) -> filegate::sandbox::control::StatsSnapshot {
-    client()
-        .get(format!("{sim_base}/__sim/stats"))
-        .send()
-        .await
-        .expect("sim stats")
-        .json()
-        .await
-        .expect("sim stats json")
+    crate::calls::json_of(client().get(format!("{sim_base}/__sim/stats"))).await
 }
 
 pub async fn sim_calls(sim_base: &str, function: &str) -> u64 {

@@ -11,6 +11,11 @@ fn dir(e: &Env, path: &str) -> reqwest::RequestBuilder {
     e.get(&e.url(&format!("/directory{path}")))
 }
 
+/// The principal ids of the directory listing at `path`.
+async fn ids_at(e: &Env, path: &str) -> Vec<String> {
+    ids(&e.json(dir(e, path)).await)
+}
+
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()
@@ -23,9 +28,8 @@ fn ids(page: &Value) -> Vec<String> {
 #[tokio::test]
 async fn users_are_searched_across_the_enterprise_or_within_a_department() {
     let e = env().await;
-    let all = e.json(dir(&e, "/users")).await;
     assert_eq!(
-        ids(&all),
+        ids_at(&e, "/users").await,
         [demo::USER_ID, demo::ALICE_ID, demo::BOB_ID].map(|i| i.to_string()),
         "the outsider is not listed"
     );
@@ -34,14 +38,9 @@ async fn users_are_searched_across_the_enterprise_or_within_a_department() {
     assert_eq!(alice["items"][0]["principal"]["type"], "user");
     assert_eq!(alice["items"][0]["principal"]["name"], "Alice");
     assert_eq!(alice["items"][0]["email"], demo::ALICE_EMAIL);
-    let eng = e
-        .json(dir(
-            &e,
-            &format!("/users?department={}", demo::ENGINEERING_DEPARTMENT_ID),
-        ))
-        .await;
+    let eng = format!("/users?department={}", demo::ENGINEERING_DEPARTMENT_ID);
     assert_eq!(
-        ids(&eng),
+        ids_at(&e, &eng).await,
         [demo::USER_ID, demo::ALICE_ID].map(|i| i.to_string())
     );
     let mut seen = Vec::new();
@@ -74,22 +73,21 @@ async fn departments_and_groups_are_listed_and_filtered() {
     );
     assert_eq!(d["items"][0]["principal"]["name"], "Engineering");
     assert_eq!(d["items"][0]["member_count"], 2);
-    let d = e.json(dir(&e, "/departments?q=sal")).await;
-    assert_eq!(ids(&d), [demo::SALES_DEPARTMENT_ID.to_string()]);
-    let d = e
-        .json(dir(
-            &e,
-            &format!("/departments?department={}", demo::SALES_DEPARTMENT_ID),
-        ))
-        .await;
-    assert!(ids(&d).is_empty(), "Sales has no sub-departments");
+    assert_eq!(
+        ids_at(&e, "/departments?q=sal").await,
+        [demo::SALES_DEPARTMENT_ID.to_string()]
+    );
+    let below_sales = format!("/departments?department={}", demo::SALES_DEPARTMENT_ID);
+    assert!(
+        ids_at(&e, &below_sales).await.is_empty(),
+        "Sales has no sub-departments"
+    );
 
     let g = e.json(dir(&e, "/groups")).await;
     assert_eq!(ids(&g), [demo::GROUP_ID.to_string()]);
     assert_eq!(g["items"][0]["principal"]["name"], "Project Team");
     assert_eq!(g["items"][0]["member_count"], 2);
-    let g = e.json(dir(&e, "/groups?q=nothing")).await;
-    assert!(ids(&g).is_empty());
+    assert!(ids_at(&e, "/groups?q=nothing").await.is_empty());
     assert_eq!(status_of(dir(&e, "/groups?department=1")).await, 400);
 }
 

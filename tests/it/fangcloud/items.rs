@@ -74,12 +74,9 @@ async fn department_and_collaboration_spaces_list_their_own_roots() {
 async fn a_file_and_a_folder_with_the_same_number_are_different_items() {
     let e = env().await;
     assert_eq!(demo::HELLO_FILE_ID, demo::DOCUMENTS_FOLDER_ID);
-    let f = e
-        .json(e.mget(&format!("/items/{}", file(demo::HELLO_FILE_ID))))
-        .await;
-    let d = e
-        .json(e.mget(&format!("/items/{}", folder(demo::DOCUMENTS_FOLDER_ID))))
-        .await;
+    let (hello, docs) = (file(demo::HELLO_FILE_ID), folder(demo::DOCUMENTS_FOLDER_ID));
+    let f = e.json(e.mget(&format!("/items/{hello}"))).await;
+    let d = e.json(e.mget(&format!("/items/{docs}"))).await;
     assert_eq!(f["name"], "hello.txt");
     assert_eq!(f["kind"], "file");
     assert_eq!(f["sha1"].as_str().unwrap().len(), 40);
@@ -89,7 +86,7 @@ async fn a_file_and_a_folder_with_the_same_number_are_different_items() {
     assert_ne!(f["id"], d["id"]);
     // A file id is not a parent.
     e.refused(
-        e.mget(&format!("/items?parent={}", file(demo::HELLO_FILE_ID))),
+        e.mget(&format!("/items?parent={hello}")),
         400,
         "not_a_folder",
     )

@@ -250,14 +250,18 @@ async fn a_failing_department_walk_leaves_the_other_spaces_listed_with_partial_s
     assert!(list.get("partial").is_none(), "{list}");
 }
 
+/// The upstream calls the space listing is assembled from: the personal, department and
+/// collaboration spaces.
+const SPACE_SOURCES: [&str; 3] = [
+    "user/info",
+    "department/0/children",
+    "folder/collab_folders",
+];
+
 #[tokio::test]
 async fn when_every_space_source_fails_the_listing_is_an_error() {
     let e = env().await;
-    for path in [
-        "user/info",
-        "department/0/children",
-        "folder/collab_folders",
-    ] {
+    for path in SPACE_SOURCES {
         e.fault(json!({"path": path, "type": "server_error", "status": 500, "times": 10}))
             .await;
     }
