@@ -247,9 +247,19 @@ pub trait Adapter: Send + Sync + 'static {
 
 /// Fills items' `allowed_operations` from the connection's capabilities (no upstream call).
 pub fn allow_items<'a>(d: &(impl Adapter + ?Sized), items: impl IntoIterator<Item = &'a mut Item>) {
+    // The items of a page share a few (kind, space kind) pairs: each pair's list is worked out
+    // once and copied, not filtered out of every operation again per item.
+    let mut known: Vec<((ItemKind, Option<SpaceKind>), Vec<Operation>)> = Vec::new();
     for i in items {
-        let space = d.space_kind(&i.space_id);
-        i.allowed_operations = d.capabilities().for_item(i.kind, space);
+        let key = (i.kind, d.space_kind(&i.space_id));
+        i.allowed_operations = match known.iter().find(|(k, _)| *k == key) {
+            Some((_, ops)) => ops.clone(),
+            None => {
+                let ops = d.capabilities().for_item(key.0, key.1);
+                known.push((key, ops.clone()));
+                ops
+            }
+        };
     }
 }
 

@@ -9,6 +9,7 @@
 //! `providers/fangcloud/versions.rs` is the whole way from a route to an upstream call.
 
 mod drive;
+pub mod envelope;
 pub mod fangcloud;
 pub mod governor;
 pub mod http;

@@ -26,7 +26,7 @@ pub use super::tokens::Who;
 pub use super::wire::*;
 use crate::error::{ApiError, UpstreamError, UpstreamKind};
 use crate::providers::http::UpstreamHttp;
-use crate::providers::{Ctx, ResponseHeaders};
+use crate::providers::{Ctx, ResponseHeaders, envelope};
 use crate::spool::Spooled;
 use crate::store::TokenKey;
 use crate::tokens::{TokenManager, TokenSource};
@@ -176,7 +176,7 @@ impl Client {
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
         let v = self.call(ctx, op, Method::GET, path, query, None).await?;
-        decode(op, v)
+        decode(op, &v)
     }
 
     pub async fn post<T: DeserializeOwned>(
@@ -189,7 +189,7 @@ impl Client {
         let v = self
             .call(ctx, op, Method::POST, path, &[], Some(body))
             .await?;
-        decode(op, v)
+        decode(op, &v)
     }
 
     /// One API call with its token (enterprise for `admin/…`, the acting user's otherwise),
@@ -202,7 +202,7 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
         body: Option<&Value>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<bytes::Bytes, ApiError> {
         let who = if path.starts_with("admin/") {
             Who::Enterprise
         } else {
@@ -278,20 +278,16 @@ impl Client {
                 }
                 return Err(e.into());
             }
-            let value: Value = serde_json::from_slice(&bytes).map_err(|_| {
+            let [errors] = envelope::members(&bytes, ["errors"]).ok_or_else(|| {
                 UpstreamError::malformed(PROVIDER, format!("{op} answer is not JSON"))
             })?;
-            if let Some(first) = value
-                .get("errors")
-                .and_then(Value::as_array)
-                .and_then(|a| a.first())
-            {
+            if let Some(first) = errors.as_array().and_then(|a| a.first()) {
                 // An error envelope under HTTP 200.
                 UpstreamHttp::record_refusal(PROVIDER, op);
                 let e: EnvelopeError = serde_json::from_value(first.clone()).unwrap_or_default();
                 return Err(from_code(&e.code, &e.msg, e.field.as_deref(), reset).into());
             }
-            return Ok(value);
+            return Ok(bytes);
         }
     }
 
@@ -394,8 +390,8 @@ pub fn upstream_url(raw: &str, what: &str) -> Result<reqwest::Url, ApiError> {
     Ok(url)
 }
 
-fn decode<T: DeserializeOwned>(op: &str, v: Value) -> Result<T, ApiError> {
-    serde_json::from_value(v).map_err(|_| {
+fn decode<T: DeserializeOwned>(op: &str, bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|_| {
         UpstreamError::malformed(PROVIDER, format!("{op} answer lacks documented fields")).into()
     })
 }

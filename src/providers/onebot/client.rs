@@ -178,8 +178,10 @@ struct Envelope {
     status: Option<String>,
     #[serde(default)]
     retcode: Option<i64>,
+    /// Kept as raw JSON and parsed once, into the action's wire type, after the envelope has
+    /// been checked (`providers::envelope` says why not a `Value`). JSON `null` is `None`.
     #[serde(default)]
-    data: Value,
+    data: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     message: Option<String>,
     #[serde(default)]
@@ -338,7 +340,8 @@ impl Client {
             return Err(from_envelope(retcode, &envelope.message()).into());
         }
         self.rejected.store(false, Ordering::Relaxed);
-        serde_json::from_value(envelope.data).map_err(|_| {
+        let data = envelope.data.as_deref().map_or("null", |d| d.get());
+        serde_json::from_str(data).map_err(|_| {
             UpstreamError::malformed(PROVIDER, format!("{action} answer lacks documented fields"))
                 .into()
         })

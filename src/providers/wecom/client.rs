@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::errcodes as code;
 use super::errors::{PROVIDER, from_errcode};
 use crate::error::{ApiError, UpstreamError, UpstreamKind};
+use crate::providers::envelope;
 use crate::providers::http::UpstreamHttp;
 use crate::store::TokenKey;
 use crate::tokens::{Fetched, Token, TokenManager, TokenSource};
@@ -348,15 +349,13 @@ impl Client {
                 .bytes()
                 .await
                 .map_err(|e| UpstreamError::transport(PROVIDER, &e))?;
-            let value: Value = serde_json::from_slice(&bytes).map_err(|_| {
-                UpstreamError::malformed(PROVIDER, format!("{function} answer is not JSON"))
-            })?;
-            let errcode = value
-                .get("errcode")
-                .and_then(Value::as_i64)
-                .unwrap_or(code::OK);
+            let [errcode, errmsg] =
+                envelope::members(&bytes, ["errcode", "errmsg"]).ok_or_else(|| {
+                    UpstreamError::malformed(PROVIDER, format!("{function} answer is not JSON"))
+                })?;
+            let errcode = errcode.as_i64().unwrap_or(code::OK);
             if errcode == code::OK {
-                return serde_json::from_value(value).map_err(|_| {
+                return serde_json::from_slice(&bytes).map_err(|_| {
                     UpstreamError::malformed(
                         PROVIDER,
                         format!("{function} answer lacks documented fields"),
@@ -365,10 +364,7 @@ impl Client {
                 });
             }
             UpstreamHttp::record_refusal(PROVIDER, function);
-            let errmsg = value
-                .get("errmsg")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let errmsg = errmsg.as_str().unwrap_or_default();
             if is_token_error(errcode) && !retried {
                 // WeCom may invalidate a token before expires_in ends (README): evict exactly
                 // this token and try once more with a fresh one.
