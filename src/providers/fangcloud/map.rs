@@ -172,38 +172,37 @@ pub fn folder_arg(
 }
 
 pub fn version_id(file: i64, version: i64) -> String {
-    ids::encode(
-        IdKind::Version,
-        P,
-        &[&file.to_string(), &version.to_string()],
-    )
+    of_file(IdKind::Version, file, version)
 }
 
 /// A version id of `file`; one of another file is an `invalid_id`.
 pub fn parse_version(id: &str, file: i64) -> ApiResult<i64> {
-    let invalid = || ApiError::InvalidId(format!("'{id}' is not a version of this item"));
-    let [f, v] = ids::decode_n::<2>(IdKind::Version, P, id)?;
-    if f.parse::<i64>().ok() != Some(file) {
-        return Err(invalid());
-    }
-    v.parse().map_err(|_| invalid())
+    parse_of_file(IdKind::Version, "version", id, file)
 }
 
 pub fn comment_id(file: i64, comment: i64) -> String {
-    ids::encode(
-        IdKind::Comment,
-        P,
-        &[&file.to_string(), &comment.to_string()],
-    )
+    of_file(IdKind::Comment, file, comment)
 }
 
 pub fn parse_comment(id: &str, file: i64) -> ApiResult<i64> {
-    let invalid = || ApiError::InvalidId(format!("'{id}' is not a comment of this item"));
-    let [f, c] = ids::decode_n::<2>(IdKind::Comment, P, id)?;
+    parse_of_file(IdKind::Comment, "comment", id, file)
+}
+
+/// The id of something that belongs to one file (a version, a comment): the file's number and
+/// its own.
+fn of_file(kind: IdKind, file: i64, n: i64) -> String {
+    ids::encode(kind, P, &[&file.to_string(), &n.to_string()])
+}
+
+/// The number in an [`of_file`] id of `file` (`what` names the kind for the problem); one of
+/// another file is an `invalid_id`.
+fn parse_of_file(kind: IdKind, what: &str, id: &str, file: i64) -> ApiResult<i64> {
+    let invalid = || ApiError::InvalidId(format!("'{id}' is not a {what} of this item"));
+    let [f, n] = ids::decode_n::<2>(kind, P, id)?;
     if f.parse::<i64>().ok() != Some(file) {
         return Err(invalid());
     }
-    c.parse().map_err(|_| invalid())
+    n.parse().map_err(|_| invalid())
 }
 
 /// Share links are named by their `unique_name` (`share_link/{unique_name}/info|revoke`,

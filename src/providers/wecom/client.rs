@@ -299,6 +299,29 @@ impl Client {
             .await
     }
 
+    /// A call whose answer the gateway reads one field of (`file`, `share_url`, …): an answer
+    /// without it lacks documented fields, as any answer of the wrong shape.
+    pub async fn call_field<B, T>(
+        &self,
+        function: &'static str,
+        body: &B,
+        field: &str,
+    ) -> Result<T, ApiError>
+    where
+        B: Serialize + ?Sized + Sync,
+        T: DeserializeOwned,
+    {
+        let mut answer: Value = self.call(function, body).await?;
+        let value = answer.get_mut(field).map(Value::take).unwrap_or_default();
+        serde_json::from_value(value).map_err(|_| {
+            UpstreamError::malformed(
+                PROVIDER,
+                format!("{function} answer lacks documented fields"),
+            )
+            .into()
+        })
+    }
+
     /// A call with a body already serialised and the transfer deadline (upload parts carry
     /// 2 MiB each, their base64 written straight into the JSON: `wecom::content::base64_body`).
     pub async fn call_transfer_raw<T: DeserializeOwned>(
