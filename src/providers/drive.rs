@@ -85,6 +85,33 @@ pub fn kind_admits(kind: KindFilter, item: &Item) -> bool {
     }
 }
 
+/// An item of which only its ids, name and kind are known: each adapter's mapping fills in
+/// what its upstream reports (`Item { size, …, ..item_named(…) }`), then calls
+/// [`Item::derived`].
+pub fn item_named(id: String, space_id: String, name: String, kind: ItemKind) -> Item {
+    Item {
+        id,
+        space_id,
+        parent_id: None,
+        name,
+        kind,
+        size: None,
+        created_at: None,
+        modified_at: None,
+        sha1: None,
+        md5: None,
+        description: None,
+        web_url: None,
+        owner: None,
+        modified_by: None,
+        child_count: None,
+        deleted_at: None,
+        mime_type: None,
+        etag: None,
+        allowed_operations: Vec::new(),
+    }
+}
+
 /// Answers that carry items or spaces, whose `allowed_operations` the handler fills in
 /// before answering (`.allowed(drive)`), the same way on every route.
 pub trait Allowed: Sized {

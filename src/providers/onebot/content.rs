@@ -299,16 +299,12 @@ impl OnebotDrive {
             .upload_base64("upload_private_file", params, &req.content)
             .await?;
         let now = chrono::Utc::now();
+        let id = item_id(&ItemRef::Private {
+            user,
+            file_id: up.file_id,
+        });
         Ok(UploadResult {
             item: Item {
-                id: item_id(&ItemRef::Private {
-                    user,
-                    file_id: up.file_id,
-                }),
-                space_id: space.to_owned(),
-                parent_id: None,
-                name: req.name,
-                kind: ItemKind::File,
                 size: Some(req.content.size),
                 created_at: Some(now),
                 modified_at: Some(now),
@@ -318,15 +314,7 @@ impl OnebotDrive {
                 } else {
                     Some(up.md5)
                 },
-                description: None,
-                web_url: None,
-                owner: None,
-                modified_by: None,
-                child_count: None,
-                deleted_at: None,
-                mime_type: None,
-                etag: None,
-                allowed_operations: Vec::new(),
+                ..item_named(id, space.to_owned(), req.name, ItemKind::File)
             }
             .derived(),
             instant: false,

@@ -61,18 +61,12 @@ impl Members for WecomDrive {
     ) -> ApiResult<Member> {
         let fileid = parse_item(id)?;
         let target = auth_info(who, None)?;
-        if !self
-            .file_permission(&fileid)
-            .await?
-            .file_member_list
-            .iter()
-            .any(|a| same(a, &target))
-        {
-            return Err(ApiError::not_found(
-                "member_not_found",
-                "not a direct member of this item",
-            ));
-        }
+        let p = self.file_permission(&fileid).await?;
+        check_member(
+            &p.file_member_list,
+            &target,
+            "not a direct member of this item",
+        )?;
         the_one(
             self.add_item_members(ctx, space, id, re_add(who, req))
                 .await?,
@@ -274,6 +268,18 @@ pub(super) fn re_add(who: &Principal, req: UpdateMember) -> AddMembers {
         }],
         message: None,
     }
+}
+
+/// A role change is for one of `members` (`detail` says of what it is not one).
+pub(super) fn check_member(
+    members: &[AuthInfo],
+    target: &AuthInfo,
+    detail: &'static str,
+) -> ApiResult<()> {
+    if !members.iter().any(|a| same(a, target)) {
+        return Err(ApiError::not_found("member_not_found", detail));
+    }
+    Ok(())
 }
 
 pub(super) fn same(a: &AuthInfo, b: &AuthInfo) -> bool {

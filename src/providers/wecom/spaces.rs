@@ -8,7 +8,7 @@ use super::WecomDrive;
 use super::client::*;
 use super::map;
 use super::map::*;
-use super::members::{re_add, same, the_one};
+use super::members::{check_member, re_add, same, the_one};
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use crate::providers::*;
@@ -244,12 +244,11 @@ impl Spaces for WecomDrive {
         let spaceid = parse_space(space)?;
         let info = self.space_info(&spaceid).await?;
         let target = auth_info(who, None)?;
-        if !info.auth_list.auth_info.iter().any(|a| same(a, &target)) {
-            return Err(ApiError::not_found(
-                "member_not_found",
-                "not a member of this space",
-            ));
-        }
+        check_member(
+            &info.auth_list.auth_info,
+            &target,
+            "not a member of this space",
+        )?;
         the_one(self.add_space_members(ctx, space, re_add(who, req)).await?)
     }
 
