@@ -4,6 +4,9 @@
 //! answers HTTP 200 with an `errcode` envelope even on failure (upstream-docs/README.md, WeCom).
 //! [`Client::call`] adds the token, reads the envelope, and on a token error (40014, 42001,
 //! 41001) evicts the token and retries exactly once.
+//!
+//! A wire struct with `#[serde(default)]` on itself is an answer any of whose fields may be
+//! missing.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,8 +81,8 @@ fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
 pub struct AuthList {
-    #[serde(default)]
     pub auth_info: Vec<AuthInfo>,
 }
 
@@ -98,19 +101,17 @@ pub struct SpaceInfoAnswer {
     pub space_info: WireSpace,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct FileListAnswer {
-    #[serde(default)]
     pub has_more: bool,
-    #[serde(default)]
     pub next_start: u32,
-    #[serde(default)]
     pub file_list: FileListItems,
 }
 
 #[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct FileListItems {
-    #[serde(default)]
     pub item: Vec<WireFile>,
 }
 
@@ -121,13 +122,11 @@ pub struct FileIdAnswer {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct UploadInitAnswer {
-    #[serde(default)]
     pub hit_exist: bool,
-    #[serde(default)]
     pub upload_key: Option<String>,
-    #[serde(default)]
     pub fileid: Option<String>,
 }
 
@@ -138,49 +137,38 @@ pub struct DownloadAnswer {
     pub cookie_value: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct FilePermission {
-    #[serde(default)]
     pub share_range: Option<serde_json::Map<String, Value>>,
-    #[serde(default)]
     pub secure_setting: Option<serde_json::Map<String, Value>>,
-    #[serde(default)]
     pub inherit_father_auth: Option<InheritAuth>,
-    #[serde(default)]
     pub file_member_list: Vec<AuthInfo>,
-    #[serde(default)]
     pub watermark: Option<serde_json::Map<String, Value>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct InheritAuth {
-    #[serde(default)]
     pub auth_list: Vec<AuthInfo>,
-    #[serde(default)]
     pub inherit: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct Capacity {
-    #[serde(default)]
     pub total_capacity_for_all: Option<u64>,
-    #[serde(default)]
     pub total_capacity_for_vip: Option<u64>,
-    #[serde(default)]
     pub rest_capacity_for_all: Option<u64>,
-    #[serde(default)]
     pub rest_capacity_for_vip: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct ProInfo {
-    #[serde(default)]
     pub is_pro: bool,
-    #[serde(default)]
     pub total_vip_acct_num: Option<u64>,
-    #[serde(default)]
     pub use_vip_acct_num: Option<u64>,
-    #[serde(default)]
     pub pro_expire_time: Option<i64>,
 }
 
