@@ -85,6 +85,33 @@ pub fn kind_admits(kind: KindFilter, item: &Item) -> bool {
     }
 }
 
+/// An item of which only its ids, name and kind are known: each adapter's mapping fills in
+/// what its upstream reports (`Item { size, …, ..item_named(…) }`), then calls
+/// [`Item::derived`].
+pub fn item_named(id: String, space_id: String, name: String, kind: ItemKind) -> Item {
+    Item {
+        id,
+        space_id,
+        parent_id: None,
+        name,
+        kind,
+        size: None,
+        created_at: None,
+        modified_at: None,
+        sha1: None,
+        md5: None,
+        description: None,
+        web_url: None,
+        owner: None,
+        modified_by: None,
+        child_count: None,
+        deleted_at: None,
+        mime_type: None,
+        etag: None,
+        allowed_operations: Vec::new(),
+    }
+}
+
 /// Answers that carry items or spaces, whose `allowed_operations` the handler fills in
 /// before answering (`.allowed(drive)`), the same way on every route.
 pub trait Allowed: Sized {
@@ -225,6 +252,37 @@ macro_rules! unsupported {
     };
 }
 
+/// Declares a resource trait on top of [`Adapter`]: each `fn name(&self, args) -> T = Op;`
+/// becomes an async method answering `ApiResult<T>` whose default is 501
+/// `unsupported_operation` for `Operation::Op`; the items in `also { … }` (methods with other
+/// defaults) are copied as they are. ([`Directory`] is written out: its one default depends on
+/// the kind listed.)
+macro_rules! resource {
+    (
+        $(#[$attr:meta])*
+        pub trait $name:ident {
+            $(
+                $(#[$m:meta])*
+                fn $f:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty = $op:ident;
+            )*
+        }
+        $(also { $($also:tt)* })?
+    ) => {
+        $(#[$attr])*
+        #[async_trait]
+        #[allow(unused_variables)]
+        pub trait $name: Adapter {
+            $($($also)*)?
+            $(
+                $(#[$m])*
+                async fn $f(&self $(, $arg: $ty)*) -> ApiResult<$ret> {
+                    unsupported!(self, $op)
+                }
+            )*
+        }
+    };
+}
+
 /// What every adapter says about itself (`api/connections.rs`); the resource traits below
 /// build their 501 defaults on it.
 pub trait Adapter: Send + Sync + 'static {
@@ -273,364 +331,144 @@ pub fn allow_spaces<'a>(
     }
 }
 
-/// Spaces, their settings and their members (`api/spaces.rs`).
-#[async_trait]
-#[allow(unused_variables)]
-pub trait Spaces: Adapter {
-    /// Each discovery source is tried; the page names those that failed in `partial`.
-    async fn list_spaces(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<SpacePage> {
-        unsupported!(self, ListSpaces)
-    }
-    async fn create_space(&self, ctx: &Ctx, req: CreateSpace) -> ApiResult<Space> {
-        unsupported!(self, CreateSpace)
-    }
-    async fn get_space(&self, ctx: &Ctx, space: &str) -> ApiResult<Space> {
-        unsupported!(self, GetSpace)
-    }
-    async fn rename_space(&self, ctx: &Ctx, space: &str, req: UpdateSpace) -> ApiResult<Space> {
-        unsupported!(self, RenameSpace)
-    }
-    async fn delete_space(&self, ctx: &Ctx, space: &str) -> ApiResult<()> {
-        unsupported!(self, DeleteSpace)
-    }
-    async fn get_quota(&self, ctx: &Ctx, space: &str) -> ApiResult<Quota> {
-        unsupported!(self, GetQuota)
-    }
-    async fn get_space_settings(&self, ctx: &Ctx, space: &str) -> ApiResult<SpaceSettings> {
-        unsupported!(self, GetSpaceSettings)
-    }
-    async fn update_space_settings(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        req: SpaceSettings,
-    ) -> ApiResult<SpaceSettings> {
-        unsupported!(self, UpdateSpaceSettings)
-    }
-    async fn create_space_invite_link(&self, ctx: &Ctx, space: &str) -> ApiResult<ShareLink> {
-        unsupported!(self, CreateSpaceInviteLink)
-    }
-    async fn list_space_members(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        page: PageRequest,
-    ) -> ApiResult<Page<Member>> {
-        unsupported!(self, ListSpaceMembers)
-    }
-    async fn add_space_members(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        req: AddMembers,
-    ) -> ApiResult<Vec<Member>> {
-        unsupported!(self, AddSpaceMembers)
-    }
-    async fn update_space_member(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        member: &Principal,
-        req: UpdateMember,
-    ) -> ApiResult<Member> {
-        unsupported!(self, UpdateSpaceMember)
-    }
-    async fn remove_space_member(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        member: &Principal,
-    ) -> ApiResult<()> {
-        unsupported!(self, RemoveSpaceMembers)
+resource! {
+    /// Spaces, their settings and their members (`api/spaces.rs`).
+    pub trait Spaces {
+        /// Each discovery source is tried; the page names those that failed in `partial`.
+        fn list_spaces(&self, ctx: &Ctx, page: PageRequest) -> SpacePage = ListSpaces;
+        fn create_space(&self, ctx: &Ctx, req: CreateSpace) -> Space = CreateSpace;
+        fn get_space(&self, ctx: &Ctx, space: &str) -> Space = GetSpace;
+        fn rename_space(&self, ctx: &Ctx, space: &str, req: UpdateSpace) -> Space = RenameSpace;
+        fn delete_space(&self, ctx: &Ctx, space: &str) -> () = DeleteSpace;
+        fn get_quota(&self, ctx: &Ctx, space: &str) -> Quota = GetQuota;
+        fn get_space_settings(&self, ctx: &Ctx, space: &str) -> SpaceSettings = GetSpaceSettings;
+        fn update_space_settings(&self, ctx: &Ctx, space: &str, req: SpaceSettings)
+            -> SpaceSettings = UpdateSpaceSettings;
+        fn create_space_invite_link(&self, ctx: &Ctx, space: &str)
+            -> ShareLink = CreateSpaceInviteLink;
+        fn list_space_members(&self, ctx: &Ctx, space: &str, page: PageRequest)
+            -> Page<Member> = ListSpaceMembers;
+        fn add_space_members(&self, ctx: &Ctx, space: &str, req: AddMembers)
+            -> Vec<Member> = AddSpaceMembers;
+        fn update_space_member(&self, ctx: &Ctx, space: &str, member: &Principal, req: UpdateMember)
+            -> Member = UpdateSpaceMember;
+        fn remove_space_member(&self, ctx: &Ctx, space: &str, member: &Principal)
+            -> () = RemoveSpaceMembers;
     }
 }
 
-/// Files and folders as entries of a space: list, read, create, rename/move, copy, delete (`api/items.rs`).
-#[async_trait]
-#[allow(unused_variables)]
-pub trait Items: Adapter {
-    async fn list_items(&self, ctx: &Ctx, space: &str, req: ListItems) -> ApiResult<Page<Item>> {
-        unsupported!(self, ListItems)
-    }
-    async fn get_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Item> {
-        unsupported!(self, GetItem)
-    }
-    async fn create_folder(&self, ctx: &Ctx, space: &str, req: CreateFolder) -> ApiResult<Item> {
-        unsupported!(self, CreateFolder)
-    }
-    async fn create_document(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        req: CreateDocument,
-    ) -> ApiResult<Item> {
-        unsupported!(self, CreateDocument)
-    }
-    /// Rename, move and/or describe; the handler has checked the matching operations.
-    async fn update_item(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        req: UpdateItem,
-    ) -> ApiResult<Item> {
-        unsupported!(self, RenameItem)
-    }
-    async fn copy_item(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        req: CopyItem,
-    ) -> ApiResult<Item> {
-        unsupported!(self, CopyItem)
-    }
-    async fn delete_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<()> {
-        unsupported!(self, DeleteItem)
+resource! {
+    /// Files and folders as entries of a space: list, read, create, rename/move, copy, delete
+    /// (`api/items.rs`).
+    pub trait Items {
+        fn list_items(&self, ctx: &Ctx, space: &str, req: ListItems) -> Page<Item> = ListItems;
+        fn get_item(&self, ctx: &Ctx, space: &str, item: &str) -> Item = GetItem;
+        fn create_folder(&self, ctx: &Ctx, space: &str, req: CreateFolder) -> Item = CreateFolder;
+        fn create_document(&self, ctx: &Ctx, space: &str, req: CreateDocument)
+            -> Item = CreateDocument;
+        /// Rename, move and/or describe; the handler has checked the matching operations.
+        fn update_item(&self, ctx: &Ctx, space: &str, item: &str, req: UpdateItem)
+            -> Item = RenameItem;
+        fn copy_item(&self, ctx: &Ctx, space: &str, item: &str, req: CopyItem) -> Item = CopyItem;
+        fn delete_item(&self, ctx: &Ctx, space: &str, item: &str) -> () = DeleteItem;
     }
 }
 
-/// A file's bytes: upload and download (`api/content.rs`; `api/uploads.rs` ends its sessions here too).
-#[async_trait]
-#[allow(unused_variables)]
-pub trait Content: Adapter {
-    async fn upload_file(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        req: UploadFile,
-    ) -> ApiResult<UploadResult> {
-        unsupported!(self, UploadFile)
+resource! {
+    /// A file's bytes: upload and download (`api/content.rs`; `api/uploads.rs` ends its
+    /// sessions here too).
+    pub trait Content {
+        fn upload_file(&self, ctx: &Ctx, space: &str, req: UploadFile)
+            -> UploadResult = UploadFile;
+        fn upload_streamed(&self, ctx: &Ctx, space: &str, req: UploadFile<Streamed>)
+            -> UploadResult = UploadFile;
+        fn download(
+            &self, ctx: &Ctx, space: &str, item: &str, range: Option<ByteRange>, redirect: bool
+        ) -> DownloadOutcome = DownloadFile;
     }
-    /// Whether [`Content::upload_streamed`] sends a raw body of declared length upstream as it
-    /// arrives, without spooling: only where the upload protocol needs no digest of the whole
-    /// file before its first byte.
-    fn streams_uploads(&self) -> bool {
-        false
-    }
-    async fn upload_streamed(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        req: UploadFile<Streamed>,
-    ) -> ApiResult<UploadResult> {
-        unsupported!(self, UploadFile)
-    }
-    async fn download(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        range: Option<ByteRange>,
-        redirect: bool,
-    ) -> ApiResult<DownloadOutcome> {
-        unsupported!(self, DownloadFile)
+    also {
+        /// Whether [`Content::upload_streamed`] sends a raw body of declared length upstream as
+        /// it arrives, without spooling: only where the upload protocol needs no digest of the
+        /// whole file before its first byte.
+        fn streams_uploads(&self) -> bool {
+            false
+        }
     }
 }
 
-/// Earlier contents of a file (`api/versions.rs`).
-#[async_trait]
-#[allow(unused_variables)]
-pub trait Versions: Adapter {
-    async fn list_versions(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Page<Version>> {
-        unsupported!(self, ListVersions)
-    }
-    async fn get_version(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        version: &str,
-    ) -> ApiResult<Version> {
-        unsupported!(self, GetVersion)
-    }
-    async fn upload_version(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        content: Spooled,
-    ) -> ApiResult<UploadResult> {
-        unsupported!(self, UploadVersion)
-    }
-    async fn promote_version(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        version: &str,
-    ) -> ApiResult<Item> {
-        unsupported!(self, PromoteVersion)
-    }
-    async fn delete_version(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        version: &str,
-    ) -> ApiResult<()> {
-        unsupported!(self, DeleteVersion)
+resource! {
+    /// Earlier contents of a file (`api/versions.rs`).
+    pub trait Versions {
+        fn list_versions(&self, ctx: &Ctx, space: &str, item: &str) -> Page<Version> = ListVersions;
+        fn get_version(&self, ctx: &Ctx, space: &str, item: &str, version: &str)
+            -> Version = GetVersion;
+        fn upload_version(&self, ctx: &Ctx, space: &str, item: &str, content: Spooled)
+            -> UploadResult = UploadVersion;
+        fn promote_version(&self, ctx: &Ctx, space: &str, item: &str, version: &str)
+            -> Item = PromoteVersion;
+        fn delete_version(&self, ctx: &Ctx, space: &str, item: &str, version: &str)
+            -> () = DeleteVersion;
     }
 }
 
-/// Deleted items (`api/trash.rs`).
-#[async_trait]
-#[allow(unused_variables)]
-pub trait Trash: Adapter {
-    async fn list_trash(&self, ctx: &Ctx, space: &str, page: PageRequest) -> ApiResult<Page<Item>> {
-        unsupported!(self, ListTrash)
-    }
-    async fn restore_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Item> {
-        unsupported!(self, RestoreItem)
-    }
-    async fn purge_item(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<()> {
-        unsupported!(self, PurgeItem)
+resource! {
+    /// Deleted items (`api/trash.rs`).
+    pub trait Trash {
+        fn list_trash(&self, ctx: &Ctx, space: &str, page: PageRequest) -> Page<Item> = ListTrash;
+        fn restore_item(&self, ctx: &Ctx, space: &str, item: &str) -> Item = RestoreItem;
+        fn purge_item(&self, ctx: &Ctx, space: &str, item: &str) -> () = PurgeItem;
     }
 }
 
-/// Finding items: search within a space, recent items (`api/search.rs`).
-#[async_trait]
-#[allow(unused_variables)]
-pub trait Search: Adapter {
-    async fn search(&self, ctx: &Ctx, space: &str, req: SearchRequest) -> ApiResult<Page<Item>> {
-        unsupported!(self, Search)
-    }
-    async fn list_recent(&self, ctx: &Ctx, page: PageRequest) -> ApiResult<Page<Item>> {
-        unsupported!(self, ListRecent)
+resource! {
+    /// Finding items: search within a space, recent items (`api/search.rs`).
+    pub trait Search {
+        fn search(&self, ctx: &Ctx, space: &str, req: SearchRequest) -> Page<Item> = Search;
+        fn list_recent(&self, ctx: &Ctx, page: PageRequest) -> Page<Item> = ListRecent;
     }
 }
 
-/// Comments on a file (`api/comments.rs`).
-#[async_trait]
-#[allow(unused_variables)]
-pub trait Comments: Adapter {
-    async fn list_comments(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        page: PageRequest,
-    ) -> ApiResult<Page<Comment>> {
-        unsupported!(self, ListComments)
-    }
-    async fn add_comment(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        req: NewComment,
-    ) -> ApiResult<Comment> {
-        unsupported!(self, AddComment)
-    }
-    async fn delete_comment(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        comment: &str,
-    ) -> ApiResult<()> {
-        unsupported!(self, DeleteComment)
+resource! {
+    /// Comments on a file (`api/comments.rs`).
+    pub trait Comments {
+        fn list_comments(&self, ctx: &Ctx, space: &str, item: &str, page: PageRequest)
+            -> Page<Comment> = ListComments;
+        fn add_comment(&self, ctx: &Ctx, space: &str, item: &str, req: NewComment)
+            -> Comment = AddComment;
+        fn delete_comment(&self, ctx: &Ctx, space: &str, item: &str, comment: &str)
+            -> () = DeleteComment;
     }
 }
 
-/// Who may open an item and how it is shared: members, sharing, links, security (`api/members.rs`).
-#[async_trait]
-#[allow(unused_variables)]
-pub trait Members: Adapter {
-    async fn list_item_members(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        page: PageRequest,
-    ) -> ApiResult<Page<Member>> {
-        unsupported!(self, ListItemMembers)
-    }
-    async fn add_item_members(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        req: AddMembers,
-    ) -> ApiResult<Vec<Member>> {
-        unsupported!(self, AddItemMembers)
-    }
-    async fn update_item_member(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        member: &Principal,
-        req: UpdateMember,
-    ) -> ApiResult<Member> {
-        unsupported!(self, UpdateItemMember)
-    }
-    async fn remove_item_member(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        member: &Principal,
-    ) -> ApiResult<()> {
-        unsupported!(self, RemoveItemMembers)
-    }
-    async fn get_sharing(&self, ctx: &Ctx, space: &str, item: &str) -> ApiResult<Sharing> {
-        unsupported!(self, GetSharing)
-    }
-    async fn update_sharing(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        req: Sharing,
-    ) -> ApiResult<Sharing> {
-        unsupported!(self, UpdateSharing)
-    }
-    async fn create_share_link(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        req: ShareLinkRequest,
-    ) -> ApiResult<ShareLink> {
-        unsupported!(self, CreateShareLink)
-    }
-    /// The item's share links that have ids, each as `create_share_link` answers it.
-    async fn list_share_links(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        page: PageRequest,
-    ) -> ApiResult<Page<ShareLink>> {
-        unsupported!(self, ListShareLinks)
-    }
-    /// Revokes the link `link` (an id from `list_share_links`/`create_share_link`) of `item`.
-    async fn revoke_share_link(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        link: &str,
-    ) -> ApiResult<()> {
-        unsupported!(self, RevokeShareLink)
-    }
-    async fn get_item_security(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-    ) -> ApiResult<ItemSecurity> {
-        unsupported!(self, GetItemSecurity)
-    }
-    async fn update_item_security(
-        &self,
-        ctx: &Ctx,
-        space: &str,
-        item: &str,
-        req: ItemSecurity,
-    ) -> ApiResult<ItemSecurity> {
-        unsupported!(self, UpdateItemSecurity)
+resource! {
+    /// Who may open an item and how it is shared: members, sharing, links, security
+    /// (`api/members.rs`).
+    pub trait Members {
+        fn list_item_members(&self, ctx: &Ctx, space: &str, item: &str, page: PageRequest)
+            -> Page<Member> = ListItemMembers;
+        fn add_item_members(&self, ctx: &Ctx, space: &str, item: &str, req: AddMembers)
+            -> Vec<Member> = AddItemMembers;
+        fn update_item_member(
+            &self, ctx: &Ctx, space: &str, item: &str, member: &Principal, req: UpdateMember
+        ) -> Member = UpdateItemMember;
+        fn remove_item_member(&self, ctx: &Ctx, space: &str, item: &str, member: &Principal)
+            -> () = RemoveItemMembers;
+        fn get_sharing(&self, ctx: &Ctx, space: &str, item: &str) -> Sharing = GetSharing;
+        fn update_sharing(&self, ctx: &Ctx, space: &str, item: &str, req: Sharing)
+            -> Sharing = UpdateSharing;
+        fn create_share_link(&self, ctx: &Ctx, space: &str, item: &str, req: ShareLinkRequest)
+            -> ShareLink = CreateShareLink;
+        /// The item's share links that have ids, each as `create_share_link` answers it.
+        fn list_share_links(&self, ctx: &Ctx, space: &str, item: &str, page: PageRequest)
+            -> Page<ShareLink> = ListShareLinks;
+        /// Revokes the link `link` (an id from `list_share_links`/`create_share_link`) of
+        /// `item`.
+        fn revoke_share_link(&self, ctx: &Ctx, space: &str, item: &str, link: &str)
+            -> () = RevokeShareLink;
+        fn get_item_security(&self, ctx: &Ctx, space: &str, item: &str)
+            -> ItemSecurity = GetItemSecurity;
+        fn update_item_security(&self, ctx: &Ctx, space: &str, item: &str, req: ItemSecurity)
+            -> ItemSecurity = UpdateItemSecurity;
     }
 }
 

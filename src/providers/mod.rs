@@ -28,6 +28,18 @@ use crate::model::Provider;
 use crate::store::Store;
 use crate::tokens::TokenManager;
 
+/// A connection's secret from the configuration, which must have been resolved (from the
+/// environment or a file) before adapters are built; `what` names it in the error.
+pub(crate) fn resolved_secret(
+    connection: &str,
+    what: &str,
+    secret: &Option<secrecy::SecretString>,
+) -> Result<secrecy::SecretString, String> {
+    secret
+        .clone()
+        .ok_or_else(|| format!("connection '{connection}': {what} not resolved"))
+}
+
 /// What every adapter is built from.
 #[derive(Clone)]
 pub struct Deps {

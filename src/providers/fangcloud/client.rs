@@ -192,6 +192,20 @@ impl Client {
         decode(op, &v)
     }
 
+    /// POSTs `{}` for a call whose answer the gateway does not read (deletes, revokes): only
+    /// an error envelope in it counts.
+    pub async fn post_empty(
+        &self,
+        ctx: &Ctx,
+        op: &'static str,
+        path: &str,
+    ) -> Result<(), ApiError> {
+        let empty = Value::Object(Default::default());
+        self.call(ctx, op, Method::POST, path, &[], Some(&empty))
+            .await
+            .map(|_| ())
+    }
+
     /// One API call with its token (enterprise for `admin/…`, the acting user's otherwise),
     /// one retry on a rejected token, and one for a read refused by a short rate limit.
     async fn call(
@@ -244,12 +258,8 @@ impl Client {
                 header_u64(&res, "x-rate-limit-reset"),
             );
             record_budget(&ctx.response, &res);
-            let status = res.status();
             let reset = header_u64(&res, "x-rate-limit-reset");
-            let bytes = res
-                .bytes()
-                .await
-                .map_err(|e| UpstreamError::transport(PROVIDER, &e))?;
+            let (status, bytes) = read_answer(res).await?;
             if status == StatusCode::UNAUTHORIZED && !token_retried {
                 // Expired early or revoked (the upstream may end a token before expires_in):
                 // evict exactly this token and try once more with a fresh one.
@@ -330,12 +340,7 @@ impl Client {
             .post(url)
             .multipart(form)
             .timeout(self.transfer_timeout);
-        let res = self.http.send(PROVIDER, "upload", req).await?;
-        let status = res.status();
-        let bytes = res
-            .bytes()
-            .await
-            .map_err(|e| UpstreamError::transport(PROVIDER, &e))?;
+        let (status, bytes) = read_answer(self.http.send(PROVIDER, "upload", req).await?).await?;
         if !status.is_success() {
             UpstreamHttp::record_refusal(PROVIDER, "upload");
             // The upload host's own shape: {"error": code, "errors": message}.
@@ -378,6 +383,18 @@ impl Client {
         }
         Ok(res)
     }
+}
+
+/// An answer's status and whole body (a body cut off mid-way is a transport failure).
+pub(super) async fn read_answer(
+    res: reqwest::Response,
+) -> Result<(StatusCode, bytes::Bytes), UpstreamError> {
+    let status = res.status();
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| UpstreamError::transport(PROVIDER, &e))?;
+    Ok((status, bytes))
 }
 
 /// A URL from an upstream answer: only http(s) is ever fetched.

@@ -1,7 +1,7 @@
 //! Comments on files: `file/{id}/comments`, `comment/create`, `comment/{id}/delete`.
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::FangcloudDrive;
 use super::client::*;
@@ -69,15 +69,7 @@ impl Comments for FangcloudDrive {
         let (_, cid) = self
             .target_with(ctx, space, id, |_, it| parse_comment(c, file(it)?))
             .await?;
-        let _: Value = self
-            .client
-            .post(
-                ctx,
-                "comment/delete",
-                &format!("comment/{cid}/delete"),
-                &json!({}),
-            )
-            .await?;
-        Ok(())
+        let path = format!("comment/{cid}/delete");
+        self.client.post_empty(ctx, "comment/delete", &path).await
     }
 }

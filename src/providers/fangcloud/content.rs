@@ -197,7 +197,8 @@ impl<'a> Destination<'a> {
     }
 }
 
-fn uploaded(w: &WireItem, sp: SpaceRef) -> UploadResult {
+/// What a pre-signed upload (of a new file or a new version) answers.
+pub(super) fn uploaded(w: &WireItem, sp: SpaceRef) -> UploadResult {
     UploadResult {
         item: item(w, sp),
         instant: false,

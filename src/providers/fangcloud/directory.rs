@@ -11,6 +11,29 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use crate::providers::*;
 
+/// The query of one page of a word search (`query_words`, `page_id`).
+fn words_page(words: &str, page_id: i64) -> [(&'static str, String); 2] {
+    [
+        ("query_words", words.to_owned()),
+        ("page_id", page_id.to_string()),
+    ]
+}
+
+/// A directory entry of upstream id `id`, with its member count (negative counts are 0) and
+/// neither email nor parent.
+fn entry(kind: PrincipalKind, id: i64, name: &str, members: Option<i64>) -> DirectoryEntry {
+    DirectoryEntry {
+        principal: Principal {
+            kind,
+            id: id.to_string(),
+            name: Some(name.to_owned()),
+        },
+        email: None,
+        parent_id: None,
+        member_count: members.map(|c| c.max(0) as u64),
+    }
+}
+
 #[async_trait]
 impl Directory for FangcloudDrive {
     async fn list_directory(
@@ -31,10 +54,7 @@ impl Directory for FangcloudDrive {
                 // `page_id` only: the upstream chooses the page size (document).
                 let words = &words;
                 sliced(&query.page, |page_id| async move {
-                    let q = [
-                        ("query_words", words.clone()),
-                        ("page_id", page_id.to_string()),
-                    ];
+                    let q = words_page(words, page_id);
                     let a: UsersPage = match department {
                         Some(d) => {
                             self.client
@@ -56,18 +76,12 @@ impl Directory for FangcloudDrive {
                         .users
                         .iter()
                         .map(|u| DirectoryEntry {
-                            principal: Principal {
-                                kind: PrincipalKind::User,
-                                id: u.id.to_string(),
-                                name: Some(u.name.clone()),
-                            },
                             email: u
                                 .email
                                 .clone()
                                 .filter(|e| !e.is_empty())
                                 .or_else(|| u.login.clone().filter(|l| l.contains('@'))),
-                            parent_id: None,
-                            member_count: None,
+                            ..entry(PrincipalKind::User, u.id, &u.name, None)
                         })
                         .collect();
                     Ok((users, a.paging))
@@ -91,14 +105,8 @@ impl Directory for FangcloudDrive {
                     .into_iter()
                     .filter(|d| w.is_empty() || d.name.to_lowercase().contains(&w))
                     .map(|d| DirectoryEntry {
-                        principal: Principal {
-                            kind: PrincipalKind::Department,
-                            id: d.id.to_string(),
-                            name: Some(d.name),
-                        },
-                        email: None,
                         parent_id: d.parent_id.filter(|p| *p > 0).map(|p| p.to_string()),
-                        member_count: d.user_count.map(|c| c.max(0) as u64),
+                        ..entry(PrincipalKind::Department, d.id, &d.name, d.user_count)
                     })
                     .collect();
                 paginate(entries, &query.page)
@@ -112,31 +120,13 @@ impl Directory for FangcloudDrive {
                 }
                 let words = &words;
                 sliced(&query.page, |page_id| async move {
-                    let a: GroupsPage = self
-                        .client
-                        .get(
-                            ctx,
-                            "group/list",
-                            "group/list",
-                            &[
-                                ("query_words", words.clone()),
-                                ("page_id", page_id.to_string()),
-                            ],
-                        )
-                        .await?;
+                    let q = words_page(words, page_id);
+                    let a: GroupsPage =
+                        self.client.get(ctx, "group/list", "group/list", &q).await?;
                     let groups = a
                         .groups
                         .iter()
-                        .map(|g| DirectoryEntry {
-                            principal: Principal {
-                                kind: PrincipalKind::Group,
-                                id: g.id.to_string(),
-                                name: Some(g.name.clone()),
-                            },
-                            email: None,
-                            parent_id: None,
-                            member_count: g.user_count.map(|c| c.max(0) as u64),
-                        })
+                        .map(|g| entry(PrincipalKind::Group, g.id, &g.name, g.user_count))
                         .collect();
                     Ok((groups, a.paging))
                 })

@@ -47,6 +47,14 @@ fn update_target(
     }
 }
 
+/// `body` with the `department_id` of a folder argument in a department's root, if any.
+fn in_department(mut body: Value, dept: Option<i64>) -> Value {
+    if let Some(d) = dept {
+        body["department_id"] = json!(d);
+    }
+    body
+}
+
 #[async_trait]
 impl Items for FangcloudDrive {
     async fn list_items(&self, ctx: &Ctx, space: &str, req: ListItems) -> ApiResult<Page<Item>> {
@@ -104,24 +112,13 @@ impl Items for FangcloudDrive {
                     });
                 }
             }
-            let w: WireItem = self
-                .client
-                .post(ctx, "folder/create_by_path", "folder/create_by_path", &body)
-                .await?;
-            return Ok(item(&w, sp));
+            return self.create(ctx, "folder/create_by_path", &body, sp).await;
         }
         let (parent, dept) = self
             .folder_in(ctx, sp, req.parent.as_deref(), "parent")
             .await?;
-        let mut body = json!({ "name": req.name, "parent_id": parent });
-        if let Some(d) = dept {
-            body["department_id"] = json!(d);
-        }
-        let w: WireItem = self
-            .client
-            .post(ctx, "folder/create", "folder/create", &body)
-            .await?;
-        Ok(item(&w, sp))
+        let body = in_department(json!({ "name": req.name, "parent_id": parent }), dept);
+        self.create(ctx, "folder/create", &body, sp).await
     }
 
     async fn create_document(
@@ -150,16 +147,7 @@ impl Items for FangcloudDrive {
             "departmentId": dept.unwrap_or(0),
             "nameConflictResolveStrategy": "2",
         });
-        let w: WireItem = self
-            .client
-            .post(
-                ctx,
-                "file/create_blank_file",
-                "file/create_blank_file",
-                &body,
-            )
-            .await?;
-        Ok(item(&w, sp))
+        self.create(ctx, "file/create_blank_file", &body, sp).await
     }
 
     async fn update_item(
@@ -200,10 +188,7 @@ impl Items for FangcloudDrive {
                 .map(|p| p.id)
                 .or_else(|| current.path.last().map(|p| p.id));
             if parent_now != Some(folder) || dept.is_some() {
-                let mut body = json!({ "target_folder_id": folder });
-                if let Some(d) = dept {
-                    body["department_id"] = json!(d);
-                }
+                let body = in_department(json!({ "target_folder_id": folder }), dept);
                 let _: Value = self
                     .post_item(ctx, it, ("file/move", "folder/move"), &body)
                     .await?;
@@ -220,10 +205,7 @@ impl Items for FangcloudDrive {
             })
             .await?;
         self.check_folder(ctx, t.sp, (folder, dept)).await?;
-        let mut body = json!({ "target_folder_id": folder });
-        if let Some(d) = dept {
-            body["department_id"] = json!(d);
-        }
+        let body = in_department(json!({ "target_folder_id": folder }), dept);
         let w: WireItem = self
             .post_item(ctx, t.it, ("file/copy", "folder/copy"), &body)
             .await?;
@@ -236,5 +218,19 @@ impl Items for FangcloudDrive {
             .post_item(ctx, t.it, ("file/delete", "folder/delete"), &json!({}))
             .await?;
         Ok(())
+    }
+}
+
+impl FangcloudDrive {
+    /// POSTs a creation call (its path is its name) and maps the item it answers.
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        op: &'static str,
+        body: &Value,
+        sp: SpaceRef,
+    ) -> ApiResult<Item> {
+        let w: WireItem = self.client.post(ctx, op, op, body).await?;
+        Ok(item(&w, sp))
     }
 }

@@ -7,6 +7,7 @@ use super::wire::{MiniUser, WireComment, WireItem, WireVersion};
 use crate::error::{ApiError, ApiResult};
 use crate::model::ids::{self, IdKind};
 use crate::model::*;
+use crate::providers::item_named;
 
 const P: Provider = Provider::Fangcloud;
 
@@ -29,21 +30,17 @@ impl SpaceRef {
             Self::Department(d) => ("department", d),
             Self::Collab(f) => ("collab", f),
         };
-        ids::encode(IdKind::Space, P, &[tag, &n.to_string()])
+        tagged(IdKind::Space, tag, n)
     }
 
     pub fn parse(id: &str) -> ApiResult<Self> {
-        let [tag, n] = ids::decode_n::<2>(IdKind::Space, P, id)?;
-        let n: i64 = n
-            .parse()
-            .map_err(|_| ApiError::InvalidId(format!("'{id}' is not a valid space id")))?;
+        let invalid = || ApiError::InvalidId(format!("'{id}' is not a valid space id"));
+        let (tag, n) = untagged(IdKind::Space, id, invalid)?;
         match tag.as_str() {
             "personal" => Ok(Self::Personal(n)),
             "department" => Ok(Self::Department(n)),
             "collab" => Ok(Self::Collab(n)),
-            _ => Err(ApiError::InvalidId(format!(
-                "'{id}' is not a valid space id"
-            ))),
+            _ => Err(invalid()),
         }
     }
 
@@ -107,13 +104,12 @@ impl ItemRef {
             Self::File(n) => ("file", n),
             Self::Folder(n) => ("folder", n),
         };
-        ids::encode(IdKind::Item, P, &[tag, &n.to_string()])
+        tagged(IdKind::Item, tag, n)
     }
 
     pub fn parse(id: &str) -> ApiResult<Self> {
         let invalid = || ApiError::InvalidId(format!("'{id}' is not a valid item id"));
-        let [tag, n] = ids::decode_n::<2>(IdKind::Item, P, id)?;
-        let n: i64 = n.parse().map_err(|_| invalid())?;
+        let (tag, n) = untagged(IdKind::Item, id, invalid)?;
         // Folder 0 is a space's root (`root_id`), usable as `parent` only (see `Self::item`).
         if n < 0 || (n == 0 && tag != "folder") {
             return Err(invalid());
@@ -171,39 +167,50 @@ pub fn folder_arg(
     }
 }
 
+/// A space or item id: the kind of object (`tag`) and its upstream number.
+fn tagged(kind: IdKind, tag: &str, n: i64) -> String {
+    ids::encode(kind, P, &[tag, &n.to_string()])
+}
+
+/// The tag and number of a [`tagged`] id; a number that is not one is `invalid`.
+fn untagged(kind: IdKind, id: &str, invalid: impl Fn() -> ApiError) -> ApiResult<(String, i64)> {
+    let [tag, n] = ids::decode_n::<2>(kind, P, id)?;
+    let n = n.parse().map_err(|_| invalid())?;
+    Ok((tag, n))
+}
+
 pub fn version_id(file: i64, version: i64) -> String {
-    ids::encode(
-        IdKind::Version,
-        P,
-        &[&file.to_string(), &version.to_string()],
-    )
+    of_file(IdKind::Version, file, version)
 }
 
 /// A version id of `file`; one of another file is an `invalid_id`.
 pub fn parse_version(id: &str, file: i64) -> ApiResult<i64> {
-    let invalid = || ApiError::InvalidId(format!("'{id}' is not a version of this item"));
-    let [f, v] = ids::decode_n::<2>(IdKind::Version, P, id)?;
-    if f.parse::<i64>().ok() != Some(file) {
-        return Err(invalid());
-    }
-    v.parse().map_err(|_| invalid())
+    parse_of_file(IdKind::Version, "version", id, file)
 }
 
 pub fn comment_id(file: i64, comment: i64) -> String {
-    ids::encode(
-        IdKind::Comment,
-        P,
-        &[&file.to_string(), &comment.to_string()],
-    )
+    of_file(IdKind::Comment, file, comment)
 }
 
 pub fn parse_comment(id: &str, file: i64) -> ApiResult<i64> {
-    let invalid = || ApiError::InvalidId(format!("'{id}' is not a comment of this item"));
-    let [f, c] = ids::decode_n::<2>(IdKind::Comment, P, id)?;
+    parse_of_file(IdKind::Comment, "comment", id, file)
+}
+
+/// The id of something that belongs to one file (a version, a comment): the file's number and
+/// its own.
+fn of_file(kind: IdKind, file: i64, n: i64) -> String {
+    ids::encode(kind, P, &[&file.to_string(), &n.to_string()])
+}
+
+/// The number in an [`of_file`] id of `file` (`what` names the kind for the problem); one of
+/// another file is an `invalid_id`.
+fn parse_of_file(kind: IdKind, what: &str, id: &str, file: i64) -> ApiResult<i64> {
+    let invalid = || ApiError::InvalidId(format!("'{id}' is not a {what} of this item"));
+    let [f, n] = ids::decode_n::<2>(kind, P, id)?;
     if f.parse::<i64>().ok() != Some(file) {
         return Err(invalid());
     }
-    c.parse().map_err(|_| invalid())
+    n.parse().map_err(|_| invalid())
 }
 
 /// Share links are named by their `unique_name` (`share_link/{unique_name}/info|revoke`,
@@ -262,16 +269,13 @@ pub fn item(w: &WireItem, space: SpaceRef) -> Item {
     // A collaboration space's own folder is its root; inside it, that folder is a parent.
     let is_space_root = folder && space == SpaceRef::Collab(w.id);
     let parent_id = (!is_space_root && parent != 0).then(|| ItemRef::Folder(parent).id());
+    let kind = if folder {
+        ItemKind::Folder
+    } else {
+        ItemKind::File
+    };
     Item {
-        id: me.id(),
-        space_id: space.id(),
         parent_id,
-        name: w.name.clone(),
-        kind: if folder {
-            ItemKind::Folder
-        } else {
-            ItemKind::File
-        },
         size: if folder {
             None
         } else {
@@ -280,9 +284,7 @@ pub fn item(w: &WireItem, space: SpaceRef) -> Item {
         created_at: time(w.created_at),
         modified_at: time(w.modified_at),
         sha1: w.sha1.clone().filter(|s| !s.is_empty() && !folder),
-        md5: None,
         description: w.description.clone().filter(|d| !d.is_empty()),
-        web_url: None,
         owner: w.owned_by.as_ref().map(user),
         modified_by: w.modified_by.as_ref().map(user),
         child_count: if folder {
@@ -291,9 +293,7 @@ pub fn item(w: &WireItem, space: SpaceRef) -> Item {
             None
         },
         deleted_at: time(w.deleted_at),
-        mime_type: None,
-        etag: None,
-        allowed_operations: Vec::new(),
+        ..item_named(me.id(), space.id(), w.name.clone(), kind)
     }
     .derived()
 }

@@ -260,16 +260,8 @@ impl Members for FangcloudDrive {
             })
             .await?;
         let cid = self.collab_of(ctx, n, who).await?;
-        let _: Value = self
-            .client
-            .post(
-                ctx,
-                "collab/delete",
-                &format!("collab/{cid}/delete"),
-                &json!({}),
-            )
-            .await?;
-        Ok(())
+        let path = format!("collab/{cid}/delete");
+        self.client.post_empty(ctx, "collab/delete", &path).await
     }
 
     async fn create_share_link(
@@ -351,16 +343,10 @@ impl Members for FangcloudDrive {
             .await?;
         // A link already revoked answers share_link_not_found_or_deleted (document, 错误码),
         // 404 share_link_not_found.
-        let _: Value = self
-            .client
-            .post(
-                ctx,
-                "share_link/revoke",
-                &format!("share_link/{name}/revoke"),
-                &json!({}),
-            )
-            .await?;
-        Ok(())
+        let path = format!("share_link/{name}/revoke");
+        self.client
+            .post_empty(ctx, "share_link/revoke", &path)
+            .await
     }
 }
 

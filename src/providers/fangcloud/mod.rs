@@ -105,10 +105,7 @@ fn capabilities() -> Capabilities {
 
 impl FangcloudDrive {
     pub fn new(connection: &str, cfg: &FangcloudConfig, deps: &Deps) -> Result<Self, String> {
-        let secret = cfg
-            .client_secret
-            .clone()
-            .ok_or_else(|| format!("connection '{connection}': client secret not resolved"))?;
+        let secret = super::resolved_secret(connection, "client secret", &cfg.client_secret)?;
         let folder_seal = folder_seal::FolderSeal::new(&secret)?;
         Ok(Self {
             client: Client::new(

@@ -101,6 +101,14 @@ pub(super) fn listing_page(
     }
 }
 
+/// The references of listed items, all files or all folders (`as_ref`).
+pub(super) fn refs_of(
+    listed: &[WireItem],
+    as_ref: fn(i64) -> ItemRef,
+) -> impl Iterator<Item = ItemRef> + '_ {
+    listed.iter().map(move |w| as_ref(w.id))
+}
+
 /// Reads one item per reference, [`FAN_OUT`] at a time, in order; an item the upstream no
 /// longer finds (404) is left out.
 pub(super) async fn read_each<F, Fut>(refs: Vec<ItemRef>, read: F) -> ApiResult<Vec<WireItem>>
@@ -235,11 +243,7 @@ impl FangcloudDrive {
         sp: SpaceRef,
         it: ItemRef,
     ) -> ApiResult<WireItem> {
-        let w = self.info(ctx, it).await?;
-        if !sp.holds(&w) {
-            return Err(not_in_space());
-        }
-        Ok(w)
+        in_space(sp, self.info(ctx, it).await?)
     }
 
     /// The item as it lies in the trash (`file|folder/{id}/trash`), checked to be of `sp`.
@@ -253,19 +257,8 @@ impl FangcloudDrive {
             ItemRef::File(_) => "file/trash",
             ItemRef::Folder(_) => "folder/trash",
         };
-        let w: WireItem = self
-            .client
-            .get(
-                ctx,
-                op,
-                &format!("{}/{}/trash", it.kind(), it.number()),
-                &[],
-            )
-            .await?;
-        if !sp.holds(&w) {
-            return Err(not_in_space());
-        }
-        Ok(w)
+        let path = format!("{}/{}/trash", it.kind(), it.number());
+        in_space(sp, self.client.get(ctx, op, &path, &[]).await?)
     }
 
     /// The parent of a listing, checked to lie in `sp` unless the cursor's `seal` says an
@@ -311,6 +304,14 @@ impl FangcloudDrive {
         }
         Ok(())
     }
+}
+
+/// `w` if it lies in `sp`; an item of another space is a 404.
+fn in_space(sp: SpaceRef, w: WireItem) -> ApiResult<WireItem> {
+    if !sp.holds(&w) {
+        return Err(not_in_space());
+    }
+    Ok(w)
 }
 
 pub(super) fn not_in_space() -> ApiError {

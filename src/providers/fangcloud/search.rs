@@ -94,11 +94,8 @@ impl Search for FangcloudDrive {
                 &[("limit", want.min(10_000).to_string())],
             )
             .await?;
-        let all: Vec<ItemRef> = l
-            .files
-            .iter()
-            .map(|w| ItemRef::File(w.id))
-            .chain(l.folders.iter().map(|w| ItemRef::Folder(w.id)))
+        let all: Vec<ItemRef> = refs_of(&l.files, ItemRef::File)
+            .chain(refs_of(&l.folders, ItemRef::Folder))
             .collect();
         let more = all.len() > offset + page.limit as usize;
         let chosen: Vec<ItemRef> = all

@@ -88,16 +88,9 @@ impl Spaces for FangcloudDrive {
                         "folder without owned_by",
                     )
                 })?;
-                let h: Holder = self
-                    .client
-                    .get(
-                        ctx,
-                        "admin/user/info",
-                        &format!("admin/user/{owner}/info"),
-                        &[],
-                    )
-                    .await?;
-                Ok(quota("user", h.space_total, h.space_used))
+                let path = format!("admin/user/{owner}/info");
+                self.holder_quota(ctx, "admin/user/info", &path, "user")
+                    .await
             }
         }
     }
@@ -154,16 +147,21 @@ impl FangcloudDrive {
 
     /// A department space's quota (`admin/department/{id}/info`, enterprise token).
     async fn department_quota(&self, ctx: &Ctx, d: i64) -> ApiResult<Quota> {
-        let h: Holder = self
-            .client
-            .get(
-                ctx,
-                "admin/department/info",
-                &format!("admin/department/{d}/info"),
-                &[],
-            )
-            .await?;
-        Ok(quota("space", h.space_total, h.space_used))
+        let path = format!("admin/department/{d}/info");
+        self.holder_quota(ctx, "admin/department/info", &path, "space")
+            .await
+    }
+
+    /// The `scope` quota of an `admin/…/info` answer (the enterprise token's call).
+    async fn holder_quota(
+        &self,
+        ctx: &Ctx,
+        op: &'static str,
+        path: &str,
+        scope: &str,
+    ) -> ApiResult<Quota> {
+        let h: Holder = self.client.get(ctx, op, path, &[]).await?;
+        Ok(quota(scope, h.space_total, h.space_used))
     }
 
     pub(super) async fn user_info(&self, ctx: &Ctx) -> ApiResult<UserInfo> {

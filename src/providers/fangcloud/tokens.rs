@@ -97,11 +97,7 @@ impl JwtSimple {
             .header(reqwest::header::AUTHORIZATION, self.basic())
             .timeout(self.http.timeout);
         let res = self.http.send(PROVIDER, "oauth/token", req).await?;
-        let status = res.status();
-        let bytes = res
-            .bytes()
-            .await
-            .map_err(|e| UpstreamError::transport(PROVIDER, &e))?;
+        let (status, bytes) = super::client::read_answer(res).await?;
         if status.is_success() {
             let a: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {
                 UpstreamError::malformed(PROVIDER, "oauth/token answer is not the documented JSON")
@@ -118,20 +114,21 @@ impl JwtSimple {
         }
         let e: OAuthError = serde_json::from_slice(&bytes).unwrap_or_default();
         let message: String = e.error_description.chars().take(200).collect();
+        // The upstream's `error`, else the HTTP status, as the problem's upstream code.
+        let upstream_code = if e.error.is_empty() {
+            status.as_str().to_owned()
+        } else {
+            e.error.clone()
+        };
+        let refused = |kind, code| -> ApiError {
+            UpstreamError::new(PROVIDER, kind, code, upstream_code, message).into()
+        };
         Err(match status.as_u16() {
             // Standard OAuth 2 answers (RFC 6749 §5.2): bad client credentials.
-            401 => UpstreamError::new(
-                PROVIDER,
+            401 => refused(
                 UpstreamKind::CredentialsRejected,
                 "upstream_credentials_rejected",
-                if e.error.is_empty() {
-                    "401".into()
-                } else {
-                    e.error
-                },
-                message,
-            )
-            .into(),
+            ),
             400 if e.error == "invalid_grant" => {
                 let acting = subject
                     .strip_prefix("user:")
@@ -144,28 +141,13 @@ impl JwtSimple {
                         detail: format!("Fangcloud has no active user {u} in this enterprise"),
                         field: Some("x-filegate-as-user".into()),
                     },
-                    None => UpstreamError::new(
-                        PROVIDER,
+                    None => refused(
                         UpstreamKind::CredentialsRejected,
                         "upstream_credentials_rejected",
-                        e.error,
-                        message,
-                    )
-                    .into(),
+                    ),
                 }
             }
-            400 => UpstreamError::new(
-                PROVIDER,
-                UpstreamKind::Malformed,
-                "upstream_rejected_request",
-                if e.error.is_empty() {
-                    "400".into()
-                } else {
-                    e.error
-                },
-                message,
-            )
-            .into(),
+            400 => refused(UpstreamKind::Malformed, "upstream_rejected_request"),
             _ => UpstreamError::http_status(PROVIDER, status).into(),
         })
     }

@@ -31,11 +31,8 @@ impl Trash for FangcloudDrive {
             .await?;
         // The user's trash spans their spaces and its entries do not say which: each one's
         // trash info does.
-        let refs: Vec<ItemRef> = l
-            .folders
-            .iter()
-            .map(|w| ItemRef::Folder(w.id))
-            .chain(l.files.iter().map(|w| ItemRef::File(w.id)))
+        let refs = refs_of(&l.folders, ItemRef::Folder)
+            .chain(refs_of(&l.files, ItemRef::File))
             .collect();
         let found = read_each(refs, |it| self.trashed_in(ctx, sp, it)).await?;
         Ok(Page {
@@ -45,28 +42,29 @@ impl Trash for FangcloudDrive {
     }
 
     async fn restore_item(&self, ctx: &Ctx, space: &str, id: &str) -> ApiResult<Item> {
-        let t = self.trashed(ctx, space, id).await?;
-        let _: Value = self
-            .post_item(
-                ctx,
-                t.it,
-                ("file/restore_from_trash", "folder/restore_from_trash"),
-                &json!({}),
-            )
-            .await?;
+        let ops = ("file/restore_from_trash", "folder/restore_from_trash");
+        let t = self.act_on_trashed(ctx, space, id, ops).await?;
         Ok(item(&self.info(ctx, t.it).await?, t.sp))
     }
 
     async fn purge_item(&self, ctx: &Ctx, space: &str, id: &str) -> ApiResult<()> {
+        let ops = ("file/delete_from_trash", "folder/delete_from_trash");
+        self.act_on_trashed(ctx, space, id, ops).await.map(|_| ())
+    }
+}
+
+impl FangcloudDrive {
+    /// Finds item `id` in the trash of `space` and POSTs `{}` to its file or folder call
+    /// (`ops`, as [`Self::post_item`] takes them); gives the item as it lay in the trash.
+    async fn act_on_trashed(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        id: &str,
+        ops: (&'static str, &'static str),
+    ) -> ApiResult<Target> {
         let t = self.trashed(ctx, space, id).await?;
-        let _: Value = self
-            .post_item(
-                ctx,
-                t.it,
-                ("file/delete_from_trash", "folder/delete_from_trash"),
-                &json!({}),
-            )
-            .await?;
-        Ok(())
+        let _: Value = self.post_item(ctx, t.it, ops, &json!({})).await?;
+        Ok(t)
     }
 }

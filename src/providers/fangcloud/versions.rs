@@ -1,7 +1,7 @@
 //! File versions: `file/{id}/versions`, `file/{id}/version/{v}/…`, `file/{id}/new_version_v2`.
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::FangcloudDrive;
 use super::client::*;
@@ -37,17 +37,10 @@ impl Versions for FangcloudDrive {
     }
 
     async fn get_version(&self, ctx: &Ctx, space: &str, id: &str, v: &str) -> ApiResult<Version> {
-        let (_, (n, vid)) = self
-            .target_with(ctx, space, id, |_, it| file_version(it, v))
-            .await?;
+        let (_, n, path) = self.version_call(ctx, space, id, v, "info").await?;
         let w: WireVersion = self
             .client
-            .get(
-                ctx,
-                "file/version/info",
-                &format!("file/{n}/version/{vid}/info"),
-                &[],
-            )
+            .get(ctx, "file/version/info", &path, &[])
             .await?;
         Ok(version(&w, n))
     }
@@ -74,42 +67,40 @@ impl Versions for FangcloudDrive {
             )
             .await?;
         let w = self.client.upload_to(&url, &t.w.name, &content).await?;
-        Ok(UploadResult {
-            item: item(&w, t.sp),
-            instant: false,
-            method: "presigned".into(),
-        })
+        Ok(super::content::uploaded(&w, t.sp))
     }
 
     async fn promote_version(&self, ctx: &Ctx, space: &str, id: &str, v: &str) -> ApiResult<Item> {
-        let (t, (n, vid)) = self
-            .target_with(ctx, space, id, |_, it| file_version(it, v))
-            .await?;
+        let (t, _, path) = self.version_call(ctx, space, id, v, "promote").await?;
         let w: WireItem = self
             .client
-            .post(
-                ctx,
-                "file/version/promote",
-                &format!("file/{n}/version/{vid}/promote"),
-                &json!({}),
-            )
+            .post(ctx, "file/version/promote", &path, &json!({}))
             .await?;
         Ok(item(&w, t.sp))
     }
 
     async fn delete_version(&self, ctx: &Ctx, space: &str, id: &str, v: &str) -> ApiResult<()> {
-        let (_, (n, vid)) = self
+        let (_, _, path) = self.version_call(ctx, space, id, v, "delete").await?;
+        self.client
+            .post_empty(ctx, "file/version/delete", &path)
+            .await
+    }
+}
+
+impl FangcloudDrive {
+    /// The preamble of a call on one version `v` of file `id`: the file, its number and the
+    /// call's path `file/{n}/version/{vid}/<call>`.
+    async fn version_call(
+        &self,
+        ctx: &Ctx,
+        space: &str,
+        id: &str,
+        v: &str,
+        call: &str,
+    ) -> ApiResult<(Target, i64, String)> {
+        let (t, (n, vid)) = self
             .target_with(ctx, space, id, |_, it| file_version(it, v))
             .await?;
-        let _: Value = self
-            .client
-            .post(
-                ctx,
-                "file/version/delete",
-                &format!("file/{n}/version/{vid}/delete"),
-                &json!({}),
-            )
-            .await?;
-        Ok(())
+        Ok((t, n, format!("file/{n}/version/{vid}/{call}")))
     }
 }

@@ -1,6 +1,7 @@
 //! Fangcloud Open API v2 wire types: the JSON the upstream answers with, as the gateway reads
 //! it (only the fields it uses; ids and numbers also when the document's examples send them as
-//! strings).
+//! strings). A struct with `#[serde(default)]` on itself is an answer any of whose fields may be
+//! missing.
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -100,10 +101,11 @@ pub struct Listing {
 }
 
 #[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct Paging {
-    #[serde(default, deserialize_with = "opt_num")]
+    #[serde(deserialize_with = "opt_num")]
     pub page_id: Option<i64>,
-    #[serde(default, deserialize_with = "opt_num")]
+    #[serde(deserialize_with = "opt_num")]
     pub page_count: Option<i64>,
 }
 
@@ -136,9 +138,9 @@ pub struct WireVersion {
     pub remark: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct VersionsAnswer {
-    #[serde(default)]
     pub file_versions: Vec<WireVersion>,
 }
 
@@ -154,9 +156,9 @@ pub struct WireComment {
     pub user: Option<MiniUser>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct CommentsAnswer {
-    #[serde(default)]
     pub comments: Vec<WireComment>,
 }
 
@@ -179,9 +181,9 @@ pub struct WireCollab {
     pub role: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct CollabsAnswer {
-    #[serde(default)]
     pub collabs: Vec<WireCollab>,
 }
 
@@ -196,27 +198,27 @@ pub struct DownloadAnswer {
 }
 
 /// `user/info` (the token's user). `space_total`/`space_used` are in bytes; -1 is unlimited.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct UserInfo {
-    #[serde(default)]
     pub name: String,
-    #[serde(default, deserialize_with = "opt_num")]
+    #[serde(deserialize_with = "opt_num")]
     pub space_total: Option<i64>,
-    #[serde(default, deserialize_with = "opt_num")]
+    #[serde(deserialize_with = "opt_num")]
     pub space_used: Option<i64>,
 }
 
 /// `department/{id}/info`, `admin/department/{id}/info`, `admin/user/{id}/info` (the fields
 /// the gateway reads).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct Holder {
-    #[serde(default)]
     pub name: String,
-    #[serde(default, deserialize_with = "opt_num")]
+    #[serde(deserialize_with = "opt_num")]
     pub user_count: Option<i64>,
-    #[serde(default, deserialize_with = "opt_num")]
+    #[serde(deserialize_with = "opt_num")]
     pub space_total: Option<i64>,
-    #[serde(default, deserialize_with = "opt_num")]
+    #[serde(deserialize_with = "opt_num")]
     pub space_used: Option<i64>,
 }
 
@@ -245,9 +247,9 @@ impl DepartmentBrief {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct DepartmentChildren {
-    #[serde(default)]
     pub children: Vec<DepartmentBrief>,
 }
 

@@ -71,10 +71,7 @@ impl Content for OnebotDrive {
         }
         let u: WireFileUrl = self
             .client
-            .call(
-                "get_group_file_url",
-                &json!({ "group_id": group, "file_id": file_id, "busid": busid }),
-            )
+            .call("get_group_file_url", &file_params(group, &file_id, busid))
             .await?;
         let url = reqwest::Url::parse(&u.url)
             .ok()
@@ -104,12 +101,8 @@ impl OnebotDrive {
             && let Ok(root) = self.listing(group, ROOT).await
             && let Some(stray) = root.files.iter().find(|f| f.file_id == up.file_id)
         {
-            let removed: ApiResult<Value> = self
-                .client
-                .call(
-                    "delete_group_file",
-                    &json!({ "group_id": group, "file_id": stray.file_id, "busid": stray.busid }),
-                )
+            let removed = self
+                .delete_group_file(group, &stray.file_id, stray.busid)
                 .await;
             if let Err(e) = removed {
                 tracing::warn!(
@@ -259,12 +252,7 @@ impl OnebotDrive {
             if let Some(first) = first
                 && first.file_id != new.file_id
             {
-                let _: Value = self
-                    .client
-                    .call(
-                        "delete_group_file",
-                        &json!({ "group_id": group, "file_id": new.file_id, "busid": new.busid }),
-                    )
+                self.delete_group_file(group, &new.file_id, new.busid)
                     .await?;
                 return Err(name_conflict(&name));
             }
@@ -274,13 +262,7 @@ impl OnebotDrive {
             if file_id == new.file_id {
                 continue;
             }
-            let _: Value = self
-                .client
-                .call(
-                    "delete_group_file",
-                    &json!({ "group_id": group, "file_id": file_id, "busid": busid }),
-                )
-                .await?;
+            self.delete_group_file(group, &file_id, busid).await?;
         }
         Ok(UploadResult {
             item: file_item(space, group, &folder, new),
@@ -317,16 +299,12 @@ impl OnebotDrive {
             .upload_base64("upload_private_file", params, &req.content)
             .await?;
         let now = chrono::Utc::now();
+        let id = item_id(&ItemRef::Private {
+            user,
+            file_id: up.file_id,
+        });
         Ok(UploadResult {
             item: Item {
-                id: item_id(&ItemRef::Private {
-                    user,
-                    file_id: up.file_id,
-                }),
-                space_id: space.to_owned(),
-                parent_id: None,
-                name: req.name,
-                kind: ItemKind::File,
                 size: Some(req.content.size),
                 created_at: Some(now),
                 modified_at: Some(now),
@@ -336,21 +314,32 @@ impl OnebotDrive {
                 } else {
                     Some(up.md5)
                 },
-                description: None,
-                web_url: None,
-                owner: None,
-                modified_by: None,
-                child_count: None,
-                deleted_at: None,
-                mime_type: None,
-                etag: None,
-                allowed_operations: Vec::new(),
+                ..item_named(id, space.to_owned(), req.name, ItemKind::File)
             }
             .derived(),
             instant: false,
             method: "base64".into(),
         })
     }
+}
+
+impl OnebotDrive {
+    /// `delete_group_file` of one file of `group`.
+    pub(super) async fn delete_group_file(
+        &self,
+        group: i64,
+        file_id: &str,
+        busid: i64,
+    ) -> ApiResult<()> {
+        let params = file_params(group, file_id, busid);
+        let _: Value = self.client.call("delete_group_file", &params).await?;
+        Ok(())
+    }
+}
+
+/// The parameters that name one group file: the group, the file's id and its `busid`.
+pub(super) fn file_params(group: i64, file_id: &str, busid: i64) -> Value {
+    json!({ "group_id": group, "file_id": file_id, "busid": busid })
 }
 
 pub(super) fn name_conflict(name: &str) -> ApiError {

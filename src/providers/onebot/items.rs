@@ -150,25 +150,21 @@ impl Items for OnebotDrive {
 
     async fn delete_item(&self, _ctx: &Ctx, space: &str, id: &str) -> ApiResult<()> {
         let (group, target) = Self::target(space, id, Operation::DeleteItem)?;
-        let _: Value = match target {
+        match target {
             InGroup::File { file_id, busid, .. } => {
-                self.client
-                    .call(
-                        "delete_group_file",
-                        &json!({ "group_id": group, "file_id": file_id, "busid": busid }),
-                    )
-                    .await?
+                self.delete_group_file(group, &file_id, busid).await
             }
             InGroup::Folder { folder_id } => {
-                self.client
+                let _: Value = self
+                    .client
                     .call(
                         "delete_group_folder",
                         &json!({ "group_id": group, "folder_id": folder_id }),
                     )
-                    .await?
+                    .await?;
+                Ok(())
             }
-        };
-        Ok(())
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use super::client::{WireFile, WireFolder};
 use crate::error::{ApiError, ApiResult};
 use crate::model::ids::{self, IdKind};
 use crate::model::*;
+use crate::providers::item_named;
 
 const P: Provider = Provider::Onebot;
 
@@ -170,54 +171,30 @@ pub fn file_item(space: &str, group: i64, folder: &str, f: WireFile) -> Item {
         busid: f.busid,
     });
     Item {
-        id,
-        space_id: space.to_owned(),
         parent_id: folder_parent(group, folder),
-        name: f.file_name,
-        kind: ItemKind::File,
         size: u64::try_from(f.file_size).ok(),
         created_at: time(f.upload_time),
         modified_at: time(f.modify_time).or_else(|| time(f.upload_time)),
         sha1: Some(f.sha).filter(|s| !s.is_empty()),
         md5: Some(f.md5).filter(|s| !s.is_empty()),
-        description: None,
-        web_url: None,
         owner: person(f.uploader, &f.uploader_name),
-        modified_by: None,
-        child_count: None,
-        deleted_at: None,
-        mime_type: None,
-        etag: None,
-        allowed_operations: Vec::new(),
+        ..item_named(id, space.to_owned(), f.file_name, ItemKind::File)
     }
     .derived()
 }
 
 pub fn folder_item(space: &str, group: i64, f: WireFolder) -> Item {
+    let id = item_id(&ItemRef::Folder {
+        group,
+        folder_id: f.folder_id,
+    });
+    // Folders exist only in the root (document: "仅能在根目录创建文件夹"): no parent.
     Item {
-        id: item_id(&ItemRef::Folder {
-            group,
-            folder_id: f.folder_id,
-        }),
-        space_id: space.to_owned(),
-        // Folders exist only in the root (document: "仅能在根目录创建文件夹").
-        parent_id: None,
-        name: f.folder_name,
-        kind: ItemKind::Folder,
-        size: None,
         created_at: time(f.create_time),
         modified_at: time(f.modify_time).or_else(|| time(f.create_time)),
-        sha1: None,
-        md5: None,
-        description: None,
-        web_url: None,
         owner: person(f.creator, &f.creator_name),
-        modified_by: None,
         child_count: u64::try_from(f.total_file_count).ok(),
-        deleted_at: None,
-        mime_type: None,
-        etag: None,
-        allowed_operations: Vec::new(),
+        ..item_named(id, space.to_owned(), f.folder_name, ItemKind::Folder)
     }
     .derived()
 }
@@ -363,15 +340,10 @@ mod tests {
     fn names_follow_qq_rules() {
         assert!(check_name("name", &"a".repeat(255)).is_ok());
         assert!(check_name("name", &"报".repeat(85)).is_ok());
-        assert_eq!(
-            check_name("name", &"报".repeat(86)).unwrap_err().code(),
-            "name_too_long"
-        );
-        assert_eq!(
-            check_name("name", "a:b").unwrap_err().code(),
-            "invalid_name"
-        );
-        assert_eq!(check_name("name", "..").unwrap_err().code(), "invalid_name");
+        let refused = |name: &str| check_name("name", name).unwrap_err().code();
+        assert_eq!(refused(&"报".repeat(86)), "name_too_long");
+        assert_eq!(refused("a:b"), "invalid_name");
+        assert_eq!(refused(".."), "invalid_name");
         assert_eq!(numbered_name("a.txt", 2), "a (2).txt");
         assert_eq!(numbered_name(".env", 1), ".env (1)");
         assert_eq!(numbered_name("noext", 1), "noext (1)");

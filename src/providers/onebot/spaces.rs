@@ -31,22 +31,9 @@ impl Spaces for OnebotDrive {
     }
 
     async fn get_space(&self, _ctx: &Ctx, space: &str) -> ApiResult<Space> {
-        let missing = || ApiError::not_found("space_not_found", "no such space on this connection");
         match parse_space(space)? {
-            SpaceRef::Group(g) => self
-                .groups()
-                .await?
-                .iter()
-                .find(|w| w.group_id == g)
-                .map(group_space)
-                .ok_or_else(missing),
-            SpaceRef::User(u) => self
-                .friends()
-                .await?
-                .iter()
-                .find(|w| w.user_id == u)
-                .map(friend_space)
-                .ok_or_else(missing),
+            SpaceRef::Group(g) => listed(&self.groups().await?, |w| w.group_id == g, group_space),
+            SpaceRef::User(u) => listed(&self.friends().await?, |w| w.user_id == u, friend_space),
         }
     }
 
@@ -78,6 +65,16 @@ impl OnebotDrive {
     pub(super) async fn friends(&self) -> ApiResult<Vec<WireFriend>> {
         self.client.call("get_friend_list", &json!({})).await
     }
+}
+
+/// The space of the one of the bot's groups or friends (`listed`) that `is` picks; one the bot
+/// does not have is not a space of this connection.
+fn listed<W>(listed: &[W], is: impl Fn(&W) -> bool, space: fn(&W) -> Space) -> ApiResult<Space> {
+    listed
+        .iter()
+        .find(|w| is(w))
+        .map(space)
+        .ok_or_else(|| ApiError::not_found("space_not_found", "no such space on this connection"))
 }
 
 pub(super) fn group_space(g: &WireGroup) -> Space {

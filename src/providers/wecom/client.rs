@@ -4,6 +4,9 @@
 //! answers HTTP 200 with an `errcode` envelope even on failure (upstream-docs/README.md, WeCom).
 //! [`Client::call`] adds the token, reads the envelope, and on a token error (40014, 42001,
 //! 41001) evicts the token and retries exactly once.
+//!
+//! A wire struct with `#[serde(default)]` on itself is an answer any of whose fields may be
+//! missing.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,8 +82,8 @@ fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
 pub struct AuthList {
-    #[serde(default)]
     pub auth_info: Vec<AuthInfo>,
 }
 
@@ -99,19 +102,17 @@ pub struct SpaceInfoAnswer {
     pub space_info: WireSpace,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct FileListAnswer {
-    #[serde(default)]
     pub has_more: bool,
-    #[serde(default)]
     pub next_start: u32,
-    #[serde(default)]
     pub file_list: FileListItems,
 }
 
 #[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct FileListItems {
-    #[serde(default)]
     pub item: Vec<WireFile>,
 }
 
@@ -122,13 +123,11 @@ pub struct FileIdAnswer {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct UploadInitAnswer {
-    #[serde(default)]
     pub hit_exist: bool,
-    #[serde(default)]
     pub upload_key: Option<String>,
-    #[serde(default)]
     pub fileid: Option<String>,
 }
 
@@ -139,49 +138,38 @@ pub struct DownloadAnswer {
     pub cookie_value: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct FilePermission {
-    #[serde(default)]
     pub share_range: Option<serde_json::Map<String, Value>>,
-    #[serde(default)]
     pub secure_setting: Option<serde_json::Map<String, Value>>,
-    #[serde(default)]
     pub inherit_father_auth: Option<InheritAuth>,
-    #[serde(default)]
     pub file_member_list: Vec<AuthInfo>,
-    #[serde(default)]
     pub watermark: Option<serde_json::Map<String, Value>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct InheritAuth {
-    #[serde(default)]
     pub auth_list: Vec<AuthInfo>,
-    #[serde(default)]
     pub inherit: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct Capacity {
-    #[serde(default)]
     pub total_capacity_for_all: Option<u64>,
-    #[serde(default)]
     pub total_capacity_for_vip: Option<u64>,
-    #[serde(default)]
     pub rest_capacity_for_all: Option<u64>,
-    #[serde(default)]
     pub rest_capacity_for_vip: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct ProInfo {
-    #[serde(default)]
     pub is_pro: bool,
-    #[serde(default)]
     pub total_vip_acct_num: Option<u64>,
-    #[serde(default)]
     pub use_vip_acct_num: Option<u64>,
-    #[serde(default)]
     pub pro_expire_time: Option<i64>,
 }
 
@@ -298,6 +286,29 @@ impl Client {
     {
         self.call_with_timeout(function, body, self.http.timeout)
             .await
+    }
+
+    /// A call whose answer the gateway reads one field of (`file`, `share_url`, …): an answer
+    /// without it lacks documented fields, as any answer of the wrong shape.
+    pub async fn call_field<B, T>(
+        &self,
+        function: &'static str,
+        body: &B,
+        field: &str,
+    ) -> Result<T, ApiError>
+    where
+        B: Serialize + ?Sized + Sync,
+        T: DeserializeOwned,
+    {
+        let mut answer: Value = self.call(function, body).await?;
+        let value = answer.get_mut(field).map(Value::take).unwrap_or_default();
+        serde_json::from_value(value).map_err(|_| {
+            UpstreamError::malformed(
+                PROVIDER,
+                format!("{function} answer lacks documented fields"),
+            )
+            .into()
+        })
     }
 
     /// A call with a body already serialised and the transfer deadline (upload parts carry

@@ -113,18 +113,8 @@ impl Content for WecomDrive {
                 .call("file_delete", &json!({ "fileid": [old.fileid] }))
                 .await?;
             if f.file_name != req.name {
-                #[derive(serde::Deserialize)]
-                struct A {
-                    file: WireFile,
-                }
-                let a: A = self
-                    .client
-                    .call(
-                        "file_rename",
-                        &json!({"fileid": fileid, "new_name": req.name}),
-                    )
-                    .await?;
-                f = a.file;
+                let body = json!({"fileid": fileid, "new_name": req.name});
+                f = self.client.call_field("file_rename", &body, "file").await?;
             }
         }
         Ok(UploadResult {

@@ -130,18 +130,15 @@ impl Items for WecomDrive {
                 {
                     return Err(name_conflict(name));
                 }
-                #[derive(serde::Deserialize)]
-                struct A {
-                    file_list: FileListItems,
-                }
-                let a: A = self
+                let moved: FileListItems = self
                     .client
-                    .call(
+                    .call_field(
                         "file_move",
                         &json!({"fatherid": target, "replace": on_conflict == OnConflict::Replace, "fileid": [fileid]}),
+                        "file_list",
                     )
                     .await?;
-                if let Some(moved) = a.file_list.item.into_iter().next() {
+                if let Some(moved) = moved.item.into_iter().next() {
                     current = moved;
                 }
             }
@@ -156,15 +153,8 @@ impl Items for WecomDrive {
             {
                 return Err(name_conflict(name));
             }
-            #[derive(serde::Deserialize)]
-            struct A {
-                file: WireFile,
-            }
-            let a: A = self
-                .client
-                .call("file_rename", &json!({"fileid": fileid, "new_name": name}))
-                .await?;
-            current = a.file;
+            let body = json!({"fileid": fileid, "new_name": name});
+            current = self.client.call_field("file_rename", &body, "file").await?;
         }
         Ok(item(current))
     }

@@ -7,6 +7,7 @@ use super::client::{AuthInfo, WireFile};
 use crate::error::{ApiError, ApiResult};
 use crate::model::ids::{self, IdKind};
 use crate::model::*;
+use crate::providers::item_named;
 
 const P: Provider = Provider::Wecom;
 
@@ -59,25 +60,14 @@ pub fn item(f: WireFile) -> Item {
     let parent_id =
         (f.fatherid != f.spaceid && !f.fatherid.is_empty()).then(|| item_id(&f.fatherid));
     Item {
-        id: item_id(&f.fileid),
-        space_id: space_id(&f.spaceid),
         parent_id,
-        name: f.file_name,
-        kind: k,
         size: (k == ItemKind::File).then_some(f.file_size),
         created_at: time(f.ctime),
         modified_at: time(f.mtime),
         sha1: Some(f.sha).filter(|s| !s.is_empty() && k == ItemKind::File),
         md5: Some(f.md5).filter(|s| !s.is_empty() && k == ItemKind::File),
-        description: None,
         web_url: f.url.filter(|u| !u.is_empty()),
-        owner: None,
-        modified_by: None,
-        child_count: None,
-        deleted_at: None,
-        mime_type: None,
-        etag: None,
-        allowed_operations: Vec::new(),
+        ..item_named(item_id(&f.fileid), space_id(&f.spaceid), f.file_name, k)
     }
     .derived()
 }
@@ -408,14 +398,9 @@ mod tests {
         assert_eq!(name_units("报告"), 4);
         assert!(check_name("name", &"a".repeat(255)).is_ok());
         assert!(check_name("name", &"报".repeat(127)).is_ok());
-        assert_eq!(
-            check_name("name", &"报".repeat(128)).unwrap_err().code(),
-            "name_too_long"
-        );
-        assert_eq!(
-            check_name("name", "a/b").unwrap_err().code(),
-            "invalid_name"
-        );
+        let refused = |name: &str| check_name("name", name).unwrap_err().code();
+        assert_eq!(refused(&"报".repeat(128)), "name_too_long");
+        assert_eq!(refused("a/b"), "invalid_name");
     }
 
     #[test]

@@ -46,14 +46,8 @@ impl Members for WecomDrive {
                 self.new_auth_infos(&req.members, &FILE_ROLES, "files")
             })
             .await?;
-        let _: Value = self
-            .client
-            .call(
-                "file_acl_add",
-                &json!({"fileid": fileid, "auth_info": infos}),
-            )
-            .await?;
-        Ok(infos.iter().map(|a| member(a, false)).collect())
+        self.acl_add("file_acl_add", ("fileid", &fileid), &infos)
+            .await
     }
 
     /// As for spaces, `file_acl_add` on an existing member sets its auth.
@@ -67,22 +61,16 @@ impl Members for WecomDrive {
     ) -> ApiResult<Member> {
         let fileid = parse_item(id)?;
         let target = auth_info(who, None)?;
-        if !self
-            .file_permission(&fileid)
-            .await?
-            .file_member_list
-            .iter()
-            .any(|a| same(a, &target))
-        {
-            return Err(ApiError::not_found(
-                "member_not_found",
-                "not a direct member of this item",
-            ));
-        }
-        let mut added = self
-            .add_item_members(ctx, space, id, re_add(who, req))
-            .await?;
-        added.pop().ok_or_else(|| ApiError::internal("no member"))
+        let p = self.file_permission(&fileid).await?;
+        check_member(
+            &p.file_member_list,
+            &target,
+            "not a direct member of this item",
+        )?;
+        the_one(
+            self.add_item_members(ctx, space, id, re_add(who, req))
+                .await?,
+        )
     }
 
     async fn remove_item_member(
@@ -93,14 +81,7 @@ impl Members for WecomDrive {
         who: &Principal,
     ) -> ApiResult<()> {
         let Target { fileid, .. } = self.target(space, id).await?;
-        let _: Value = self
-            .client
-            .call(
-                "file_acl_del",
-                &json!({"fileid": fileid, "auth_info": [auth_info(who, None)?]}),
-            )
-            .await?;
-        Ok(())
+        self.acl_del("file_acl_del", ("fileid", &fileid), who).await
     }
 
     async fn get_sharing(&self, _ctx: &Ctx, space: &str, id: &str) -> ApiResult<Sharing> {
@@ -143,18 +124,14 @@ impl Members for WecomDrive {
             ));
         }
         let Target { fileid, .. } = self.target(space, id).await?;
-        #[derive(serde::Deserialize)]
-        struct A {
-            share_url: String,
-        }
-        let a: A = self
+        let url: String = self
             .client
-            .call("file_share", &json!({ "fileid": fileid }))
+            .call_field("file_share", &json!({ "fileid": fileid }), "share_url")
             .await?;
         // file_share answers only `share_url` (wecom-wedrive.txt, 获取分享链接): no id, and the
         // document has no call to list or revoke links, so WeDrive links are not resources
         // here (list and revoke answer 501). Who may open it is `GET …/sharing`.
-        Ok(ShareLink::url_only(a.share_url))
+        Ok(ShareLink::url_only(url))
     }
 
     async fn get_item_security(
@@ -227,6 +204,33 @@ impl WecomDrive {
             .await
     }
 
+    /// `file_acl_add`/`space_acl_add` (`function`) of `infos` on the file or space `on` names
+    /// (`("fileid", …)`, `("spaceid", …)`); answers them as direct members.
+    pub(super) async fn acl_add(
+        &self,
+        function: &'static str,
+        (key, id): (&str, &str),
+        infos: &[AuthInfo],
+    ) -> ApiResult<Vec<Member>> {
+        let _: Value = self
+            .client
+            .call(function, &json!({ key: id, "auth_info": infos }))
+            .await?;
+        Ok(infos.iter().map(|a| member(a, false)).collect())
+    }
+
+    /// `file_acl_del`/`space_acl_del` (`function`) of `who` on the file or space `on` names.
+    pub(super) async fn acl_del(
+        &self,
+        function: &'static str,
+        (key, id): (&str, &str),
+        who: &Principal,
+    ) -> ApiResult<()> {
+        let body = json!({ key: id, "auth_info": [auth_info(who, None)?] });
+        let _: Value = self.client.call(function, &body).await?;
+        Ok(())
+    }
+
     pub(super) fn new_auth_infos(
         &self,
         members: &[NewMember],
@@ -248,6 +252,11 @@ impl WecomDrive {
     }
 }
 
+/// The member a role change ([`re_add`]) answers: the one it added.
+pub(super) fn the_one(mut added: Vec<Member>) -> ApiResult<Member> {
+    added.pop().ok_or_else(|| ApiError::internal("no member"))
+}
+
 /// A role change as WeDrive expresses it: adding the member again with the new auth.
 pub(super) fn re_add(who: &Principal, req: UpdateMember) -> AddMembers {
     AddMembers {
@@ -259,6 +268,18 @@ pub(super) fn re_add(who: &Principal, req: UpdateMember) -> AddMembers {
         }],
         message: None,
     }
+}
+
+/// A role change is for one of `members` (`detail` says of what it is not one).
+pub(super) fn check_member(
+    members: &[AuthInfo],
+    target: &AuthInfo,
+    detail: &'static str,
+) -> ApiResult<()> {
+    if !members.iter().any(|a| same(a, target)) {
+        return Err(ApiError::not_found("member_not_found", detail));
+    }
+    Ok(())
 }
 
 pub(super) fn same(a: &AuthInfo, b: &AuthInfo) -> bool {

@@ -86,10 +86,7 @@ fn capabilities() -> Capabilities {
 
 impl WecomDrive {
     pub fn new(connection: &str, cfg: &WecomConfig, deps: &Deps) -> Result<Self, String> {
-        let secret = cfg
-            .secret
-            .clone()
-            .ok_or_else(|| format!("connection '{connection}': secret not resolved"))?;
+        let secret = super::resolved_secret(connection, "secret", &cfg.secret)?;
         Ok(Self {
             connection: connection.to_owned(),
             client: Client::new(

@@ -38,15 +38,9 @@ impl WecomDrive {
     }
 
     pub(super) async fn file_info(&self, fileid: &str) -> ApiResult<WireFile> {
-        #[derive(serde::Deserialize)]
-        struct A {
-            file_info: WireFile,
-        }
-        let a: A = self
-            .client
-            .call("file_info", &json!({ "fileid": fileid }))
-            .await?;
-        Ok(a.file_info)
+        self.client
+            .call_field("file_info", &json!({ "fileid": fileid }), "file_info")
+            .await
     }
 
     /// The item, checked to be a live item of `spaceid` (ids from another space are 404s).

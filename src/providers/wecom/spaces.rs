@@ -8,7 +8,7 @@ use super::WecomDrive;
 use super::client::*;
 use super::map;
 use super::map::*;
-use super::members::{re_add, same};
+use super::members::{check_member, re_add, same, the_one};
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use crate::providers::*;
@@ -56,23 +56,20 @@ impl Spaces for WecomDrive {
         check_name("name", &req.name)?;
         let members = self.new_auth_infos(&req.members, &SPACE_ROLES, "spaces")?;
         check_admins(&members, 0)?;
-        #[derive(serde::Deserialize)]
-        struct A {
-            spaceid: String,
-        }
-        let a: A = self
+        let spaceid: String = self
             .client
-            .call(
+            .call_field(
                 "space_create",
                 &json!({"space_name": req.name, "auth_info": members, "space_sub_type": 0}),
+                "spaceid",
             )
             .await?;
-        self.remember_space(&a.spaceid, &req.name).await;
+        self.remember_space(&spaceid, &req.name).await;
         Ok(Space {
-            id: space_id(&a.spaceid),
+            id: space_id(&spaceid),
             name: req.name,
             kind: SpaceKind::Team,
-            root_id: Some(item_id(&a.spaceid)),
+            root_id: Some(item_id(&spaceid)),
             created_at: Some(chrono::Utc::now()),
             // The app creates the space but is not one of its listed members.
             member_count: Some(members.len() as u64),
@@ -187,15 +184,15 @@ impl Spaces for WecomDrive {
 
     async fn create_space_invite_link(&self, _ctx: &Ctx, space: &str) -> ApiResult<ShareLink> {
         let spaceid = parse_space(space)?;
-        #[derive(serde::Deserialize)]
-        struct A {
-            space_share_url: String,
-        }
-        let a: A = self
+        let url: String = self
             .client
-            .call("space_share", &json!({ "spaceid": spaceid }))
+            .call_field(
+                "space_share",
+                &json!({ "spaceid": spaceid }),
+                "space_share_url",
+            )
             .await?;
-        Ok(ShareLink::url_only(a.space_share_url))
+        Ok(ShareLink::url_only(url))
     }
 
     async fn list_space_members(
@@ -232,14 +229,8 @@ impl Spaces for WecomDrive {
             .filter(|a| a.auth == Some(7) && !infos.iter().any(|n| same(n, a)))
             .count();
         check_admins(&infos, admins)?;
-        let _: Value = self
-            .client
-            .call(
-                "space_acl_add",
-                &json!({"spaceid": spaceid, "auth_info": infos}),
-            )
-            .await?;
-        Ok(infos.iter().map(|a| member(a, false)).collect())
+        self.acl_add("space_acl_add", ("spaceid", &spaceid), &infos)
+            .await
     }
 
     /// WeDrive has no "change role" call: `space_acl_add` for an existing member sets its auth.
@@ -253,26 +244,18 @@ impl Spaces for WecomDrive {
         let spaceid = parse_space(space)?;
         let info = self.space_info(&spaceid).await?;
         let target = auth_info(who, None)?;
-        if !info.auth_list.auth_info.iter().any(|a| same(a, &target)) {
-            return Err(ApiError::not_found(
-                "member_not_found",
-                "not a member of this space",
-            ));
-        }
-        let mut added = self.add_space_members(ctx, space, re_add(who, req)).await?;
-        added.pop().ok_or_else(|| ApiError::internal("no member"))
+        check_member(
+            &info.auth_list.auth_info,
+            &target,
+            "not a member of this space",
+        )?;
+        the_one(self.add_space_members(ctx, space, re_add(who, req)).await?)
     }
 
     async fn remove_space_member(&self, _ctx: &Ctx, space: &str, who: &Principal) -> ApiResult<()> {
         let spaceid = parse_space(space)?;
-        let _: Value = self
-            .client
-            .call(
-                "space_acl_del",
-                &json!({"spaceid": spaceid, "auth_info": [auth_info(who, None)?]}),
-            )
-            .await?;
-        Ok(())
+        self.acl_del("space_acl_del", ("spaceid", &spaceid), who)
+            .await
     }
 }
 
