@@ -39,7 +39,9 @@ pub struct Item {
     pub kind: ItemKind,
     /// Size in bytes (files), when the upstream reports one.
     pub size: Option<u64>,
+    #[serde(serialize_with = "super::timestamps::option")]
     pub created_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "super::timestamps::option")]
     pub modified_at: Option<DateTime<Utc>>,
     pub sha1: Option<String>,
     pub md5: Option<String>,
@@ -51,6 +53,7 @@ pub struct Item {
     /// Number of children (folders), when the upstream reports it.
     pub child_count: Option<u64>,
     /// When the item was moved to the trash (trash listings).
+    #[serde(serialize_with = "super::timestamps::option")]
     pub deleted_at: Option<DateTime<Utc>>,
     /// The media type of a file (`kind: file`), the same value as its download's
     /// `Content-Type`: none of the three upstreams reports one, so it is guessed from the

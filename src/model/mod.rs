@@ -7,6 +7,7 @@ mod items;
 mod members;
 pub mod rules;
 mod spaces;
+mod timestamps;
 
 pub use capabilities::*;
 pub use items::*;
