@@ -307,7 +307,8 @@ pub trait Adapter: Send + Sync + 'static {
 pub fn allow_items<'a>(d: &(impl Adapter + ?Sized), items: impl IntoIterator<Item = &'a mut Item>) {
     // The items of a page share a few (kind, space kind) pairs: each pair's list is worked out
     // once and copied, not filtered out of every operation again per item.
-    let mut known: Vec<((ItemKind, Option<SpaceKind>), Vec<Operation>)> = Vec::new();
+    type Key = (ItemKind, Option<SpaceKind>);
+    let mut known: Vec<(Key, Vec<Operation>)> = Vec::new();
     for i in items {
         let key = (i.kind, d.space_kind(&i.space_id));
         i.allowed_operations = match known.iter().find(|(k, _)| *k == key) {
