@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::spool;
 use crate::store::{IdempotencyClaim, StoredAnswer};
 
 pub const HEADER: &str = "idempotency-key";
@@ -202,12 +203,16 @@ async fn run(state: AppState, req: Request, next: Next) -> ApiResult<Response> {
         scope,
         key,
     };
-    let body = match &buffered {
-        Buffered::Memory(b) => Body::from(b.clone()),
-        Buffered::Disk(s) => Body::from_stream(s.stream().await.map_err(ApiError::internal)?),
+    let res = match buffered {
+        Buffered::Memory(b) => next.run(Request::from_parts(parts, Body::from(b))).await,
+        Buffered::Disk(s) => {
+            // The body is read from the spool file (its stream holds the file open), and a
+            // handler that spools raw bodies takes the file over instead of writing the bytes
+            // to disk a second time (spool::take_already_spooled).
+            let body = Body::from_stream(s.stream().await.map_err(ApiError::internal)?);
+            spool::with_already_spooled(s, next.run(Request::from_parts(parts, body))).await
+        }
     };
-    let res = next.run(Request::from_parts(parts, body)).await;
-    drop(buffered);
     let status = res.status();
     if !is_final(status, res.headers()) {
         claim.release().await;

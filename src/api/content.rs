@@ -94,6 +94,14 @@ pub async fn spool_body(
     if declared_length(headers).is_some_and(|len| len > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
+    // An `Idempotency-Key` request's body is on disk already: take that file over.
+    if let Some(s) = spool::take_already_spooled(needs).await? {
+        return if s.size > limit {
+            Err(ApiError::PayloadTooLarge { limit })
+        } else {
+            Ok(s)
+        };
+    }
     with_limit(
         spool::spool(state.spool_dir(), body.into_data_stream(), limit, needs).await,
         limit,

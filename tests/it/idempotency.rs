@@ -198,3 +198,34 @@ async fn one_key_sixty_four_concurrent_posts_one_upload_across_two_gateways_on_p
     );
     drop(procs);
 }
+
+/// A keyed upload too large to keep in memory is spooled once: the idempotency layer's spool
+/// file (which its fingerprint needed) is the one the upload sends, so while the upstream is
+/// busy with it there is one spool file, not two, and none afterwards. The upstream stores the
+/// right bytes: the digests the provider needs are read from the taken-over file.
+#[tokio::test]
+async fn a_keyed_upload_too_large_for_memory_is_spooled_once() {
+    use sha1::{Digest, Sha1};
+    let e = env().await;
+    // Every upload path starts with a `file_upload…` call: hold the first one back.
+    e.fault(json!({"path": "file_upload", "type": "latency", "ms": 1500}))
+        .await;
+    let body: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let want = hex::encode(Sha1::digest(&body));
+    let upload = e
+        .post(&e.surl("/files?name=big.bin"))
+        .header("idempotency-key", "spool-once-1")
+        .body(body);
+    let sent = tokio::spawn(upload.send());
+    let mut most = 0;
+    while !sent.is_finished() {
+        most = most.max(crate::common::spool_files(&e.gw).len());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let res = sent.await.unwrap().unwrap();
+    assert_eq!(res.status(), 201);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["item"]["sha1"], want.as_str(), "{v}");
+    assert_eq!(most, 1, "one spool file while the upload was in flight");
+    assert!(crate::common::spool_files(&e.gw).is_empty(), "none left");
+}
