@@ -49,13 +49,18 @@ fn string(nullable: bool) -> ObjectBuilder {
     ObjectBuilder::new().schema_type(ty)
 }
 
-/// Text of 1 to `max` characters matching `pattern`.
-fn bounded(nullable: bool, max: usize, pattern: &str, description: &str) -> Object {
+/// Text of at most `max` characters matching `pattern`.
+fn limited(nullable: bool, max: usize, pattern: &str, description: &str) -> ObjectBuilder {
     string(nullable)
-        .min_length(Some(1))
         .max_length(Some(max))
         .pattern(Some(pattern))
         .description(Some(description))
+}
+
+/// Text of 1 to `max` characters matching `pattern`.
+fn bounded(nullable: bool, max: usize, pattern: &str, description: &str) -> Object {
+    limited(nullable, max, pattern, description)
+        .min_length(Some(1))
         .build()
 }
 
@@ -64,11 +69,7 @@ fn named(nullable: bool, description: &str) -> Object {
 }
 
 fn text(nullable: bool, max: usize, description: &str) -> Object {
-    string(nullable)
-        .max_length(Some(max))
-        .pattern(Some(TEXT_PATTERN))
-        .description(Some(description))
-        .build()
+    limited(nullable, max, TEXT_PATTERN, description).build()
 }
 
 /// Required text of 1 to `max` characters that says something ([`NON_BLANK_TEXT_PATTERN`]).
