@@ -168,28 +168,28 @@ pub async fn build_with_store(
     Ok((router(state.clone()), state))
 }
 
+/// `routes` answering 504 once `timeout` has passed (the standard and transfer routes each
+/// have their own).
+fn within(
+    routes: OpenApiRouter<AppState>,
+    timeout: std::time::Duration,
+) -> OpenApiRouter<AppState> {
+    routes.layer(TimeoutLayer::with_status_code(
+        StatusCode::GATEWAY_TIMEOUT,
+        timeout,
+    ))
+}
+
 /// The router with all layers. Read bottom-up for the order a request goes through.
 pub fn router(state: AppState) -> Router {
     let limits = &state.config().limits;
     // Admission sits outside the timeouts; health routes pass no limit at all.
-    let standard = api::standard_routes()
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::GATEWAY_TIMEOUT,
-            limits.request_timeout,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::admission::limit_requests,
-        ));
-    let transfer = api::transfer_routes()
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::GATEWAY_TIMEOUT,
-            limits.transfer_timeout,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::admission::limit_transfers,
-        ));
+    let standard = within(api::standard_routes(), limits.request_timeout).layer(
+        middleware::from_fn_with_state(state.clone(), crate::admission::limit_requests),
+    );
+    let transfer = within(api::transfer_routes(), limits.transfer_timeout).layer(
+        middleware::from_fn_with_state(state.clone(), crate::admission::limit_transfers),
+    );
     let (routes, openapi) = OpenApiRouter::with_openapi(api::base_doc())
         .merge(standard)
         .merge(transfer)

@@ -166,38 +166,44 @@ mod tests {
         Some(s.parse().unwrap())
     }
 
+    /// What a request from `peer` with the headers `pairs` resolves to behind `proxies`.
+    fn resolve(proxies: &[&str], peer: &str, pairs: &[(&'static str, &str)]) -> ClientOrigin {
+        let proxies: Vec<String> = proxies.iter().map(|p| p.to_string()).collect();
+        let trusted = TrustedProxies::parse(&proxies).unwrap();
+        ClientOrigin::resolve(ip(peer), &headers(pairs), &trusted)
+    }
+
     #[test]
     fn forwarded_headers_count_only_from_trusted_peers() {
-        let trusted = TrustedProxies::parse(&["10.0.0.0/8".into(), "127.0.0.1".into()]).unwrap();
-        let h = headers(&[
+        let trusted = ["10.0.0.0/8", "127.0.0.1"];
+        let h = [
             ("host", "10.0.0.5:8080"),
             ("x-forwarded-for", "198.51.100.7, 203.0.113.9, 10.1.1.1"),
             ("x-forwarded-proto", "https"),
             ("x-forwarded-host", "files.example.com"),
-        ]);
-        let o = ClientOrigin::resolve(ip("10.0.0.2"), &h, &trusted);
+        ];
+        let o = resolve(&trusted, "10.0.0.2", &h);
         // 10.1.1.1 is a trusted hop; 203.0.113.9 is the first address no trusted proxy vouches for.
         assert_eq!(o.addr, ip("203.0.113.9"));
         assert_eq!(o.url("/x"), "https://files.example.com/x");
 
-        let o = ClientOrigin::resolve(ip("192.0.2.1"), &h, &trusted);
+        let o = resolve(&trusted, "192.0.2.1", &h);
         assert_eq!(o.addr, ip("192.0.2.1"));
         assert_eq!(o.url("/x"), "http://10.0.0.5:8080/x");
 
-        let mapped = ClientOrigin::resolve(ip("::ffff:127.0.0.1"), &h, &trusted);
+        let mapped = resolve(&trusted, "::ffff:127.0.0.1", &h);
         assert_eq!(mapped.addr, ip("203.0.113.9"));
     }
 
     #[test]
     fn junk_in_forwarded_headers_is_ignored() {
-        let trusted = TrustedProxies::parse(&["127.0.0.1".into()]).unwrap();
-        let h = headers(&[
+        let junk = [
             ("host", "gw"),
             ("x-forwarded-for", "not-an-ip, [2001:db8::1]:443"),
             ("x-forwarded-proto", "gopher"),
             ("x-forwarded-host", "evil.example/path?"),
-        ]);
-        let o = ClientOrigin::resolve(ip("127.0.0.1"), &h, &trusted);
+        ];
+        let o = resolve(&["127.0.0.1"], "127.0.0.1", &junk);
         assert_eq!(o.addr, ip("2001:db8::1"));
         assert_eq!(o.url("/y"), "http://gw/y");
         assert!(TrustedProxies::parse(&["10.0.0.0/33".into()]).is_err());

@@ -49,21 +49,32 @@ fn string(nullable: bool) -> ObjectBuilder {
     ObjectBuilder::new().schema_type(ty)
 }
 
-fn named(nullable: bool, description: &str) -> Object {
+/// Text of at most `max` characters matching `pattern`.
+fn limited(nullable: bool, max: usize, pattern: &str, description: &str) -> ObjectBuilder {
     string(nullable)
-        .min_length(Some(1))
-        .max_length(Some(MAX_NAME_CHARS))
-        .pattern(Some(NAME_PATTERN))
+        .max_length(Some(max))
+        .pattern(Some(pattern))
         .description(Some(description))
+}
+
+/// Text of 1 to `max` characters matching `pattern`.
+fn bounded(nullable: bool, max: usize, pattern: &str, description: &str) -> Object {
+    limited(nullable, max, pattern, description)
+        .min_length(Some(1))
         .build()
 }
 
+fn named(nullable: bool, description: &str) -> Object {
+    bounded(nullable, MAX_NAME_CHARS, NAME_PATTERN, description)
+}
+
 fn text(nullable: bool, max: usize, description: &str) -> Object {
-    string(nullable)
-        .max_length(Some(max))
-        .pattern(Some(TEXT_PATTERN))
-        .description(Some(description))
-        .build()
+    limited(nullable, max, TEXT_PATTERN, description).build()
+}
+
+/// Required text of 1 to `max` characters that says something ([`NON_BLANK_TEXT_PATTERN`]).
+fn non_blank_text(max: usize, description: &str) -> Object {
+    bounded(false, max, NON_BLANK_TEXT_PATTERN, description)
 }
 
 /// A new item's or space's name.
@@ -91,14 +102,10 @@ pub fn description() -> Object {
 }
 
 pub fn comment() -> Object {
-    string(false)
-        .min_length(Some(1))
-        .max_length(Some(MAX_COMMENT_CHARS))
-        .pattern(Some(NON_BLANK_TEXT_PATTERN))
-        .description(Some(
-            "The comment: not blank, no NUL, at most 1000 characters.",
-        ))
-        .build()
+    non_blank_text(
+        MAX_COMMENT_CHARS,
+        "The comment: not blank, no NUL, at most 1000 characters.",
+    )
 }
 
 pub fn message() -> Object {
@@ -146,12 +153,10 @@ pub fn member_ref() -> Object {
 }
 
 pub fn search_words() -> Object {
-    string(false)
-        .min_length(Some(1))
-        .max_length(Some(MAX_SEARCH_CHARS))
-        .pattern(Some(NON_BLANK_TEXT_PATTERN))
-        .description(Some("Search words: not blank, at most 200 characters."))
-        .build()
+    non_blank_text(
+        MAX_SEARCH_CHARS,
+        "Search words: not blank, at most 200 characters.",
+    )
 }
 
 pub fn directory_words() -> Object {
