@@ -26,10 +26,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes, HttpBody};
+use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
-use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -235,12 +234,7 @@ async fn serve_connection(
                 Ok(res) => res,
                 Err(never) => match never {},
             };
-            Ok::<_, Infallible>(res.map(|body| {
-                Body::new(GuardedBody {
-                    inner: body,
-                    _guard: guard,
-                })
-            }))
+            Ok::<_, Infallible>(res.map(|body| crate::telemetry::Watched::body(body, guard)))
         }
     });
     let conn = builder.serve_connection(io, service);
@@ -347,30 +341,8 @@ impl Drop for RequestGuard {
     }
 }
 
-struct GuardedBody {
-    inner: Body,
-    _guard: RequestGuard,
-}
-
-impl HttpBody for GuardedBody {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
+/// The guard lives as long as the response body.
+impl crate::telemetry::Watch for RequestGuard {}
 
 /// The connection's socket, passing everything through except hyper's own answers to requests
 /// it could not parse. hyper writes those (`414 URI Too Long`, `431 Request Header Fields Too

@@ -213,13 +213,7 @@ pub async fn observe(req: Request, next: Next) -> Response {
     let in_flight = InFlight::start();
     let bytes_in = Arc::new(AtomicU64::new(0));
     let (parts, body) = req.into_parts();
-    let req = Request::from_parts(
-        parts,
-        Body::new(Counted {
-            inner: body,
-            count: bytes_in.clone(),
-        }),
-    );
+    let req = Request::from_parts(parts, Watched::body(body, Counted(bytes_in.clone())));
     let res = next.run(req).instrument(span.clone()).await;
     let latency = started.elapsed();
     let route = route.unwrap_or_else(|| "unmatched".into());
@@ -251,12 +245,14 @@ pub async fn observe(req: Request, next: Next) -> Response {
     };
     Response::from_parts(
         parts,
-        Body::new(Observed {
-            inner: body,
-            bytes_out: 0,
-            length,
-            finish: Some(finish),
-        }),
+        Watched::body(
+            body,
+            Observed {
+                bytes_out: 0,
+                length,
+                finish: Some(finish),
+            },
+        ),
     )
 }
 
@@ -305,26 +301,38 @@ impl Drop for InFlight {
     }
 }
 
-/// A request body that counts the bytes read from it.
-struct Counted {
-    inner: Body,
-    count: Arc<AtomicU64>,
+/// The result of one `poll_frame` of a body.
+pub(crate) type Polled = Poll<Option<Result<Frame<Bytes>, axum::Error>>>;
+
+/// What a [`Watched`] body tells its watcher: each poll's result and its drop, with whether
+/// the wrapped body had ended by then. Both default to nothing (a watcher that only needs
+/// to live as long as the body).
+pub(crate) trait Watch: Unpin + Send + 'static {
+    fn polled(&mut self, _polled: &Polled, _ended: bool) {}
+    fn dropped(&mut self, _ended: bool) {}
 }
 
-impl HttpBody for Counted {
+/// A body passing another through unchanged while its watcher looks on (the byte counters,
+/// the request log line, the listener's in-flight count).
+pub(crate) struct Watched<W: Watch> {
+    inner: Body,
+    watch: W,
+}
+
+impl<W: Watch> Watched<W> {
+    pub(crate) fn body(inner: Body, watch: W) -> Body {
+        Body::new(Self { inner, watch })
+    }
+}
+
+impl<W: Watch> HttpBody for Watched<W> {
     type Data = Bytes;
     type Error = axum::Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled
-            && let Some(data) = frame.data_ref()
-        {
-            self.count.fetch_add(data.len() as u64, Ordering::Relaxed);
-        }
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Polled {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        this.watch.polled(&polled, this.inner.is_end_stream());
         polled
     }
 
@@ -334,6 +342,26 @@ impl HttpBody for Counted {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+/// Tells the watcher before anything is dropped (the inner body, then the watcher itself).
+impl<W: Watch> Drop for Watched<W> {
+    fn drop(&mut self) {
+        self.watch.dropped(self.inner.is_end_stream());
+    }
+}
+
+/// Counts the bytes read from a request body.
+struct Counted(Arc<AtomicU64>);
+
+impl Watch for Counted {
+    fn polled(&mut self, polled: &Polled, _ended: bool) {
+        if let Poll::Ready(Some(Ok(frame))) = polled
+            && let Some(data) = frame.data_ref()
+        {
+            self.0.fetch_add(data.len() as u64, Ordering::Relaxed);
+        }
     }
 }
 
@@ -398,31 +426,23 @@ impl Finish {
     }
 }
 
-/// A response body that counts what it sends and logs the request when it ends. Dropped before
-/// its end (the caller went away) it logs `outcome = "aborted"`.
+/// Counts what a response body sends and logs the request when it ends. Dropped before its
+/// end (the caller went away) it logs `outcome = "aborted"`.
 struct Observed {
-    inner: Body,
     bytes_out: u64,
     /// The answer's `Content-Length`, when it has one.
     length: Option<u64>,
     finish: Option<Finish>,
 }
 
-impl HttpBody for Observed {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        match &polled {
+impl Watch for Observed {
+    fn polled(&mut self, polled: &Polled, ended: bool) {
+        match polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     self.bytes_out += data.len() as u64;
                 }
-                if self.inner.is_end_stream() || self.length.is_some_and(|l| self.bytes_out >= l) {
+                if ended || self.length.is_some_and(|l| self.bytes_out >= l) {
                     self.done("complete");
                 }
             }
@@ -430,15 +450,17 @@ impl HttpBody for Observed {
             Poll::Ready(None) => self.done("complete"),
             Poll::Pending => {}
         }
-        polled
     }
 
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+    fn dropped(&mut self, ended: bool) {
+        // An empty body is never polled by hyper, nor is a sized one past its length.
+        let sent_all = self.length.is_some_and(|l| self.bytes_out >= l);
+        let outcome = if ended || sent_all {
+            "complete"
+        } else {
+            "aborted"
+        };
+        self.done(outcome);
     }
 }
 
@@ -447,18 +469,5 @@ impl Observed {
         if let Some(f) = self.finish.take() {
             f.log(self.bytes_out, outcome);
         }
-    }
-}
-
-impl Drop for Observed {
-    fn drop(&mut self) {
-        // An empty body is never polled by hyper, nor is a sized one past its length.
-        let sent_all = self.length.is_some_and(|l| self.bytes_out >= l);
-        let outcome = if self.inner.is_end_stream() || sent_all {
-            "complete"
-        } else {
-            "aborted"
-        };
-        self.done(outcome);
     }
 }

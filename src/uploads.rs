@@ -182,6 +182,16 @@ impl Staging {
         Ok(info(&session, Vec::new()))
     }
 
+    /// The session as the store holds it now: `not_found` once it is gone (swept or
+    /// discarded), so a re-read sees what another request changed meanwhile.
+    async fn load(&self, id: &str) -> ApiResult<UploadSession> {
+        self.store
+            .get_upload(id)
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or_else(not_found)
+    }
+
     /// The session, if it exists, belongs to this connection/space/caller and has not expired.
     pub async fn get(
         &self,
@@ -190,12 +200,7 @@ impl Staging {
         space: &str,
         owner: &str,
     ) -> ApiResult<UploadSession> {
-        let s = self
-            .store
-            .get_upload(id)
-            .await
-            .map_err(ApiError::internal)?
-            .ok_or_else(not_found)?;
+        let s = self.load(id).await?;
         if s.connection != connection
             || s.space != space
             || s.owner != owner
@@ -292,12 +297,7 @@ impl Staging {
             .await
             .map_err(ApiError::internal)?;
         // A `complete` may have claimed the session while the bytes arrived.
-        let now = self
-            .store
-            .get_upload(&s.id)
-            .await
-            .map_err(ApiError::internal)?
-            .ok_or_else(not_found)?;
+        let now = self.load(&s.id).await?;
         still_open(&now)?;
         // rename(2) replaces the old part atomically: a reader sees the old or the new copy.
         temp.persist(self.part_file(s, n))
@@ -381,12 +381,7 @@ impl Staging {
             .await
             .map_err(ApiError::internal)?;
         if !claimed {
-            let now = self
-                .store
-                .get_upload(&s.id)
-                .await
-                .map_err(ApiError::internal)?
-                .ok_or_else(not_found)?;
+            let now = self.load(&s.id).await?;
             return match completed(&now)? {
                 Some(done) => Ok(done),
                 None => Err(in_progress()),

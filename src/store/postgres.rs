@@ -1,12 +1,9 @@
 //! PostgreSQL, for several gateway replicas sharing tokens and upload sessions.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::queries::{store_impl, token_sql};
+use super::queries::{execute, pool_options, store_impl, token_sql};
 use super::{
     IdempotencyClaim, KnownSpace, NameLock, Store, StoreError, StoredAnswer, StoredToken, TokenKey,
     TokenLock, UploadSession,
@@ -25,11 +22,7 @@ impl PostgresStore {
         max_connections: u32,
         cipher: super::TokenCipher,
     ) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await?;
+        let pool = pool_options(max_connections).connect(url).await?;
         // Replicas starting together must not run the migrations twice at once; sqlx takes an
         // advisory lock around them.
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
@@ -37,16 +30,7 @@ impl PostgresStore {
     }
 }
 
-store_impl!(PostgresStore, {
-    fn backend(&self) -> &'static str {
-        "postgres"
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
+store_impl!(PostgresStore, "postgres", {
     /// The same advisory lock, held by a transaction that rolls back when the lock is dropped.
     async fn lock_name(&self, name: &str) -> Result<Option<Box<dyn NameLock>>, StoreError> {
         let mut tx = self.pool.begin().await?;

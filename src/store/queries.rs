@@ -2,14 +2,40 @@
 //! placeholders and `ON CONFLICT … DO UPDATE`, so the statements are written once and expanded
 //! into each implementation; only locking and connection setup differ.
 
-/// Expands `impl Store for $ty` (a type with a `pool` field): the backend-specific methods
-/// given in braces plus the methods whose SQL is identical on both backends. The whole impl is
-/// generated here because `#[async_trait]` must see every method.
+/// The pool settings both stores share: at most `max_connections`, 5 s to get one.
+pub(crate) fn pool_options<DB: sqlx::Database>(
+    max_connections: u32,
+) -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+}
+
+/// Runs one statement with its binds on the store's pool (inside [`store_impl`]).
+macro_rules! execute {
+    ($store:ident, $sql:expr $(, $arg:expr)*) => {
+        sqlx::query($sql)$(.bind($arg))*.execute(&$store.pool).await?
+    };
+}
+
+/// Expands `impl Store for $ty` (a type with a `pool` field) for the backend named `$backend`:
+/// the backend-specific methods given in braces plus the methods whose SQL is identical on
+/// both backends. The whole impl is generated here because `#[async_trait]` must see every
+/// method.
 macro_rules! store_impl {
-    ($ty:ty, { $($specific:tt)* }) => {
+    ($ty:ty, $backend:literal, { $($specific:tt)* }) => {
         #[async_trait::async_trait]
         impl Store for $ty {
         $($specific)*
+
+        fn backend(&self) -> &'static str {
+            $backend
+        }
+
+        async fn ping(&self) -> Result<(), StoreError> {
+            execute!(self, "SELECT 1");
+            Ok(())
+        }
 
         async fn load_token(&self, key: &TokenKey) -> Result<Option<StoredToken>, StoreError> {
             load_token(&self.pool, key, &self.cipher).await
@@ -38,12 +64,11 @@ macro_rules! store_impl {
             {
                 return Ok(());
             }
-            sqlx::query("DELETE FROM upstream_tokens WHERE connection = $1 AND subject = $2 AND access_token = $3")
-                .bind(&key.connection)
-                .bind(&key.subject)
-                .bind(&stored)
-                .execute(&self.pool)
-                .await?;
+            execute!(
+                self,
+                "DELETE FROM upstream_tokens WHERE connection = $1 AND subject = $2 AND access_token = $3",
+                &key.connection, &key.subject, &stored
+            );
             Ok(())
         }
 
@@ -64,47 +89,32 @@ macro_rules! store_impl {
         }
 
         async fn put_space(&self, connection: &str, space: &KnownSpace) -> Result<(), StoreError> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO known_spaces (connection, space_id, name, created_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (connection, space_id) DO UPDATE SET name = excluded.name",
-            )
-            .bind(connection)
-            .bind(&space.space_id)
-            .bind(&space.name)
-            .bind(space.created_at)
-            .execute(&self.pool)
-            .await?;
+                connection, &space.space_id, &space.name, space.created_at
+            );
             Ok(())
         }
 
         async fn delete_space(&self, connection: &str, space_id: &str) -> Result<(), StoreError> {
-            sqlx::query("DELETE FROM known_spaces WHERE connection = $1 AND space_id = $2")
-                .bind(connection)
-                .bind(space_id)
-                .execute(&self.pool)
-                .await?;
+            execute!(
+                self,
+                "DELETE FROM known_spaces WHERE connection = $1 AND space_id = $2",
+                connection, space_id
+            );
             Ok(())
         }
 
         async fn create_upload(&self, s: &UploadSession) -> Result<(), StoreError> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO upload_sessions
                  (id, connection, space, parent, name, size, part_size, on_conflict, owner, created_at, expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(&s.id)
-            .bind(&s.connection)
-            .bind(&s.space)
-            .bind(&s.parent)
-            .bind(&s.name)
-            .bind(s.size)
-            .bind(s.part_size)
-            .bind(&s.on_conflict)
-            .bind(&s.owner)
-            .bind(s.created_at)
-            .bind(s.expires_at)
-            .execute(&self.pool)
-            .await?;
+                &s.id, &s.connection, &s.space, &s.parent, &s.name, s.size, s.part_size, &s.on_conflict, &s.owner, s.created_at, s.expires_at
+            );
             Ok(())
         }
 
@@ -138,15 +148,12 @@ macro_rules! store_impl {
 
         async fn claim_upload(&self, id: &str, now: i64, stale_before: i64) -> Result<bool, StoreError> {
             // One statement, so two callers (or replicas) cannot both see `open`.
-            let done = sqlx::query(
+            let done = execute!(
+                self,
                 "UPDATE upload_sessions SET state = 'completing', claimed_at = $2
                  WHERE id = $1 AND (state = 'open' OR (state = 'completing' AND claimed_at < $3))",
-            )
-            .bind(id)
-            .bind(now)
-            .bind(stale_before)
-            .execute(&self.pool)
-            .await?;
+                id, now, stale_before
+            );
             Ok(done.rows_affected() == 1)
         }
 
@@ -160,15 +167,12 @@ macro_rules! store_impl {
         }
 
         async fn record_part(&self, id: &str, part: i64, size: i64) -> Result<(), StoreError> {
-            sqlx::query(
+            execute!(
+                self,
                 "INSERT INTO upload_parts (upload_id, part, size) VALUES ($1, $2, $3)
                  ON CONFLICT (upload_id, part) DO UPDATE SET size = excluded.size",
-            )
-            .bind(id)
-            .bind(part)
-            .bind(size)
-            .execute(&self.pool)
-            .await?;
+                id, part, size
+            );
             Ok(())
         }
 
@@ -180,14 +184,8 @@ macro_rules! store_impl {
         }
 
         async fn delete_upload(&self, id: &str) -> Result<(), StoreError> {
-            sqlx::query("DELETE FROM upload_parts WHERE upload_id = $1")
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-            sqlx::query("DELETE FROM upload_sessions WHERE id = $1")
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
+            execute!(self, "DELETE FROM upload_parts WHERE upload_id = $1", id);
+            execute!(self, "DELETE FROM upload_sessions WHERE id = $1", id);
             Ok(())
         }
 
@@ -200,38 +198,27 @@ macro_rules! store_impl {
             expires_at: i64,
             stale_before: i64,
         ) -> Result<IdempotencyClaim, StoreError> {
-            sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at < $3")
-                .bind(scope)
-                .bind(key)
-                .bind(now)
-                .execute(&self.pool)
-                .await?;
+            execute!(
+                self,
+                "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at < $3",
+                scope, key, now
+            );
             // One statement decides between concurrent first requests, on both backends.
-            let inserted = sqlx::query(
+            let inserted = execute!(
+                self,
                 "INSERT INTO idempotency_keys (scope, key, fingerprint, created_at, expires_at)
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, key) DO NOTHING",
-            )
-            .bind(scope)
-            .bind(key)
-            .bind(fingerprint)
-            .bind(now)
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await?;
+                scope, key, fingerprint, now, expires_at
+            );
             if inserted.rows_affected() == 1 {
                 return Ok(IdempotencyClaim::Claimed);
             }
-            let taken_over = sqlx::query(
+            let taken_over = execute!(
+                self,
                 "UPDATE idempotency_keys SET created_at = $4
                  WHERE scope = $1 AND key = $2 AND fingerprint = $3 AND status IS NULL AND created_at < $5",
-            )
-            .bind(scope)
-            .bind(key)
-            .bind(fingerprint)
-            .bind(now)
-            .bind(stale_before)
-            .execute(&self.pool)
-            .await?;
+                scope, key, fingerprint, now, stale_before
+            );
             if taken_over.rows_affected() == 1 {
                 return Ok(IdempotencyClaim::Claimed);
             }
@@ -259,33 +246,25 @@ macro_rules! store_impl {
 
         async fn finish_idempotency(&self, scope: &str, key: &str, a: &StoredAnswer) -> Result<(), StoreError> {
             let headers = serde_json::to_string(&a.headers).unwrap_or_else(|_| "[]".into());
-            sqlx::query(
+            execute!(
+                self,
                 "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE scope = $1 AND key = $2",
-            )
-            .bind(scope)
-            .bind(key)
-            .bind(i64::from(a.status))
-            .bind(headers)
-            .bind(&a.body)
-            .execute(&self.pool)
-            .await?;
+                scope, key, i64::from(a.status), headers, &a.body
+            );
             Ok(())
         }
 
         async fn release_idempotency(&self, scope: &str, key: &str) -> Result<(), StoreError> {
-            sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL")
-                .bind(scope)
-                .bind(key)
-                .execute(&self.pool)
-                .await?;
+            execute!(
+                self,
+                "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL",
+                scope, key
+            );
             Ok(())
         }
 
         async fn purge_idempotency(&self, now: i64) -> Result<u64, StoreError> {
-            let done = sqlx::query("DELETE FROM idempotency_keys WHERE expires_at < $1")
-                .bind(now)
-                .execute(&self.pool)
-                .await?;
+            let done = execute!(self, "DELETE FROM idempotency_keys WHERE expires_at < $1", now);
             Ok(done.rows_affected())
         }
 
@@ -371,5 +350,6 @@ macro_rules! token_sql {
     };
 }
 
+pub(crate) use execute;
 pub(crate) use store_impl;
 pub(crate) use token_sql;

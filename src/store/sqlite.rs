@@ -4,10 +4,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Sqlite, SqlitePool};
 
-use super::queries::{store_impl, token_sql};
+use super::queries::{execute, pool_options, store_impl, token_sql};
 use super::{
     IdempotencyClaim, KnownSpace, NameLock, Store, StoreError, StoredAnswer, StoredToken, TokenKey,
     TokenLock, UploadSession,
@@ -31,26 +31,13 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
-            .await?;
+        let pool = pool_options(max_connections).connect_with(options).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Self { pool, cipher })
     }
 }
 
-store_impl!(SqliteStore, {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
+store_impl!(SqliteStore, "sqlite", {
     async fn lock_name(&self, _name: &str) -> Result<Option<Box<dyn NameLock>>, StoreError> {
         Ok(None)
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::env::Env;
 use crate::load::{MakeReq, closed_loop, median};
-use crate::report::{ratio, row};
+use crate::report::{compare, row};
 use crate::{Args, Side, order};
 
 /// `GET …/spaces/<space>/items` (the root, default limit 100) with the caller's token.
@@ -32,13 +32,11 @@ pub async fn listing(env: &Env, a: &Args) -> Result<(), String> {
             out.push(c.rps);
         }
     }
-    let (g, d) = (median(&g), median(&d));
-    row(
+    compare(
         &format!("folder listing, closed loop {} conns", a.connections),
         p.title(),
-        format!("{g:.0} rps"),
-        format!("{d:.0} rps"),
-        ratio(g, d),
+        (&g, &d),
+        |m| format!("{m:.0} rps"),
         format!(
             "median of {} rounds × {} s; {errors} errors",
             a.rounds, a.seconds

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::env::{Env, Provider};
-use crate::load::{client, median};
-use crate::report::{ratio, row};
+use crate::load::client;
+use crate::report::compare;
 use crate::upstream::send_json;
 use crate::{Args, Side, order};
 
@@ -205,13 +205,11 @@ pub async fn run(env: &Env, a: &Args) -> Result<(), String> {
             }
         }
     }
-    let (gs, ds) = (median(&g), median(&d));
-    row(
+    compare(
         &format!("paging a {}-item folder, limit {LIMIT}", a.items),
         p.title(),
-        format!("{gs:.3} s"),
-        format!("{ds:.3} s"),
-        ratio(gs, ds),
+        (&g, &d),
+        |m| format!("{m:.3} s"),
         format!(
             "{g_pages} gateway pages, {d_calls} upstream calls direct; median of {} rounds",
             a.rounds

@@ -76,6 +76,19 @@ pub fn table() -> String {
     out
 }
 
+/// Records and prints the row of a figure measured on both sides: the medians of the
+/// `gateway` and `direct` rounds, each shown by `show` (with its unit), and their ratio.
+pub fn compare(
+    figure: &str,
+    provider: &str,
+    (gateway, direct): (&[f64], &[f64]),
+    show: impl Fn(f64) -> String,
+    note: String,
+) {
+    let (g, d) = (crate::load::median(gateway), crate::load::median(direct));
+    row(figure, provider, show(g), show(d), ratio(g, d), note);
+}
+
 /// gateway / direct, as `1.23x` (`–` when either is missing).
 pub fn ratio(gateway: f64, direct: f64) -> String {
     if gateway.is_finite() && direct.is_finite() && direct > 0.0 {

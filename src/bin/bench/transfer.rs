@@ -24,7 +24,7 @@ use serde_json::json;
 
 use crate::env::{Env, ONEBOT_MAX_UPLOAD, Provider};
 use crate::load::{RssSampler, median, rss_kib, transfer_client};
-use crate::report::{ratio, row};
+use crate::report::compare;
 use crate::upstream::{ok_envelope, send_json};
 use crate::{Args, Side, order};
 
@@ -116,6 +116,11 @@ impl Content {
 }
 
 /// What a side uploaded: the id its download needs.
+/// A throughput as the table shows it.
+fn show_mib_s(m: f64) -> String {
+    format!("{m:.1} MiB/s")
+}
+
 #[derive(Clone)]
 enum Uploaded {
     /// The gateway's item id.
@@ -398,13 +403,11 @@ pub async fn run(p: Provider, a: &Args) -> Result<(), String> {
             }
         }
         if a.wants("upload") {
-            let (g, d) = (median(&up_g.mibs), median(&up_d.mibs));
-            row(
+            compare(
                 &format!("upload {shown} MiB"),
                 p.title(),
-                format!("{g:.1} MiB/s"),
-                format!("{d:.1} MiB/s"),
-                ratio(g, d),
+                (&up_g.mibs, &up_d.mibs),
+                show_mib_s,
                 format!(
                     "{note}{}gateway RAM growth {:.1} MiB (VmRSS max − idle); median of {} rounds",
                     if p == Provider::Wecom {
@@ -421,13 +424,11 @@ pub async fn run(p: Provider, a: &Args) -> Result<(), String> {
             if !with_download {
                 break;
             }
-            let (gm, dm) = (median(&g.mibs), median(&d.mibs));
-            row(
+            compare(
                 &format!("download {shown} MiB, {streams} stream(s)"),
                 p.title(),
-                format!("{gm:.1} MiB/s"),
-                format!("{dm:.1} MiB/s"),
-                ratio(gm, dm),
+                (&g.mibs, &d.mibs),
+                show_mib_s,
                 format!(
                     "{note}aggregate; gateway RAM growth {:.1} MiB; median of {} rounds",
                     median(&g.ram_kib) / 1024.0,

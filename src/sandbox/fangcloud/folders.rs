@@ -1,11 +1,12 @@
 //! Folder functions: listings, info, create (by id or path), update, move, copy.
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
 use super::App;
+use super::access::Perms;
 use super::envelope::{ApiError, ApiResult, ok, success};
 use super::oauth::Me;
 use super::params::{Body, Q, path_id};
@@ -270,14 +271,29 @@ pub fn target_department(body: &Body) -> Result<Option<i64>, ApiError> {
     }
 }
 
-/// `POST file|folder/{id}/move` `{target_folder_id, department_id? | target_space?}`.
-pub async fn move_item(app: &App, me: i64, kind: Kind, id: &str, body: &Body) -> ApiResult {
+/// What a move or a copy starts from: the locked store, item `id` (checked with `need`) and
+/// the body's target folder (`target_folder_id`, `department_id` | `target_space`), which
+/// the caller must be allowed to upload to.
+fn placement<'a>(
+    app: &'a App,
+    me: i64,
+    kind: Kind,
+    id: &str,
+    body: &Body,
+    need: impl Fn(&Perms) -> bool,
+) -> Result<(MutexGuard<'a, Store>, i64, Space, i64), ApiError> {
     let id = path_id("id", id)?;
     let target = body.i64_req("target_folder_id")?;
     let dept = target_department(body)?;
-    let mut store = app.store();
-    store.require(me, kind, id, |p| p.edit)?;
+    let store = app.store();
+    store.require(me, kind, id, need)?;
     let (space, target) = store.target_folder(me, target, dept, |p| p.upload)?;
+    Ok((store, id, space, target))
+}
+
+/// `POST file|folder/{id}/move` `{target_folder_id, department_id? | target_space?}`.
+pub async fn move_item(app: &App, me: i64, kind: Kind, id: &str, body: &Body) -> ApiResult {
+    let (mut store, id, space, target) = placement(app, me, kind, id, body, |p| p.edit)?;
     store.move_item(me, kind, id, space, target)?;
     Ok(success())
 }
@@ -294,12 +310,7 @@ pub async fn copy(app: State<Arc<App>>, me: Me, id: Path<String>, body: Body) ->
 /// `POST file|folder/{id}/copy` `{target_folder_id, department_id? | target_space?}`: the
 /// copy (a file copy is renamed `name (1).ext` when the target already has the name).
 pub fn copy_item(app: &App, me: i64, kind: Kind, id: &str, body: &Body) -> ApiResult {
-    let id = path_id("id", id)?;
-    let target = body.i64_req("target_folder_id")?;
-    let dept = target_department(body)?;
-    let mut store = app.store();
-    store.require(me, kind, id, |p| p.download)?;
-    let (space, target) = store.target_folder(me, target, dept, |p| p.upload)?;
+    let (mut store, id, space, target) = placement(app, me, kind, id, body, |p| p.download)?;
     let new = match kind {
         Kind::File => store.copy_file(me, id, space, target)?,
         Kind::Folder => store.copy_folder(me, id, space, target)?,

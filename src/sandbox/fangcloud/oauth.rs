@@ -83,6 +83,10 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
+fn invalid_request(description: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_request", description)
+}
+
 fn invalid_grant(description: &str) -> Response {
     oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
 }
@@ -265,18 +269,10 @@ pub async fn token(
     }
     let p = params(&uri, &headers, &body);
     match p.get("grant_type").map(String::as_str) {
-        None | Some("") => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing grant type",
-        ),
+        None | Some("") => invalid_request("Missing grant type"),
         Some("jwt_simple") => {
             let Some(assertion) = p.get("assertion").filter(|a| !a.is_empty()) else {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "Missing assertion",
-                );
+                return invalid_request("Missing assertion");
             };
             match check_assertion(&app, assertion) {
                 Ok(subject) => issue(&app, subject),
@@ -285,11 +281,7 @@ pub async fn token(
         }
         Some("refresh_token") => {
             let Some(refresh) = p.get("refresh_token").filter(|r| !r.is_empty()) else {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "Missing refresh_token",
-                );
+                return invalid_request("Missing refresh_token");
             };
             let found = {
                 let mut tokens = app.tokens.lock().unwrap_or_else(|e| e.into_inner());

@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::FromRequestParts;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 
 use super::super::control::{self, Control};
 use super::envelope::ApiError;
@@ -52,162 +53,118 @@ async fn method_not_allowed() -> Response {
         .into_response()
 }
 
+/// Mounts the API functions under `/api/v2/` on `router`, from rows `method "path" =>
+/// handler,` (the path without that prefix), one row a function.
+macro_rules! v2_routes {
+    ($router:expr; $($method:ident $path:literal => $handler:expr,)*) => {
+        $router$(.route(concat!("/api/v2/", $path), $method($handler)))*
+    };
+}
+
+/// The department and group member listings, the same three functions at the user level
+/// (`prefix` empty, checked by [`Me`]) and the enterprise level (`admin/`, [`Admin`]).
+fn member_routes<C>(prefix: &str) -> Vec<(String, MethodRouter<Arc<App>>)>
+where
+    C: FromRequestParts<Arc<App>> + Send + 'static,
+{
+    vec![
+        (
+            format!("{prefix}department/{{id}}/children"),
+            get(directory::department_children::<C>),
+        ),
+        (
+            format!("{prefix}department/{{id}}/users"),
+            get(directory::department_users::<C>),
+        ),
+        (
+            format!("{prefix}group/{{id}}/users"),
+            get(directory::group_users::<C>),
+        ),
+    ]
+}
+
 fn api_routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/oauth/token", post(oauth::token))
-        // users, departments, groups (user level)
-        .route("/api/v2/user/info", get(directory::me))
-        .route("/api/v2/user/space_usage", get(directory::space_usage))
-        .route("/api/v2/user/update", post(directory::update_me))
-        .route("/api/v2/user/search", get(directory::search_users))
-        .route("/api/v2/user/{id}/info", get(directory::user))
-        .route("/api/v2/department/{id}/info", get(directory::department))
-        .route(
-            "/api/v2/department/{id}/children",
-            get(directory::department_children::<Me>),
-        )
-        .route(
-            "/api/v2/department/{id}/users",
-            get(directory::department_users::<Me>),
-        )
-        .route("/api/v2/group/list", get(directory::groups))
-        .route(
-            "/api/v2/group/{id}/users",
-            get(directory::group_users::<Me>),
-        )
+    let members = member_routes::<Me>("")
+        .into_iter()
+        .chain(member_routes::<Admin>("admin/"))
+        .fold(Router::new(), |router, (path, handler)| {
+            router.route(&format!("/api/v2/{path}"), handler)
+        });
+    v2_routes! {
+        members.route("/oauth/token", post(oauth::token));
+        // users, departments, groups (user level; the member listings are in `member_routes`)
+        get "user/info" => directory::me,
+        get "user/space_usage" => directory::space_usage,
+        post "user/update" => directory::update_me,
+        get "user/search" => directory::search_users,
+        get "user/{id}/info" => directory::user,
+        get "department/{id}/info" => directory::department,
+        get "group/list" => directory::groups,
         // enterprise level
-        .route("/api/v2/admin/user/all", get(directory::admin_users))
-        .route(
-            "/api/v2/admin/user/get_user_info",
-            get(directory::admin_user_by_identifier),
-        )
-        .route("/api/v2/admin/user/{id}/info", get(directory::admin_user))
-        .route(
-            "/api/v2/admin/department/{id}/info",
-            get(directory::admin_department),
-        )
-        .route(
-            "/api/v2/admin/department/{id}/children",
-            get(directory::department_children::<Admin>),
-        )
-        .route(
-            "/api/v2/admin/department/{id}/users",
-            get(directory::department_users::<Admin>),
-        )
-        .route("/api/v2/admin/group/list", get(directory::admin_groups))
-        .route("/api/v2/admin/group/{id}/info", get(directory::admin_group))
-        .route(
-            "/api/v2/admin/group/{id}/users",
-            get(directory::group_users::<Admin>),
-        )
+        get "admin/user/all" => directory::admin_users,
+        get "admin/user/get_user_info" => directory::admin_user_by_identifier,
+        get "admin/user/{id}/info" => directory::admin_user,
+        get "admin/department/{id}/info" => directory::admin_department,
+        get "admin/group/list" => directory::admin_groups,
+        get "admin/group/{id}/info" => directory::admin_group,
         // folders
-        .route(
-            "/api/v2/folder/personal_items",
-            get(folders::personal_items),
-        )
-        .route(
-            "/api/v2/folder/department_folders",
-            get(folders::department_folders),
-        )
-        .route(
-            "/api/v2/folder/collab_folders",
-            get(folders::collab_folders),
-        )
-        .route("/api/v2/folder/create", post(folders::create))
-        .route(
-            "/api/v2/folder/create_by_path",
-            post(folders::create_by_path),
-        )
-        .route("/api/v2/folder/{id}/children", get(folders::children))
-        .route("/api/v2/folder/{id}/info", get(folders::info))
-        .route("/api/v2/folder/{id}/update", post(folders::update))
-        .route("/api/v2/folder/{id}/move", post(folders::move_folder))
-        .route("/api/v2/folder/{id}/copy", post(folders::copy))
-        .route("/api/v2/folder/{id}/delete", post(trash::delete_folder))
-        .route("/api/v2/folder/{id}/trash", get(trash::folder_trash_info))
-        .route(
-            "/api/v2/folder/{id}/restore_from_trash",
-            post(trash::restore_folder),
-        )
-        .route(
-            "/api/v2/folder/{id}/delete_from_trash",
-            post(trash::purge_folder),
-        )
-        .route("/api/v2/folder/{id}/collabs", get(collab::list))
+        get "folder/personal_items" => folders::personal_items,
+        get "folder/department_folders" => folders::department_folders,
+        get "folder/collab_folders" => folders::collab_folders,
+        post "folder/create" => folders::create,
+        post "folder/create_by_path" => folders::create_by_path,
+        get "folder/{id}/children" => folders::children,
+        get "folder/{id}/info" => folders::info,
+        post "folder/{id}/update" => folders::update,
+        post "folder/{id}/move" => folders::move_folder,
+        post "folder/{id}/copy" => folders::copy,
+        post "folder/{id}/delete" => trash::delete_folder,
+        get "folder/{id}/trash" => trash::folder_trash_info,
+        post "folder/{id}/restore_from_trash" => trash::restore_folder,
+        post "folder/{id}/delete_from_trash" => trash::purge_folder,
+        get "folder/{id}/collabs" => collab::list,
         // files
-        .route("/api/v2/file/upload_v2", post(upload::upload_v2))
-        .route("/api/v2/file/upload_by_path", post(upload::upload_by_path))
-        .route(
-            "/api/v2/file/create_blank_file",
-            post(files::create_blank_file),
-        )
-        .route("/api/v2/file/recent_items", get(files::recent_items))
-        .route("/api/v2/file/{id}/info", get(files::info))
-        .route("/api/v2/file/{id}/info_v2", get(files::info))
-        .route("/api/v2/file/{id}/update", post(files::update))
-        .route("/api/v2/file/{id}/move", post(files::move_file))
-        .route("/api/v2/file/{id}/copy", post(files::copy))
-        .route("/api/v2/file/{id}/copy_by_path", post(files::copy_by_path))
-        .route("/api/v2/file/{id}/mark_as_used", post(files::mark_as_used))
-        .route("/api/v2/file/{id}/download", get(download::download_url))
-        .route(
-            "/api/v2/file/{id}/new_version_v2",
-            post(upload::new_version_v2),
-        )
-        .route("/api/v2/file/{id}/versions", get(versions::list))
-        .route(
-            "/api/v2/file/{id}/version/{version_id}/info",
-            get(versions::info),
-        )
-        .route(
-            "/api/v2/file/{id}/version/{version_id}/promote",
-            post(versions::promote),
-        )
-        .route(
-            "/api/v2/file/{id}/version/{version_id}/delete",
-            post(versions::delete),
-        )
-        .route("/api/v2/file/{id}/delete", post(trash::delete_file))
-        .route("/api/v2/file/{id}/trash", get(trash::file_trash_info))
-        .route(
-            "/api/v2/file/{id}/restore_from_trash",
-            post(trash::restore_file),
-        )
-        .route(
-            "/api/v2/file/{id}/delete_from_trash",
-            post(trash::purge_file),
-        )
-        .route("/api/v2/file/{id}/comments", get(comments::list))
-        // trash, search, comments, collaboration
-        .route("/api/v2/trash/list", get(trash::list))
-        .route("/api/v2/trash/clear", post(trash::clear))
-        .route("/api/v2/trash/restore_all", post(trash::restore_all))
-        .route("/api/v2/item/search", get(search::search))
-        .route("/api/v2/comment/create", post(comments::create))
-        .route("/api/v2/comment/{id}/delete", post(comments::delete))
-        .route("/api/v2/collab/invite", post(collab::invite))
-        .route("/api/v2/collab/batch_invite", post(collab::batch_invite))
-        .route("/api/v2/collab/{id}/info", get(collab::info))
-        .route("/api/v2/collab/{id}/update", post(collab::update))
-        .route("/api/v2/collab/{id}/delete", post(collab::delete))
-        .route("/api/v2/share_link/create", post(sharelinks::create))
-        .route(
-            "/api/v2/share_link/{unique_name}/info",
-            get(sharelinks::info),
-        )
-        .route(
-            "/api/v2/share_link/{unique_name}/update",
-            post(sharelinks::update),
-        )
-        .route(
-            "/api/v2/share_link/{unique_name}/revoke",
-            post(sharelinks::revoke),
-        )
-        .route("/api/v2/file/{id}/share_links", get(sharelinks::file_links))
-        .route(
-            "/api/v2/folder/{id}/share_links",
-            get(sharelinks::folder_links),
-        )
+        post "file/upload_v2" => upload::upload_v2,
+        post "file/upload_by_path" => upload::upload_by_path,
+        post "file/create_blank_file" => files::create_blank_file,
+        get "file/recent_items" => files::recent_items,
+        get "file/{id}/info" => files::info,
+        get "file/{id}/info_v2" => files::info,
+        post "file/{id}/update" => files::update,
+        post "file/{id}/move" => files::move_file,
+        post "file/{id}/copy" => files::copy,
+        post "file/{id}/copy_by_path" => files::copy_by_path,
+        post "file/{id}/mark_as_used" => files::mark_as_used,
+        get "file/{id}/download" => download::download_url,
+        post "file/{id}/new_version_v2" => upload::new_version_v2,
+        get "file/{id}/versions" => versions::list,
+        get "file/{id}/version/{version_id}/info" => versions::info,
+        post "file/{id}/version/{version_id}/promote" => versions::promote,
+        post "file/{id}/version/{version_id}/delete" => versions::delete,
+        post "file/{id}/delete" => trash::delete_file,
+        get "file/{id}/trash" => trash::file_trash_info,
+        post "file/{id}/restore_from_trash" => trash::restore_file,
+        post "file/{id}/delete_from_trash" => trash::purge_file,
+        get "file/{id}/comments" => comments::list,
+        // trash, search, comments, collaboration, share links
+        get "trash/list" => trash::list,
+        post "trash/clear" => trash::clear,
+        post "trash/restore_all" => trash::restore_all,
+        get "item/search" => search::search,
+        post "comment/create" => comments::create,
+        post "comment/{id}/delete" => comments::delete,
+        post "collab/invite" => collab::invite,
+        post "collab/batch_invite" => collab::batch_invite,
+        get "collab/{id}/info" => collab::info,
+        post "collab/{id}/update" => collab::update,
+        post "collab/{id}/delete" => collab::delete,
+        post "share_link/create" => sharelinks::create,
+        get "share_link/{unique_name}/info" => sharelinks::info,
+        post "share_link/{unique_name}/update" => sharelinks::update,
+        post "share_link/{unique_name}/revoke" => sharelinks::revoke,
+        get "file/{id}/share_links" => sharelinks::file_links,
+        get "folder/{id}/share_links" => sharelinks::folder_links,
+    }
 }
 
 pub fn router(app: Arc<App>) -> Router {

@@ -1,11 +1,14 @@
 //! Members of spaces and files: space_acl_add, space_acl_del, file_acl_add, file_acl_del, and
 //! the `auth_info` reading they share with space_create.
 
+use std::sync::MutexGuard;
+
 use super::App;
 use super::directory;
 use super::envelope::{ApiError, ApiResult, Fields};
 use super::model::{ADMIN_AUTH, Member, Principal, Space};
 use super::request::Obj;
+use super::state::Drive;
 use crate::providers::wecom::errcodes;
 
 /// Space auths (document: "1:仅下载 4:可预览 7:应用空间管理员").
@@ -126,12 +129,35 @@ fn covered_by_department(members: &[Member], userid: &str) -> bool {
     )
 }
 
+/// The start of every ACL call: the space or live file it names (`spaceid` / `fileid`),
+/// checked before its `auth_info` is read (`with_auth`: with each entry's `auth`), which must
+/// not be empty.
+fn acl_request<'a>(
+    app: &'a App,
+    body: Obj<'a>,
+    on: On,
+    with_auth: bool,
+) -> Result<(MutexGuard<'a, Drive>, &'a str, Vec<Member>), ApiError> {
+    let drive = app.drive();
+    let id = match on {
+        On::Space => {
+            let id = body.str("spaceid")?;
+            drive.space(id)?;
+            id
+        }
+        On::File => {
+            let id = body.str("fileid")?;
+            drive.live(id)?;
+            id
+        }
+    };
+    let members = non_empty(read_auth_info(body, on, with_auth)?)?;
+    Ok((drive, id, members))
+}
+
 /// `space_acl_add`: `{spaceid, auth_info:[{type, userid|departmentid, auth}]}`.
 pub fn space_acl_add(app: &App, body: Obj) -> ApiResult {
-    let spaceid = body.str("spaceid")?;
-    let mut drive = app.drive();
-    drive.space(spaceid)?;
-    let add = non_empty(read_auth_info(body, On::Space, true)?)?;
+    let (mut drive, spaceid, add) = acl_request(app, body, On::Space, true)?;
     add_space_members(drive.space_mut(spaceid)?, add)?;
     Ok(Fields::new())
 }
@@ -140,10 +166,7 @@ pub fn space_acl_add(app: &App, body: Obj) -> ApiResult {
 /// access through a member department is listed in `quit_userid` (document, space_info:
 /// "成员在一个有权限的部门中, 自己退出空间或者被移除权限").
 pub fn space_acl_del(app: &App, body: Obj) -> ApiResult {
-    let spaceid = body.str("spaceid")?;
-    let mut drive = app.drive();
-    drive.space(spaceid)?;
-    let del = non_empty(read_auth_info(body, On::Space, false)?)?;
+    let (mut drive, spaceid, del) = acl_request(app, body, On::Space, false)?;
     let space = drive.space_mut(spaceid)?;
     let mut members = space.members.clone();
     let mut quit = space.quit_userid.clone();
@@ -175,10 +198,7 @@ pub fn space_acl_del(app: &App, body: Obj) -> ApiResult {
 
 /// `file_acl_add`: `{fileid, auth_info:[{type, userid|departmentid, auth 1|4}]}`.
 pub fn file_acl_add(app: &App, body: Obj) -> ApiResult {
-    let fileid = body.str("fileid")?;
-    let mut drive = app.drive();
-    drive.live(fileid)?;
-    let add = non_empty(read_auth_info(body, On::File, true)?)?;
+    let (mut drive, fileid, add) = acl_request(app, body, On::File, true)?;
     let node = drive.live_mut(fileid)?;
     for m in add {
         match node.members.iter_mut().find(|e| e.who == m.who) {
@@ -191,10 +211,7 @@ pub fn file_acl_add(app: &App, body: Obj) -> ApiResult {
 
 /// `file_acl_del`: `{fileid, auth_info:[{type, userid|departmentid}]}`.
 pub fn file_acl_del(app: &App, body: Obj) -> ApiResult {
-    let fileid = body.str("fileid")?;
-    let mut drive = app.drive();
-    drive.live(fileid)?;
-    let del = non_empty(read_auth_info(body, On::File, false)?)?;
+    let (mut drive, fileid, del) = acl_request(app, body, On::File, false)?;
     let node = drive.live_mut(fileid)?;
     let mut members = node.members.clone();
     for m in del {

@@ -21,7 +21,7 @@ use tokio_util::io::ReaderStream;
 use super::App;
 use super::envelope::{ApiError, ApiResult, fields};
 use super::model::{FILE, Ticket};
-use super::request::Obj;
+use super::request::{Obj, refuse_ticket};
 use super::state::random_token;
 use crate::providers::wecom::errcodes;
 use crate::sandbox::range::{Span, parse_range, stream_headers};
@@ -36,18 +36,7 @@ pub const URL_TTL: Duration = Duration::from_secs(2 * 60 * 60);
 pub fn file_download(app: &App, body: Obj) -> ApiResult {
     let ticket = body.str("selected_ticket")?;
     let fileid = body.str("fileid")?;
-    if !ticket.is_empty() {
-        if !fileid.is_empty() {
-            return Err(ApiError::new(
-                errcodes::INVALID_PARAMETER,
-                "fill either fileid or selected_ticket, not both",
-            ));
-        }
-        return Err(ApiError::new(
-            errcodes::INVALID_SELECTED_TICKET,
-            "invalid selected_ticket",
-        ));
-    }
+    refuse_ticket(ticket, !fileid.is_empty(), "fileid")?;
     let mut drive = app.drive();
     let node = drive.live(fileid)?;
     let blob = match (&node.blob, node.file_type) {

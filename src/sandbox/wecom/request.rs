@@ -60,13 +60,22 @@ impl<'a> Obj<'a> {
         self.get(key).is_some()
     }
 
+    /// An optional field, `read` from its JSON value; a value `read` refuses (another JSON
+    /// type, out of range) is a mismatch saying it must be `expected`.
+    fn opt<T>(
+        &self,
+        key: &str,
+        expected: &str,
+        read: impl FnOnce(&'a Value) -> Option<T>,
+    ) -> Result<Option<T>, ApiError> {
+        self.get(key)
+            .map(|v| read(v).ok_or_else(|| mismatch(key, expected)))
+            .transpose()
+    }
+
     /// A string field; absent reads as `""`.
     pub fn str(&self, key: &str) -> Result<&'a str, ApiError> {
-        match self.get(key) {
-            None => Ok(""),
-            Some(Value::String(s)) => Ok(s),
-            Some(_) => Err(mismatch(key, "a string")),
-        }
+        Ok(self.opt(key, "a string", Value::as_str)?.unwrap_or(""))
     }
 
     /// A uint32 field; absent reads as 0.
@@ -76,53 +85,35 @@ impl<'a> Obj<'a> {
 
     /// A uint32 field the document lets callers leave out ("如果不填充此字段为保持原有状态").
     pub fn opt_u32(&self, key: &str) -> Result<Option<u32>, ApiError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .map(Some)
-                .ok_or_else(|| mismatch(key, "an unsigned 32-bit integer")),
-        }
+        self.opt(key, "an unsigned 32-bit integer", |v| {
+            v.as_u64().and_then(|n| u32::try_from(n).ok())
+        })
     }
 
     /// A uint64 field; absent reads as 0.
     pub fn u64(&self, key: &str) -> Result<u64, ApiError> {
-        match self.get(key) {
-            None => Ok(0),
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| mismatch(key, "an unsigned 64-bit integer")),
-        }
+        Ok(self
+            .opt(key, "an unsigned 64-bit integer", Value::as_u64)?
+            .unwrap_or(0))
     }
 
     /// An int32 field; absent reads as 0.
     pub fn i32(&self, key: &str) -> Result<i32, ApiError> {
-        match self.get(key) {
-            None => Ok(0),
-            Some(v) => v
-                .as_i64()
-                .and_then(|n| i32::try_from(n).ok())
-                .ok_or_else(|| mismatch(key, "a signed 32-bit integer")),
-        }
+        let n = self.opt(key, "a signed 32-bit integer", |v| {
+            v.as_i64().and_then(|n| i32::try_from(n).ok())
+        })?;
+        Ok(n.unwrap_or(0))
     }
 
     /// An optional bool field.
     pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(mismatch(key, "a bool")),
-        }
+        self.opt(key, "a bool", Value::as_bool)
     }
 
     /// An array field; absent reads as empty.
     pub fn array(&self, key: &str) -> Result<&'a [Value], ApiError> {
-        match self.get(key) {
-            None => Ok(&[]),
-            Some(Value::Array(items)) => Ok(items),
-            Some(_) => Err(mismatch(key, "a list")),
-        }
+        let items = self.opt(key, "a list", |v| v.as_array().map(Vec::as_slice))?;
+        Ok(items.unwrap_or(&[]))
     }
 
     /// A list of strings; absent reads as empty.
@@ -135,12 +126,33 @@ impl<'a> Obj<'a> {
 
     /// An optional nested object.
     pub fn opt_object(&self, key: &str) -> Result<Option<Obj<'a>>, ApiError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(Obj::new(map))),
-            Some(_) => Err(mismatch(key, "an object")),
-        }
+        self.opt(key, "an object", |v| v.as_object().map(Obj::new))
     }
+}
+
+/// Sets `slot` to a field the caller gave; a field left out keeps the old value.
+pub fn keep_or_set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
+/// Refuses a `selected_ticket` (the JS-SDK file picker's; the simulator issues none): given
+/// with the `ids` it replaces as well (`ids_given`), it is an invalid parameter.
+pub fn refuse_ticket(ticket: &str, ids_given: bool, ids: &str) -> Result<(), ApiError> {
+    if ticket.is_empty() {
+        return Ok(());
+    }
+    if ids_given {
+        return Err(ApiError::new(
+            errcodes::INVALID_PARAMETER,
+            format!("fill either {ids} or selected_ticket, not both"),
+        ));
+    }
+    Err(ApiError::new(
+        errcodes::INVALID_SELECTED_TICKET,
+        "invalid selected_ticket",
+    ))
 }
 
 #[cfg(test)]

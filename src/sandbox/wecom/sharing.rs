@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::App;
 use super::envelope::{ApiError, ApiResult, Fields, fields};
 use super::model::Node;
-use super::request::Obj;
+use super::request::{Obj, keep_or_set};
 use super::state::{Drive, random_token};
 use crate::providers::wecom::errcodes;
 
@@ -161,17 +161,9 @@ pub fn file_secure_setting(app: &App, body: Obj) -> ApiResult {
         ));
     }
     let wm = &mut drive.live_mut(fileid)?.watermark;
-    if let Some(t) = text {
-        wm.text = t.to_owned();
-    }
-    if let Some(m) = margin {
-        wm.margin_type = m;
-    }
-    if let Some(v) = show_visitor_name {
-        wm.show_visitor_name = v;
-    }
-    if let Some(v) = show_text {
-        wm.show_text = v;
-    }
+    keep_or_set(&mut wm.text, text.map(str::to_owned));
+    keep_or_set(&mut wm.margin_type, margin);
+    keep_or_set(&mut wm.show_visitor_name, show_visitor_name);
+    keep_or_set(&mut wm.show_text, show_text);
     Ok(Fields::new())
 }

@@ -8,7 +8,7 @@ use super::acl::{On, add_space_members, read_auth_info};
 use super::envelope::{ApiError, ApiResult, Fields, fields};
 use super::model::Space;
 use super::names;
-use super::request::Obj;
+use super::request::{Obj, keep_or_set};
 use crate::providers::wecom::errcodes;
 
 /// `space_create`: `{space_name, auth_info?, space_sub_type?}` → `{spaceid}`. The creator is
@@ -121,24 +121,13 @@ pub fn space_setting(app: &App, body: Obj) -> ApiResult {
         ));
     }
     let s = &mut drive.space_mut(spaceid)?.secure;
-    if let Some(v) = watermark {
-        s.enable_watermark = v;
-    }
-    if let Some(v) = confidential {
-        s.enable_confidential_mode = v;
-    }
-    if let Some(v) = ban_external {
-        s.enable_share_external = !v;
-    }
-    if let Some(v) = no_approve {
-        s.share_url_no_approve = v;
-    }
-    if let Some(v) = scope {
-        s.default_file_scope = v;
-    }
-    if let Some(v) = default_auth {
-        s.share_url_no_approve_default_auth = v;
-    }
+    // Fields left out keep their value ("如果不填充此字段为保持原有状态").
+    keep_or_set(&mut s.enable_watermark, watermark);
+    keep_or_set(&mut s.enable_confidential_mode, confidential);
+    keep_or_set(&mut s.enable_share_external, ban_external.map(|v| !v));
+    keep_or_set(&mut s.share_url_no_approve, no_approve);
+    keep_or_set(&mut s.default_file_scope, scope);
+    keep_or_set(&mut s.share_url_no_approve_default_auth, default_auth);
     Ok(Fields::new())
 }
 

@@ -91,29 +91,19 @@ impl Drive {
     }
 
     pub fn space(&self, id: &str) -> Result<&Space, ApiError> {
-        if id.is_empty() {
-            return Err(ApiError::new(errcodes::INVALID_SPACEID, "invalid spaceid"));
-        }
-        self.spaces
-            .get(id)
-            .ok_or_else(|| ApiError::new(errcodes::SPACE_NOT_FOUND, "space not exist"))
+        non_empty(id, errcodes::INVALID_SPACEID, "invalid spaceid")?;
+        self.spaces.get(id).ok_or_else(space_not_found)
     }
 
     pub fn space_mut(&mut self, id: &str) -> Result<&mut Space, ApiError> {
         self.space(id)?;
-        self.spaces
-            .get_mut(id)
-            .ok_or_else(|| ApiError::new(errcodes::SPACE_NOT_FOUND, "space not exist"))
+        self.spaces.get_mut(id).ok_or_else(space_not_found)
     }
 
     /// A file by id, deleted or not.
     pub fn node(&self, id: &str) -> Result<&Node, ApiError> {
-        if id.is_empty() {
-            return Err(ApiError::new(errcodes::INVALID_FILEID, "invalid fileid"));
-        }
-        self.nodes
-            .get(id)
-            .ok_or_else(|| ApiError::new(errcodes::FILE_NOT_FOUND, "file not exist"))
+        non_empty(id, errcodes::INVALID_FILEID, "invalid fileid")?;
+        self.nodes.get(id).ok_or_else(file_not_found)
     }
 
     /// A file that is not deleted.
@@ -130,9 +120,7 @@ impl Drive {
 
     pub fn live_mut(&mut self, id: &str) -> Result<&mut Node, ApiError> {
         self.live(id)?;
-        self.nodes
-            .get_mut(id)
-            .ok_or_else(|| ApiError::new(errcodes::FILE_NOT_FOUND, "file not exist"))
+        self.nodes.get_mut(id).ok_or_else(file_not_found)
     }
 
     /// Checks that `fatherid` is a folder of space `spaceid` (or its root, the spaceid).
@@ -260,6 +248,22 @@ impl Drive {
         self.nodes.insert(id.clone(), node);
         id
     }
+}
+
+/// WeCom checks an id for emptiness (`code`, `reason`) before looking it up.
+fn non_empty(id: &str, code: i64, reason: &str) -> Result<(), ApiError> {
+    if id.is_empty() {
+        return Err(ApiError::new(code, reason));
+    }
+    Ok(())
+}
+
+fn space_not_found() -> ApiError {
+    ApiError::new(errcodes::SPACE_NOT_FOUND, "space not exist")
+}
+
+fn file_not_found() -> ApiError {
+    ApiError::new(errcodes::FILE_NOT_FOUND, "file not exist")
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use super::App;
 use super::envelope::{ApiError, ApiResult, Fields, fields};
 use super::model::{Blob, Content, FILE, Session};
 use super::names;
-use super::request::Obj;
+use super::request::{Obj, refuse_ticket};
 use super::state::{Drive, random_token};
 use crate::providers::wecom::block_sha::{BLOCK_SIZE, BlockSha};
 use crate::providers::wecom::errcodes;
@@ -63,18 +63,11 @@ fn target(body: &Obj) -> Result<(String, String), ApiError> {
     let ticket = body.str("selected_ticket")?;
     let spaceid = body.str("spaceid")?;
     let fatherid = body.str("fatherid")?;
-    if !ticket.is_empty() {
-        if !spaceid.is_empty() || !fatherid.is_empty() {
-            return Err(ApiError::new(
-                errcodes::INVALID_PARAMETER,
-                "fill either spaceid/fatherid or selected_ticket, not both",
-            ));
-        }
-        return Err(ApiError::new(
-            errcodes::INVALID_SELECTED_TICKET,
-            "invalid selected_ticket",
-        ));
-    }
+    refuse_ticket(
+        ticket,
+        !spaceid.is_empty() || !fatherid.is_empty(),
+        "spaceid/fatherid",
+    )?;
     if spaceid.is_empty() {
         return Err(ApiError::new(errcodes::INVALID_SPACEID, "invalid spaceid"));
     }
