@@ -8,7 +8,7 @@ use utoipa_axum::routes;
 use axum::response::Response;
 
 use super::conditional::{created, location};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, PageQuery};
+use super::extract::{ApiJson, Call, FilesRead, FilesWrite, PageQuery};
 use super::paths::{CommentPath, ItemPath, LocalProblems, UpstreamProblems};
 use super::validate;
 use crate::app::AppState;
@@ -27,9 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments", tag = "comments",
     params(ItemPath, PageQuery), responses((status = 200, body = Page<Comment>), LocalProblems, UpstreamProblems))]
 async fn list_comments(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<ItemPath>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    Call(auth, p, q): Call<FilesRead, ItemPath, PageQuery>,
 ) -> ApiResult<Json<Page<Comment>>> {
     let page = q.validate()?;
     Ok(Json(
@@ -45,8 +43,7 @@ async fn list_comments(
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments", tag = "comments",
     params(ItemPath), request_body = NewComment, responses((status = 201, body = Comment, headers(("Location" = String, description = "The new comment's path, `/v1/connections/{conn}/spaces/{space}/items/{item}/comments/{comment}` (its `DELETE`)"))), LocalProblems, UpstreamProblems))]
 async fn add_comment(
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<FilesWrite, ItemPath>,
     ApiJson(req): ApiJson<NewComment>,
 ) -> ApiResult<Response> {
     if req.content.trim().is_empty() {
@@ -74,10 +71,7 @@ async fn add_comment(
 /// Upstreams allow deleting one's own comments only, unless the caller administers the item.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/comments/{comment}", tag = "comments",
     params(CommentPath), responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
-async fn delete_comment(
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<CommentPath>,
-) -> ApiResult<StatusCode> {
+async fn delete_comment(Call(auth, p, _): Call<FilesWrite, CommentPath>) -> ApiResult<StatusCode> {
     auth.drive(Operation::DeleteComment)?
         .delete_comment(&auth.ctx, &p.space, &p.item, &p.comment)
         .await?;

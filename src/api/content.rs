@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::conditional::{self, created, item_location};
-use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite};
+use super::extract::{Call, FilesRead, FilesWrite};
 use super::paths::{
     Binary, DownloadConditions, IfMatch, ItemPath, LocalProblems, NotModified, PreconditionFailed,
     SpacePath, TooLarge, UnsupportedUpload, UpstreamProblems,
@@ -325,9 +325,7 @@ fn multipart_error(e: multer::Error) -> ApiError {
         TooLarge, UnsupportedUpload, PreconditionFailed, LocalProblems, UpstreamProblems))]
 async fn upload_file(
     State(state): State<AppState>,
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<SpacePath>,
-    ApiQuery(q): ApiQuery<UploadQuery>,
+    Call(auth, p, q): Call<FilesWrite, SpacePath, UploadQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
@@ -579,9 +577,7 @@ pub fn parse_range(headers: &HeaderMap) -> Option<ByteRange> {
         (status = 416, description = "The range starts past the end of the file", body = crate::error::Problem, content_type = "application/problem+json"),
         LocalProblems, UpstreamProblems))]
 async fn download_file(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<ItemPath>,
-    ApiQuery(q): ApiQuery<DownloadQuery>,
+    Call(auth, p, q): Call<FilesRead, ItemPath, DownloadQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let drive = auth.drive(Operation::DownloadFile)?;

@@ -355,6 +355,45 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Authorized<S> {
     }
 }
 
+/// The head most handlers share: `Call(auth, path, query)`, an [`Authorized`] caller with
+/// scope `S`, the route's path parameters `P` (as [`ApiPath`]) and, unless `Q` is [`NoQuery`],
+/// its query `Q` (as [`ApiQuery`]). Read in that order, so a call is refused for its token
+/// (401/403) before its path or query is looked at (400), exactly as those three extractors in
+/// a row are.
+pub struct Call<S, P, Q = NoQuery>(pub Authorized<S>, pub P, pub Q);
+
+/// A [`Call`] whose route reads no query string.
+pub struct NoQuery;
+
+impl<S, P> FromRequestParts<AppState> for Call<S, P, NoQuery>
+where
+    S: RequiredScope,
+    P: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let auth = Authorized::from_request_parts(parts, state).await?;
+        let ApiPath(path) = ApiPath::from_request_parts(parts, state).await?;
+        Ok(Self(auth, path, NoQuery))
+    }
+}
+
+impl<S, P, Q> FromRequestParts<AppState> for Call<S, P, Q>
+where
+    S: RequiredScope,
+    P: DeserializeOwned + Send,
+    Q: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let Call(auth, path, NoQuery) = Call::<S, P>::from_request_parts(parts, state).await?;
+        let ApiQuery(query) = ApiQuery::from_request_parts(parts, state).await?;
+        Ok(Self(auth, path, query))
+    }
+}
+
 /// `limit` + `cursor` query parameters.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -10,9 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::conditional::{self, created, item_location};
-use super::extract::{
-    ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, JsonBody, page_request,
-};
+use super::extract::{ApiJson, Authorized, Call, FilesRead, FilesWrite, JsonBody, page_request};
 use super::paths::{
     IfMatch, IfNoneMatch, ItemPath, LocalProblems, NotModified, PreconditionFailed, SpacePath,
     UpstreamProblems,
@@ -60,9 +58,7 @@ pub struct ListItemsQuery {
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items", tag = "items", params(SpacePath, ListItemsQuery),
     responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn list_items(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<SpacePath>,
-    ApiQuery(q): ApiQuery<ListItemsQuery>,
+    Call(auth, p, q): Call<FilesRead, SpacePath, ListItemsQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
     let drive = auth.drive(Operation::ListItems)?;
     if let Some(sort) = q.sort
@@ -109,8 +105,7 @@ async fn list_items(
     responses((status = 200, body = Item, headers(("ETag" = String, description = "The item's `etag`"))),
         NotModified, LocalProblems, UpstreamProblems))]
 async fn get_item(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<FilesRead, ItemPath>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let item = auth
@@ -134,8 +129,7 @@ async fn get_item(
     request_body = UpdateItem, responses((status = 200, body = Item, headers(("ETag" = String, description = "The item's new `etag`"))),
         PreconditionFailed, LocalProblems, UpstreamProblems))]
 async fn update_item(
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<FilesWrite, ItemPath>,
     headers: HeaderMap,
     body: JsonBody,
 ) -> ApiResult<Response> {
@@ -194,8 +188,7 @@ fn member_operation(member: &str) -> Option<Operation> {
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}", tag = "items", params(ItemPath, IfMatch),
     responses((status = 204, description = "Done"), PreconditionFailed, LocalProblems, UpstreamProblems))]
 async fn delete_item(
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<FilesWrite, ItemPath>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let drive = auth.drive(Operation::DeleteItem)?;
@@ -210,8 +203,7 @@ async fn delete_item(
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/copy", tag = "items", params(ItemPath),
     request_body = CopyItem, responses((status = 201, body = Item, headers(("Location" = String, description = "The new item's path, `/v1/connections/{conn}/spaces/{space}/items/{item}`"))), LocalProblems, UpstreamProblems))]
 async fn copy_item(
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<FilesWrite, ItemPath>,
     ApiJson(req): ApiJson<CopyItem>,
 ) -> ApiResult<Response> {
     let drive = auth.drive(Operation::CopyItem)?;
@@ -255,8 +247,7 @@ async fn create_one(
     request_body = CreateFolder, responses((status = 201, body = Item, headers(("Location" = String, description = "The new item's path, `/v1/connections/{conn}/spaces/{space}/items/{item}`"))), LocalProblems, UpstreamProblems))]
 async fn create_folder(
     State(state): State<AppState>,
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<SpacePath>,
+    Call(auth, p, _): Call<FilesWrite, SpacePath>,
     ApiJson(mut req): ApiJson<CreateFolder>,
 ) -> ApiResult<Response> {
     req.name = validate::name("name", &req.name)?;
@@ -275,8 +266,7 @@ async fn create_folder(
     request_body = CreateDocument, responses((status = 201, body = Item, headers(("Location" = String, description = "The new item's path, `/v1/connections/{conn}/spaces/{space}/items/{item}`"))), LocalProblems, UpstreamProblems))]
 async fn create_document(
     State(state): State<AppState>,
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<SpacePath>,
+    Call(auth, p, _): Call<FilesWrite, SpacePath>,
     ApiJson(mut req): ApiJson<CreateDocument>,
 ) -> ApiResult<Response> {
     req.name = validate::name("name", &req.name)?;

@@ -8,9 +8,7 @@ use utoipa_axum::routes;
 use axum::response::Response;
 
 use super::conditional::{created, location};
-use super::extract::{
-    ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, OptionalJson, PageQuery, SharingWrite,
-};
+use super::extract::{ApiJson, Call, FilesRead, OptionalJson, PageQuery, SharingWrite};
 use super::paths::{ItemMemberPath, ItemPath, LocalProblems, ShareLinkPath, UpstreamProblems};
 use super::spaces::MemberList;
 use super::validate;
@@ -62,9 +60,7 @@ pub fn check_new_members(req: &AddMembers) -> ApiResult<()> {
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members", tag = "members", params(ItemPath, PageQuery),
     responses((status = 200, body = Page<Member>), LocalProblems, UpstreamProblems))]
 async fn list_item_members(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<ItemPath>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    Call(auth, p, q): Call<FilesRead, ItemPath, PageQuery>,
 ) -> ApiResult<Json<Page<Member>>> {
     let page = q.validate()?;
     let drive = auth.drive(Operation::ListItemMembers)?;
@@ -81,8 +77,7 @@ async fn list_item_members(
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members", tag = "members", params(ItemPath),
     request_body = AddMembers, responses((status = 201, body = MemberList, headers(("Location" = String, description = "The item's member list, `/v1/connections/{conn}/spaces/{space}/items/{item}/members`"))), LocalProblems, UpstreamProblems))]
 async fn add_item_members(
-    auth: Authorized<SharingWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<SharingWrite, ItemPath>,
     ApiJson(req): ApiJson<AddMembers>,
 ) -> ApiResult<Response> {
     check_new_members(&req)?;
@@ -102,8 +97,7 @@ async fn add_item_members(
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members/{member}", tag = "members",
     params(ItemMemberPath), request_body = UpdateMember, responses((status = 200, body = Member), LocalProblems, UpstreamProblems))]
 async fn update_item_member(
-    auth: Authorized<SharingWrite>,
-    ApiPath(p): ApiPath<ItemMemberPath>,
+    Call(auth, p, _): Call<SharingWrite, ItemMemberPath>,
     ApiJson(req): ApiJson<UpdateMember>,
 ) -> ApiResult<Json<Member>> {
     let member = Principal::parse_ref(&p.member)?;
@@ -121,8 +115,7 @@ async fn update_item_member(
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/members/{member}", tag = "members",
     params(ItemMemberPath), responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn remove_item_member(
-    auth: Authorized<SharingWrite>,
-    ApiPath(p): ApiPath<ItemMemberPath>,
+    Call(auth, p, _): Call<SharingWrite, ItemMemberPath>,
 ) -> ApiResult<StatusCode> {
     let member = Principal::parse_ref(&p.member)?;
     auth.drive(Operation::RemoveItemMembers)?
@@ -136,10 +129,7 @@ async fn remove_item_member(
 /// Who can open the item through its link (`scope`) and with which `role`.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/sharing", tag = "sharing", params(ItemPath),
     responses((status = 200, body = Sharing), LocalProblems, UpstreamProblems))]
-async fn get_sharing(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<ItemPath>,
-) -> ApiResult<Json<Sharing>> {
+async fn get_sharing(Call(auth, p, _): Call<FilesRead, ItemPath>) -> ApiResult<Json<Sharing>> {
     Ok(Json(
         auth.drive(Operation::GetSharing)?
             .get_sharing(&auth.ctx, &p.space, &p.item)
@@ -153,8 +143,7 @@ async fn get_sharing(
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/sharing", tag = "sharing", params(ItemPath),
     request_body = Sharing, responses((status = 200, body = Sharing), LocalProblems, UpstreamProblems))]
 async fn update_sharing(
-    auth: Authorized<SharingWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<SharingWrite, ItemPath>,
     ApiJson(req): ApiJson<Sharing>,
 ) -> ApiResult<Json<Sharing>> {
     Ok(Json(
@@ -172,8 +161,7 @@ async fn update_sharing(
     request_body(content = Option<ShareLinkRequest>, description = "Optional link settings, where the provider has any"),
     responses((status = 200, body = ShareLink), LocalProblems, UpstreamProblems))]
 async fn create_share_link(
-    auth: Authorized<SharingWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<SharingWrite, ItemPath>,
     OptionalJson(body): OptionalJson<ShareLinkRequest>,
 ) -> ApiResult<Json<ShareLink>> {
     let req = body.unwrap_or_default();
@@ -200,9 +188,7 @@ async fn create_share_link(
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/share_links", tag = "sharing", params(ItemPath, PageQuery),
     responses((status = 200, body = Page<ShareLink>), LocalProblems, UpstreamProblems))]
 async fn list_share_links(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<ItemPath>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    Call(auth, p, q): Call<FilesRead, ItemPath, PageQuery>,
 ) -> ApiResult<Json<Page<ShareLink>>> {
     let page = q.validate()?;
     Ok(Json(
@@ -219,8 +205,7 @@ async fn list_share_links(
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/share_links/{link}", tag = "sharing",
     params(ShareLinkPath), responses((status = 204, description = "Revoked"), LocalProblems, UpstreamProblems))]
 async fn revoke_share_link(
-    auth: Authorized<SharingWrite>,
-    ApiPath(p): ApiPath<ShareLinkPath>,
+    Call(auth, p, _): Call<SharingWrite, ShareLinkPath>,
 ) -> ApiResult<StatusCode> {
     auth.drive(Operation::RevokeShareLink)?
         .revoke_share_link(&auth.ctx, &p.space, &p.item, &p.link)
@@ -234,8 +219,7 @@ async fn revoke_share_link(
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/security", tag = "sharing", params(ItemPath),
     responses((status = 200, body = ItemSecurity), LocalProblems, UpstreamProblems))]
 async fn get_item_security(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<FilesRead, ItemPath>,
 ) -> ApiResult<Json<ItemSecurity>> {
     Ok(Json(
         auth.drive(Operation::GetItemSecurity)?
@@ -250,8 +234,7 @@ async fn get_item_security(
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/security", tag = "sharing", params(ItemPath),
     request_body = ItemSecurity, responses((status = 200, body = ItemSecurity), LocalProblems, UpstreamProblems))]
 async fn update_item_security(
-    auth: Authorized<SharingWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<SharingWrite, ItemPath>,
     ApiJson(req): ApiJson<ItemSecurity>,
 ) -> ApiResult<Json<ItemSecurity>> {
     if let Some(text) = req.watermark.as_ref().and_then(|w| w.text.as_deref()) {

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, PageQuery, page_request};
+use super::extract::{ApiQuery, Authorized, Call, FilesRead, PageQuery, page_request};
 use super::paths::{ConnPath, LocalProblems, SpacePath, UpstreamProblems};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -58,9 +58,7 @@ pub struct SearchQuery {
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/search", tag = "search", params(SpacePath, SearchQuery),
     responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn search(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<SpacePath>,
-    ApiQuery(q): ApiQuery<SearchQuery>,
+    Call(auth, p, q): Call<FilesRead, SpacePath, SearchQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
     // Counted before trimming, as the schema's `maxLength` counts.
     if q.q.trim().is_empty() || q.q.chars().count() > MAX_SEARCH_CHARS {

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use axum::response::Response;
 
 use super::conditional::{created, location};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Authorized, FilesRead, PageQuery, SpacesAdmin};
+use super::extract::{ApiJson, ApiQuery, Authorized, Call, FilesRead, PageQuery, SpacesAdmin};
 use super::paths::{ConnPath, LocalProblems, SpaceMemberPath, SpacePath, UpstreamProblems};
 use super::validate;
 use crate::app::AppState;
@@ -83,10 +83,7 @@ async fn create_space(
 /// count.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath),
     responses((status = 200, body = Space), LocalProblems, UpstreamProblems))]
-async fn get_space(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<SpacePath>,
-) -> ApiResult<Json<Space>> {
+async fn get_space(Call(auth, p, _): Call<FilesRead, SpacePath>) -> ApiResult<Json<Space>> {
     Ok(Json(
         auth.drive(Operation::GetSpace)?
             .get_space(&auth.ctx, &p.space)
@@ -102,8 +99,7 @@ async fn get_space(
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath), request_body = UpdateSpace,
     responses((status = 200, body = Space), LocalProblems, UpstreamProblems))]
 async fn rename_space(
-    auth: Authorized<SpacesAdmin>,
-    ApiPath(p): ApiPath<SpacePath>,
+    Call(auth, p, _): Call<SpacesAdmin, SpacePath>,
     ApiJson(mut req): ApiJson<UpdateSpace>,
 ) -> ApiResult<Json<Space>> {
     req.name = validate::name("name", &req.name)?;
@@ -120,10 +116,7 @@ async fn rename_space(
 /// Removes the space and everything in it, as the upstream does. Needs `spaces:admin`.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}", tag = "spaces", params(SpacePath),
     responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
-async fn delete_space(
-    auth: Authorized<SpacesAdmin>,
-    ApiPath(p): ApiPath<SpacePath>,
-) -> ApiResult<StatusCode> {
+async fn delete_space(Call(auth, p, _): Call<SpacesAdmin, SpacePath>) -> ApiResult<StatusCode> {
     auth.drive(Operation::DeleteSpace)?
         .delete_space(&auth.ctx, &p.space)
         .await?;
@@ -136,10 +129,7 @@ async fn delete_space(
 /// the user's, OneBot's is the group's.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/quota", tag = "spaces", params(SpacePath),
     responses((status = 200, body = Quota), LocalProblems, UpstreamProblems))]
-async fn get_quota(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<SpacePath>,
-) -> ApiResult<Json<Quota>> {
+async fn get_quota(Call(auth, p, _): Call<FilesRead, SpacePath>) -> ApiResult<Json<Quota>> {
     Ok(Json(
         auth.drive(Operation::GetQuota)?
             .get_quota(&auth.ctx, &p.space)
@@ -154,8 +144,7 @@ async fn get_quota(
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/settings", tag = "spaces", params(SpacePath),
     responses((status = 200, body = SpaceSettings), LocalProblems, UpstreamProblems))]
 async fn get_space_settings(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<SpacePath>,
+    Call(auth, p, _): Call<FilesRead, SpacePath>,
 ) -> ApiResult<Json<SpaceSettings>> {
     Ok(Json(
         auth.drive(Operation::GetSpaceSettings)?
@@ -170,8 +159,7 @@ async fn get_space_settings(
 #[utoipa::path(put, path = "/v1/connections/{conn}/spaces/{space}/settings", tag = "spaces", params(SpacePath), request_body = SpaceSettings,
     responses((status = 200, body = SpaceSettings), LocalProblems, UpstreamProblems))]
 async fn update_space_settings(
-    auth: Authorized<SpacesAdmin>,
-    ApiPath(p): ApiPath<SpacePath>,
+    Call(auth, p, _): Call<SpacesAdmin, SpacePath>,
     ApiJson(req): ApiJson<SpaceSettings>,
 ) -> ApiResult<Json<SpaceSettings>> {
     let drive = auth.drive(Operation::UpdateSpaceSettings)?;
@@ -188,8 +176,7 @@ async fn update_space_settings(
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/invite_link", tag = "spaces", params(SpacePath),
     responses((status = 200, body = ShareLink), LocalProblems, UpstreamProblems))]
 async fn create_space_invite_link(
-    auth: Authorized<SpacesAdmin>,
-    ApiPath(p): ApiPath<SpacePath>,
+    Call(auth, p, _): Call<SpacesAdmin, SpacePath>,
 ) -> ApiResult<Json<ShareLink>> {
     let drive = auth.drive(Operation::CreateSpaceInviteLink)?;
     Ok(Json(
@@ -204,9 +191,7 @@ async fn create_space_invite_link(
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/members", tag = "members", params(SpacePath, PageQuery),
     responses((status = 200, body = Page<Member>), LocalProblems, UpstreamProblems))]
 async fn list_space_members(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<SpacePath>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    Call(auth, p, q): Call<FilesRead, SpacePath, PageQuery>,
 ) -> ApiResult<Json<Page<Member>>> {
     let page = q.validate()?;
     Ok(Json(
@@ -223,8 +208,7 @@ async fn list_space_members(
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/members", tag = "members", params(SpacePath), request_body = AddMembers,
     responses((status = 201, body = MemberList, headers(("Location" = String, description = "The space's member list, `/v1/connections/{conn}/spaces/{space}/members`"))), LocalProblems, UpstreamProblems))]
 async fn add_space_members(
-    auth: Authorized<SpacesAdmin>,
-    ApiPath(p): ApiPath<SpacePath>,
+    Call(auth, p, _): Call<SpacesAdmin, SpacePath>,
     ApiJson(req): ApiJson<AddMembers>,
 ) -> ApiResult<Response> {
     super::members::check_new_members(&req)?;
@@ -244,8 +228,7 @@ async fn add_space_members(
 #[utoipa::path(patch, path = "/v1/connections/{conn}/spaces/{space}/members/{member}", tag = "members", params(SpaceMemberPath),
     request_body = UpdateMember, responses((status = 200, body = Member), LocalProblems, UpstreamProblems))]
 async fn update_space_member(
-    auth: Authorized<SpacesAdmin>,
-    ApiPath(p): ApiPath<SpaceMemberPath>,
+    Call(auth, p, _): Call<SpacesAdmin, SpaceMemberPath>,
     ApiJson(req): ApiJson<UpdateMember>,
 ) -> ApiResult<Json<Member>> {
     let member = Principal::parse_ref(&p.member)?;
@@ -263,8 +246,7 @@ async fn update_space_member(
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/members/{member}", tag = "members", params(SpaceMemberPath),
     responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
 async fn remove_space_member(
-    auth: Authorized<SpacesAdmin>,
-    ApiPath(p): ApiPath<SpaceMemberPath>,
+    Call(auth, p, _): Call<SpacesAdmin, SpaceMemberPath>,
 ) -> ApiResult<StatusCode> {
     let member = Principal::parse_ref(&p.member)?;
     auth.drive(Operation::RemoveSpaceMembers)?

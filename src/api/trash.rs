@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{ApiPath, ApiQuery, Authorized, FilesRead, FilesWrite, PageQuery};
+use super::extract::{Call, FilesRead, FilesWrite, PageQuery};
 use super::paths::{ItemPath, LocalProblems, SpacePath, UpstreamProblems};
 use crate::app::AppState;
 use crate::error::ApiResult;
@@ -25,9 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/trash", tag = "trash", params(SpacePath, PageQuery),
     responses((status = 200, body = Page<Item>), LocalProblems, UpstreamProblems))]
 async fn list_trash(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<SpacePath>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    Call(auth, p, q): Call<FilesRead, SpacePath, PageQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
     let binding = cursor::Binding::of("trash", &[("space", Some(p.space.clone()))]);
     let page = binding
@@ -45,10 +43,7 @@ async fn list_trash(
 /// The item returns to its former folder; answers the restored item.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/restore", tag = "trash", params(ItemPath),
     responses((status = 200, body = Item), LocalProblems, UpstreamProblems))]
-async fn restore_item(
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
-) -> ApiResult<Json<Item>> {
+async fn restore_item(Call(auth, p, _): Call<FilesWrite, ItemPath>) -> ApiResult<Json<Item>> {
     Ok(Json(
         auth.drive(Operation::RestoreItem)?
             .restore_item(&auth.ctx, &p.space, &p.item)
@@ -62,10 +57,7 @@ async fn restore_item(
 /// It cannot be restored afterwards.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/trash/{item}", tag = "trash", params(ItemPath),
     responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
-async fn purge_item(
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
-) -> ApiResult<StatusCode> {
+async fn purge_item(Call(auth, p, _): Call<FilesWrite, ItemPath>) -> ApiResult<StatusCode> {
     auth.drive(Operation::PurgeItem)?
         .purge_item(&auth.ctx, &p.space, &p.item)
         .await?;

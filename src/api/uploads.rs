@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::content::upload_limit;
-use super::extract::{ApiJson, ApiPath, Authorized, FilesWrite};
+use super::extract::{ApiJson, Call, FilesWrite};
 use super::paths::{
     Binary, Busy, LocalProblems, PartPath, SpacePath, TooLarge, Unsupported, UploadPath,
     UpstreamProblems,
@@ -42,8 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         headers(("Location" = String, description = "The upload session's URL"))), LocalProblems, TooLarge, Unsupported))]
 async fn create_upload(
     State(state): State<AppState>,
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<SpacePath>,
+    Call(auth, p, _): Call<FilesWrite, SpacePath>,
     origin: Option<Extension<ClientOrigin>>,
     ApiJson(mut req): ApiJson<NewUpload>,
 ) -> ApiResult<(
@@ -87,8 +86,7 @@ async fn create_upload(
     responses((status = 200, body = UploadSessionInfo), LocalProblems))]
 async fn get_upload(
     State(state): State<AppState>,
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<UploadPath>,
+    Call(auth, p, _): Call<FilesWrite, UploadPath>,
 ) -> ApiResult<Json<UploadSessionInfo>> {
     let s = state
         .staging()
@@ -108,8 +106,7 @@ async fn get_upload(
     responses((status = 204, description = "Aborted"), LocalProblems))]
 async fn abort_upload(
     State(state): State<AppState>,
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<UploadPath>,
+    Call(auth, p, _): Call<FilesWrite, UploadPath>,
 ) -> ApiResult<StatusCode> {
     let s = state
         .staging()
@@ -155,8 +152,7 @@ struct FileDigest {
     responses((status = 200, body = UploadSessionInfo), LocalProblems, Busy))]
 async fn put_part(
     State(state): State<AppState>,
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<PartPath>,
+    Call(auth, p, _): Call<FilesWrite, PartPath>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<UploadSessionInfo>> {
@@ -189,8 +185,7 @@ async fn put_part(
     responses((status = 201, body = UploadResult, headers(("Location" = String, description = "The new file's path, `/v1/connections/{conn}/spaces/{space}/items/{item}`"))), TooLarge, LocalProblems, UpstreamProblems))]
 async fn complete_upload(
     State(state): State<AppState>,
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<UploadPath>,
+    Call(auth, p, _): Call<FilesWrite, UploadPath>,
     headers: HeaderMap,
 ) -> ApiResult<axum::response::Response> {
     auth.drive(Operation::UploadFile)?;

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::conditional::{self, created, item_location};
 use super::content::{VersionForm, read_upload, upload_limit};
-use super::extract::{ApiPath, Authorized, FilesRead, FilesWrite};
+use super::extract::{Call, FilesRead, FilesWrite};
 use super::paths::{
     Binary, IfMatch, ItemPath, LocalProblems, PreconditionFailed, TooLarge, UnsupportedUpload,
     UpstreamProblems, VersionPath,
@@ -33,8 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions", tag = "versions", params(ItemPath),
     responses((status = 200, body = Page<Version>), LocalProblems, UpstreamProblems))]
 async fn list_versions(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<FilesRead, ItemPath>,
 ) -> ApiResult<Json<Page<Version>>> {
     Ok(Json(
         auth.drive(Operation::ListVersions)?
@@ -61,8 +60,7 @@ async fn list_versions(
         TooLarge, UnsupportedUpload, PreconditionFailed, LocalProblems, UpstreamProblems))]
 async fn upload_version(
     State(state): State<AppState>,
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<ItemPath>,
+    Call(auth, p, _): Call<FilesWrite, ItemPath>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
@@ -99,10 +97,7 @@ async fn upload_version(
 /// Size, hash, author and time of that version.
 #[utoipa::path(get, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}", tag = "versions",
     params(VersionPath), responses((status = 200, body = Version), LocalProblems, UpstreamProblems))]
-async fn get_version(
-    auth: Authorized<FilesRead>,
-    ApiPath(p): ApiPath<VersionPath>,
-) -> ApiResult<Json<Version>> {
+async fn get_version(Call(auth, p, _): Call<FilesRead, VersionPath>) -> ApiResult<Json<Version>> {
     let drive = auth.drive(Operation::GetVersion)?;
     Ok(Json(
         drive
@@ -116,10 +111,7 @@ async fn get_version(
 /// The version's content becomes the file's current content; answers the file.
 #[utoipa::path(post, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}/promote", tag = "versions",
     params(VersionPath), responses((status = 200, body = Item), LocalProblems, UpstreamProblems))]
-async fn promote_version(
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<VersionPath>,
-) -> ApiResult<Json<Item>> {
+async fn promote_version(Call(auth, p, _): Call<FilesWrite, VersionPath>) -> ApiResult<Json<Item>> {
     let drive = auth.drive(Operation::PromoteVersion)?;
     Ok(Json(
         drive
@@ -134,10 +126,7 @@ async fn promote_version(
 /// The current content cannot be deleted this way.
 #[utoipa::path(delete, path = "/v1/connections/{conn}/spaces/{space}/items/{item}/versions/{version}", tag = "versions",
     params(VersionPath), responses((status = 204, description = "Done"), LocalProblems, UpstreamProblems))]
-async fn delete_version(
-    auth: Authorized<FilesWrite>,
-    ApiPath(p): ApiPath<VersionPath>,
-) -> ApiResult<StatusCode> {
+async fn delete_version(Call(auth, p, _): Call<FilesWrite, VersionPath>) -> ApiResult<StatusCode> {
     auth.drive(Operation::DeleteVersion)?
         .delete_version(&auth.ctx, &p.space, &p.item, &p.version)
         .await?;
