@@ -197,17 +197,11 @@ pub fn bytes(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-/// Percent-encodes a query value (names with CJK characters, spaces, `:`).
+/// Encodes a query value (names with CJK characters, spaces, `:`) as
+/// `application/x-www-form-urlencoded` (space as `+`), the way browsers and HTTP clients write
+/// query strings.
 pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A child process, killed when dropped.

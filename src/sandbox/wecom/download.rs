@@ -80,15 +80,21 @@ fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
 
 /// RFC 5987 encoding of a file name for Content-Disposition.
 fn encode_filename(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    /// Everything but RFC 5987's `attr-char`.
+    const NOT_ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'!')
+        .remove(b'#')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'+')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'^')
+        .remove(b'_')
+        .remove(b'`')
+        .remove(b'|')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(name, NOT_ATTR_CHAR).to_string()
 }
 
 fn refuse(status: StatusCode, text: &'static str) -> Response {
