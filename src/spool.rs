@@ -182,41 +182,36 @@ impl Spooled {
 tokio::task_local! {
     /// A request body the idempotency layer has already spooled (to fingerprint it), for the
     /// handler's own spool to take over instead of writing the same bytes to disk again.
-    static ALREADY_SPOOLED: std::sync::Mutex<Option<Spooled>>;
+    static ALREADY_SPOOLED: std::cell::Cell<Option<Spooled>>;
 }
 
 /// Runs `f` (the rest of the request) with `body`, the request's raw body on disk, ready to be
 /// [`take_already_spooled`] instead of spooled again.
 pub async fn with_already_spooled<F: Future>(body: Spooled, f: F) -> F::Output {
     ALREADY_SPOOLED
-        .scope(std::sync::Mutex::new(Some(body)), f)
+        .scope(std::cell::Cell::new(Some(body)), f)
         .await
 }
 
-/// The request's raw body if it is on disk already ([`with_already_spooled`]), with the
-/// digests `needs` asks for, read from the file; `None` once taken, or outside such a request.
-pub async fn take_already_spooled(needs: Needs) -> ApiResult<Option<Spooled>> {
-    let taken = ALREADY_SPOOLED
-        .try_with(|cell| cell.lock().ok().and_then(|mut c| c.take()))
-        .ok()
-        .flatten();
-    let Some(mut s) = taken else {
-        return Ok(None);
-    };
-    if needs != Needs::NONE {
-        let mut d = Digests::new(needs);
-        let mut file = tokio::fs::File::open(s.path()).await.map_err(io_error)?;
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = file.read(&mut buf).await.map_err(io_error)?;
-            if n == 0 {
-                break;
-            }
-            d.update(&buf[..n]);
+/// The request's raw body if it is on disk already ([`with_already_spooled`]), without
+/// digests ([`Spooled::with_digests`] adds them); `None` once taken, or outside such a request.
+pub fn take_already_spooled() -> Option<Spooled> {
+    ALREADY_SPOOLED.try_with(|cell| cell.take()).ok().flatten()
+}
+
+impl Spooled {
+    /// This file with the digests `needs` asks for, read from it once.
+    pub async fn with_digests(self, needs: Needs) -> ApiResult<Spooled> {
+        if needs == Needs::NONE {
+            return Ok(self);
         }
-        s = finish(s.path, s.size, d);
+        let mut d = Digests::new(needs);
+        let mut chunks = self.stream().await.map_err(io_error)?;
+        while let Some(chunk) = chunks.next().await {
+            d.update(&chunk.map_err(io_error)?);
+        }
+        Ok(finish(self.path, self.size, d))
     }
-    Ok(Some(s))
 }
 
 /// Where spooled files go: the configured directory or the system temp dir.

@@ -95,12 +95,11 @@ pub async fn spool_body(
         return Err(ApiError::PayloadTooLarge { limit });
     }
     // An `Idempotency-Key` request's body is on disk already: take that file over.
-    if let Some(s) = spool::take_already_spooled(needs).await? {
-        return if s.size > limit {
-            Err(ApiError::PayloadTooLarge { limit })
-        } else {
-            Ok(s)
-        };
+    if let Some(s) = spool::take_already_spooled() {
+        if s.size > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        return s.with_digests(needs).await;
     }
     with_limit(
         spool::spool(state.spool_dir(), body.into_data_stream(), limit, needs).await,
